@@ -1,0 +1,12 @@
+import { defineProject } from "vitest/config";
+
+const conditions = ["@p2p/source", "import", "module", "node", "default"];
+
+export default defineProject({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    name: "@p2p/peer-cli",
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+  },
+});

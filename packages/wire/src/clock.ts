@@ -1,0 +1,24 @@
+/** A handle to a scheduled callback. */
+export interface TimerHandle {
+  /** Cancels the callback if it has not run yet. Idempotent. */
+  cancel(): void;
+}
+
+/**
+ * Time as an injected dependency. `now()` is in milliseconds and never goes backwards.
+ * The system clock uses real timers; `@p2p/sim` provides a virtual one.
+ */
+export interface Clock {
+  now(): number;
+  /** Runs `callback` once, `delayMs` from now (0 or negative: as soon as possible). */
+  setTimer(delayMs: number, callback: () => void): TimerHandle;
+}
+
+/** The real clock: monotonic milliseconds since the process started, plus real timers. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer(delayMs, callback) {
+    const handle = setTimeout(callback, Math.max(0, delayMs));
+    return { cancel: () => clearTimeout(handle) };
+  },
+};

@@ -1,0 +1,40 @@
+/**
+ * The base error of p2p. Every error carries a permanent string `code` (safe to match on),
+ * a one-line message saying what failed and what to do, and an optional `cause`.
+ */
+export class P2pError extends Error {
+  /** Stable machine-readable code, e.g. `FRAME_TOO_LARGE`. Never changes once published. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "P2pError";
+    this.code = code;
+  }
+
+  /** True when `value` is a P2pError (optionally with the given code), across package copies. */
+  static is(value: unknown, code?: string): value is P2pError {
+    if (typeof value !== "object" || value === null) return false;
+    const candidate = value as { name?: unknown; code?: unknown };
+    if (candidate.name !== "P2pError" || typeof candidate.code !== "string") return false;
+    return code === undefined || candidate.code === code;
+  }
+}
+
+/** A value or a typed error, for APIs that report peer mistakes as data rather than throwing. */
+export type Result<T, E = P2pError> = { ok: true; value: T } | { ok: false; error: E };
+
+/** Builds a successful {@link Result}. */
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+/** Builds a failed {@link Result}. */
+export function err<E>(error: E): { ok: false; error: E } {
+  return { ok: false, error };
+}
+
+/** Exhaustiveness check for `switch` over a discriminated union. */
+export function assertNever(value: never, what = "value"): never {
+  throw new P2pError("UNREACHABLE", `unexpected ${what}: ${JSON.stringify(value)}`);
+}
