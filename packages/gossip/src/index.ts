@@ -1,1 +1,17 @@
-export {};
+export type { GossipConfig, GossipConfigInput } from "./config.js";
+export { GeneratorConfigSchema, GossipConfigSchema, parseGossipConfig } from "./config.js";
+export type { ForwardingContext, ForwardingPolicy } from "./forwarding.js";
+export { floodPolicy, randomFanoutPolicy } from "./forwarding.js";
+export type {
+  Gossip,
+  GossipCounters,
+  GossipDependencies,
+  GossipEvent,
+  GossipInput,
+  GossipOutput,
+  GossipView,
+} from "./gossip.js";
+export { createGossip } from "./gossip.js";
+export { MESSAGE_ID_BYTES, messageId } from "./message-id.js";
+export type { GossipMessage, GossipWireMessage } from "./messages.js";
+export { AddressSchema, GossipMessageSchema, GossipWireMessageSchema } from "./messages.js";

@@ -1,0 +1,68 @@
+import { P2pError } from "@p2p/wire";
+import { z } from "zod";
+import { AddressSchema } from "./messages.js";
+
+/** The message generator of the seed document: `count` messages, one every `intervalMs`. */
+export const GeneratorConfigSchema = z.object({
+  intervalMs: z.number().int().positive().default(5000),
+  count: z.number().int().nonnegative().default(10),
+});
+
+/** Configuration of {@link createGossip}; every field but `self` has a default. */
+export const GossipConfigSchema = z.object({
+  /** This peer's address, "ip:port": the origin of what it publishes. */
+  self: AddressSchema,
+  /** The seed-document generator, or `false` to publish only on request. */
+  generator: z
+    .union([GeneratorConfigSchema, z.literal(false)])
+    .default({ intervalMs: 5000, count: 10 }),
+  /** The message list (seen set): at most `maxEntries` ids, each kept for at most `ttlMs`. */
+  messageList: z
+    .object({
+      maxEntries: z.number().int().positive().default(10_000),
+      ttlMs: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 60_000),
+    })
+    .default({ maxEntries: 10_000, ttlMs: 10 * 60_000 }),
+  /** Built-in forwarding policy; a custom one can be passed in the dependencies instead. */
+  forwarding: z
+    .discriminatedUnion("type", [
+      z.object({ type: z.literal("flood") }),
+      z.object({
+        type: z.literal("random-fanout"),
+        fanout: z.number().int().positive().default(3),
+      }),
+    ])
+    .default({ type: "flood" }),
+  /** Larger payloads are refused on publish (throws) and on receipt (counted as rejected). */
+  maxPayloadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** A message that has crossed this many links is delivered but not forwarded further. */
+  maxHops: z.number().int().positive().default(64),
+  /** Recompute each new message's id from origin and payload and refuse a mismatch. */
+  verifyIds: z.boolean().default(true),
+});
+
+/** Configuration as the caller writes it (defaults optional). */
+export type GossipConfigInput = z.input<typeof GossipConfigSchema>;
+/** Configuration after validation, with every default applied. */
+export type GossipConfig = Readonly<z.output<typeof GossipConfigSchema>>;
+
+/** Validates `input`, applies defaults and freezes the result; throws P2pError `GOSSIP_CONFIG`. */
+export function parseGossipConfig(input: GossipConfigInput): GossipConfig {
+  const parsed = GossipConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join(".") || "(root)";
+    throw new P2pError("GOSSIP_CONFIG", `gossip config: ${where}: ${issue?.message ?? "invalid"}`, {
+      cause: parsed.error,
+    });
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,269 @@
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { assertNever, P2pError, type RandomSource } from "@p2p/wire";
+import { LRUCache } from "lru-cache";
+import { type GossipConfig, type GossipConfigInput, parseGossipConfig } from "./config.js";
+import { type ForwardingPolicy, floodPolicy, randomFanoutPolicy } from "./forwarding.js";
+import { messageId } from "./message-id.js";
+import type { GossipMessage } from "./messages.js";
+
+/** Inputs of the gossip machine. `now` is monotonic milliseconds and never goes backwards. */
+export type GossipInput =
+  /** The current set of connected neighbours (replaces the previous set). */
+  | { type: "neighbours"; now: number; neighbours: readonly string[] }
+  /** Publish a payload from this peer. */
+  | { type: "publish"; now: number; payload: Uint8Array }
+  /** A gossip message arrived from the neighbour with address `from`. */
+  | { type: "receive"; now: number; from: string; message: GossipMessage }
+  /** Time passed. `wallTimeMs` (optional) is the wall-clock time used in generated text. */
+  | { type: "tick"; now: number; wallTimeMs?: number };
+
+/** Events for the host. */
+export type GossipEvent =
+  /** A message seen for the first time: print it, append it to outputfile.txt. */
+  | {
+      type: "message-delivered";
+      id: string;
+      origin: string;
+      /** The neighbour's peer address (never a TCP source port). */
+      from: string;
+      payload: Uint8Array;
+      /** Links crossed from the origin to here (1 for a message straight from its origin). */
+      hops: number;
+    }
+  /** This peer published a message (by the generator or by `publish`). */
+  | { type: "message-published"; id: string; payload: Uint8Array; generated: boolean }
+  /** A message that breaks a rule (bad id, payload too large): dropped. */
+  | {
+      type: "message-rejected";
+      from: string;
+      reason: "id-mismatch" | "payload-too-large" | "own-origin";
+    };
+
+/** Outputs, to apply in order. */
+export type GossipOutput =
+  | { type: "send"; to: string; message: GossipMessage }
+  | { type: "emit"; event: GossipEvent };
+
+/** Counters since creation. Amplification = received / delivered. */
+export interface GossipCounters {
+  /** Gossip messages received from neighbours (first copies and duplicates). */
+  readonly received: number;
+  /** Messages delivered (first receipt). */
+  readonly delivered: number;
+  /** Copies dropped because the id was already in the message list. */
+  readonly duplicates: number;
+  /** Copies sent while relaying others' messages. */
+  readonly forwarded: number;
+  /** Messages this peer published. */
+  readonly published: number;
+  /** Every copy sent (own and relayed). */
+  readonly sent: number;
+  /** Messages dropped for breaking a rule. */
+  readonly rejected: number;
+}
+
+/** A read-only view of the machine. */
+export interface GossipView {
+  readonly self: string;
+  readonly neighbours: readonly string[];
+  readonly policy: string;
+  /** Ids currently in the message list (may include expired ones not yet evicted). */
+  readonly messageListSize: number;
+  readonly messageListCap: number;
+  readonly counters: GossipCounters;
+  /** received / delivered (0 before the first delivery). */
+  readonly amplification: number;
+  /** Generator progress: messages made so far, and when the next is due (undefined: not running). */
+  readonly generator: { readonly made: number; readonly nextAtMs: number | undefined };
+}
+
+/** The gossip state machine. */
+export interface Gossip {
+  readonly config: GossipConfig;
+  /** The one mutating entry point. Throws only on caller mistakes (time going back, oversized publish). */
+  step(input: GossipInput): readonly GossipOutput[];
+  /** When the host should next send a tick, or undefined when nothing is scheduled. */
+  nextDeadline(): number | undefined;
+  inspect(): GossipView;
+}
+
+/** Dependencies of {@link createGossip}. */
+export interface GossipDependencies {
+  /** The only source of randomness (random-fanout uses it). */
+  readonly random: RandomSource;
+  /** A custom forwarding policy; overrides `config.forwarding`. */
+  readonly policy?: ForwardingPolicy;
+}
+
+/**
+ * Creates a gossip machine. Flooding (the default) sends each new message to every neighbour
+ * except the one it came from, so each message crosses each link at most once.
+ */
+export function createGossip(
+  configInput: GossipConfigInput,
+  dependencies: GossipDependencies,
+): Gossip {
+  const config = parseGossipConfig(configInput);
+  const random = dependencies.random;
+  const policy: ForwardingPolicy =
+    dependencies.policy ??
+    (config.forwarding.type === "flood"
+      ? floodPolicy
+      : randomFanoutPolicy(config.forwarding.fanout));
+  const selfIp = config.self.slice(0, config.self.lastIndexOf(":"));
+
+  let currentNow = Number.NEGATIVE_INFINITY;
+  let wallOffsetMs = 0;
+  let neighbours: string[] = [];
+  let generatorMade = 0;
+  let generatorNextAt: number | undefined;
+
+  const messageList = new LRUCache<string, true>({
+    max: config.messageList.maxEntries,
+    ttl: config.messageList.ttlMs,
+    // Time comes from the inputs, never from a real clock; 0 disables lru-cache's own timer.
+    ttlResolution: 0,
+    perf: { now: () => currentNow },
+  });
+
+  const counters = {
+    received: 0,
+    delivered: 0,
+    duplicates: 0,
+    forwarded: 0,
+    published: 0,
+    sent: 0,
+    rejected: 0,
+  };
+
+  function advance(now: number): void {
+    if (!Number.isFinite(now))
+      throw new P2pError("GOSSIP_TIME", `gossip: now must be finite, got ${now}`);
+    if (now < currentNow) {
+      throw new P2pError("GOSSIP_TIME", `gossip: time went backwards (${now} < ${currentNow})`);
+    }
+    currentNow = now;
+  }
+
+  function push(outputs: GossipOutput[], message: GossipMessage, from: string | undefined): number {
+    const candidates = from === undefined ? neighbours : neighbours.filter((n) => n !== from);
+    if (candidates.length === 0) return 0;
+    const targets = policy.select({ candidates, from, message, random });
+    for (const to of targets) outputs.push({ type: "send", to, message });
+    counters.sent += targets.length;
+    return targets.length;
+  }
+
+  function publish(outputs: GossipOutput[], payload: Uint8Array, generated: boolean): void {
+    if (payload.length > config.maxPayloadBytes) {
+      throw new P2pError(
+        "GOSSIP_PAYLOAD_TOO_LARGE",
+        `gossip: payload of ${payload.length} bytes exceeds maxPayloadBytes ${config.maxPayloadBytes}`,
+      );
+    }
+    const id = messageId(config.self, payload);
+    // Marked seen before sending, so an echo coming back is a duplicate.
+    messageList.set(id, true);
+    counters.published++;
+    outputs.push({ type: "emit", event: { type: "message-published", id, payload, generated } });
+    push(outputs, { type: "gossip.message", id, origin: config.self, payload, hops: 0 }, undefined);
+  }
+
+  function receive(outputs: GossipOutput[], from: string, message: GossipMessage): void {
+    counters.received++;
+    if (messageList.has(message.id)) {
+      counters.duplicates++;
+      return;
+    }
+    const reason =
+      message.origin === config.self
+        ? "own-origin"
+        : message.payload.length > config.maxPayloadBytes
+          ? "payload-too-large"
+          : config.verifyIds && messageId(message.origin, message.payload) !== message.id
+            ? "id-mismatch"
+            : undefined;
+    if (reason !== undefined) {
+      counters.rejected++;
+      outputs.push({ type: "emit", event: { type: "message-rejected", from, reason } });
+      return;
+    }
+    messageList.set(message.id, true);
+    counters.delivered++;
+    const hops = message.hops + 1;
+    outputs.push({
+      type: "emit",
+      event: {
+        type: "message-delivered",
+        id: message.id,
+        origin: message.origin,
+        from,
+        payload: message.payload,
+        hops,
+      },
+    });
+    if (hops >= config.maxHops) return;
+    counters.forwarded += push(outputs, { ...message, hops }, from);
+  }
+
+  function tick(outputs: GossipOutput[], wallTimeMs: number | undefined): void {
+    if (wallTimeMs !== undefined) wallOffsetMs = wallTimeMs - currentNow;
+    const generator = config.generator;
+    if (generator === false) return;
+    while (generatorNextAt !== undefined && generatorNextAt <= currentNow) {
+      generatorMade++;
+      const timestamp = Math.round(currentNow + wallOffsetMs);
+      publish(outputs, utf8ToBytes(`${timestamp}:${selfIp}:${generatorMade}`), true);
+      generatorNextAt =
+        generatorMade >= generator.count ? undefined : generatorNextAt + generator.intervalMs;
+    }
+  }
+
+  return {
+    config,
+    step(input) {
+      advance(input.now);
+      const outputs: GossipOutput[] = [];
+      switch (input.type) {
+        case "neighbours": {
+          neighbours = [...new Set(input.neighbours)].filter((n) => n !== config.self).sort();
+          const generator = config.generator;
+          if (
+            generator !== false &&
+            generatorMade === 0 &&
+            generatorNextAt === undefined &&
+            generator.count > 0
+          ) {
+            if (neighbours.length > 0) generatorNextAt = currentNow;
+          }
+          break;
+        }
+        case "publish":
+          publish(outputs, input.payload, false);
+          break;
+        case "receive":
+          receive(outputs, input.from, input.message);
+          break;
+        case "tick":
+          tick(outputs, input.wallTimeMs);
+          break;
+        default:
+          assertNever(input, "gossip input");
+      }
+      return outputs;
+    },
+    nextDeadline: () => generatorNextAt,
+    inspect() {
+      return {
+        self: config.self,
+        neighbours: neighbours.slice(),
+        policy: policy.name,
+        messageListSize: messageList.size,
+        messageListCap: config.messageList.maxEntries,
+        counters: { ...counters },
+        amplification: counters.delivered === 0 ? 0 : counters.received / counters.delivered,
+        generator: { made: generatorMade, nextAtMs: generatorNextAt },
+      };
+    },
+  };
+}
