@@ -1,0 +1,10 @@
+export type { NodeEndpoint } from "./address.js";
+export { formatNodeAddress, parseNodeAddress } from "./address.js";
+export type { ConfigProblem } from "./config-error.js";
+export { ConfigError, formatConfigProblem } from "./config-error.js";
+export type { NetworkConfig, ParseConfigOptions } from "./network-config.js";
+export { loadConfig, parseConfig } from "./network-config.js";
+export { nodeDataDirectory } from "./paths.js";
+export { parseSeedList, readSeedList, writeSeedList } from "./seed-list.js";
+export type { TimingOverrides, TimingProfile, TimingProfileName } from "./timing.js";
+export { resolveTimingProfile, timingProfiles } from "./timing.js";

@@ -1,0 +1,207 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig, parseConfig } from "./network-config.js";
+import { timingProfiles } from "./timing.js";
+
+const VALID = `# a network
+seeds:
+  - ip: 127.0.0.1
+    port: 5000
+  - ip: 127.0.0.1
+    port: 5001
+  - ip: 127.0.0.1
+    port: 5002
+peer_port_range:
+  start: 6000
+  end: 7000
+initial_peers: 3
+`;
+
+function problemLines(text: string): readonly string[] {
+  const result = parseConfig(text, { fileName: "config.yml" });
+  if (result.ok) throw new Error("expected the config to be rejected");
+  return result.error.lines;
+}
+
+describe("parseConfig", () => {
+  it("accepts the seed document's network and applies defaults", () => {
+    const result = parseConfig(VALID, { baseDirectory: "/srv/p2p" });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.seeds).toEqual(["127.0.0.1:5000", "127.0.0.1:5001", "127.0.0.1:5002"]);
+    expect(result.value.peerPortRange).toEqual({ start: 6000, end: 7000 });
+    expect(result.value.initialPeers).toBe(3);
+    expect(result.value.peerIp).toBe("127.0.0.1");
+    expect(result.value.timing).toEqual(timingProfiles.default);
+    expect(result.value.dataDir).toBe(resolve("/srv/p2p", ".data"));
+    expect(Object.isFrozen(result.value)).toBe(true);
+  });
+
+  it("selects the fast profile and applies timing overrides on top", () => {
+    const text = `${VALID}profile: fast\ntiming:\n  ping_misses: 5\n  gossip_message_count: 4\ndata_dir: /var/p2p\n`;
+    const result = parseConfig(text);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.timing).toEqual({
+      ...timingProfiles.fast,
+      pingMisses: 5,
+      gossipMessageCount: 4,
+    });
+    expect(result.value.dataDir).toBe("/var/p2p");
+  });
+
+  it("names file, line, field and the expectation for a port out of range", () => {
+    const text = VALID.replace("port: 5001", "port: 70000");
+    expect(problemLines(text)).toEqual([
+      "config.yml:6: seeds[1].port: expected an integer 1–65535, got 70000",
+    ]);
+  });
+
+  it("reports missing seeds", () => {
+    const text = "peer_port_range:\n  start: 6000\n  end: 7000\n";
+    const lines = problemLines(text);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^config\.yml:1: seeds: missing; expected a list of seeds/);
+  });
+
+  it("reports an empty seed list", () => {
+    const text = "seeds: []\npeer_port_range:\n  start: 6000\n  end: 7000\n";
+    expect(problemLines(text)).toEqual([
+      "config.yml:1: seeds: expected at least one seed, got an empty list",
+    ]);
+  });
+
+  it("reports an inverted peer range as empty", () => {
+    const text = VALID.replace("start: 6000", "start: 7000").replace("end: 7000", "end: 6000");
+    expect(problemLines(text)).toEqual([
+      "config.yml:9: peer_port_range: expected start ≤ end, got start 7000 > end 6000 (an empty range)",
+    ]);
+  });
+
+  it("reports an empty peer range mapping", () => {
+    const text = VALID.replace("  start: 6000\n  end: 7000\n", "").replace(
+      "peer_port_range:",
+      "peer_port_range: {}",
+    );
+    const lines = problemLines(text);
+    expect(lines).toContain(
+      "config.yml:9: peer_port_range.start: missing; expected an integer 1–65535",
+    );
+    expect(lines).toContain(
+      "config.yml:9: peer_port_range.end: missing; expected an integer 1–65535",
+    );
+  });
+
+  it("rejects unknown keys at their own line, listing the allowed keys", () => {
+    const text = `${VALID}peer_range: 5\n`;
+    const lines = problemLines(text);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^config\.yml:13: peer_range: unknown key; expected one of seeds, /);
+  });
+
+  it("rejects unknown keys inside a seed", () => {
+    const text = VALID.replace("    port: 5002", "    port: 5002\n    weight: 2");
+    expect(problemLines(text)).toEqual([
+      "config.yml:9: seeds[2].weight: unknown key; expected one of ip, port",
+    ]);
+  });
+
+  it("rejects a duplicate seed", () => {
+    const text = VALID.replace("port: 5002", "port: 5000");
+    expect(problemLines(text)).toEqual([
+      "config.yml:7: seeds[2]: duplicate seed 127.0.0.1:5000 (same as seeds[0])",
+    ]);
+  });
+
+  it("rejects a bad IP address and an unknown profile", () => {
+    const text = `${VALID.replace("ip: 127.0.0.1", "ip: 300.1.1.1")}profile: turbo\n`;
+    expect(problemLines(text)).toEqual([
+      'config.yml:3: seeds[0].ip: expected an IPv4 address like 127.0.0.1, got "300.1.1.1"',
+      'config.yml:13: profile: expected "default" or "fast", got "turbo"',
+    ]);
+  });
+
+  it("rejects more initial peers than the range holds", () => {
+    const text = VALID.replace("end: 7000", "end: 6001");
+    expect(problemLines(text)).toEqual([
+      "config.yml:12: initial_peers: expected at most 2 (the size of peer_port_range), got 3",
+    ]);
+  });
+
+  it("reports non-YAML garbage with a line and no stack trace", () => {
+    const lines = problemLines("seeds: [\n  {{{ ::: ][\n");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).toMatch(/^config\.yml:\d+: not valid YAML: /);
+      expect(line).not.toContain("\n");
+    }
+  });
+
+  it("rejects a document that is not a mapping", () => {
+    expect(problemLines("just some words\n")).toEqual([
+      'config.yml:1: expected a mapping with keys seeds, peer_port_range, initial_peers, peer_ip, profile, timing, data_dir, got "just some words"',
+    ]);
+  });
+
+  it("rejects duplicate keys as invalid YAML", () => {
+    const lines = problemLines(`${VALID}initial_peers: 4\n`);
+    expect(lines[0]).toMatch(/^config\.yml:13: not valid YAML: /);
+  });
+});
+
+describe("loadConfig", () => {
+  let directory = "";
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), "p2p-config-"));
+  });
+  afterEach(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it("loads a file and resolves data_dir next to it", async () => {
+    const path = join(directory, "config.yml");
+    await writeFile(path, VALID);
+    const result = await loadConfig(path);
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.value.dataDir).toBe(join(directory, ".data"));
+  });
+
+  it("names the file in problem lines", async () => {
+    const path = join(directory, "network.yml");
+    await writeFile(path, VALID.replace("port: 5001", "port: 0"));
+    const result = await loadConfig(path);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe("CONFIG_INVALID");
+      expect(result.error.lines).toEqual([
+        `${path}:6: seeds[1].port: expected an integer 1–65535, got 0`,
+      ]);
+    }
+  });
+
+  it("reports a missing file as one line", async () => {
+    const path = join(directory, "absent.yml");
+    const result = await loadConfig(path);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe("CONFIG_UNREADABLE");
+      expect(result.error.lines).toEqual([`${path}: cannot read the config file: file not found`]);
+    }
+  });
+
+  it("accepts the repository's default config.yml", async () => {
+    const root = fileURLToPath(new URL("../../../../", import.meta.url));
+    const path = join(root, "config.yml");
+    const result = await loadConfig(path);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.seeds).toEqual(["127.0.0.1:5000", "127.0.0.1:5001", "127.0.0.1:5002"]);
+    expect(result.value.peerPortRange).toEqual({ start: 6000, end: 7000 });
+    expect(result.value.initialPeers).toBe(3);
+    expect(result.value.timing.name).toBe("default");
+    expect(await readFile(path, "utf8")).toContain("seeds:");
+  });
+});

@@ -1,0 +1,342 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { err, ok, type Result } from "@p2p/wire";
+import { isMap, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { z } from "zod";
+import { formatNodeAddress, isPort, parseNodeAddress } from "./address.js";
+import { ConfigError, type ConfigProblem, describeFileError } from "./config-error.js";
+import { resolveTimingProfile, type TimingProfile, type TimingProfileName } from "./timing.js";
+
+/** A network as config.yml describes it, validated, with defaults applied (frozen). */
+export interface NetworkConfig {
+  /** Seed addresses (`ip:port`), in file order. */
+  readonly seeds: readonly string[];
+  /** The IP address the starter gives the peers it starts. */
+  readonly peerIp: string;
+  /** Inclusive range of ports the starter picks peer ports from. */
+  readonly peerPortRange: { readonly start: number; readonly end: number };
+  /** How many peers the starter starts after the seeds. */
+  readonly initialPeers: number;
+  /** The timing profile with the file's overrides applied. */
+  readonly timing: TimingProfile;
+  /** Directory for durable node state, resolved against the config file's directory. */
+  readonly dataDir: string;
+}
+
+/** Options of {@link parseConfig}. */
+export interface ParseConfigOptions {
+  /** Name used in problem lines (default `config.yml`). */
+  readonly fileName?: string;
+  /** Directory a relative `data_dir` is resolved against (default: left as written). */
+  readonly baseDirectory?: string;
+}
+
+const ROOT_KEYS = [
+  "seeds",
+  "peer_port_range",
+  "initial_peers",
+  "peer_ip",
+  "profile",
+  "timing",
+  "data_dir",
+] as const;
+const SEED_KEYS = ["ip", "port"] as const;
+const RANGE_KEYS = ["start", "end"] as const;
+const TIMING_KEYS = [
+  "gossip_interval_ms",
+  "gossip_message_count",
+  "ping_interval_ms",
+  "ping_timeout_ms",
+  "ping_misses",
+] as const;
+
+const PORT_EXPECTED = "expected an integer 1–65535";
+
+const ipSchema = z.custom<string>(
+  (value) => typeof value === "string" && parseNodeAddress(`${value}:1`) !== undefined,
+  { error: "expected an IPv4 address like 127.0.0.1" },
+);
+const portSchema = z.custom<number>(isPort, { error: PORT_EXPECTED });
+
+function positiveInteger(what: string, minimum: number) {
+  return z.custom<number>(
+    (value) => typeof value === "number" && Number.isInteger(value) && value >= minimum,
+    { error: `expected ${what}, an integer ≥ ${minimum}` },
+  );
+}
+
+const seedSchema = z.strictObject(
+  { ip: ipSchema, port: portSchema },
+  { error: "expected a seed mapping with ip and port" },
+);
+
+const rangeSchema = z
+  .strictObject(
+    { start: portSchema, end: portSchema },
+    { error: "expected a mapping with start and end ports" },
+  )
+  .superRefine((range, context) => {
+    if (range.start > range.end) {
+      context.addIssue({
+        code: "custom",
+        params: { verbatim: true },
+        message: `expected start ≤ end, got start ${range.start} > end ${range.end} (an empty range)`,
+      });
+    }
+  });
+
+const timingSchema = z.strictObject(
+  {
+    gossip_interval_ms: positiveInteger("milliseconds", 1).optional(),
+    gossip_message_count: positiveInteger("a message count", 0).optional(),
+    ping_interval_ms: positiveInteger("milliseconds", 1).optional(),
+    ping_timeout_ms: positiveInteger("milliseconds", 1).optional(),
+    ping_misses: positiveInteger("a miss count", 1).optional(),
+  },
+  { error: "expected a mapping of timing overrides" },
+);
+
+const configSchema = z
+  .strictObject(
+    {
+      seeds: z
+        .array(seedSchema, { error: "expected a list of seeds, each with ip and port" })
+        .min(1, { error: "expected at least one seed" })
+        .superRefine((seeds, context) => {
+          const firstIndex = new Map<string, number>();
+          seeds.forEach((seed, index) => {
+            const address = formatNodeAddress(seed);
+            const earlier = firstIndex.get(address);
+            if (earlier === undefined) {
+              firstIndex.set(address, index);
+            } else {
+              context.addIssue({
+                code: "custom",
+                params: { verbatim: true },
+                path: [index],
+                message: `duplicate seed ${address} (same as seeds[${earlier}])`,
+              });
+            }
+          });
+        }),
+      peer_port_range: rangeSchema,
+      initial_peers: positiveInteger("a peer count", 0).default(3),
+      peer_ip: ipSchema.default("127.0.0.1"),
+      profile: z
+        .enum(["default", "fast"], { error: 'expected "default" or "fast"' })
+        .default("default"),
+      timing: timingSchema.default({}),
+      data_dir: z
+        .string({ error: "expected a directory path" })
+        .min(1, { error: "expected a directory path" })
+        .default(".data"),
+    },
+    { error: `expected a mapping with keys ${ROOT_KEYS.join(", ")}` },
+  )
+  .superRefine((config, context) => {
+    const size = config.peer_port_range.end - config.peer_port_range.start + 1;
+    if (size > 0 && config.initial_peers > size) {
+      context.addIssue({
+        code: "custom",
+        params: { verbatim: true },
+        path: ["initial_peers"],
+        message: `expected at most ${size} (the size of peer_port_range), got ${config.initial_peers}`,
+      });
+    }
+  });
+
+type RawConfig = z.infer<typeof configSchema>;
+
+/**
+ * Validates config.yml text. Problems come back as a {@link ConfigError} with one line per
+ * problem, naming the file line, the field path and what was expected.
+ */
+export function parseConfig(
+  text: string,
+  options: ParseConfigOptions = {},
+): Result<NetworkConfig, ConfigError> {
+  const file = options.fileName ?? "config.yml";
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (document.errors.length > 0) {
+    const problems = document.errors.map((error): ConfigProblem => {
+      const firstLine = error.message.split("\n")[0] ?? error.message;
+      return {
+        file,
+        line: lineCounter.linePos(error.pos[0]).line,
+        path: "",
+        message: `not valid YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, "")}`,
+      };
+    });
+    return err(new ConfigError("CONFIG_INVALID", dedupeProblems(problems)));
+  }
+  const raw: unknown = document.toJS();
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lineOf = (path: readonly PropertyKey[]): number | undefined => {
+      const last = path[path.length - 1];
+      if (typeof last === "string") {
+        const line = keyLine(document.contents, path.slice(0, -1), last, lineCounter);
+        if (line !== undefined) return line;
+      }
+      const node = nearestNode(document.contents, path);
+      const offset = node?.range?.[0];
+      return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+    };
+    const problems: ConfigProblem[] = [];
+    for (const issue of parsed.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          const allowed = allowedKeysAt(issue.path);
+          problems.push({
+            file,
+            line: keyLine(document.contents, issue.path, key, lineCounter) ?? lineOf(issue.path),
+            path: formatPath([...issue.path, key]),
+            message: `unknown key; expected one of ${allowed.join(", ")}`,
+          });
+        }
+        continue;
+      }
+      const value = valueAt(raw, issue.path);
+      let message = issue.message;
+      const isVerbatim = issue.code === "custom" && issue.params?.verbatim === true;
+      if (!isVerbatim) {
+        message =
+          value === undefined ? `missing; ${message}` : `${message}, got ${describe(value)}`;
+      }
+      problems.push({ file, line: lineOf(issue.path), path: formatPath(issue.path), message });
+    }
+    problems.sort((left, right) => (left.line ?? 0) - (right.line ?? 0));
+    return err(new ConfigError("CONFIG_INVALID", dedupeProblems(problems)));
+  }
+  return ok(normalize(parsed.data, options.baseDirectory));
+}
+
+/**
+ * Reads and validates a config.yml file. A missing or unreadable file is a
+ * `CONFIG_UNREADABLE` error; bad content is `CONFIG_INVALID`.
+ */
+export async function loadConfig(path: string): Promise<Result<NetworkConfig, ConfigError>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const problem: ConfigProblem = {
+      file: path,
+      line: undefined,
+      path: "",
+      message: `cannot read the config file: ${describeFileError(error)}`,
+    };
+    return err(new ConfigError("CONFIG_UNREADABLE", [problem], { cause: error }));
+  }
+  return parseConfig(text, { fileName: path, baseDirectory: dirname(resolve(path)) });
+}
+
+function normalize(raw: RawConfig, baseDirectory: string | undefined): NetworkConfig {
+  const profile: TimingProfileName = raw.profile;
+  const overrides = raw.timing;
+  const timing = resolveTimingProfile(profile, {
+    ...(overrides.gossip_interval_ms === undefined
+      ? {}
+      : { gossipIntervalMs: overrides.gossip_interval_ms }),
+    ...(overrides.gossip_message_count === undefined
+      ? {}
+      : { gossipMessageCount: overrides.gossip_message_count }),
+    ...(overrides.ping_interval_ms === undefined
+      ? {}
+      : { pingIntervalMs: overrides.ping_interval_ms }),
+    ...(overrides.ping_timeout_ms === undefined
+      ? {}
+      : { pingTimeoutMs: overrides.ping_timeout_ms }),
+    ...(overrides.ping_misses === undefined ? {} : { pingMisses: overrides.ping_misses }),
+  });
+  return Object.freeze({
+    seeds: Object.freeze(raw.seeds.map(formatNodeAddress)),
+    peerIp: raw.peer_ip,
+    peerPortRange: Object.freeze({
+      start: raw.peer_port_range.start,
+      end: raw.peer_port_range.end,
+    }),
+    initialPeers: raw.initial_peers,
+    timing,
+    dataDir: baseDirectory === undefined ? raw.data_dir : resolve(baseDirectory, raw.data_dir),
+  });
+}
+
+function allowedKeysAt(path: readonly PropertyKey[]): readonly string[] {
+  if (path.length === 0) return ROOT_KEYS;
+  if (path[0] === "seeds") return SEED_KEYS;
+  if (path[0] === "peer_port_range") return RANGE_KEYS;
+  if (path[0] === "timing") return TIMING_KEYS;
+  return [];
+}
+
+/** The deepest YAML node along `path` (the field itself, or its nearest existing parent). */
+function nearestNode(root: unknown, path: readonly PropertyKey[]): YamlNode | undefined {
+  let node = root as YamlNode | null | undefined;
+  let found = node ?? undefined;
+  for (const segment of path) {
+    if (node === null || node === undefined || typeof segment === "symbol") break;
+    const container = node as { get?: (key: unknown, keepScalar: boolean) => unknown };
+    if (typeof container.get !== "function") break;
+    const child = container.get(segment, true) as YamlNode | undefined;
+    if (child === undefined || child === null) break;
+    node = child;
+    found = child;
+  }
+  return found;
+}
+
+function keyLine(
+  root: unknown,
+  path: readonly PropertyKey[],
+  key: string,
+  lineCounter: LineCounter,
+): number | undefined {
+  const container = nearestNode(root, path);
+  if (!isMap(container)) return undefined;
+  for (const pair of container.items) {
+    const pairKey = pair.key as { value?: unknown; range?: [number, number, number] } | null;
+    if (pairKey?.value === key && pairKey.range !== undefined) {
+      return lineCounter.linePos(pairKey.range[0]).line;
+    }
+  }
+  return undefined;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const segment of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
+}
+
+/** `["seeds", 1, "port"]` → `seeds[1].port`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else text += text === "" ? String(segment) : `.${String(segment)}`;
+  }
+  return text;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "nothing (null)";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return JSON.stringify(value);
+  return String(value);
+}
+
+function dedupeProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.line}|${problem.path}|${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from "node:crypto";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { err, ok, P2pError, type Result } from "@p2p/wire";
+import { parseNodeAddress } from "./address.js";
+import { ConfigError, type ConfigProblem, describeFileError } from "./config-error.js";
+
+/**
+ * Parses config.txt text: one `ip:port` per line; blank lines and `#` comments are ignored.
+ * Bad lines, duplicates and an empty list are problems, one line each.
+ */
+export function parseSeedList(
+  text: string,
+  fileName = "config.txt",
+): Result<readonly string[], ConfigError> {
+  const addresses: string[] = [];
+  const problems: ConfigProblem[] = [];
+  const firstLine = new Map<string, number>();
+  text.split(/\r?\n/).forEach((rawLine, index) => {
+    const line = index + 1;
+    const hash = rawLine.indexOf("#");
+    const content = (hash === -1 ? rawLine : rawLine.slice(0, hash)).trim();
+    if (content === "") return;
+    if (parseNodeAddress(content) === undefined) {
+      problems.push({
+        file: fileName,
+        line,
+        path: "",
+        message: `expected a seed address ip:port (IPv4, port 1–65535), got ${JSON.stringify(content)}`,
+      });
+      return;
+    }
+    const earlier = firstLine.get(content);
+    if (earlier !== undefined) {
+      problems.push({
+        file: fileName,
+        line,
+        path: "",
+        message: `duplicate seed ${content} (same as line ${earlier})`,
+      });
+      return;
+    }
+    firstLine.set(content, line);
+    addresses.push(content);
+  });
+  if (problems.length === 0 && addresses.length === 0) {
+    problems.push({
+      file: fileName,
+      line: undefined,
+      path: "",
+      message: "expected at least one seed address, got none",
+    });
+  }
+  if (problems.length > 0) return err(new ConfigError("CONFIG_INVALID", problems));
+  return ok(Object.freeze(addresses));
+}
+
+/** Reads and validates config.txt (see {@link parseSeedList}). */
+export async function readSeedList(path: string): Promise<Result<readonly string[], ConfigError>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const problem: ConfigProblem = {
+      file: path,
+      line: undefined,
+      path: "",
+      message: `cannot read the seed list: ${describeFileError(error)}`,
+    };
+    return err(new ConfigError("CONFIG_UNREADABLE", [problem], { cause: error }));
+  }
+  return parseSeedList(text, path);
+}
+
+/**
+ * Writes config.txt atomically: the list goes to a temporary file in the same directory,
+ * which is then renamed over `path`, so a reader sees the old list or the new one, never
+ * half of one. Throws `INVALID_ADDRESS` for a bad address (a caller mistake).
+ */
+export async function writeSeedList(path: string, addresses: readonly string[]): Promise<void> {
+  for (const address of addresses) {
+    if (parseNodeAddress(address) === undefined) {
+      throw new P2pError(
+        "INVALID_ADDRESS",
+        `writeSeedList: ${JSON.stringify(address)} is not an ip:port address`,
+      );
+    }
+  }
+  const temporary = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
+  );
+  const text = addresses.map((address) => `${address}\n`).join("");
+  try {
+    await writeFile(temporary, text, { encoding: "utf8", flag: "wx" });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
