@@ -1,1 +1,49 @@
-export {};
+export type { LivenessConfig, LivenessConfigInput } from "./config.js";
+export { LivenessConfigSchema, livenessProfiles, parseLivenessConfig } from "./config.js";
+export type {
+  Liveness,
+  LivenessDependencies,
+  LivenessEvent,
+  LivenessInput,
+  LivenessOutput,
+  LivenessView,
+  NeighbourView,
+} from "./liveness.js";
+export { createLiveness } from "./liveness.js";
+export type {
+  DeadEvidence,
+  LivenessMessage,
+  Ping,
+  Pong,
+  SignedVote,
+  VoteMessage,
+  VoteRequest,
+} from "./messages.js";
+export {
+  AddressSchema,
+  DeadEvidenceSchema,
+  LivenessMessageSchema,
+  PingSchema,
+  PongSchema,
+  SignedVoteSchema,
+  VoteMessageSchema,
+  VoteRequestSchema,
+} from "./messages.js";
+export type {
+  EvidenceVerdict,
+  MemberStatus,
+  MembershipView,
+  RejectReason,
+  ValidateOptions,
+} from "./validator.js";
+export { MIN_WITNESSES, requiredDeadVotes, validateDeadEvidence } from "./validator.js";
+export type { SignatureCache, UnsignedVote } from "./vote.js";
+export {
+  createSignatureCache,
+  keyPairFromSeed,
+  publicKeyOf,
+  signVote,
+  VOTE_SIGNING_VERSION,
+  verifyVote,
+  voteSigningBytes,
+} from "./vote.js";

@@ -1,0 +1,493 @@
+import { assertNever, P2pError, type RandomSource } from "@p2p/wire";
+import { type LivenessConfig, type LivenessConfigInput, parseLivenessConfig } from "./config.js";
+import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
+import { requiredDeadVotes } from "./validator.js";
+import { signVote } from "./vote.js";
+
+/**
+ * Inputs of the liveness machine. `now` is monotonic ms; any input may carry `wallTimeMs`
+ * (wall-clock ms), remembered as an offset and used for vote timestamps and report lines.
+ */
+export type LivenessInput = (
+  | { type: "neighbours"; neighbours: readonly string[] }
+  | { type: "receive"; from: string; message: LivenessMessage }
+  | { type: "tick" }
+  /** The seeds removed `address` (learned from them). About this peer itself: see "self-removed". */
+  | { type: "member-removed"; address: string }
+  /** This peer re-registered under a new incarnation after a false removal. */
+  | { type: "rejoined"; incarnation: number }
+) & { now: number; wallTimeMs?: number };
+
+/** Events for the host. */
+export type LivenessEvent =
+  | { type: "peer-suspected"; suspect: string; incarnation: number; misses: number }
+  | { type: "suspicion-cleared"; suspect: string; by: string }
+  /** Send `evidence` to the seeds, print `line` and append it to outputfile.txt. */
+  | { type: "dead-report"; suspect: string; evidence: DeadEvidence; line: string }
+  /** Close the connection to `address` and forget it as a neighbour. */
+  | { type: "neighbour-dropped"; address: string; reason: "reported-dead" | "removed" }
+  /**
+   * The seeds removed this very peer while it is alive (a false positive): re-register as
+   * `nextIncarnation`, reconnect, then step {type: "rejoined"}.
+   */
+  | { type: "self-removed"; incarnation: number; nextIncarnation: number };
+
+/** Outputs, to apply in order. */
+export type LivenessOutput =
+  | { type: "send"; to: string; message: LivenessMessage }
+  | { type: "emit"; event: LivenessEvent };
+
+/** A read-only view of one neighbour. */
+export interface NeighbourView {
+  readonly address: string;
+  readonly misses: number;
+  readonly suspected: boolean;
+  readonly incarnation: number | undefined;
+  readonly advertisedNeighbours: readonly string[];
+}
+
+/** A read-only view of the machine. */
+export interface LivenessView {
+  readonly self: string;
+  readonly incarnation: number;
+  readonly neighbours: readonly NeighbourView[];
+  readonly suspicions: readonly string[];
+  readonly probing: readonly string[];
+  readonly counters: {
+    readonly pingsSent: number;
+    readonly probesSent: number;
+    readonly suspicions: number;
+    readonly cleared: number;
+    readonly reports: number;
+    readonly votesCast: number;
+  };
+}
+
+/** The liveness state machine. */
+export interface Liveness {
+  readonly config: LivenessConfig;
+  step(input: LivenessInput): readonly LivenessOutput[];
+  nextDeadline(): number | undefined;
+  inspect(): LivenessView;
+}
+
+/** Dependencies of {@link createLiveness}. */
+export interface LivenessDependencies {
+  /** Spreads ping rounds of different peers (the first round starts at a random offset). */
+  readonly random: RandomSource;
+}
+
+interface Neighbour {
+  misses: number;
+  answered: boolean;
+  incarnation: number | undefined;
+  advertised: string[];
+}
+
+interface Suspicion {
+  incarnation: number;
+  voters: Set<string>;
+  deadVotes: Map<string, SignedVote>;
+  nextRetryAt: number;
+  roundEndsAt: number;
+}
+
+interface Probe {
+  incarnation: number;
+  requesters: Set<string>;
+  sent: number;
+  nextAt: number | undefined;
+  expiresAt: number | undefined;
+}
+
+const sortedKeys = <T>(map: Map<string, T>) => [...map.keys()].sort();
+
+/**
+ * Creates a liveness machine: pings neighbours each round, suspects after consecutive misses,
+ * gathers signed votes from the suspect's other neighbours, and reports only with a majority.
+ */
+export function createLiveness(
+  configInput: LivenessConfigInput,
+  dependencies: LivenessDependencies,
+): Liveness {
+  const config = parseLivenessConfig(configInput);
+  const { random } = dependencies;
+  const self = config.self;
+  const selfIp = self.slice(0, self.lastIndexOf(":"));
+
+  let now = Number.NEGATIVE_INFINITY;
+  let wallOffsetMs = 0;
+  let incarnation = config.incarnation;
+  let sequence = 0;
+  let roundAt: number | undefined;
+  let roundExpiresAt: number | undefined;
+  const neighbours = new Map<string, Neighbour>();
+  const suspicions = new Map<string, Suspicion>();
+  const probes = new Map<string, Probe>();
+  const recentVotes = new Map<string, { vote: SignedVote; until: number }>();
+  const removed = new Set<string>();
+  const counters = {
+    pingsSent: 0,
+    probesSent: 0,
+    suspicions: 0,
+    cleared: 0,
+    reports: 0,
+    votesCast: 0,
+  };
+
+  let outputs: LivenessOutput[] = [];
+  const send = (to: string, message: LivenessMessage) =>
+    outputs.push({ type: "send", to, message });
+  const emit = (event: LivenessEvent) => outputs.push({ type: "emit", event });
+  const wallNow = () => Math.max(0, Math.round(now + wallOffsetMs));
+
+  function ping(to: string): void {
+    sequence++;
+    send(to, { type: "liveness.ping", sequence, sentAtMs: now });
+  }
+
+  function vote(
+    suspect: string,
+    suspectIncarnation: number,
+    verdict: "dead" | "alive",
+  ): SignedVote {
+    counters.votesCast++;
+    return signVote(
+      { voter: self, suspect, incarnation: suspectIncarnation, verdict, issuedAtMs: wallNow() },
+      config.secretKey,
+    );
+  }
+
+  /** Any message from `address` proves it is alive. */
+  function heardFrom(address: string): void {
+    const neighbour = neighbours.get(address);
+    if (neighbour !== undefined) {
+      neighbour.misses = 0;
+      neighbour.answered = true;
+    }
+    if (suspicions.delete(address)) {
+      counters.cleared++;
+      emit({ type: "suspicion-cleared", suspect: address, by: self });
+    }
+    if (probes.has(address)) finishProbe(address, "alive");
+  }
+
+  function finishProbe(suspect: string, verdict: "dead" | "alive"): void {
+    const probe = probes.get(suspect);
+    if (probe === undefined) return;
+    probes.delete(suspect);
+    const signed = vote(suspect, probe.incarnation, verdict);
+    recentVotes.set(suspect, { vote: signed, until: now + config.voteCacheMs });
+    for (const requester of [...probe.requesters].sort())
+      send(requester, { type: "liveness.vote", vote: signed });
+  }
+
+  function startRound(suspect: string, suspicion: Suspicion): void {
+    const neighbour = neighbours.get(suspect);
+    suspicion.voters = new Set(
+      (neighbour?.advertised ?? []).filter((a) => a !== self && a !== suspect && !removed.has(a)),
+    );
+    suspicion.deadVotes = new Map([[self, vote(suspect, suspicion.incarnation, "dead")]]);
+    suspicion.roundEndsAt = now + config.voteRoundTimeoutMs;
+    suspicion.nextRetryAt = now + config.voteRetryMs;
+    for (const voter of [...suspicion.voters].sort()) {
+      send(voter, { type: "liveness.vote-request", suspect, incarnation: suspicion.incarnation });
+    }
+    checkReady(suspect, suspicion);
+  }
+
+  function suspect(address: string, neighbour: Neighbour): void {
+    counters.suspicions++;
+    const suspicion: Suspicion = {
+      incarnation: neighbour.incarnation ?? 0,
+      voters: new Set(),
+      deadVotes: new Map(),
+      nextRetryAt: now,
+      roundEndsAt: now,
+    };
+    suspicions.set(address, suspicion);
+    emit({
+      type: "peer-suspected",
+      suspect: address,
+      incarnation: suspicion.incarnation,
+      misses: neighbour.misses,
+    });
+    startRound(address, suspicion);
+  }
+
+  function checkReady(suspect: string, suspicion: Suspicion): void {
+    const neighbourCount = suspicion.voters.size + 1;
+    const insufficientNeighbours = neighbourCount < 2;
+    if (!insufficientNeighbours && suspicion.deadVotes.size < requiredDeadVotes(neighbourCount))
+      return;
+    suspicions.delete(suspect);
+    counters.reports++;
+    const evidence: DeadEvidence = {
+      suspect,
+      incarnation: suspicion.incarnation,
+      reporter: self,
+      votes: sortedKeys(suspicion.deadVotes).map(
+        (voter) => suspicion.deadVotes.get(voter) as SignedVote,
+      ),
+      insufficientNeighbours,
+    };
+    emit({
+      type: "dead-report",
+      suspect,
+      evidence,
+      line: `Dead Node:${suspect}:${wallNow()}:${selfIp}`,
+    });
+    if (neighbours.delete(suspect))
+      emit({ type: "neighbour-dropped", address: suspect, reason: "reported-dead" });
+  }
+
+  function receive(from: string, message: LivenessMessage): void {
+    switch (message.type) {
+      case "liveness.ping":
+        heardFrom(from);
+        send(from, {
+          type: "liveness.pong",
+          sequence: message.sequence,
+          sentAtMs: message.sentAtMs,
+          incarnation,
+          neighbours: sortedKeys(neighbours),
+        });
+        break;
+      case "liveness.pong": {
+        if (message.sequence > sequence) return; // never sent: ignore
+        const neighbour = neighbours.get(from);
+        if (neighbour !== undefined) {
+          neighbour.incarnation = message.incarnation;
+          if (message.neighbours.length <= config.maxAdvertisedNeighbours) {
+            neighbour.advertised = message.neighbours.slice();
+          }
+        }
+        heardFrom(from);
+        break;
+      }
+      case "liveness.vote-request": {
+        const target = message.suspect;
+        if (target === self || target === from) return;
+        const recent = recentVotes.get(target);
+        if (
+          recent !== undefined &&
+          recent.until > now &&
+          recent.vote.incarnation === message.incarnation
+        ) {
+          send(from, { type: "liveness.vote", vote: recent.vote });
+          return;
+        }
+        const running = probes.get(target);
+        if (running !== undefined && running.incarnation === message.incarnation) {
+          running.requesters.add(from);
+          return;
+        }
+        probes.set(target, {
+          incarnation: message.incarnation,
+          requesters: new Set([from]),
+          sent: 0,
+          nextAt: now,
+          expiresAt: undefined,
+        });
+        advanceProbe(target);
+        break;
+      }
+      case "liveness.vote": {
+        const signed = message.vote;
+        if (signed.voter !== from) return;
+        const suspicion = suspicions.get(signed.suspect);
+        if (suspicion === undefined || signed.incarnation !== suspicion.incarnation) return;
+        if (!suspicion.voters.has(from)) return;
+        if (signed.verdict === "alive") {
+          suspicions.delete(signed.suspect);
+          counters.cleared++;
+          const neighbour = neighbours.get(signed.suspect);
+          if (neighbour !== undefined) neighbour.misses = 0;
+          emit({ type: "suspicion-cleared", suspect: signed.suspect, by: from });
+          return;
+        }
+        suspicion.deadVotes.set(from, signed);
+        checkReady(signed.suspect, suspicion);
+        break;
+      }
+      default:
+        assertNever(message, "liveness message");
+    }
+  }
+
+  function advanceProbe(target: string): void {
+    const probe = probes.get(target);
+    if (probe === undefined) return;
+    while (probe.nextAt !== undefined && probe.nextAt <= now) {
+      counters.probesSent++;
+      ping(target);
+      probe.sent++;
+      if (probe.sent < config.probeAttempts) {
+        probe.nextAt += config.probeIntervalMs;
+      } else {
+        probe.nextAt = undefined;
+        probe.expiresAt = now + config.probeTimeoutMs;
+      }
+    }
+    if (probe.expiresAt !== undefined && probe.expiresAt <= now) finishProbe(target, "dead");
+  }
+
+  function tick(): void {
+    if (roundExpiresAt !== undefined && roundExpiresAt <= now) {
+      roundExpiresAt = undefined;
+      for (const address of sortedKeys(neighbours)) {
+        const neighbour = neighbours.get(address) as Neighbour;
+        if (neighbour.answered) continue;
+        neighbour.misses++;
+        if (neighbour.misses >= config.missesBeforeSuspect && !suspicions.has(address))
+          suspect(address, neighbour);
+      }
+    }
+    if (roundAt !== undefined && roundAt <= now) {
+      while (roundAt <= now) roundAt += config.pingIntervalMs;
+      for (const address of sortedKeys(neighbours)) {
+        const neighbour = neighbours.get(address) as Neighbour;
+        neighbour.answered = false;
+        counters.pingsSent++;
+        ping(address);
+      }
+      roundExpiresAt = now + config.pingTimeoutMs;
+    }
+    for (const target of sortedKeys(probes)) advanceProbe(target);
+    for (const address of sortedKeys(suspicions)) {
+      const suspicion = suspicions.get(address) as Suspicion;
+      if (suspicion.nextRetryAt > now) continue;
+      if (suspicion.roundEndsAt <= now) {
+        startRound(address, suspicion);
+        continue;
+      }
+      suspicion.nextRetryAt = now + config.voteRetryMs;
+      for (const voter of [...suspicion.voters].sort()) {
+        if (suspicion.deadVotes.has(voter)) continue;
+        send(voter, {
+          type: "liveness.vote-request",
+          suspect: address,
+          incarnation: suspicion.incarnation,
+        });
+      }
+    }
+    for (const [address, recent] of recentVotes)
+      if (recent.until <= now) recentVotes.delete(address);
+  }
+
+  function setNeighbours(list: readonly string[]): void {
+    const next = new Set(list.filter((address) => address !== self));
+    for (const address of [...neighbours.keys()]) {
+      if (!next.has(address)) {
+        neighbours.delete(address);
+        suspicions.delete(address);
+      }
+    }
+    for (const address of [...next].sort()) {
+      if (!neighbours.has(address)) {
+        neighbours.set(address, {
+          misses: 0,
+          answered: true,
+          incarnation: undefined,
+          advertised: [],
+        });
+      }
+    }
+    if (roundAt === undefined && neighbours.size > 0) {
+      roundAt = now + Math.floor(random.next() * config.pingIntervalMs);
+    }
+  }
+
+  function memberRemoved(address: string): void {
+    if (address === self) {
+      emit({ type: "self-removed", incarnation, nextIncarnation: incarnation + 1 });
+      return;
+    }
+    removed.add(address);
+    suspicions.delete(address);
+    probes.delete(address);
+    if (neighbours.delete(address)) emit({ type: "neighbour-dropped", address, reason: "removed" });
+    for (const suspect of sortedKeys(suspicions)) {
+      const suspicion = suspicions.get(suspect) as Suspicion;
+      if (!suspicion.voters.delete(address)) continue;
+      suspicion.deadVotes.delete(address);
+      checkReady(suspect, suspicion);
+    }
+  }
+
+  return {
+    config,
+    step(input) {
+      if (!Number.isFinite(input.now))
+        throw new P2pError("LIVENESS_TIME", `liveness: now must be finite`);
+      if (input.now < now)
+        throw new P2pError(
+          "LIVENESS_TIME",
+          `liveness: time went backwards (${input.now} < ${now})`,
+        );
+      now = input.now;
+      if (input.wallTimeMs !== undefined) wallOffsetMs = input.wallTimeMs - now;
+      outputs = [];
+      switch (input.type) {
+        case "neighbours":
+          setNeighbours(input.neighbours);
+          break;
+        case "receive":
+          receive(input.from, input.message);
+          break;
+        case "tick":
+          tick();
+          break;
+        case "member-removed":
+          memberRemoved(input.address);
+          break;
+        case "rejoined":
+          if (input.incarnation <= incarnation) {
+            throw new P2pError(
+              "LIVENESS_INCARNATION",
+              `liveness: incarnation must grow past ${incarnation}`,
+            );
+          }
+          incarnation = input.incarnation;
+          break;
+        default:
+          assertNever(input, "liveness input");
+      }
+      const result = outputs;
+      outputs = [];
+      return result;
+    },
+    nextDeadline() {
+      let next = roundAt;
+      const consider = (at: number | undefined) => {
+        if (at !== undefined && (next === undefined || at < next)) next = at;
+      };
+      consider(roundExpiresAt);
+      for (const probe of probes.values()) {
+        consider(probe.nextAt);
+        consider(probe.expiresAt);
+      }
+      for (const suspicion of suspicions.values()) consider(suspicion.nextRetryAt);
+      return next;
+    },
+    inspect() {
+      return {
+        self,
+        incarnation,
+        neighbours: sortedKeys(neighbours).map((address) => {
+          const neighbour = neighbours.get(address) as Neighbour;
+          return {
+            address,
+            misses: neighbour.misses,
+            suspected: suspicions.has(address),
+            incarnation: neighbour.incarnation,
+            advertisedNeighbours: neighbour.advertised.slice(),
+          };
+        }),
+        suspicions: sortedKeys(suspicions),
+        probing: sortedKeys(probes),
+        counters: { ...counters },
+      };
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { DeadEvidence } from "./messages.js";
+import { createSignatureCache, type SignatureCache, verifyVote } from "./vote.js";
+
+/** What the seeds know about a member. */
+export interface MemberStatus {
+  readonly status: "alive" | "dead";
+  readonly incarnation: number;
+}
+
+/** The seeds' view of the membership, as the validator needs it. */
+export interface MembershipView {
+  /** The undirected neighbour set: the member's own advertised list ∪ the members that list it. */
+  neighboursOf(address: string): readonly string[];
+  /** The Ed25519 public key (hex) registered in the member record. */
+  publicKeyOf(address: string): string | undefined;
+  /** The member's status, or undefined for an unknown address. */
+  statusOf(address: string): MemberStatus | undefined;
+}
+
+/** Why evidence was rejected. */
+export type RejectReason =
+  | "no-votes"
+  | "forged-signature"
+  | "unknown-voter"
+  | "voter-not-neighbour"
+  | "duplicate-voter"
+  | "mismatched-vote"
+  | "alive-vote"
+  | "too-few-votes"
+  | "stale"
+  | "unknown-incarnation";
+
+/** The validator's verdict. */
+export type EvidenceVerdict =
+  /** Enough valid dead votes from the suspect's neighbours: commit the removal. */
+  | { verdict: "accept"; deadVotes: number; neighbours: number }
+  /** Not enough (or bad) evidence: change nothing. */
+  | { verdict: "reject"; reason: RejectReason; detail: string }
+  /** The votes are valid, but the suspect has too few live neighbours for a majority of ≥ 2 witnesses: probe it. */
+  | { verdict: "needs-probe"; deadVotes: number; neighbours: number }
+  /** Unknown suspect, already dead, or an older incarnation: nothing to do, not an error. */
+  | { verdict: "no-op"; detail: string };
+
+/** Options of {@link validateDeadEvidence}. */
+export interface ValidateOptions {
+  /** The validating seed's wall-clock time. */
+  readonly nowMs: number;
+  /** Votes older than this (or further than this in the future) are stale. */
+  readonly maxVoteAgeMs: number;
+  /** Memo of verified signatures; a shared module-level one when omitted. */
+  readonly signatureCache?: SignatureCache;
+}
+
+/** Fewest distinct witnesses a removal needs: one peer alone can never remove another. */
+export const MIN_WITNESSES = 2;
+
+const sharedCache = createSignatureCache(10_000);
+
+/** Dead votes needed among `neighbourCount` neighbours: a strict majority, and at least {@link MIN_WITNESSES}. */
+export function requiredDeadVotes(neighbourCount: number): number {
+  return Math.max(MIN_WITNESSES, Math.floor(neighbourCount / 2) + 1);
+}
+
+/**
+ * The seeds' check of a dead report (called by every quorum acceptor for every alive→dead
+ * transition). Accepts only when valid signed dead votes, from distinct current neighbours of
+ * the suspect, form a strict majority of its live neighbours and number at least two.
+ */
+export function validateDeadEvidence(
+  evidence: DeadEvidence,
+  view: MembershipView,
+  options: ValidateOptions,
+): EvidenceVerdict {
+  const cache = options.signatureCache ?? sharedCache;
+  const member = view.statusOf(evidence.suspect);
+  if (member === undefined)
+    return { verdict: "no-op", detail: `unknown member ${evidence.suspect}` };
+  if (member.status === "dead")
+    return { verdict: "no-op", detail: `${evidence.suspect} is already dead` };
+  if (evidence.incarnation < member.incarnation) {
+    return {
+      verdict: "no-op",
+      detail: `evidence is about incarnation ${evidence.incarnation}, the member is at ${member.incarnation}`,
+    };
+  }
+  const reject = (reason: RejectReason, detail: string): EvidenceVerdict => ({
+    verdict: "reject",
+    reason,
+    detail,
+  });
+  if (evidence.incarnation > member.incarnation) {
+    return reject(
+      "unknown-incarnation",
+      `incarnation ${evidence.incarnation} was never registered`,
+    );
+  }
+  if (evidence.votes.length === 0) return reject("no-votes", "the report carries no votes");
+
+  const neighbours = new Set(
+    view
+      .neighboursOf(evidence.suspect)
+      .filter(
+        (address) => address !== evidence.suspect && view.statusOf(address)?.status !== "dead",
+      ),
+  );
+  const voters = new Set<string>();
+  for (const vote of evidence.votes) {
+    if (vote.suspect !== evidence.suspect || vote.incarnation !== evidence.incarnation) {
+      return reject(
+        "mismatched-vote",
+        `vote by ${vote.voter} is about ${vote.suspect}#${vote.incarnation}`,
+      );
+    }
+    if (vote.verdict !== "dead") return reject("alive-vote", `${vote.voter} voted alive`);
+    if (voters.has(vote.voter)) return reject("duplicate-voter", `${vote.voter} voted twice`);
+    voters.add(vote.voter);
+    if (!neighbours.has(vote.voter)) {
+      return reject(
+        "voter-not-neighbour",
+        `${vote.voter} is not a live neighbour of ${evidence.suspect}`,
+      );
+    }
+    const age = options.nowMs - vote.issuedAtMs;
+    if (age > options.maxVoteAgeMs || age < -options.maxVoteAgeMs) {
+      return reject("stale", `vote by ${vote.voter} was issued ${age} ms ago`);
+    }
+    const publicKey = view.publicKeyOf(vote.voter);
+    if (publicKey === undefined)
+      return reject("unknown-voter", `no public key registered for ${vote.voter}`);
+    if (!verifyVote(vote, publicKey, cache)) {
+      return reject("forged-signature", `the signature of ${vote.voter}'s vote does not verify`);
+    }
+  }
+  const deadVotes = voters.size;
+  if (neighbours.size < MIN_WITNESSES)
+    return { verdict: "needs-probe", deadVotes, neighbours: neighbours.size };
+  const required = requiredDeadVotes(neighbours.size);
+  if (deadVotes < required) {
+    return reject(
+      "too-few-votes",
+      `${deadVotes} dead votes, ${required} needed of ${neighbours.size} neighbours`,
+    );
+  }
+  return { verdict: "accept", deadVotes, neighbours: neighbours.size };
+}
