@@ -1,10 +1,14 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: {
+    index: "src/index.ts",
+    "testing/transport-contract": "src/testing/transport-contract.ts",
+  },
   format: ["esm"],
   dts: true,
   sourcemap: true,
   clean: true,
   target: "node20",
+  external: ["vitest"],
 });

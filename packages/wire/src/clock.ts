@@ -14,11 +14,19 @@ export interface Clock {
   setTimer(delayMs: number, callback: () => void): TimerHandle;
 }
 
+/** The host globals the system clock needs (declared here so this file needs no DOM or Node types). */
+interface TimerHost {
+  readonly performance: { now(): number };
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
 /** The real clock: monotonic milliseconds since the process started, plus real timers. */
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: () => (globalThis as unknown as TimerHost).performance.now(),
   setTimer(delayMs, callback) {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
-    return { cancel: () => clearTimeout(handle) };
+    const host = globalThis as unknown as TimerHost;
+    const handle = host.setTimeout(callback, Math.max(0, delayMs));
+    return { cancel: () => host.clearTimeout(handle) };
   },
 };

@@ -1,10 +1,33 @@
+export type { AddressFamily, ParseAddressOptions, ParsedAddress } from "./address.js";
+export {
+  AddressSchema,
+  formatAddress,
+  isIpv4,
+  isIpv6,
+  parseAddress,
+  parseAddressOrThrow,
+} from "./address.js";
 export type { Clock, TimerHandle } from "./clock.js";
 export { systemClock } from "./clock.js";
+export type { Codec, CodecOptions } from "./codec.js";
+export { createCodec, createPackr, formatIssues } from "./codec.js";
 export type { Result } from "./errors.js";
 export { assertNever, err, ok, P2pError } from "./errors.js";
+export type { FrameDecoder, FrameDecoderOptions, FrameResult } from "./framing.js";
+export {
+  createFrameDecoder,
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+} from "./framing.js";
+export type { LogFields, Logger } from "./logger.js";
+export { silentLogger } from "./logger.js";
+export type { MemoryNetwork, MemoryNetworkOptions } from "./memory.js";
+export { createMemoryNetwork, DEFAULT_HIGH_WATER_MARK_BYTES } from "./memory.js";
 export type { RandomSource } from "./random.js";
 export { randomInt, shuffled } from "./random.js";
 export type {
+  AbortSignalLike,
   CloseInfo,
   CloseReason,
   Connection,

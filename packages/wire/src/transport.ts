@@ -37,7 +37,7 @@ export type ConnectionState = "open" | "closing" | "closed";
 
 /**
  * A bidirectional, ordered, reliable stream of frames between two endpoints.
- * Implementations: TCP (`createTcpTransport`), in-memory (`createMemoryTransport`),
+ * Implementations: TCP (`createTcpTransport`), in-memory (`createMemoryNetwork`),
  * and the simulated network in `@p2p/sim`. All pass the same contract suite.
  */
 export interface Connection {
@@ -68,11 +68,21 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/**
+ * The part of the standard `AbortSignal` that dial uses (a real `AbortSignal` fits); declared
+ * here so the core interfaces need no DOM or Node types.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 /** Options for {@link Transport.dial}. */
 export interface DialOptions {
   /** Give up after this long (default: transport-specific, 5 s for TCP). */
   readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
 }
 
 /** Opens and accepts {@link Connection}s. */

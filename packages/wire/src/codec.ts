@@ -1,0 +1,127 @@
+import { Packr } from "msgpackr";
+import type { z } from "zod";
+import { err, ok, P2pError, type Result } from "./errors.js";
+import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES } from "./framing.js";
+
+/** Turns typed messages into msgpack frame bodies and back, validating both ways. */
+export interface Codec<T> {
+  /**
+   * Validates `message` against the schema and encodes it as one msgpack value (a frame body,
+   * without the length prefix). Throws `MESSAGE_INVALID` or `FRAME_TOO_LARGE` (caller mistakes).
+   */
+  encode(message: T): Uint8Array;
+  /**
+   * Decodes one frame body. Never throws: `MESSAGE_UNDECODABLE` (not one whole msgpack value),
+   * `MESSAGE_INVALID` (fails the schema; the message names the field path), `FRAME_TOO_LARGE`.
+   */
+  decode(body: Uint8Array): Result<T, P2pError>;
+}
+
+/** Options for {@link createCodec}. */
+export interface CodecOptions {
+  /** Largest body encoded or decoded (default 1 MiB, the frame limit). */
+  readonly maxFrameBytes?: number;
+}
+
+/**
+ * The msgpack settings of the wire: plain, interoperable msgpack (no msgpackr records or
+ * extensions for objects), maps decode to plain objects, `undefined` encodes as nil, binary
+ * values are copied out of the frame. msgpackr never assigns a `__proto__` key as a prototype.
+ */
+export function createPackr(): Packr {
+  return new Packr({
+    useRecords: false,
+    mapsAsObjects: true,
+    variableMapSize: true,
+    encodeUndefinedAsNil: true,
+    copyBuffers: true,
+    moreTypes: false,
+    structuredClone: false,
+    bundleStrings: false,
+  });
+}
+
+/** Formats zod issues as one line: `seeds.1.port: expected number, received string; ...`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = issue.path.length === 0 ? "(message)" : issue.path.map(String).join(".");
+      if (issue.code === "invalid_type") {
+        return `${path}: expected ${issue.expected}, received ${describeReceived(issue.input)}`;
+      }
+      return `${path}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+function describeReceived(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (value instanceof Uint8Array) return "binary";
+  return typeof value;
+}
+
+function shorten(text: string, limit = 200): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/**
+ * Builds a codec from a zod schema (typically a discriminated union on `type`). Encoding
+ * validates too, so a node never sends what its peers would refuse.
+ */
+export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {}): Codec<T> {
+  const maxFrameBytes = checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+  const packr = createPackr();
+
+  return {
+    encode(message) {
+      const parsed = schema.safeParse(message);
+      if (!parsed.success) {
+        throw new P2pError(
+          "MESSAGE_INVALID",
+          `cannot encode an invalid message: ${formatIssues(parsed.error.issues)}`,
+        );
+      }
+      const body: Uint8Array = packr.pack(message);
+      if (body.byteLength > maxFrameBytes) {
+        throw new P2pError(
+          "FRAME_TOO_LARGE",
+          `encoded message of ${body.byteLength} bytes exceeds the limit of ${maxFrameBytes} bytes`,
+        );
+      }
+      return body;
+    },
+    decode(body) {
+      if (body.byteLength === 0) {
+        return err(
+          new P2pError("MESSAGE_UNDECODABLE", "body is empty; expected one msgpack value"),
+        );
+      }
+      if (body.byteLength > maxFrameBytes) {
+        return err(
+          new P2pError(
+            "FRAME_TOO_LARGE",
+            `body of ${body.byteLength} bytes exceeds the limit of ${maxFrameBytes} bytes`,
+          ),
+        );
+      }
+      let value: unknown;
+      try {
+        value = packr.unpack(body);
+      } catch (cause) {
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        return err(
+          new P2pError("MESSAGE_UNDECODABLE", `body is not one msgpack value: ${shorten(reason)}`, {
+            cause,
+          }),
+        );
+      }
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) {
+        return err(new P2pError("MESSAGE_INVALID", formatIssues(parsed.error.issues)));
+      }
+      return ok(parsed.data);
+    },
+  };
+}
