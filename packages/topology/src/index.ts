@@ -1,1 +1,31 @@
-export {};
+export type { CcdfPoint, HistogramBin } from "./degree-distribution.js";
+export { degreeCcdf, degreeHistogram } from "./degree-distribution.js";
+export type { Components, DiameterEstimate, DiameterOptions, Graph } from "./graph.js";
+export {
+  averageClustering,
+  connectedComponents,
+  createGraph,
+  degrees,
+  distancesFrom,
+  estimateDiameter,
+} from "./graph.js";
+export type { GrowNetworkInput } from "./grow.js";
+export { growNetwork, growUniformNetwork } from "./grow.js";
+export type {
+  AlternativeName,
+  FitOptions,
+  GoodnessOfFit,
+  GoodnessOfFitOptions,
+  LikelihoodRatioTest,
+  PowerLawFit,
+} from "./power-law.js";
+export {
+  compareAlternatives,
+  createPowerLawSampler,
+  fitPowerLaw,
+  powerLawGoodnessOfFit,
+} from "./power-law.js";
+export { createSeededRandom } from "./random.js";
+export type { ChooseNeighboursInput, NeighbourCandidate } from "./selection.js";
+export { chooseNeighbours } from "./selection.js";
+export { erfc, hurwitzZeta, logErfc } from "./special-functions.js";

@@ -1,0 +1,78 @@
+import { P2pError, type RandomSource } from "@p2p/wire";
+
+/** A member a joining peer may link to, with its current (undirected) degree. */
+export interface NeighbourCandidate {
+  readonly address: string;
+  readonly degree: number;
+}
+
+/** Input of {@link chooseNeighbours}. */
+export interface ChooseNeighboursInput {
+  /** The joining peer's own address; never chosen. */
+  readonly joiner: string;
+  /** Known members and their degrees, in any order (duplicates keep the highest degree). */
+  readonly candidates: readonly NeighbourCandidate[];
+  /** How many neighbours to choose (an integer ≥ 1). */
+  readonly k: number;
+  /** Injected randomness. */
+  readonly random: RandomSource;
+}
+
+/**
+ * Preferential attachment: chooses `min(k, candidates)` distinct neighbours, each pick
+ * with probability proportional to (degree + 1) among the candidates not yet picked
+ * (successive sampling without replacement). The joiner itself is never chosen.
+ *
+ * - With fewer than `k` eligible candidates, all of them are returned (sorted by address).
+ * - With at least one eligible candidate, at least one is returned, so every joiner links to
+ *   the existing overlay and the overlay stays connected.
+ * - Candidates are sorted by address first, so the result depends only on the candidate set
+ *   and the random stream, not on input order: a seed replays exactly.
+ *
+ * Throws `P2pError` (`TOPOLOGY_INVALID_ARGUMENT`) on a caller mistake: k not a positive
+ * integer, or a degree that is negative or not an integer.
+ */
+export function chooseNeighbours(input: ChooseNeighboursInput): string[] {
+  const { joiner, candidates, k, random } = input;
+  if (!Number.isInteger(k) || k < 1) {
+    throw new P2pError("TOPOLOGY_INVALID_ARGUMENT", `k must be a positive integer, got ${k}`);
+  }
+  const byAddress = new Map<string, number>();
+  for (const candidate of candidates) {
+    if (!Number.isInteger(candidate.degree) || candidate.degree < 0) {
+      throw new P2pError(
+        "TOPOLOGY_INVALID_ARGUMENT",
+        `degree of ${candidate.address} must be a non-negative integer, got ${candidate.degree}`,
+      );
+    }
+    if (candidate.address === joiner) continue;
+    const known = byAddress.get(candidate.address);
+    if (known === undefined || candidate.degree > known) {
+      byAddress.set(candidate.address, candidate.degree);
+    }
+  }
+  const addresses = [...byAddress.keys()].sort();
+  if (addresses.length <= k) return addresses;
+
+  const weights = addresses.map((address) => (byAddress.get(address) ?? 0) + 1);
+  let remainingWeight = weights.reduce((sum, weight) => sum + weight, 0);
+  const chosen: string[] = [];
+  for (let pick = 0; pick < k; pick++) {
+    let target = random.next() * remainingWeight;
+    let index = 0;
+    let fallback = -1;
+    for (; index < weights.length; index++) {
+      const weight = weights[index] ?? 0;
+      if (weight === 0) continue;
+      fallback = index;
+      if (target < weight) break;
+      target -= weight;
+    }
+    // Floating-point rounding can run past the end: take the last remaining candidate.
+    if (index >= weights.length) index = fallback;
+    chosen.push(addresses[index] as string);
+    remainingWeight -= weights[index] ?? 0;
+    weights[index] = 0;
+  }
+  return chosen;
+}
