@@ -1,1 +1,68 @@
-export {};
+export type { Acceptor, AcceptorOutput, TransitionValidator } from "./acceptor.js";
+export { createAcceptor } from "./acceptor.js";
+export type { Ballot } from "./ballot.js";
+export { compareBallots, maxBallot, zeroBallot } from "./ballot.js";
+export type { EvidenceValidator, MembershipLimits, RegisterOptions } from "./membership.js";
+export {
+  compactChange,
+  createMembershipValidator,
+  isCompacted,
+  leaveChange,
+  markDeadChange,
+  normaliseNeighbours,
+  readChange,
+  registerChange,
+  updateNeighboursChange,
+} from "./membership.js";
+export type {
+  AcceptedMessage,
+  AcceptMessage,
+  DeadReport,
+  GetRequest,
+  LearnMessage,
+  LeaveRequest,
+  ListRequest,
+  ListResponse,
+  MemberEntry,
+  MemberRecord,
+  MemberStatus,
+  OperationResponse,
+  PrepareMessage,
+  PromiseMessage,
+  QuorumMessage,
+  RegisterRequest,
+  RegisterResponse,
+  UpdateNeighbours,
+} from "./messages.js";
+export {
+  BallotSchema,
+  MemberEntrySchema,
+  MemberRecordSchema,
+  QuorumMessageSchema,
+} from "./messages.js";
+export type {
+  Change,
+  Proposer,
+  ProposerOutput,
+  ProposerSettings,
+  ProposerView,
+} from "./proposer.js";
+export { createProposer } from "./proposer.js";
+export type {
+  SeedCommand,
+  SeedRegistry,
+  SeedRegistryConfig,
+  SeedRegistryConfigInput,
+  SeedRegistryDeps,
+  SeedRegistryEvent,
+  SeedRegistryInput,
+  SeedRegistryOutput,
+  SeedRegistryView,
+} from "./seed-registry.js";
+export {
+  createSeedRegistry,
+  PROPOSER_RESERVATION_KEY,
+  SeedRegistryConfigSchema,
+} from "./seed-registry.js";
+export type { AcceptorState, MemoryStorage, Storage } from "./storage.js";
+export { createMemoryStorage } from "./storage.js";

@@ -1,0 +1,236 @@
+import { err, ok, P2pError, type Result } from "@p2p/wire";
+import type { TransitionValidator } from "./acceptor.js";
+import type { MemberRecord } from "./messages.js";
+import type { Change } from "./proposer.js";
+
+/**
+ * Checks the evidence of a removal. `subject` is the record being marked dead (the
+ * acceptor's own record when it has one for that incarnation, so a proposer cannot swap the
+ * neighbour list the votes are checked against). Supplied by the liveness package.
+ */
+export type EvidenceValidator = (subject: MemberRecord, evidence: unknown) => Result<void>;
+
+/** Limits the membership rules enforce. */
+export interface MembershipLimits {
+  readonly maxNeighbours: number;
+}
+
+const isTombstone = (record: MemberRecord): boolean => record.status !== "alive";
+
+const sameNeighbours = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((value, index) => value === b[index]);
+
+/** A neighbour list in canonical form: unique, sorted, without the peer itself. */
+export function normaliseNeighbours(address: string, neighbours: readonly string[]): string[] {
+  return [...new Set(neighbours)].filter((neighbour) => neighbour !== address).sort();
+}
+
+const invalid = (message: string) => err(new P2pError("INVALID_TRANSITION", message));
+
+/**
+ * The acceptor-side rules every proposed transition must satisfy: the key matches the
+ * address; incarnations never decrease; a tombstone never returns to alive (or changes kind)
+ * within the same incarnation; a record becomes dead only with evidence the evidence
+ * validator accepts; an absent value may not overwrite a record.
+ */
+export function createMembershipValidator(
+  validateEvidence: EvidenceValidator,
+  limits: MembershipLimits,
+): TransitionValidator {
+  return (key, current, proposed) => {
+    if (proposed === null) {
+      return current === undefined ? ok(undefined) : invalid(`${key}: a record cannot be erased`);
+    }
+    if (proposed.address !== key) return invalid(`${key}: record address ${proposed.address}`);
+    if (proposed.neighbours.length > limits.maxNeighbours) {
+      return invalid(`${key}: more than ${limits.maxNeighbours} neighbours`);
+    }
+    if (proposed.status !== "dead" && proposed.evidence !== undefined) {
+      return invalid(`${key}: only a dead record carries evidence`);
+    }
+    if (current !== undefined) {
+      if (proposed.incarnation < current.incarnation) {
+        return invalid(
+          `${key}: incarnation ${proposed.incarnation} is below ${current.incarnation}`,
+        );
+      }
+      if (
+        proposed.incarnation === current.incarnation &&
+        isTombstone(current) &&
+        proposed.status !== current.status
+      ) {
+        return invalid(
+          `${key}: incarnation ${current.incarnation} is ${current.status}; rejoin as ${current.incarnation + 1}`,
+        );
+      }
+      if (
+        proposed.incarnation === current.incarnation &&
+        current.publicKey !== undefined &&
+        proposed.publicKey !== current.publicKey &&
+        !(proposed.status !== "alive" && proposed.publicKey === undefined)
+      ) {
+        return invalid(`${key}: the public key of an incarnation never changes`);
+      }
+    }
+    const alreadyDead =
+      current !== undefined &&
+      current.status === "dead" &&
+      current.incarnation === proposed.incarnation;
+    if (proposed.status === "dead" && !alreadyDead) {
+      if (proposed.evidence === undefined) return invalid(`${key}: a removal needs evidence`);
+      const subject =
+        current !== undefined && current.incarnation === proposed.incarnation ? current : proposed;
+      const verdict = validateEvidence(subject, proposed.evidence);
+      if (!verdict.ok) return invalid(`${key}: evidence refused: ${verdict.error.message}`);
+    }
+    return ok(undefined);
+  };
+}
+
+/** Options of a registration. */
+export interface RegisterOptions {
+  readonly publicKey?: string | undefined;
+  readonly neighbours?: readonly string[] | undefined;
+}
+
+/**
+ * Register `address`: a new record (incarnation 0), the same record again (idempotent; the
+ * neighbour list is replaced when given), or, for a dead/left record, incarnation + 1.
+ */
+export function registerChange(address: string, options: RegisterOptions, now: number): Change {
+  return (current) => {
+    const neighbours =
+      options.neighbours === undefined
+        ? undefined
+        : normaliseNeighbours(address, options.neighbours);
+    const fresh = (incarnation: number): MemberRecord => ({
+      address,
+      status: "alive",
+      incarnation,
+      ...(options.publicKey === undefined ? {} : { publicKey: options.publicKey }),
+      neighbours: neighbours ?? [],
+      changedAt: now,
+    });
+    if (current === undefined) return ok(fresh(0));
+    if (isTombstone(current)) return ok(fresh(current.incarnation + 1));
+    if (
+      options.publicKey !== undefined &&
+      current.publicKey !== undefined &&
+      options.publicKey !== current.publicKey
+    ) {
+      return err(
+        new P2pError("KEY_MISMATCH", `${address} is registered with a different public key`),
+      );
+    }
+    const publicKey = current.publicKey ?? options.publicKey;
+    if (
+      (neighbours === undefined || sameNeighbours(neighbours, current.neighbours)) &&
+      publicKey === current.publicKey
+    ) {
+      return ok(current);
+    }
+    return ok({
+      ...current,
+      ...(publicKey === undefined ? {} : { publicKey }),
+      neighbours: neighbours ?? current.neighbours,
+      changedAt: now,
+    });
+  };
+}
+
+/** Replace the neighbour list of an alive record. */
+export function updateNeighboursChange(
+  address: string,
+  neighbours: readonly string[],
+  now: number,
+): Change {
+  return (current) => {
+    if (current === undefined || isTombstone(current)) {
+      return err(new P2pError("NOT_MEMBER", `${address} is not an alive member`));
+    }
+    const next = normaliseNeighbours(address, neighbours);
+    if (sameNeighbours(next, current.neighbours)) return ok(current);
+    return ok({ ...current, neighbours: next, changedAt: now });
+  };
+}
+
+/** Mark incarnation `incarnation` of `address` dead with `evidence` (idempotent). */
+export function markDeadChange(
+  address: string,
+  incarnation: number,
+  evidence: unknown,
+  validateEvidence: EvidenceValidator,
+  now: number,
+): Change {
+  return (current) => {
+    if (current === undefined) return err(new P2pError("NOT_MEMBER", `${address} is unknown`));
+    if (current.incarnation !== incarnation) {
+      return err(
+        new P2pError(
+          "STALE_INCARNATION",
+          `${address} is at incarnation ${current.incarnation}, not ${incarnation}`,
+        ),
+      );
+    }
+    if (current.status === "dead") return ok(current);
+    if (current.status === "left") {
+      return err(new P2pError("NOT_MEMBER", `${address} already left`));
+    }
+    const verdict = validateEvidence(current, evidence);
+    if (!verdict.ok) {
+      return err(new P2pError("INVALID_EVIDENCE", verdict.error.message, { cause: verdict.error }));
+    }
+    return ok({ ...current, status: "dead", changedAt: now, evidence });
+  };
+}
+
+/** Incarnation `incarnation` of `address` leaves (idempotent). */
+export function leaveChange(address: string, incarnation: number, now: number): Change {
+  return (current) => {
+    if (current === undefined) return err(new P2pError("NOT_MEMBER", `${address} is unknown`));
+    if (current.incarnation !== incarnation) {
+      return err(
+        new P2pError(
+          "STALE_INCARNATION",
+          `${address} is at incarnation ${current.incarnation}, not ${incarnation}`,
+        ),
+      );
+    }
+    if (current.status === "left") return ok(current);
+    if (current.status === "dead") return err(new P2pError("NOT_MEMBER", `${address} is dead`));
+    return ok({ address, status: "left", incarnation, neighbours: [], changedAt: now });
+  };
+}
+
+/** The identity change: a quorum read. */
+export const readChange: Change = (current) => ok(current);
+
+/**
+ * Compaction of an old tombstone: keep only what stops a resurrection (address, status,
+ * incarnation); drop the evidence, key and neighbours. Anything else is left as it is.
+ */
+export function compactChange(address: string, olderThan: number): Change {
+  return (current) => {
+    if (current === undefined || !isTombstone(current) || current.changedAt > olderThan) {
+      return ok(current);
+    }
+    if (isCompacted(current)) return ok(current);
+    return ok({
+      address,
+      status: current.status,
+      incarnation: current.incarnation,
+      neighbours: [],
+      changedAt: current.changedAt,
+    });
+  };
+}
+
+/** True for a tombstone already reduced by {@link compactChange}. */
+export function isCompacted(record: MemberRecord): boolean {
+  return (
+    isTombstone(record) &&
+    record.evidence === undefined &&
+    record.publicKey === undefined &&
+    record.neighbours.length === 0
+  );
+}

@@ -1,0 +1,205 @@
+import { z } from "zod";
+
+/** Largest neighbour list a record may carry on the wire (the registry config may set a lower limit). */
+const MAX_WIRE_NEIGHBOURS = 1024;
+const MAX_WIRE_STRING = 256;
+
+const AddressSchema = z.string().min(1).max(MAX_WIRE_STRING);
+const RequestIdSchema = z.string().min(1).max(MAX_WIRE_STRING);
+
+/** A ballot on the wire. */
+export const BallotSchema = z.object({
+  counter: z.number().int().nonnegative(),
+  proposer: z.string().max(MAX_WIRE_STRING),
+});
+
+/** One peer's membership record, the value replicated per key (key = the peer's address). */
+export const MemberRecordSchema = z.object({
+  address: AddressSchema,
+  status: z.enum(["alive", "dead", "left"]),
+  incarnation: z.number().int().nonnegative(),
+  publicKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  neighbours: z.array(AddressSchema).max(MAX_WIRE_NEIGHBOURS),
+  changedAt: z.number(),
+  evidence: z.unknown().optional(),
+});
+
+/** A peer's membership record. `evidence` is only present on "dead" records. */
+export type MemberRecord = z.infer<typeof MemberRecordSchema>;
+
+/** Status of a membership record. */
+export type MemberStatus = MemberRecord["status"];
+
+const AcceptedSchema = z.object({ ballot: BallotSchema, value: MemberRecordSchema.nullable() });
+
+// ---- seed to seed (CASPaxos) ----
+
+/** Phase 1a: a proposer asks for a promise on `key` at `ballot`. */
+export const PrepareMessageSchema = z.object({
+  type: z.literal("quorum.prepare"),
+  requestId: RequestIdSchema,
+  key: AddressSchema,
+  ballot: BallotSchema,
+});
+
+/** Phase 1b: the acceptor's answer; `ok: false` carries the higher ballot it already promised. */
+export const PromiseMessageSchema = z.object({
+  type: z.literal("quorum.promise"),
+  requestId: RequestIdSchema,
+  key: AddressSchema,
+  ballot: BallotSchema,
+  ok: z.boolean(),
+  promised: BallotSchema,
+  accepted: AcceptedSchema.nullable(),
+});
+
+/**
+ * Phase 2a: accept `value` at `ballot`. `nextBallot` piggybacks the proposer's next prepare
+ * (the CASPaxos one-round-trip optimisation): an acceptor that accepts also promises it.
+ */
+export const AcceptMessageSchema = z.object({
+  type: z.literal("quorum.accept"),
+  requestId: RequestIdSchema,
+  key: AddressSchema,
+  ballot: BallotSchema,
+  value: MemberRecordSchema.nullable(),
+  nextBallot: BallotSchema.nullable(),
+});
+
+/** Phase 2b: accepted, or refused (a higher promise, or the validator's `reason`). */
+export const AcceptedMessageSchema = z.object({
+  type: z.literal("quorum.accepted"),
+  requestId: RequestIdSchema,
+  key: AddressSchema,
+  ballot: BallotSchema,
+  ok: z.boolean(),
+  promised: BallotSchema,
+  reason: z.string().max(1024).nullable(),
+});
+
+/** A proposer tells the other seeds about a committed value (updates their local view). */
+export const LearnMessageSchema = z.object({
+  type: z.literal("quorum.learn"),
+  key: AddressSchema,
+  ballot: BallotSchema,
+  value: MemberRecordSchema.nullable(),
+});
+
+// ---- peer to seed (client protocol) ----
+
+/** A peer asks a seed to register it (idempotent for the same incarnation). */
+export const RegisterRequestSchema = z.object({
+  type: z.literal("quorum.register-request"),
+  requestId: RequestIdSchema,
+  address: AddressSchema,
+  publicKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  neighbours: z.array(AddressSchema).max(MAX_WIRE_NEIGHBOURS).optional(),
+});
+
+/** The answer to a register request: the committed record, or an error. */
+export const RegisterResponseSchema = z.object({
+  type: z.literal("quorum.register-response"),
+  requestId: RequestIdSchema,
+  ok: z.boolean(),
+  record: MemberRecordSchema.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+
+/** A peer asks for a seed's local view of the membership. */
+export const ListRequestSchema = z.object({
+  type: z.literal("quorum.list-request"),
+  requestId: RequestIdSchema,
+});
+
+/** One entry of a list response: the record and its version (the ballot counter that committed it). */
+export const MemberEntrySchema = z.object({ record: MemberRecordSchema, version: z.number() });
+
+/** The seed's local view (every record it knows, tombstones included). */
+export const ListResponseSchema = z.object({
+  type: z.literal("quorum.list-response"),
+  requestId: RequestIdSchema,
+  members: z.array(MemberEntrySchema),
+});
+
+/** A dead report: `evidence` (defined by the liveness package) must satisfy the acceptors' validator. */
+export const DeadReportSchema = z.object({
+  type: z.literal("quorum.dead-report"),
+  requestId: RequestIdSchema,
+  address: AddressSchema,
+  incarnation: z.number().int().nonnegative(),
+  evidence: z.unknown(),
+});
+
+/** A peer leaves the network gracefully. */
+export const LeaveRequestSchema = z.object({
+  type: z.literal("quorum.leave-request"),
+  requestId: RequestIdSchema,
+  address: AddressSchema,
+  incarnation: z.number().int().nonnegative(),
+});
+
+/** A peer replaces its own neighbour list (soft state). */
+export const UpdateNeighboursSchema = z.object({
+  type: z.literal("quorum.update-neighbours"),
+  requestId: RequestIdSchema,
+  address: AddressSchema,
+  neighbours: z.array(AddressSchema).max(MAX_WIRE_NEIGHBOURS),
+});
+
+/** A quorum read of one record (linearizable: a CASPaxos identity change). */
+export const GetRequestSchema = z.object({
+  type: z.literal("quorum.get-request"),
+  requestId: RequestIdSchema,
+  address: AddressSchema,
+});
+
+/** The answer to a dead report, leave, neighbour update or get: the committed record or an error. */
+export const OperationResponseSchema = z.object({
+  type: z.literal("quorum.operation-response"),
+  requestId: RequestIdSchema,
+  ok: z.boolean(),
+  record: MemberRecordSchema.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+
+/** Every message of the quorum package (seed-to-seed and peer-to-seed). */
+export const QuorumMessageSchema = z.discriminatedUnion("type", [
+  PrepareMessageSchema,
+  PromiseMessageSchema,
+  AcceptMessageSchema,
+  AcceptedMessageSchema,
+  LearnMessageSchema,
+  RegisterRequestSchema,
+  RegisterResponseSchema,
+  ListRequestSchema,
+  ListResponseSchema,
+  DeadReportSchema,
+  LeaveRequestSchema,
+  UpdateNeighboursSchema,
+  GetRequestSchema,
+  OperationResponseSchema,
+]);
+
+/** Any quorum message. */
+export type QuorumMessage = z.infer<typeof QuorumMessageSchema>;
+export type PrepareMessage = z.infer<typeof PrepareMessageSchema>;
+export type PromiseMessage = z.infer<typeof PromiseMessageSchema>;
+export type AcceptMessage = z.infer<typeof AcceptMessageSchema>;
+export type AcceptedMessage = z.infer<typeof AcceptedMessageSchema>;
+export type LearnMessage = z.infer<typeof LearnMessageSchema>;
+export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
+export type RegisterResponse = z.infer<typeof RegisterResponseSchema>;
+export type ListRequest = z.infer<typeof ListRequestSchema>;
+export type ListResponse = z.infer<typeof ListResponseSchema>;
+export type DeadReport = z.infer<typeof DeadReportSchema>;
+export type LeaveRequest = z.infer<typeof LeaveRequestSchema>;
+export type UpdateNeighbours = z.infer<typeof UpdateNeighboursSchema>;
+export type GetRequest = z.infer<typeof GetRequestSchema>;
+export type OperationResponse = z.infer<typeof OperationResponseSchema>;
+export type MemberEntry = z.infer<typeof MemberEntrySchema>;

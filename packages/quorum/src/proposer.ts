@@ -1,0 +1,374 @@
+import { err, P2pError, type RandomSource, type Result } from "@p2p/wire";
+import { type Ballot, compareBallots } from "./ballot.js";
+import type {
+  AcceptedMessage,
+  AcceptMessage,
+  MemberRecord,
+  PrepareMessage,
+  PromiseMessage,
+} from "./messages.js";
+
+/**
+ * A change to one key: from the current committed value (undefined: absent) to the next one.
+ * An error leaves the value as it is (it is written back unchanged, so the answer is still
+ * linearizable) and becomes the operation's result.
+ */
+export type Change = (current: MemberRecord | undefined) => Result<MemberRecord | undefined>;
+
+/** Timing and quorum settings of a proposer. */
+export interface ProposerSettings {
+  readonly id: string;
+  /** Every acceptor (seed id), sorted. */
+  readonly acceptors: readonly string[];
+  /** Replies needed to commit; a majority of `acceptors` unless deliberately misconfigured. */
+  readonly quorumSize: number;
+  readonly attemptTimeoutMs: number;
+  readonly operationTimeoutMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /**
+   * Ballot counters up to this value may have been used before a restart (from durable
+   * storage); the proposer starts above it and never reuses a ballot.
+   */
+  readonly reservedCounter: number;
+  /** How many counters to reserve at a time (one `reserve` output per block). */
+  readonly reserveBlock: number;
+}
+
+/** What a proposer asks its host to do, in order. */
+export type ProposerOutput =
+  /** Persist that ballot counters up to `counter` may be in use, before sending what follows. */
+  | { readonly type: "reserve"; readonly counter: number }
+  | { readonly type: "send"; readonly to: string; readonly message: PrepareMessage | AcceptMessage }
+  | {
+      readonly type: "completed";
+      readonly operationId: string;
+      readonly key: string;
+      /** The committed value (undefined: absent) or the change's error / NO_QUORUM. */
+      readonly result: Result<MemberRecord | undefined>;
+      /** The ballot that committed the value, when it committed. */
+      readonly ballot: Ballot | undefined;
+      /** The value written at `ballot` (on a change error: the unchanged value). */
+      readonly committed: MemberRecord | null;
+    };
+
+interface Operation {
+  readonly operationId: string;
+  readonly key: string;
+  readonly change: Change;
+  readonly deadline: number;
+  attempt: number;
+  phase: "waiting" | "prepare" | "accept";
+  requestId: string;
+  ballot: Ballot;
+  nextBallot: Ballot | null;
+  /** When the current phase gives up (resend) or, in "waiting", when to start the next attempt. */
+  phaseDeadline: number;
+  promises: Map<string, PromiseMessage>;
+  accepts: Set<string>;
+  refusals: Set<string>;
+  proposed: MemberRecord | null;
+  outcome: Result<MemberRecord | undefined> | undefined;
+  lastRefusal: string | undefined;
+}
+
+/** A read-only view of a proposer, for tests and metrics. */
+export interface ProposerView {
+  readonly activeOperations: number;
+  readonly queuedOperations: number;
+  readonly highestCounterSeen: number;
+  readonly fastPathKeys: number;
+}
+
+/** The CASPaxos proposer: one operation in flight per key, others queued behind it. */
+export interface Proposer {
+  submit(now: number, operationId: string, key: string, change: Change): ProposerOutput[];
+  receive(now: number, from: string, message: PromiseMessage | AcceptedMessage): ProposerOutput[];
+  tick(now: number): ProposerOutput[];
+  nextDeadline(): number | undefined;
+  inspect(): ProposerView;
+}
+
+/** Creates a proposer. Randomness (backoff jitter) comes only from `random`. */
+export function createProposer(settings: ProposerSettings, random: RandomSource): Proposer {
+  const active = new Map<string, Operation>();
+  const queues = new Map<string, Operation[]>();
+  /** Per key: the value this proposer committed and the ballot a quorum already promised it next. */
+  const fastPath = new Map<string, { ballot: Ballot; value: MemberRecord | null }>();
+  let highestCounter = settings.reservedCounter;
+  let reservedUpTo = settings.reservedCounter;
+  let requestSequence = 0;
+
+  /** Reserves counters up to `counter` durably before a ballot that uses them goes out. */
+  const reserve = (counter: number): ProposerOutput[] => {
+    if (counter <= reservedUpTo) return [];
+    reservedUpTo = counter + settings.reserveBlock;
+    return [{ type: "reserve", counter: reservedUpTo }];
+  };
+
+  const majorityImpossible = (failures: number): boolean =>
+    failures > settings.acceptors.length - settings.quorumSize;
+
+  // The proposer's own acceptor first, so its durable promise precedes every remote send.
+  const sendOrder = settings.acceptors.includes(settings.id)
+    ? [settings.id, ...settings.acceptors.filter((acceptor) => acceptor !== settings.id)]
+    : [...settings.acceptors];
+  const broadcast = (message: PrepareMessage | AcceptMessage): ProposerOutput[] =>
+    sendOrder.map((to) => ({ type: "send", to, message }));
+
+  const newRequestId = (): string => {
+    requestSequence += 1;
+    return `${settings.id}#${requestSequence}`;
+  };
+
+  const sendAccept = (now: number, operation: Operation, base: MemberRecord | undefined) => {
+    const changed = operation.change(base);
+    operation.outcome = changed;
+    operation.proposed = changed.ok ? (changed.value ?? null) : (base ?? null);
+    operation.phase = "accept";
+    operation.accepts = new Set();
+    operation.refusals = new Set();
+    operation.nextBallot = { counter: operation.ballot.counter + 1, proposer: settings.id };
+    highestCounter = Math.max(highestCounter, operation.nextBallot.counter);
+    operation.phaseDeadline = now + settings.attemptTimeoutMs;
+    const reserved = reserve(operation.nextBallot.counter);
+    return reserved.concat(
+      broadcast({
+        type: "quorum.accept",
+        requestId: operation.requestId,
+        key: operation.key,
+        ballot: operation.ballot,
+        value: operation.proposed,
+        nextBallot: operation.nextBallot,
+      }),
+    );
+  };
+
+  const startAttempt = (now: number, operation: Operation): ProposerOutput[] => {
+    operation.attempt += 1;
+    operation.requestId = newRequestId();
+    const cached = fastPath.get(operation.key);
+    if (cached !== undefined) {
+      // One round trip: a quorum already promised `cached.ballot` when it accepted `cached.value`.
+      fastPath.delete(operation.key);
+      operation.ballot = cached.ballot;
+      return sendAccept(now, operation, cached.value ?? undefined);
+    }
+    fastPath.delete(operation.key);
+    highestCounter += 1;
+    operation.ballot = { counter: highestCounter, proposer: settings.id };
+    operation.phase = "prepare";
+    operation.promises = new Map();
+    operation.refusals = new Set();
+    operation.phaseDeadline = now + settings.attemptTimeoutMs;
+    return reserve(highestCounter).concat(
+      broadcast({
+        type: "quorum.prepare",
+        requestId: operation.requestId,
+        key: operation.key,
+        ballot: operation.ballot,
+      }),
+    );
+  };
+
+  const backoff = (now: number, operation: Operation): void => {
+    fastPath.delete(operation.key);
+    const ceiling = Math.min(
+      settings.backoffMaxMs,
+      settings.backoffBaseMs * 2 ** Math.min(operation.attempt, 20),
+    );
+    operation.phase = "waiting";
+    operation.phaseDeadline = now + Math.floor(random.next() * ceiling) + 1;
+  };
+
+  const finish = (
+    operation: Operation,
+    result: Result<MemberRecord | undefined>,
+    ballot: Ballot | undefined,
+    now: number,
+  ): ProposerOutput[] => {
+    active.delete(operation.key);
+    const outputs: ProposerOutput[] = [
+      {
+        type: "completed",
+        operationId: operation.operationId,
+        key: operation.key,
+        result,
+        ballot,
+        committed: operation.proposed,
+      },
+    ];
+    const queue = queues.get(operation.key);
+    const next = queue?.shift();
+    if (queue !== undefined && queue.length === 0) queues.delete(operation.key);
+    if (next !== undefined) {
+      active.set(next.key, next);
+      outputs.push(...startAttempt(now, next));
+    }
+    return outputs;
+  };
+
+  const onPromise = (now: number, from: string, message: PromiseMessage, operation: Operation) => {
+    if (!message.ok) {
+      highestCounter = Math.max(highestCounter, message.promised.counter);
+      operation.refusals.add(from);
+      if (majorityImpossible(operation.refusals.size)) backoff(now, operation);
+      return [];
+    }
+    operation.promises.set(from, message);
+    if (operation.promises.size < settings.quorumSize) return [];
+    let latest: PromiseMessage["accepted"] = null;
+    for (const promise of operation.promises.values()) {
+      if (
+        promise.accepted !== null &&
+        (latest === null || compareBallots(promise.accepted.ballot, latest.ballot) > 0)
+      ) {
+        latest = promise.accepted;
+      }
+    }
+    return sendAccept(now, operation, latest?.value ?? undefined);
+  };
+
+  const onAccepted = (
+    now: number,
+    from: string,
+    message: AcceptedMessage,
+    operation: Operation,
+  ) => {
+    if (!message.ok) {
+      highestCounter = Math.max(highestCounter, message.promised.counter);
+      if (message.reason !== null) operation.lastRefusal = message.reason;
+      operation.refusals.add(from);
+      if (majorityImpossible(operation.refusals.size)) backoff(now, operation);
+      return [];
+    }
+    operation.accepts.add(from);
+    if (operation.accepts.size < settings.quorumSize) return [];
+    if (operation.nextBallot !== null) {
+      fastPath.set(operation.key, { ballot: operation.nextBallot, value: operation.proposed });
+    }
+    const outcome = operation.outcome ?? err(new P2pError("UNREACHABLE", "no outcome"));
+    return finish(operation, outcome, operation.ballot, now);
+  };
+
+  return {
+    submit(now, operationId, key, change) {
+      const operation: Operation = {
+        operationId,
+        key,
+        change,
+        deadline: now + settings.operationTimeoutMs,
+        attempt: 0,
+        phase: "waiting",
+        requestId: "",
+        ballot: { counter: 0, proposer: settings.id },
+        nextBallot: null,
+        phaseDeadline: now,
+        promises: new Map(),
+        accepts: new Set(),
+        refusals: new Set(),
+        proposed: null,
+        outcome: undefined,
+        lastRefusal: undefined,
+      };
+      if (active.has(key)) {
+        const queue = queues.get(key) ?? [];
+        queue.push(operation);
+        queues.set(key, queue);
+        return [];
+      }
+      active.set(key, operation);
+      return startAttempt(now, operation);
+    },
+
+    receive(now, from, message) {
+      const operation = active.get(message.key);
+      if (
+        operation === undefined ||
+        operation.requestId !== message.requestId ||
+        compareBallots(operation.ballot, message.ballot) !== 0 ||
+        !settings.acceptors.includes(from)
+      ) {
+        // Stale, duplicate or foreign reply: learn the ballot height and ignore it.
+        if (!message.ok) highestCounter = Math.max(highestCounter, message.promised.counter);
+        return [];
+      }
+      if (message.type === "quorum.promise") {
+        return operation.phase === "prepare" ? onPromise(now, from, message, operation) : [];
+      }
+      return operation.phase === "accept" ? onAccepted(now, from, message, operation) : [];
+    },
+
+    tick(now) {
+      const outputs: ProposerOutput[] = [];
+      for (const key of [...active.keys()].sort()) {
+        const operation = active.get(key);
+        if (operation === undefined) continue;
+        if (now >= operation.deadline) {
+          const error =
+            operation.lastRefusal !== undefined
+              ? new P2pError(
+                  "NO_QUORUM",
+                  `no quorum for ${key} before the deadline; last refusal: ${operation.lastRefusal}`,
+                )
+              : new P2pError(
+                  "NO_QUORUM",
+                  `no quorum of ${settings.quorumSize} seeds answered for ${key} before the deadline`,
+                );
+          outputs.push(...finish(operation, err(error), undefined, now));
+          continue;
+        }
+        if (now < operation.phaseDeadline) continue;
+        if (operation.phase === "waiting") {
+          outputs.push(...startAttempt(now, operation));
+        } else {
+          backoff(now, operation);
+        }
+      }
+      // Queued operations past their deadline fail too (they never reached the wire).
+      for (const [key, queue] of [...queues].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const alive: Operation[] = [];
+        for (const operation of queue) {
+          if (now >= operation.deadline) {
+            outputs.push({
+              type: "completed",
+              operationId: operation.operationId,
+              key,
+              result: err(
+                new P2pError("NO_QUORUM", `operation on ${key} waited past its deadline`),
+              ),
+              ballot: undefined,
+              committed: null,
+            });
+          } else {
+            alive.push(operation);
+          }
+        }
+        if (alive.length > 0) queues.set(key, alive);
+        else queues.delete(key);
+      }
+      return outputs;
+    },
+
+    nextDeadline() {
+      let next: number | undefined;
+      for (const operation of active.values()) {
+        const at = Math.min(operation.deadline, operation.phaseDeadline);
+        if (next === undefined || at < next) next = at;
+      }
+      for (const queue of queues.values()) {
+        for (const operation of queue) {
+          if (next === undefined || operation.deadline < next) next = operation.deadline;
+        }
+      }
+      return next;
+    },
+
+    inspect: () => ({
+      activeOperations: active.size,
+      queuedOperations: [...queues.values()].reduce((sum, queue) => sum + queue.length, 0),
+      highestCounterSeen: highestCounter,
+      fastPathKeys: fastPath.size,
+    }),
+  };
+}

@@ -1,0 +1,54 @@
+import type { Ballot } from "./ballot.js";
+import type { MemberRecord } from "./messages.js";
+
+/** What an acceptor remembers about one key: its promise and the last value it accepted. */
+export interface AcceptorState {
+  readonly promised: Ballot;
+  readonly accepted: { readonly ballot: Ballot; readonly value: MemberRecord | null } | null;
+}
+
+/**
+ * Durable acceptor state. The host loads everything once at start (`loadAll`) and saves a
+ * key's state on every `persist` output; `save` must be durable when it returns (or when
+ * its promise resolves) — only then may the host send the outputs that follow the persist.
+ */
+export interface Storage {
+  loadAll(): ReadonlyMap<string, AcceptorState> | Promise<ReadonlyMap<string, AcceptorState>>;
+  save(key: string, state: AcceptorState): void | Promise<void>;
+}
+
+/** An in-memory {@link Storage} (tests and simulations); it survives a simulated crash of its seed. */
+export interface MemoryStorage extends Storage {
+  loadAll(): ReadonlyMap<string, AcceptorState>;
+  save(key: string, state: AcceptorState): void;
+  /** Number of saves so far. */
+  readonly saveCount: number;
+}
+
+/** Creates an in-memory {@link Storage}. States are deep-copied in and out. */
+export function createMemoryStorage(): MemoryStorage {
+  const states = new Map<string, AcceptorState>();
+  let saveCount = 0;
+  return {
+    loadAll: () => new Map([...states].map(([key, state]) => [key, clonePlain(state)])),
+    save(key, state) {
+      states.set(key, clonePlain(state));
+      saveCount += 1;
+    },
+    get saveCount() {
+      return saveCount;
+    },
+  };
+}
+
+/** Deep copy of msgpack-plain data (objects, arrays, Uint8Array, primitives). */
+export function clonePlain<T>(value: T): T {
+  if (value instanceof Uint8Array) return value.slice() as T;
+  if (Array.isArray(value)) return value.map(clonePlain) as T;
+  if (typeof value === "object" && value !== null) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) copy[key] = clonePlain(field);
+    return copy as T;
+  }
+  return value;
+}
