@@ -44,6 +44,14 @@ export const SimulationConfigSchema = z
       .int()
       .positive()
       .default(1024 * 1024),
+    /** Stream transport: the largest frame body `send` accepts. */
+    maxFrameBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    /** Async runners (`settle`, `runForAsync`): microtask turns granted to promise code between events. */
+    microtaskTurns: z.number().int().positive().default(16),
     /** Keep every trace entry in memory (`traceEntries()`), for debugging a divergence. */
     recordTrace: z.boolean().default(false),
   })

@@ -120,6 +120,15 @@ export interface Simulation<Message = unknown> {
   runUntil(predicate: () => boolean, options?: RunUntilOptions): boolean;
   /** Runs until no event is pending (true) or `maxTimeMs` passes (false). */
   runUntilIdle(options?: RunUntilIdleOptions): boolean;
+  /**
+   * Runs events one at a time, letting promise continuations run between them, until `promise`
+   * settles; returns its outcome. Rejects with `SIM_STUCK` when nothing is left to run, or
+   * `SIM_SETTLE_TIMEOUT` after `timeoutMs` of virtual time. Use it for code built on promises
+   * (the stream Transport): the synchronous runners give continuations no chance to run.
+   */
+  settle<T>(promise: Promise<T>, options?: RunUntilOptions): Promise<T>;
+  /** Like {@link runFor}, letting promise continuations run between events. */
+  runForAsync(durationMs: number): Promise<void>;
   /** The number of pending events. */
   readonly pending: number;
 
@@ -371,6 +380,10 @@ export function createSimulation<Message = unknown>(
     setTimer: (delayMs: number, callback: () => void) => makeTimer(delayMs, callback, undefined),
   });
 
+  const flushMicrotasks = async (): Promise<void> => {
+    for (let turn = 0; turn < config.microtaskTurns; turn++) await Promise.resolve();
+  };
+
   const faultsChanged = (): void => {
     transports?.faultsChanged();
   };
@@ -560,6 +573,53 @@ export function createSimulation<Message = unknown>(
           runEvent(queue.pop() as ScheduledEvent);
         }
       });
+    },
+    async settle(promise, options = {}) {
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      checkDuration("timeoutMs", timeoutMs);
+      let isSettled = false;
+      const done = promise.then(
+        (value) => {
+          isSettled = true;
+          return value;
+        },
+        (error: unknown) => {
+          isSettled = true;
+          throw error;
+        },
+      );
+      done.catch(() => {});
+      const end = now + timeoutMs;
+      for (;;) {
+        await flushMicrotasks();
+        if (isSettled) return done;
+        const next = queue.peek();
+        if (next === undefined) {
+          throw new P2pError(
+            "SIM_STUCK",
+            `the simulation is idle at ${now} ms but the promise has not settled`,
+          );
+        }
+        if (next.time > end) {
+          now = end;
+          throw new P2pError(
+            "SIM_SETTLE_TIMEOUT",
+            `the promise did not settle within ${timeoutMs} ms of virtual time`,
+          );
+        }
+        simulation.runNext();
+      }
+    },
+    async runForAsync(durationMs) {
+      checkDuration("durationMs", durationMs);
+      const end = now + durationMs;
+      for (;;) {
+        await flushMicrotasks();
+        const next = queue.peek();
+        if (next === undefined || next.time > end) break;
+        simulation.runNext();
+      }
+      now = end;
     },
     get pending() {
       return queue.size;
