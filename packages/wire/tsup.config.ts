@@ -3,6 +3,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: {
     index: "src/index.ts",
+    tcp: "src/tcp.ts",
     "testing/transport-contract": "src/testing/transport-contract.ts",
   },
   format: ["esm"],

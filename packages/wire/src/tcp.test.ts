@@ -1,0 +1,186 @@
+import { connect } from "node:net";
+import { describe, expect, it } from "vitest";
+import { P2pError } from "./errors.js";
+import type { LogFields, Logger } from "./logger.js";
+import { createTcpTransport } from "./tcp.js";
+import { runTransportContract } from "./testing/transport-contract.js";
+import type { CloseInfo, Connection } from "./transport.js";
+
+runTransportContract("tcp", () => {
+  const transport = createTcpTransport();
+  return {
+    transport: () => transport,
+    host: () => "127.0.0.1",
+    listenAddress: (host) => `${host}:0`,
+    settle: (promise) => promise,
+    dispose: async () => {},
+  };
+});
+
+function recordingLogger(): Logger & {
+  lines: Array<{ level: string; message: string; fields?: LogFields }>;
+} {
+  const lines: Array<{ level: string; message: string; fields?: LogFields }> = [];
+  const record = (level: string) => (message: string, fields?: LogFields) => {
+    lines.push(fields === undefined ? { level, message } : { level, message, fields });
+  };
+  return {
+    lines,
+    debug: record("debug"),
+    info: record("info"),
+    warn: record("warn"),
+    error: record("error"),
+  };
+}
+
+function closed(connection: Connection): Promise<CloseInfo> {
+  return new Promise((resolve) => connection.on("close", resolve));
+}
+
+describe("tcp transport", () => {
+  it("exchanges 100,000 messages each way with none lost, duplicated or reordered", async () => {
+    const transport = createTcpTransport();
+    const count = 100_000;
+    const inbound: Connection[] = [];
+    const listener = await transport.listen("127.0.0.1:0", (connection) => {
+      inbound.push(connection);
+    });
+    const client = await transport.dial(listener.address);
+    while (inbound.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const server = inbound[0] as Connection;
+
+    function receiver(connection: Connection) {
+      let next = 0;
+      let errors = 0;
+      const done = new Promise<void>((resolve) => {
+        connection.on("message", (payload) => {
+          const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+          if (
+            payload.byteLength !== 8 ||
+            view.getUint32(0) !== next ||
+            view.getUint32(4) !== (next ^ 0x5a5a5a5a) >>> 0
+          ) {
+            errors += 1;
+          }
+          next += 1;
+          if (next === count) resolve();
+        });
+      });
+      return { done, counts: () => ({ received: next, errors }) };
+    }
+
+    async function sender(connection: Connection): Promise<number> {
+      let waits = 0;
+      for (let index = 0; index < count; index++) {
+        const payload = new Uint8Array(8);
+        const view = new DataView(payload.buffer);
+        view.setUint32(0, index);
+        view.setUint32(4, (index ^ 0x5a5a5a5a) >>> 0);
+        if (!connection.send(payload)) {
+          waits += 1;
+          await new Promise<void>((resolve) => connection.on("drain", resolve));
+        }
+      }
+      return waits;
+    }
+
+    const atServer = receiver(server);
+    const atClient = receiver(client);
+    await Promise.all([sender(client), sender(server), atServer.done, atClient.done]);
+    expect(atServer.counts()).toEqual({ received: count, errors: 0 });
+    expect(atClient.counts()).toEqual({ received: count, errors: 0 });
+    await client.close();
+    await listener.close();
+  });
+
+  it("disconnects a client that sends garbage, logs why, and keeps serving others", async () => {
+    const logger = recordingLogger();
+    const transport = createTcpTransport({ logger, maxFrameBytes: 1024 });
+    const inbound: Connection[] = [];
+    const closes: Array<Promise<CloseInfo>> = [];
+    const listener = await transport.listen("127.0.0.1:0", (connection) => {
+      inbound.push(connection);
+      closes.push(closed(connection));
+      connection.on("message", (payload) => connection.send(payload));
+    });
+    const good = await transport.dial(listener.address);
+    const port = Number(listener.address.split(":")[1]);
+    const garbage = connect({ host: "127.0.0.1", port });
+    await new Promise<void>((resolve) => garbage.once("connect", () => resolve()));
+    const garbagePort = garbage.localPort;
+    const garbageEnded = new Promise<void>((resolve) => garbage.once("close", () => resolve()));
+    garbage.on("error", () => {});
+    garbage.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await garbageEnded;
+    const infos = await Promise.all(closes.slice(1));
+    expect(infos[0]?.reason).toBe("protocol-error");
+    expect(P2pError.is(infos[0]?.error, "FRAME_TOO_LARGE")).toBe(true);
+    const warning = logger.lines.find((line) => line.message.includes("protocol error"));
+    expect(warning?.fields?.remoteAddress).toBe(`127.0.0.1:${garbagePort}`);
+    expect(String(warning?.fields?.reason)).toMatch(/exceeds the limit of 1024 bytes/);
+
+    const echoed = new Promise<string>((resolve) =>
+      good.on("message", (payload) => resolve(new TextDecoder().decode(payload))),
+    );
+    good.send(new TextEncoder().encode("still served"));
+    expect(await echoed).toBe("still served");
+    expect(good.state).toBe("open");
+    await good.close();
+    await listener.close();
+  });
+
+  it("closes an idle connection with idle-timeout", async () => {
+    const transport = createTcpTransport({ idleTimeoutMs: 50 });
+    const closesAtServer: Array<Promise<CloseInfo>> = [];
+    const listener = await transport.listen("127.0.0.1:0", (connection) => {
+      closesAtServer.push(closed(connection));
+    });
+    const client = await transport.dial(listener.address);
+    const clientClosed = closed(client);
+    const reasons = [(await clientClosed).reason];
+    reasons.push(...(await Promise.all(closesAtServer)).map((info) => info.reason));
+    expect(reasons).toContain("idle-timeout");
+    await listener.close();
+  });
+
+  it("fails dials with DIAL_FAILED, DIAL_TIMEOUT, DIAL_ABORTED and ADDRESS_INVALID", async () => {
+    const transport = createTcpTransport();
+    const listener = await transport.listen("127.0.0.1:0", () => {});
+    const address = listener.address;
+    await listener.close();
+    const refused = await transport.dial(address).catch((error: unknown) => error);
+    expect(P2pError.is(refused, "DIAL_FAILED")).toBe(true);
+    // 192.0.2.0/24 is reserved for documentation: nothing answers there.
+    const silent = await transport
+      .dial("192.0.2.1:9", { timeoutMs: 1 })
+      .catch((error: unknown) => error);
+    expect(P2pError.is(silent, "DIAL_TIMEOUT") || P2pError.is(silent, "DIAL_FAILED")).toBe(true);
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await transport
+      .dial(address, { signal: controller.signal })
+      .catch((error: unknown) => error);
+    expect(P2pError.is(aborted, "DIAL_ABORTED")).toBe(true);
+    const invalid = await transport.dial("127.0.0.1").catch((error: unknown) => error);
+    expect(P2pError.is(invalid, "ADDRESS_INVALID")).toBe(true);
+  });
+
+  it("listens on IPv6 loopback with a bracketed address", async () => {
+    const transport = createTcpTransport();
+    const listener = await transport
+      .listen("[::1]:0", (connection) =>
+        connection.on("message", (payload) => connection.send(payload)),
+      )
+      .catch(() => undefined);
+    if (listener === undefined) return; // no IPv6 on this machine
+    expect(listener.address).toMatch(/^\[::1\]:\d+$/);
+    const client = await transport.dial(listener.address);
+    const reply = new Promise<number>((resolve) =>
+      client.on("message", (payload) => resolve(payload.byteLength)),
+    );
+    client.send(new Uint8Array(3));
+    expect(await reply).toBe(3);
+    client.abort();
+    await listener.close();
+  });
+});

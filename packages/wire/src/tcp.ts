@@ -1,0 +1,335 @@
+import { createServer, type Server, Socket } from "node:net";
+import { formatAddress, parseAddress } from "./address.js";
+import { EventSet } from "./connection-events.js";
+import { P2pError } from "./errors.js";
+import {
+  checkFrameLength,
+  checkMaxFrameBytes,
+  createFrameDecoder,
+  DEFAULT_MAX_FRAME_BYTES,
+  FRAME_HEADER_BYTES,
+} from "./framing.js";
+import { type Logger, silentLogger } from "./logger.js";
+import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./memory.js";
+import type {
+  CloseInfo,
+  Connection,
+  ConnectionEvents,
+  ConnectionState,
+  DialOptions,
+  Listener,
+  Transport,
+} from "./transport.js";
+
+/** Options for {@link createTcpTransport}. */
+export interface TcpTransportOptions {
+  /** Largest frame body sent or accepted (default 1 MiB); a larger announced frame closes the connection. */
+  readonly maxFrameBytes?: number;
+  /** Default dial timeout (default 5000 ms). */
+  readonly connectTimeoutMs?: number;
+  /** Close a connection that received nothing for this long (default: never). */
+  readonly idleTimeoutMs?: number;
+  /** Queued outbound bytes above which `send` returns false (default 256 KiB). */
+  readonly highWaterMarkBytes?: number;
+  /** A graceful close that has not completed after this long is aborted (default 5000 ms). */
+  readonly closeTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+function remoteOf(socket: Socket): string {
+  const host = socket.remoteAddress ?? "unknown";
+  return formatAddress({ host, port: socket.remotePort ?? 0 });
+}
+
+function localOf(socket: Socket): string {
+  const host = socket.localAddress ?? "unknown";
+  return formatAddress({ host, port: socket.localPort ?? 0 });
+}
+
+interface ResolvedOptions {
+  readonly maxFrameBytes: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number | undefined;
+  readonly highWaterMarkBytes: number;
+  readonly closeTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** A {@link Connection} over one TCP socket, framed with u32 big-endian length prefixes. */
+class TcpConnection implements Connection {
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  private currentState: ConnectionState = "open";
+  private readonly events = new EventSet<ConnectionEvents>();
+  private readonly decoder;
+  private closePromise: Promise<void> | undefined;
+  private resolveClose: (() => void) | undefined;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private socketError: Error | undefined;
+  private needsDrain = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.localAddress = localOf(socket);
+    this.remoteAddress = remoteOf(socket);
+    this.decoder = createFrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+    socket.setNoDelay(true);
+    if (options.idleTimeoutMs !== undefined) {
+      socket.setTimeout(options.idleTimeoutMs);
+      socket.on("timeout", () => {
+        options.logger.info("closing idle connection", {
+          remoteAddress: this.remoteAddress,
+          idleTimeoutMs: options.idleTimeoutMs,
+        });
+        this.terminate({ reason: "idle-timeout" });
+      });
+    }
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => {
+      if (this.needsDrain && this.currentState !== "closed") {
+        this.needsDrain = false;
+        this.events.emit("drain");
+      }
+    });
+    socket.on("error", (error) => {
+      this.socketError = error;
+    });
+    socket.on("close", () => this.onSocketClose());
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void {
+    return this.events.on(event, listener);
+  }
+
+  send(payload: Uint8Array): boolean {
+    if (this.currentState !== "open") {
+      throw new P2pError(
+        "CONNECTION_CLOSED",
+        `cannot send: connection to ${this.remoteAddress} is ${this.currentState}`,
+      );
+    }
+    const problem = checkFrameLength(payload.byteLength, this.options.maxFrameBytes);
+    if (problem !== undefined) throw problem;
+    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.byteLength);
+    frame.writeUInt32BE(payload.byteLength, 0);
+    frame.set(payload, FRAME_HEADER_BYTES);
+    const belowMark = this.socket.write(frame);
+    if (!belowMark) this.needsDrain = true;
+    return belowMark;
+  }
+
+  close(): Promise<void> {
+    if (this.closePromise === undefined) {
+      this.closePromise = new Promise((resolve) => {
+        this.resolveClose = resolve;
+      });
+      if (this.currentState === "closed") {
+        this.resolveClose?.();
+      } else {
+        this.currentState = "closing";
+        this.socket.end();
+        this.closeTimer = setTimeout(() => {
+          this.options.logger.warn("graceful close timed out; aborting", {
+            remoteAddress: this.remoteAddress,
+          });
+          this.terminate({ reason: "local-close" });
+        }, this.options.closeTimeoutMs);
+        this.closeTimer.unref();
+      }
+    }
+    return this.closePromise;
+  }
+
+  abort(error?: P2pError): void {
+    this.terminate(
+      error === undefined ? { reason: "local-abort" } : { reason: "local-abort", error },
+    );
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.currentState === "closed") return;
+    const results = this.decoder.push(chunk);
+    for (const result of results) {
+      if (this.isClosed()) return;
+      if (!result.ok) {
+        this.options.logger.warn("closing connection: protocol error", {
+          remoteAddress: this.remoteAddress,
+          code: result.error.code,
+          reason: result.error.message,
+        });
+        this.terminate({ reason: "protocol-error", error: result.error });
+        return;
+      }
+      this.events.emit("message", result.value);
+    }
+  }
+
+  private isClosed(): boolean {
+    return this.currentState === "closed";
+  }
+
+  private onSocketClose(): void {
+    if (this.currentState === "closed") return;
+    if (this.currentState === "closing") {
+      this.finish({ reason: "local-close" });
+      return;
+    }
+    const error = this.socketError;
+    if (error === undefined) {
+      this.finish({ reason: "remote-close" });
+      return;
+    }
+    this.finish({
+      reason: "transport-error",
+      error: new P2pError(
+        "CONNECTION_FAILED",
+        `connection to ${this.remoteAddress} failed: ${error.message}`,
+        {
+          cause: error,
+        },
+      ),
+    });
+  }
+
+  /** Destroys the socket now and reports `info`. */
+  private terminate(info: CloseInfo): void {
+    if (this.currentState === "closed") return;
+    this.socket.destroy();
+    this.finish(info);
+  }
+
+  private finish(info: CloseInfo): void {
+    if (this.currentState === "closed") return;
+    this.currentState = "closed";
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.events.emit("close", info);
+    this.events.clear();
+    this.resolveClose?.();
+  }
+}
+
+/**
+ * Creates a TCP transport on `node:net`: u32 big-endian length-prefixed frames, Nagle disabled,
+ * connect and idle timeouts, backpressure through `send()` and `drain`. A peer that sends a bad
+ * frame (empty, oversized) has its connection closed with `protocol-error` and a logged reason;
+ * the listener keeps serving everyone else.
+ */
+export function createTcpTransport(options: TcpTransportOptions = {}): Transport {
+  const resolved: ResolvedOptions = {
+    maxFrameBytes: checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMs: options.idleTimeoutMs,
+    highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
+    closeTimeoutMs: options.closeTimeoutMs ?? 5000,
+    logger: options.logger ?? silentLogger,
+  };
+  const { logger } = resolved;
+
+  return {
+    listen(address, onConnection) {
+      const parsed = parseAddress(address, { allowPortZero: true });
+      if (!parsed.ok) return Promise.reject(parsed.error);
+      const { host, port } = parsed.value;
+      return new Promise<Listener>((resolve, reject) => {
+        const server: Server = createServer({
+          noDelay: true,
+          highWaterMark: resolved.highWaterMarkBytes,
+        });
+        server.on("connection", (socket) => {
+          socket.setNoDelay(true);
+          const connection = new TcpConnection(socket, resolved);
+          logger.debug("accepted connection", { remoteAddress: connection.remoteAddress });
+          onConnection(connection);
+        });
+        server.once("error", (error) => {
+          reject(
+            new P2pError("LISTEN_FAILED", `cannot listen on ${address}: ${error.message}`, {
+              cause: error,
+            }),
+          );
+        });
+        server.listen({ host, port }, () => {
+          server.removeAllListeners("error");
+          server.on("error", (error) => {
+            logger.error("listener error", { address, reason: error.message });
+          });
+          const bound = server.address();
+          const boundPort = typeof bound === "object" && bound !== null ? bound.port : port;
+          const listener: Listener = {
+            address: formatAddress({ host, port: boundPort }),
+            close() {
+              if (!server.listening) return Promise.resolve();
+              // Stops accepting at once; existing connections stay open.
+              server.close();
+              return Promise.resolve();
+            },
+          };
+          logger.debug("listening", { address: listener.address });
+          resolve(listener);
+        });
+      });
+    },
+
+    dial(address, dialOptions: DialOptions = {}) {
+      const parsed = parseAddress(address);
+      if (!parsed.ok) return Promise.reject(parsed.error);
+      const { host, port } = parsed.value;
+      const timeoutMs = dialOptions.timeoutMs ?? resolved.connectTimeoutMs;
+      const signal = dialOptions.signal;
+      return new Promise<Connection>((resolve, reject) => {
+        if (signal?.aborted === true) {
+          reject(new P2pError("DIAL_ABORTED", `dial to ${address} was aborted`));
+          return;
+        }
+        // `writableHighWaterMark` is passed through to the Duplex stream (missing from @types/node).
+        const socketOptions = {
+          allowHalfOpen: false,
+          writableHighWaterMark: resolved.highWaterMarkBytes,
+        };
+        const socket = new Socket(socketOptions);
+        let settled = false;
+        const timer = setTimeout(() => {
+          fail(
+            new P2pError(
+              "DIAL_TIMEOUT",
+              `cannot connect to ${address}: no answer in ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+        const onAbort = () => fail(new P2pError("DIAL_ABORTED", `dial to ${address} was aborted`));
+        signal?.addEventListener("abort", onAbort);
+        function cleanup(): void {
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          socket.removeListener("error", onError);
+        }
+        function fail(error: P2pError): void {
+          if (settled) return;
+          cleanup();
+          socket.destroy();
+          reject(error);
+        }
+        function onError(error: Error): void {
+          fail(
+            new P2pError("DIAL_FAILED", `cannot connect to ${address}: ${error.message}`, {
+              cause: error,
+            }),
+          );
+        }
+        socket.once("error", onError);
+        socket.connect({ host, port }, () => {
+          if (settled) return;
+          cleanup();
+          resolve(new TcpConnection(socket, resolved));
+        });
+      });
+    },
+  };
+}
