@@ -176,7 +176,7 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
 
     private receive(segment: Segment, from: SimConnection): void {
       if (segment.kind === "frame") from.acknowledge(segment.payload.byteLength);
-      if (this.isFinished || this.isBroken) return;
+      if (this.isFinished) return;
       switch (segment.kind) {
         case "frame":
           core.trace(`frame ${core.now()} ${this.id} ${segment.payload.byteLength}`);
