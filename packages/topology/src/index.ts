@@ -1,3 +1,4 @@
+export type { RandomSource } from "@p2p/wire";
 export type { CcdfPoint, HistogramBin } from "./degree-distribution.js";
 export { degreeCcdf, degreeHistogram } from "./degree-distribution.js";
 export type { Components, DiameterEstimate, DiameterOptions, Graph } from "./graph.js";
