@@ -1,0 +1,439 @@
+import { rm } from "node:fs/promises";
+import { assertNever, P2pError } from "@p2p/wire";
+import { type NetworkClient, unavailableNetworkClient } from "./network-client.js";
+import { type NetworkConfig, nodeDataDirectory, parseNodeAddress } from "./node-api.js";
+import type { NodeCommand, NodeRole } from "./node-command.js";
+import { describeExit, type NodeProcess, startNodeProcess } from "./node-process.js";
+import { checkPort, findFreePort } from "./ports.js";
+
+/** Where a managed node is in its life. */
+export type NodeState = "starting" | "running" | "stopping" | "stopped" | "killed" | "exited";
+
+/** A read-only view of one managed node. */
+export interface NodeView {
+  readonly role: NodeRole;
+  readonly address: string;
+  readonly port: number;
+  /** PID of the current (or last) process. */
+  readonly pid: number | undefined;
+  readonly state: NodeState;
+}
+
+/** What the prompt should do after a command. */
+export type CommandOutcome = "continue" | "exit";
+
+/** Options of {@link createManager}. */
+export interface ManagerOptions {
+  readonly config: NetworkConfig;
+  readonly configPath: string;
+  /** Builds the command that starts a node (see `nodeCommand`). */
+  readonly commandFor: (role: NodeRole, address: string) => NodeCommand;
+  /** Prints a line for the user (command results and the children's output). */
+  readonly print: (line: string) => void;
+  /** Prints a problem line (failed commands, the children's stderr). */
+  readonly printError: (line: string) => void;
+  /** Answers `members` and `topology` (default: not available). */
+  readonly networkClient?: NetworkClient;
+  /** How long a node may take to print its ready line (default 30 000 ms). */
+  readonly readyTimeoutMs?: number;
+  /** How long a node may take to exit after SIGTERM before it gets SIGKILL (default 5000 ms). */
+  readonly graceMs?: number;
+  /** Keep the seeds' data from an earlier run instead of starting a fresh network. */
+  readonly keepData?: boolean;
+  /** Working directory of the children (default: the starter's). */
+  readonly cwd?: string;
+}
+
+/** The process manager behind the `manager>` prompt. */
+export interface Manager {
+  /**
+   * Starts the seeds, waits until each is ready, then starts the initial peers on free ports.
+   * Throws a P2pError (`SEED_PORT_UNAVAILABLE`, `NODE_NOT_READY`, `NO_FREE_PORT`) on failure;
+   * call {@link Manager.shutdown} afterwards either way.
+   */
+  start(): Promise<void>;
+  /** Runs one prompt line (`add`, `kill 6001`, `list`…). Never throws for a user mistake. */
+  execute(line: string): Promise<CommandOutcome>;
+  /** Stops every child (peers first, then seeds): SIGTERM, then SIGKILL after the grace period. */
+  shutdown(): Promise<void>;
+  /** The managed nodes: seeds in config order, then peers by port. */
+  list(): readonly NodeView[];
+}
+
+/** The prompt's commands, as `help` prints them. */
+export const HELP_LINES: readonly string[] = [
+  "commands:",
+  "  add             start a new peer on a free port from peer_port_range",
+  "  kill <port>     crash a seed or peer (SIGKILL)",
+  "  stop <port>     stop a seed or peer gracefully (SIGTERM: the peer leaves the network)",
+  "  revive <port>   restart a killed or stopped node on its port (a seed keeps its data)",
+  "  list            show every node with its PID and state",
+  "  members         each seed's member list and whether the seeds agree",
+  "  topology        degree statistics of the live overlay",
+  "  help            show this list",
+  "  exit            stop every node and quit (also Ctrl-C or end of input)",
+];
+
+interface Entry {
+  readonly role: NodeRole;
+  readonly address: string;
+  readonly ip: string;
+  readonly port: number;
+  state: NodeState;
+  process: NodeProcess | undefined;
+}
+
+const LIVE_STATES: ReadonlySet<NodeState> = new Set(["starting", "running", "stopping"]);
+
+/** Creates the manager for one network. Nothing starts until {@link Manager.start}. */
+export function createManager(options: ManagerOptions): Manager {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const graceMs = options.graceMs ?? 5000;
+  const networkClient = options.networkClient ?? unavailableNetworkClient;
+  const entries = new Map<string, Entry>();
+  let shutdownPromise: Promise<void> | undefined;
+
+  const sortedEntries = (): Entry[] => {
+    const seeds = options.config.seeds
+      .map((address) => entries.get(address))
+      .filter((entry): entry is Entry => entry !== undefined);
+    const peers = [...entries.values()]
+      .filter((entry) => entry.role === "peer")
+      .sort((left, right) => left.port - right.port || compare(left.address, right.address));
+    return [...seeds, ...peers];
+  };
+
+  const addEntry = (role: NodeRole, address: string): Entry => {
+    const endpoint = parseNodeAddress(address);
+    if (endpoint === undefined) {
+      throw new P2pError("INVALID_ADDRESS", `${address} is not an ip:port address`);
+    }
+    const entry: Entry = { role, address, ...endpoint, state: "stopped", process: undefined };
+    entries.set(address, entry);
+    return entry;
+  };
+
+  const onExit = (entry: Entry, child: NodeProcess, detail: string): void => {
+    if (entry.process !== child) return;
+    switch (entry.state) {
+      case "stopping":
+        entry.state = "stopped";
+        return;
+      case "killed":
+      case "stopped":
+      case "exited":
+        return;
+      case "running":
+        entry.state = "exited";
+        if (shutdownPromise === undefined) options.printError(`${label(entry)} ${detail}`);
+        return;
+      case "starting":
+        entry.state = "exited";
+        return;
+      default:
+        assertNever(entry.state, "node state");
+    }
+  };
+
+  /** Starts the entry's process and waits for its ready line. */
+  const launch = async (entry: Entry): Promise<void> => {
+    if (shutdownPromise !== undefined) {
+      throw new P2pError("SHUTTING_DOWN", `not starting ${label(entry)}: shutting down`);
+    }
+    entry.state = "starting";
+    const child = startNodeProcess({
+      role: entry.role,
+      address: entry.address,
+      command: options.commandFor(entry.role, entry.address),
+      onOutputLine: options.print,
+      onErrorLine: (line) => options.printError(`[${label(entry)}] ${line}`),
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
+    entry.process = child;
+    void child.exited.then((exit) => onExit(entry, child, describeExit(exit)));
+    const outcome = await settleWithin(child.ready, readyTimeoutMs);
+    if (outcome.status === "fulfilled") {
+      if (entry.state === "starting") entry.state = "running";
+      return;
+    }
+    const reason =
+      outcome.status === "timeout"
+        ? `printed no ready line within ${readyTimeoutMs} ms`
+        : errorMessage(outcome.reason);
+    if (!child.hasExited()) {
+      child.signal("SIGKILL");
+      await child.exited;
+    }
+    if (entry.state === "starting") entry.state = "exited";
+    throw new P2pError("NODE_NOT_READY", `${label(entry)} ${reason}`);
+  };
+
+  /** Ends the entry's process: SIGKILL at once, or SIGTERM then SIGKILL after the grace period. */
+  const terminate = async (entry: Entry, how: "kill" | "stop"): Promise<void> => {
+    const child = entry.process;
+    if (child === undefined || child.hasExited()) return;
+    if (how === "kill") {
+      entry.state = "killed";
+      child.signal("SIGKILL");
+      await child.exited;
+      return;
+    }
+    entry.state = "stopping";
+    child.signal("SIGTERM");
+    const outcome = await settleWithin(child.exited, graceMs);
+    if (outcome.status === "timeout") {
+      options.printError(`${label(entry)} did not exit within ${graceMs} ms; sending SIGKILL`);
+      child.signal("SIGKILL");
+      await child.exited;
+    }
+  };
+
+  const launchAll = async (group: readonly Entry[]): Promise<void> => {
+    const results = await Promise.allSettled(
+      group.map(async (entry) => {
+        await launch(entry);
+        options.print(`started ${label(entry)} (pid ${entry.process?.pid})`);
+      }),
+    );
+    const failures = results.flatMap((result) =>
+      result.status === "rejected" ? [errorMessage(result.reason)] : [],
+    );
+    if (failures.length > 0) throw new P2pError("NODE_NOT_READY", failures.join("\n"));
+  };
+
+  const choosePeerAddress = async (): Promise<string> => {
+    const taken = new Set([...entries.values()].map((entry) => entry.port));
+    const { peerIp, peerPortRange } = options.config;
+    const port = await findFreePort(peerIp, peerPortRange, taken);
+    if (port === undefined) {
+      throw new P2pError(
+        "NO_FREE_PORT",
+        `no free port left in peer_port_range ${peerPortRange.start}–${peerPortRange.end}`,
+      );
+    }
+    return `${peerIp}:${port}`;
+  };
+
+  const start = async (): Promise<void> => {
+    const problems: string[] = [];
+    for (const address of options.config.seeds) {
+      const endpoint = parseNodeAddress(address);
+      if (endpoint === undefined) continue;
+      const check = await checkPort(endpoint.ip, endpoint.port);
+      if (check === "in-use") {
+        problems.push(
+          `seed ${address}: port ${endpoint.port} is in use (is a network already running? stop it first)`,
+        );
+      } else if (check === "not-local") {
+        problems.push(
+          `seed ${address}: ${endpoint.ip} is not an address of this machine; start that seed on its own host`,
+        );
+      }
+    }
+    if (problems.length > 0) throw new P2pError("SEED_PORT_UNAVAILABLE", problems.join("\n"));
+
+    const seeds = options.config.seeds.map((address) => addEntry("seed", address));
+    if (options.keepData !== true) {
+      for (const seed of seeds) {
+        await rm(nodeDataDirectory(options.config.dataDir, "seed", seed.address), {
+          recursive: true,
+          force: true,
+        });
+      }
+    }
+    await launchAll(seeds);
+
+    const peers: Entry[] = [];
+    for (let index = 0; index < options.config.initialPeers; index += 1) {
+      peers.push(addEntry("peer", await choosePeerAddress()));
+    }
+    await launchAll(peers);
+  };
+
+  const findEntry = (argument: string | undefined, command: string): Entry | string => {
+    if (argument === undefined) return `usage: ${command} <port>`;
+    if (/^\d+$/.test(argument)) {
+      const port = Number(argument);
+      const matches = [...entries.values()].filter((entry) => entry.port === port);
+      if (matches.length === 1 && matches[0] !== undefined) return matches[0];
+      if (matches.length > 1) return `several nodes use port ${port}; name one as ip:port`;
+      return `no node on port ${port}; type list to see the nodes`;
+    }
+    const entry = entries.get(argument);
+    return entry ?? `no node ${argument}; type list to see the nodes`;
+  };
+
+  const commandAdd = async (): Promise<void> => {
+    const entry = addEntry("peer", await choosePeerAddress());
+    try {
+      await launch(entry);
+    } catch (error) {
+      entries.delete(entry.address);
+      throw error;
+    }
+    options.print(`started ${label(entry)} (pid ${entry.process?.pid})`);
+  };
+
+  const commandTerminate = async (
+    how: "kill" | "stop",
+    argument: string | undefined,
+  ): Promise<void> => {
+    const found = findEntry(argument, how);
+    if (typeof found === "string") return options.printError(found);
+    if (found.process === undefined || !LIVE_STATES.has(found.state)) {
+      return options.printError(`${label(found)} is not running (${found.state})`);
+    }
+    const pid = found.process.pid;
+    await terminate(found, how);
+    options.print(`${how === "kill" ? "killed" : "stopped"} ${label(found)} (pid ${pid})`);
+  };
+
+  const commandRevive = async (argument: string | undefined): Promise<void> => {
+    const found = findEntry(argument, "revive");
+    if (typeof found === "string") return options.printError(found);
+    if (LIVE_STATES.has(found.state)) {
+      return options.printError(`${label(found)} is already running`);
+    }
+    if ((await checkPort(found.ip, found.port)) !== "free") {
+      return options.printError(`cannot revive ${label(found)}: port ${found.port} is in use`);
+    }
+    await launch(found);
+    options.print(`revived ${label(found)} (pid ${found.process?.pid})`);
+  };
+
+  const view = () => {
+    const live = sortedEntries().filter((entry) => entry.state === "running");
+    return {
+      seeds: live.filter((entry) => entry.role === "seed").map((entry) => entry.address),
+      peers: live.filter((entry) => entry.role === "peer").map((entry) => entry.address),
+      configPath: options.configPath,
+    };
+  };
+
+  const list = (): readonly NodeView[] =>
+    sortedEntries().map((entry) => ({
+      role: entry.role,
+      address: entry.address,
+      port: entry.port,
+      pid: entry.process?.pid,
+      state: entry.state,
+    }));
+
+  const printList = (): void => {
+    const rows = list().map((node) => [
+      node.role,
+      node.address,
+      String(node.pid ?? "-"),
+      node.state,
+    ]);
+    const table = [["role", "address", "pid", "state"], ...rows];
+    const widths = [0, 1, 2].map((column) =>
+      Math.max(...table.map((row) => (row[column] ?? "").length)),
+    );
+    for (const row of table) {
+      options.print(
+        row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join("  ")
+          .trimEnd(),
+      );
+    }
+  };
+
+  const execute = async (line: string): Promise<CommandOutcome> => {
+    const [command, argument, ...extra] = line.trim().split(/\s+/);
+    if (command === undefined || command === "") return "continue";
+    if (shutdownPromise !== undefined) return "exit";
+    const takesArgument = command === "kill" || command === "stop" || command === "revive";
+    if (extra.length > 0 || (!takesArgument && argument !== undefined)) {
+      options.printError(`too many arguments for ${command}; type help`);
+      return "continue";
+    }
+    try {
+      switch (command) {
+        case "add":
+          await commandAdd();
+          break;
+        case "kill":
+        case "stop":
+          await commandTerminate(command, argument);
+          break;
+        case "revive":
+          await commandRevive(argument);
+          break;
+        case "list":
+          printList();
+          break;
+        case "members":
+          for (const text of await networkClient.members(view())) options.print(text);
+          break;
+        case "topology":
+          for (const text of await networkClient.topology(view())) options.print(text);
+          break;
+        case "help":
+          for (const text of HELP_LINES) options.print(text);
+          break;
+        case "exit":
+        case "quit":
+          return "exit";
+        default:
+          options.printError(`unknown command ${JSON.stringify(command)}; type help`);
+      }
+    } catch (error) {
+      for (const text of errorMessage(error).split("\n")) options.printError(text);
+    }
+    return "continue";
+  };
+
+  const shutdown = (): Promise<void> => {
+    shutdownPromise ??= (async () => {
+      for (const role of ["peer", "seed"] as const) {
+        const group = sortedEntries().filter(
+          (entry) =>
+            entry.role === role && entry.process !== undefined && !entry.process.hasExited(),
+        );
+        for (const entry of group) entry.process?.closeInput();
+        await Promise.all(group.map((entry) => terminate(entry, "stop")));
+      }
+    })();
+    return shutdownPromise;
+  };
+
+  return { start, execute, shutdown, list };
+}
+
+function label(entry: { readonly role: NodeRole; readonly address: string }): string {
+  return `${entry.role} ${entry.address}`;
+}
+
+function compare(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+type Settled<T> =
+  | { status: "fulfilled"; value: T }
+  | { status: "rejected"; reason: unknown }
+  | { status: "timeout" };
+
+/** Waits for `promise` at most `timeoutMs`, without leaving a timer behind. */
+async function settleWithin<T>(promise: Promise<T>, timeoutMs: number): Promise<Settled<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Settled<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ status: "timeout" }), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        (value): Settled<T> => ({ status: "fulfilled", value }),
+        (reason: unknown): Settled<T> => ({ status: "rejected", reason }),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
