@@ -41,14 +41,27 @@ export function createPackr(): Packr {
   });
 }
 
-/** Formats zod issues as one line: `seeds.1.port: expected number, received string; ...`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/**
+ * Formats zod issues as one line: `seeds.1.port: expected number, received string; ...`.
+ * `input` (the value that was validated) lets type errors say what was received.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input?: unknown): string {
   return issues
     .slice(0, 5)
     .map((issue) => {
       const path = issue.path.length === 0 ? "(message)" : issue.path.map(String).join(".");
       if (issue.code === "invalid_type") {
-        return `${path}: expected ${issue.expected}, received ${describeReceived(issue.input)}`;
+        const received = describeReceived(valueAt(input, issue.path));
+        return `${path}: expected ${issue.expected}, received ${received}`;
       }
       return `${path}: ${issue.message}`;
     })
@@ -56,6 +69,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 function describeReceived(value: unknown): string {
+  if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (value instanceof Uint8Array) return "binary";
@@ -80,7 +94,7 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
       if (!parsed.success) {
         throw new P2pError(
           "MESSAGE_INVALID",
-          `cannot encode an invalid message: ${formatIssues(parsed.error.issues)}`,
+          `cannot encode an invalid message: ${formatIssues(parsed.error.issues, message)}`,
         );
       }
       const body: Uint8Array = packr.pack(message);
@@ -119,7 +133,7 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
       }
       const parsed = schema.safeParse(value);
       if (!parsed.success) {
-        return err(new P2pError("MESSAGE_INVALID", formatIssues(parsed.error.issues)));
+        return err(new P2pError("MESSAGE_INVALID", formatIssues(parsed.error.issues, value)));
       }
       return ok(parsed.data);
     },

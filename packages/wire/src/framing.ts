@@ -107,6 +107,7 @@ export function createFrameDecoder(options: FrameDecoderOptions = {}): FrameDeco
         const problem = checkFrameLength(length, maxFrameBytes);
         if (problem !== undefined) {
           poisoned = problem;
+          headerFilled = 0;
           results.push({ ok: false, error: problem });
           return results;
         }
