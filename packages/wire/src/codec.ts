@@ -73,6 +73,7 @@ function describeReceived(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (value instanceof Uint8Array) return "binary";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   return typeof value;
 }
 
