@@ -5,5 +5,6 @@ export {
   formatNodeAddress,
   loadConfig,
   nodeDataDirectory,
+  parseConfig,
   parseNodeAddress,
 } from "../../../packages/node/src/config/index.js";

@@ -1,0 +1,225 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { configText, FAKE_NODE, freePortBlock, isAlive, killAll, waitUntil } from "./helpers.js";
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+
+interface RunningStarter {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly exited: Promise<number | null>;
+  /** Resolves with the first stdout line (already seen or future) matching `pattern`. */
+  waitForLine(pattern: RegExp): Promise<string>;
+}
+
+let directory = "";
+const starters: RunningStarter[] = [];
+const childPids = new Set<number>();
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "p2p-starter-cli-"));
+});
+
+afterEach(async () => {
+  for (const starter of starters.splice(0)) {
+    if (starter.child.exitCode === null && starter.child.signalCode === null) {
+      starter.child.kill("SIGKILL");
+      await starter.exited;
+    }
+  }
+  killAll([...childPids].filter(isAlive));
+  childPids.clear();
+  await rm(directory, { recursive: true, force: true });
+});
+
+function runStarter(args: readonly string[]): RunningStarter {
+  const child = spawn(
+    process.execPath,
+    ["--import", TSX, "--conditions=@p2p/source", MAIN, ...args],
+    { cwd: directory, stdio: ["pipe", "pipe", "pipe"] },
+  );
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    stdout.push(line);
+    const started =
+      /^started \w+ \S+ \(pid (\d+)\)$/.exec(line) ?? /^revived .* \(pid (\d+)\)$/.exec(line);
+    if (started) childPids.add(Number(started[1]));
+    for (const waiter of [...waiters]) {
+      if (waiter.pattern.test(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  });
+  createInterface({ input: child.stderr }).on("line", (line) => stderr.push(line));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const starter: RunningStarter = {
+    child,
+    stdout,
+    stderr,
+    exited,
+    waitForLine: (pattern) => {
+      const seen = stdout.find((line) => pattern.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve });
+        void exited.then(() =>
+          reject(new Error(`starter exited before ${pattern}; stderr: ${stderr.join(" | ")}`)),
+        );
+      });
+    },
+  };
+  starters.push(starter);
+  return starter;
+}
+
+async function networkConfig(initialPeers = 2): Promise<{ path: string; base: number }> {
+  const base = await freePortBlock(10);
+  const path = join(directory, "network.yml");
+  await writeFile(
+    path,
+    configText({
+      seedPorts: [base, base + 1, base + 2],
+      peerStart: base + 4,
+      peerEnd: base + 9,
+      initialPeers,
+    }),
+  );
+  return { path, base };
+}
+
+function startNetwork(path: string): RunningStarter {
+  return runStarter([path, "--node-program", FAKE_NODE, "--grace", "2000"]);
+}
+
+function pidsFromList(lines: readonly string[]): number[] {
+  return lines.flatMap((line) => {
+    const match = /^(?:seed|peer) +\S+ +(\d+) +running$/.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+describe("starter CLI", () => {
+  it("runs a scripted session from a pipe and leaves no child behind on exit", async () => {
+    const { path, base } = await networkConfig();
+    const starter = startNetwork(path);
+    await starter.waitForLine(/^network up: 5 nodes/);
+    starter.child.stdin.write(`add\nkill ${base + 4}\nrevive ${base + 4}\nlist\n`);
+    await starter.waitForLine(new RegExp(`^peer +127\\.0\\.0\\.1:${base + 6} `));
+    const pids = pidsFromList(starter.stdout);
+    expect(pids).toHaveLength(6);
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+    expect(starter.stdout).toContain(`started peer 127.0.0.1:${base + 6} (pid ${pids[5]})`);
+    expect(starter.stdout).toContainEqual(
+      expect.stringMatching(`^killed peer 127.0.0.1:${base + 4} `),
+    );
+    expect(starter.stdout).toContainEqual(
+      expect.stringMatching(`^revived peer 127.0.0.1:${base + 4} `),
+    );
+
+    starter.child.stdin.write("exit\n");
+    expect(await starter.exited).toBe(0);
+    for (const pid of childPids) expect(isAlive(pid)).toBe(false);
+    expect(starter.stdout.at(-1)).toBe("every node stopped");
+    expect(starter.stderr).toEqual([]);
+  });
+
+  it("stops every child at the end of its input, and the next start works", async () => {
+    const { path } = await networkConfig(1);
+    for (let run = 0; run < 2; run += 1) {
+      const starter = startNetwork(path);
+      await starter.waitForLine(/^network up: 4 nodes/);
+      starter.child.stdin.end();
+      expect(await starter.exited).toBe(0);
+      expect(childPids.size).toBe(4 * (run + 1));
+      for (const pid of childPids) expect(isAlive(pid)).toBe(false);
+    }
+  });
+
+  it("stops every child on SIGTERM", async () => {
+    const { path } = await networkConfig(1);
+    const starter = startNetwork(path);
+    await starter.waitForLine(/^network up/);
+    starter.child.kill("SIGTERM");
+    expect(await starter.exited).toBe(0);
+    expect(childPids.size).toBe(4);
+    for (const pid of childPids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it("takes its children down when it is SIGKILLed itself", async () => {
+    const { path } = await networkConfig(1);
+    const starter = startNetwork(path);
+    await starter.waitForLine(/^network up/);
+    expect(childPids.size).toBe(4);
+    starter.child.kill("SIGKILL");
+    await starter.exited;
+    await waitUntil(() => [...childPids].every((pid) => !isAlive(pid)), "the children to exit");
+  });
+
+  it("exits 78 with one line per problem for a bad config", async () => {
+    const base = await freePortBlock(3);
+    const path = join(directory, "config.yml");
+    await writeFile(
+      path,
+      configText({
+        seedPorts: [base, 70_000],
+        peerStart: base + 2,
+        peerEnd: base + 1,
+        initialPeers: 1,
+      }),
+    );
+    const starter = runStarter(["--node-program", FAKE_NODE]);
+    expect(await starter.exited).toBe(78);
+    expect(starter.stderr).toEqual([
+      "config.yml:5: seeds[1].port: expected an integer 1–65535, got 70000",
+      `config.yml:6: peer_port_range: expected start ≤ end, got start ${base + 2} > end ${base + 1} (an empty range)`,
+    ]);
+    expect(childPids.size).toBe(0);
+  });
+
+  it("exits 78 for a missing config file", async () => {
+    const starter = runStarter(["absent.yml"]);
+    expect(await starter.exited).toBe(78);
+    expect(starter.stderr).toEqual(["absent.yml: cannot read the config file: file not found"]);
+  });
+
+  it("exits 64 for bad arguments and 0 for --help", async () => {
+    for (const args of [
+      ["--bogus"],
+      ["one.yml", "two.yml"],
+      ["--profile", "turbo"],
+      ["--grace", "soon"],
+    ]) {
+      const starter = runStarter(args);
+      expect(await starter.exited, args.join(" ")).toBe(64);
+      expect(starter.stderr.join("\n")).toMatch(/error/);
+    }
+    const help = runStarter(["--help"]);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout[0]).toBe("Usage: starter [options] [config]");
+    expect(help.stdout).toContain("  kill <port>     crash a seed or peer (SIGKILL)");
+  });
+
+  it("exits 1 and starts nothing when a seed port is taken", async () => {
+    const { path, base } = await networkConfig(1);
+    const blocker = runStarter([path, "--node-program", FAKE_NODE]);
+    await blocker.waitForLine(/^network up/);
+    const second = startNetwork(path);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr[0]).toBe(
+      `starter: seed 127.0.0.1:${base}: port ${base} is in use (is a network already running? stop it first)`,
+    );
+    blocker.child.stdin.end();
+    expect(await blocker.exited).toBe(0);
+  });
+});
