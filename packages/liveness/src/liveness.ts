@@ -337,7 +337,11 @@ export function createLiveness(
       roundExpiresAt = undefined;
       for (const address of sortedKeys(neighbours)) {
         const neighbour = neighbours.get(address) as Neighbour;
-        if (neighbour.answered) continue;
+        // Any proof of life since the previous check (a pong, or the neighbour's own ping) counts.
+        if (neighbour.answered) {
+          neighbour.answered = false;
+          continue;
+        }
         neighbour.misses++;
         if (neighbour.misses >= config.missesBeforeSuspect && !suspicions.has(address))
           suspect(address, neighbour);
@@ -346,8 +350,6 @@ export function createLiveness(
     if (roundAt !== undefined && roundAt <= now) {
       while (roundAt <= now) roundAt += config.pingIntervalMs;
       for (const address of sortedKeys(neighbours)) {
-        const neighbour = neighbours.get(address) as Neighbour;
-        neighbour.answered = false;
         counters.pingsSent++;
         ping(address);
       }

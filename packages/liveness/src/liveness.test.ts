@@ -1,0 +1,180 @@
+import { describe, expect, it } from "vitest";
+import { createLiveness, type LivenessOutput } from "./liveness.js";
+import type { LivenessMessage } from "./messages.js";
+import { keyPairFromSeed } from "./vote.js";
+
+const random = { next: () => 0 };
+const key = (n: number) => keyPairFromSeed(new Uint8Array(32).fill(n));
+const fast = {
+  pingIntervalMs: 1000,
+  pingTimeoutMs: 300,
+  probeIntervalMs: 100,
+  probeTimeoutMs: 300,
+  voteRetryMs: 300,
+};
+const sends = (outputs: readonly LivenessOutput[]) =>
+  outputs.flatMap((o) => (o.type === "send" ? [o] : []));
+const sequenceOf = (message: LivenessMessage | undefined) =>
+  message !== undefined && "sequence" in message ? message.sequence : -1;
+const events = (outputs: readonly LivenessOutput[]) =>
+  outputs.flatMap((o) => (o.type === "emit" ? [o.event] : []));
+
+describe("createLiveness", () => {
+  it("validates config: the ping timeout must be shorter than the interval", () => {
+    expect(() =>
+      createLiveness(
+        {
+          self: "10.0.0.1:1",
+          secretKey: key(1).secretKey,
+          pingTimeoutMs: 2000,
+          pingIntervalMs: 1000,
+        },
+        { random },
+      ),
+    ).toThrow(/pingTimeoutMs/);
+  });
+
+  it("answers a ping with a pong echoing it and carrying its neighbour list", () => {
+    const machine = createLiveness(
+      { self: "10.0.0.1:1", secretKey: key(1).secretKey, ...fast },
+      { random },
+    );
+    machine.step({ type: "neighbours", now: 0, neighbours: ["10.0.0.3:1", "10.0.0.2:1"] });
+    const out = machine.step({
+      type: "receive",
+      now: 5,
+      from: "10.0.0.9:1",
+      message: { type: "liveness.ping", sequence: 7, sentAtMs: 3 },
+    });
+    expect(sends(out)).toEqual([
+      {
+        type: "send",
+        to: "10.0.0.9:1",
+        message: {
+          type: "liveness.pong",
+          sequence: 7,
+          sentAtMs: 3,
+          incarnation: 0,
+          neighbours: ["10.0.0.2:1", "10.0.0.3:1"],
+        },
+      },
+    ]);
+  });
+
+  it("suspects after 3 missed rounds, asks the suspect's other neighbours, reports with a majority", () => {
+    const self = "10.0.0.1:1";
+    const suspect = "10.0.0.2:1";
+    const machine = createLiveness({ self, secretKey: key(1).secretKey, ...fast }, { random });
+    machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
+    // One pong teaches the suspect's neighbours.
+    const first = sends(machine.step({ type: "tick", now: 0 }));
+    const pong: LivenessMessage = {
+      type: "liveness.pong",
+      sequence: sequenceOf(first[0]?.message),
+      sentAtMs: 0,
+      incarnation: 0,
+      neighbours: [self, "10.0.0.3:1", "10.0.0.4:1"],
+    };
+    machine.step({ type: "receive", now: 10, from: suspect, message: pong });
+    const all: LivenessOutput[] = [];
+    let now = 10;
+    while (machine.inspect().suspicions.length === 0 && now < 10_000) {
+      now = machine.nextDeadline() ?? now + 1;
+      all.push(...machine.step({ type: "tick", now }));
+    }
+    expect(events(all).map((e) => e.type)).toEqual(["peer-suspected"]);
+    const requests = sends(all).filter((s) => s.message.type === "liveness.vote-request");
+    expect(requests.map((r) => r.to)).toEqual(["10.0.0.3:1", "10.0.0.4:1"]);
+    // A voter's probe fails and it votes dead: with 2 of 3 neighbours the report goes out.
+    const voter = createLiveness(
+      { self: "10.0.0.3:1", secretKey: key(3).secretKey, ...fast },
+      { random },
+    );
+    const voterOut: LivenessOutput[] = [
+      ...voter.step({ type: "receive", now, from: self, message: requests[0]!.message }),
+    ];
+    let voterNow = now;
+    while (voter.nextDeadline() !== undefined) {
+      voterNow = voter.nextDeadline() as number;
+      voterOut.push(...voter.step({ type: "tick", now: voterNow }));
+    }
+    const probes = sends(voterOut).filter((s) => s.message.type === "liveness.ping");
+    expect(probes).toHaveLength(5);
+    const vote = sends(voterOut).find((s) => s.message.type === "liveness.vote");
+    expect(vote?.to).toBe(self);
+    const report = events(
+      machine.step({ type: "receive", now: voterNow, from: "10.0.0.3:1", message: vote!.message }),
+    );
+    expect(report.map((e) => e.type)).toEqual(["dead-report", "neighbour-dropped"]);
+    const dead = report[0];
+    if (dead?.type !== "dead-report") throw new Error("expected a dead report");
+    expect(dead.evidence.votes.map((v) => v.voter)).toEqual([self, "10.0.0.3:1"]);
+    expect(dead.line).toMatch(/^Dead Node:10\.0\.0\.2:1:\d+:10\.0\.0\.1$/);
+  });
+
+  it("one alive vote clears the suspicion", () => {
+    const self = "10.0.0.1:1";
+    const suspect = "10.0.0.2:1";
+    const machine = createLiveness({ self, secretKey: key(1).secretKey, ...fast }, { random });
+    machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
+    const first = sends(machine.step({ type: "tick", now: 0 }));
+    machine.step({
+      type: "receive",
+      now: 10,
+      from: suspect,
+      message: {
+        type: "liveness.pong",
+        sequence: sequenceOf(first[0]?.message),
+        sentAtMs: 0,
+        incarnation: 0,
+        neighbours: [self, "10.0.0.3:1"],
+      },
+    });
+    let now = 10;
+    while (machine.inspect().suspicions.length === 0) {
+      now = machine.nextDeadline() ?? now + 1;
+      machine.step({ type: "tick", now });
+    }
+    const voter = createLiveness(
+      { self: "10.0.0.3:1", secretKey: key(3).secretKey, ...fast },
+      { random },
+    );
+    const probe = sends(
+      voter.step({
+        type: "receive",
+        now,
+        from: self,
+        message: { type: "liveness.vote-request", suspect, incarnation: 0 },
+      }),
+    )[0];
+    const answered = sends(
+      voter.step({
+        type: "receive",
+        now: now + 20,
+        from: suspect,
+        message: {
+          type: "liveness.pong",
+          sequence: sequenceOf(probe?.message),
+          sentAtMs: now,
+          incarnation: 0,
+          neighbours: [],
+        },
+      }),
+    );
+    const vote = answered.find((s) => s.message.type === "liveness.vote");
+    const cleared = events(
+      machine.step({ type: "receive", now: now + 30, from: "10.0.0.3:1", message: vote!.message }),
+    );
+    expect(cleared).toEqual([{ type: "suspicion-cleared", suspect, by: "10.0.0.3:1" }]);
+    expect(machine.inspect().neighbours[0]?.misses).toBe(0);
+  });
+
+  it("tells the host when it learns it was removed while alive", () => {
+    const machine = createLiveness({ self: "10.0.0.1:1", secretKey: key(1).secretKey }, { random });
+    expect(events(machine.step({ type: "member-removed", now: 0, address: "10.0.0.1:1" }))).toEqual(
+      [{ type: "self-removed", incarnation: 0, nextIncarnation: 1 }],
+    );
+    machine.step({ type: "rejoined", now: 1, incarnation: 1 });
+    expect(machine.inspect().incarnation).toBe(1);
+  });
+});
