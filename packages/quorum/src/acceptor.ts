@@ -77,7 +77,10 @@ export function createAcceptor(
           ...base,
           ok: true,
           promised: message.ballot,
-          accepted: current.accepted,
+          accepted:
+            current.accepted === null
+              ? null
+              : { ...current.accepted, operations: [...current.accepted.operations] },
         },
       });
       return outputs;
@@ -120,7 +123,7 @@ export function createAcceptor(
       if (!isDuplicate || compareBallots(promised, current.promised) > 0) {
         const accepted = isDuplicate
           ? current.accepted
-          : { ballot: message.ballot, value: message.value };
+          : { ballot: message.ballot, value: message.value, operations: message.operations };
         const next = compareBallots(promised, current.promised) > 0 ? promised : current.promised;
         outputs.push(store(message.key, { promised: next, accepted }));
       }

@@ -33,7 +33,15 @@ export type MemberRecord = z.infer<typeof MemberRecordSchema>;
 /** Status of a membership record. */
 export type MemberStatus = MemberRecord["status"];
 
-const AcceptedSchema = z.object({ ballot: BallotSchema, value: MemberRecordSchema.nullable() });
+/** Most operation ids an accepted value remembers (see `AcceptorState`). */
+const MAX_WIRE_OPERATIONS = 1024;
+const OperationsSchema = z.array(z.string().max(MAX_WIRE_STRING * 2)).max(MAX_WIRE_OPERATIONS);
+
+const AcceptedSchema = z.object({
+  ballot: BallotSchema,
+  value: MemberRecordSchema.nullable(),
+  operations: OperationsSchema,
+});
 
 // ---- seed to seed (CASPaxos) ----
 
@@ -66,6 +74,8 @@ export const AcceptMessageSchema = z.object({
   key: AddressSchema,
   ballot: BallotSchema,
   value: MemberRecordSchema.nullable(),
+  /** Ids of the operations that produced `value` (latest last, bounded). */
+  operations: OperationsSchema,
   nextBallot: BallotSchema.nullable(),
 });
 

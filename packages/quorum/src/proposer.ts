@@ -33,6 +33,8 @@ export interface ProposerSettings {
   readonly reservedCounter: number;
   /** How many counters to reserve at a time (one `reserve` output per block). */
   readonly reserveBlock: number;
+  /** How many operation ids a value remembers, so retries and duplicates apply once. */
+  readonly operationMemory: number;
 }
 
 /** What a proposer asks its host to do, in order. */
@@ -68,7 +70,10 @@ interface Operation {
   accepts: Set<string>;
   refusals: Set<string>;
   proposed: MemberRecord | null;
+  proposedOperations: readonly string[];
   outcome: Result<MemberRecord | undefined> | undefined;
+  /** The outcome of the attempt that applied the change (it may have committed). */
+  appliedOutcome: Result<MemberRecord | undefined> | undefined;
   lastRefusal: string | undefined;
 }
 
@@ -94,7 +99,10 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
   const active = new Map<string, Operation>();
   const queues = new Map<string, Operation[]>();
   /** Per key: the value this proposer committed and the ballot a quorum already promised it next. */
-  const fastPath = new Map<string, { ballot: Ballot; value: MemberRecord | null }>();
+  const fastPath = new Map<
+    string,
+    { ballot: Ballot; value: MemberRecord | null; operations: readonly string[] }
+  >();
   let highestCounter = settings.reservedCounter;
   let reservedUpTo = settings.reservedCounter;
   let requestSequence = 0;
@@ -121,10 +129,28 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     return `${settings.id}#${requestSequence}`;
   };
 
-  const sendAccept = (now: number, operation: Operation, base: MemberRecord | undefined) => {
-    const changed = operation.change(base);
-    operation.outcome = changed;
-    operation.proposed = changed.ok ? (changed.value ?? null) : (base ?? null);
+  const sendAccept = (
+    now: number,
+    operation: Operation,
+    base: MemberRecord | undefined,
+    baseOperations: readonly string[],
+  ) => {
+    if (baseOperations.includes(operation.operationId)) {
+      // An earlier attempt (or a duplicate request) already applied this operation: finish
+      // writing the value as it is instead of applying the change twice.
+      operation.outcome = operation.appliedOutcome ?? { ok: true, value: base };
+      operation.proposed = base ?? null;
+      operation.proposedOperations = baseOperations;
+    } else {
+      const changed = operation.change(base);
+      operation.outcome = changed;
+      const isEffective = changed.ok && changed.value !== base;
+      operation.proposed = changed.ok ? (changed.value ?? null) : (base ?? null);
+      operation.proposedOperations = isEffective
+        ? [...baseOperations, operation.operationId].slice(-settings.operationMemory)
+        : baseOperations;
+      if (isEffective) operation.appliedOutcome = changed;
+    }
     operation.phase = "accept";
     operation.accepts = new Set();
     operation.refusals = new Set();
@@ -139,6 +165,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         key: operation.key,
         ballot: operation.ballot,
         value: operation.proposed,
+        operations: [...operation.proposedOperations],
         nextBallot: operation.nextBallot,
       }),
     );
@@ -152,7 +179,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       // One round trip: a quorum already promised `cached.ballot` when it accepted `cached.value`.
       fastPath.delete(operation.key);
       operation.ballot = cached.ballot;
-      return sendAccept(now, operation, cached.value ?? undefined);
+      return sendAccept(now, operation, cached.value ?? undefined, cached.operations);
     }
     fastPath.delete(operation.key);
     highestCounter += 1;
@@ -226,7 +253,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         latest = promise.accepted;
       }
     }
-    return sendAccept(now, operation, latest?.value ?? undefined);
+    return sendAccept(now, operation, latest?.value ?? undefined, latest?.operations ?? []);
   };
 
   const onAccepted = (
@@ -245,7 +272,11 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     operation.accepts.add(from);
     if (operation.accepts.size < settings.quorumSize) return [];
     if (operation.nextBallot !== null) {
-      fastPath.set(operation.key, { ballot: operation.nextBallot, value: operation.proposed });
+      fastPath.set(operation.key, {
+        ballot: operation.nextBallot,
+        value: operation.proposed,
+        operations: operation.proposedOperations,
+      });
     }
     const outcome = operation.outcome ?? err(new P2pError("UNREACHABLE", "no outcome"));
     return finish(operation, outcome, operation.ballot, now);
@@ -268,7 +299,9 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         accepts: new Set(),
         refusals: new Set(),
         proposed: null,
+        proposedOperations: [],
         outcome: undefined,
+        appliedOutcome: undefined,
         lastRefusal: undefined,
       };
       if (active.has(key)) {

@@ -55,6 +55,8 @@ export const SeedRegistryConfigSchema = z
     maxRememberedRequests: z.number().int().positive().default(10_000),
     /** Ballot counters reserved per durable write. */
     reserveBlock: z.number().int().positive().default(1_000),
+    /** Operation ids remembered per key, so a retried or duplicated request applies once. */
+    operationMemory: z.number().int().positive().max(1024).default(32),
   })
   .superRefine((config, context) => {
     if (new Set(config.seeds).size !== config.seeds.length) {
@@ -214,7 +216,9 @@ export function createSeedRegistry(
   const localView = new Map<string, { ballot: Ballot; value: MemberRecord | null }>();
   for (const [key, state] of initial) {
     reservedCounter = Math.max(reservedCounter, state.promised.counter);
-    if (state.accepted !== null) localView.set(key, state.accepted);
+    if (state.accepted !== null) {
+      localView.set(key, { ballot: state.accepted.ballot, value: state.accepted.value });
+    }
   }
 
   const acceptor = createAcceptor(
@@ -232,6 +236,7 @@ export function createSeedRegistry(
       backoffMaxMs: config.backoffMaxMs,
       reservedCounter,
       reserveBlock: config.reserveBlock,
+      operationMemory: config.operationMemory,
     },
     deps.random,
   );

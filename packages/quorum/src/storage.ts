@@ -4,7 +4,15 @@ import type { MemberRecord } from "./messages.js";
 /** What an acceptor remembers about one key: its promise and the last value it accepted. */
 export interface AcceptorState {
   readonly promised: Ballot;
-  readonly accepted: { readonly ballot: Ballot; readonly value: MemberRecord | null } | null;
+  readonly accepted: {
+    readonly ballot: Ballot;
+    readonly value: MemberRecord | null;
+    /**
+     * Ids of the latest operations that changed the value (oldest first, bounded): a
+     * retried or duplicated operation that finds its id here is not applied twice.
+     */
+    readonly operations: readonly string[];
+  } | null;
 }
 
 /**

@@ -1,0 +1,113 @@
+/**
+ * A linearizability checker in the style of Wing & Gong, with Lowe's memoisation (the
+ * algorithm Porcupine uses): depth-first search over the operations that may take effect
+ * next, caching (set of linearized operations, model state) pairs already explored.
+ */
+
+/** A sequential specification. `step` returns the next state, or undefined when `output` is impossible there. */
+export interface Model<State, Input, Output> {
+  readonly init: State;
+  /** `output` undefined: the operation's answer is unknown (it may or may not have taken effect). */
+  step(
+    state: State,
+    input: Input,
+    output: Output | undefined,
+  ): { readonly state: State } | undefined;
+  /** A canonical string of a state (memoisation key). */
+  key(state: State): string;
+}
+
+/** One operation of a history: invoked at `call`, answered at `ret` (Infinity: never answered). */
+export interface HistoryOperation<Input, Output> {
+  readonly call: number;
+  readonly ret: number;
+  readonly input: Input;
+  /** Undefined when the answer is unknown (lost, timed out, or indeterminate). */
+  readonly output: Output | undefined;
+}
+
+/** The verdict: linearizable, or not, with the operations the search could not place. */
+export type CheckResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Checks one history against `model`. Unanswered operations may be placed anywhere after their call, or nowhere. */
+export function checkLinearizable<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  history: readonly HistoryOperation<Input, Output>[],
+): CheckResult {
+  const operations = [...history].sort((a, b) => a.call - b.call);
+  const count = operations.length;
+  const completed = operations.filter((operation) => operation.ret !== Number.POSITIVE_INFINITY).length;
+  const done = new Uint8Array(count);
+  const seen = new Set<string>();
+  let best = 0;
+
+  const maskKey = (): string => {
+    let key = "";
+    for (let index = 0; index < count; index += 32) {
+      let word = 0;
+      for (let bit = 0; bit < 32 && index + bit < count; bit++) {
+        if (done[index + bit] === 1) word |= 1 << bit;
+      }
+      key += `${(word >>> 0).toString(36)},`;
+    }
+    return key;
+  };
+
+  const search = (state: State, completedDone: number): boolean => {
+    if (completedDone === completed) return true;
+    best = Math.max(best, completedDone);
+    // The earliest answer among operations not yet placed: nothing invoked after it can go first.
+    let firstReturn = Number.POSITIVE_INFINITY;
+    let secondReturn = Number.POSITIVE_INFINITY;
+    let firstIndex = -1;
+    for (let index = 0; index < count; index++) {
+      if (done[index] === 1) continue;
+      const ret = (operations[index] as HistoryOperation<Input, Output>).ret;
+      if (ret < firstReturn) {
+        secondReturn = firstReturn;
+        firstReturn = ret;
+        firstIndex = index;
+      } else if (ret < secondReturn) {
+        secondReturn = ret;
+      }
+    }
+    for (let index = 0; index < count; index++) {
+      if (done[index] === 1) continue;
+      const operation = operations[index] as HistoryOperation<Input, Output>;
+      const bound = index === firstIndex ? secondReturn : firstReturn;
+      if (operation.call >= bound) break; // sorted by call: no later one can go first either
+      const stepped = model.step(state, operation.input, operation.output);
+      if (stepped === undefined) continue;
+      const next = stepped.state;
+      done[index] = 1;
+      const key = `${maskKey()}|${model.key(next)}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        const isCompleted = operation.ret !== Number.POSITIVE_INFINITY;
+        if (search(next, completedDone + (isCompleted ? 1 : 0))) return true;
+      }
+      done[index] = 0;
+    }
+    return false;
+  };
+
+  if (search(model.init, 0)) return { ok: true };
+  return {
+    ok: false,
+    reason: `no linearization: at most ${best} of ${completed} answered operations could be placed`,
+  };
+}
+
+/** A read/write register, the smallest model (used to test the checker itself). */
+export type RegisterInput = { readonly kind: "write"; readonly value: number } | { readonly kind: "read" };
+
+/** The register model: reads return the last written value (0 initially). */
+export const registerModel: Model<number, RegisterInput, number> = {
+  init: 0,
+  step(state, input, output) {
+    if (input.kind === "write") return { state: input.value };
+    if (output === undefined) return { state };
+    return output === state ? { state } : undefined;
+  },
+  key: (state) => String(state),
+};
