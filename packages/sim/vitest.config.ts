@@ -7,6 +7,6 @@ export default defineProject({
   ssr: { resolve: { conditions } },
   test: {
     name: "@p2p/sim",
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
   },
 });

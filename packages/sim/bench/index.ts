@@ -1,0 +1,145 @@
+// Simulation throughput: events per second at 10^3 and 10^4 nodes, against same-run baselines.
+//   pnpm --filter @p2p/sim bench
+// Workload: every node keeps 5 messages in flight; each delivery sends one message on to a random
+// node (latency 20 ms + up to 30 ms jitter), until the target number of deliveries.
+// Baselines on the same event pattern: the bare binary-heap queue (no network model, no trace),
+// and a naive scheduler that keeps a sorted array (binary search + splice on every insert).
+import { cpus } from "node:os";
+import { EventQueue } from "../src/event-queue.js";
+import { createRandom, createSimulation } from "../src/index.js";
+
+const FAN_OUT = 5;
+const EVENTS = Number(process.env.SIM_BENCH_EVENTS ?? 400_000);
+
+interface Measurement {
+  readonly events: number;
+  readonly seconds: number;
+}
+
+function timed(body: () => number): Measurement {
+  const start = process.hrtime.bigint();
+  const events = body();
+  return { events, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+function simulationRun(nodeCount: number): number {
+  const sim = createSimulation<number>({ seed: 1, link: { latencyMs: 20, jitterMs: 30 } });
+  const nodes = Array.from(
+    { length: nodeCount },
+    (_, index) => `10.0.${index >> 8}.${index & 255}:7000`,
+  );
+  const random = sim.random("bench");
+  let delivered = 0;
+  for (const node of nodes) {
+    sim.addNode(node, (_from, hops) => {
+      delivered++;
+      if (delivered + sim.pending < EVENTS) {
+        sim.send(node, nodes[Math.floor(random.next() * nodeCount)] as string, hops + 1);
+      }
+    });
+  }
+  for (const node of nodes) {
+    for (let copy = 0; copy < FAN_OUT; copy++) {
+      sim.send(node, nodes[Math.floor(random.next() * nodeCount)] as string, 0);
+    }
+  }
+  sim.runUntilIdle();
+  return sim.stats.delivered;
+}
+
+function heapRun(nodeCount: number): number {
+  const queue = new EventQueue();
+  const random = createRandom(1);
+  let ran = 0;
+  const schedule = (time: number): void => {
+    queue.push(time + 20 + random.next() * 30, () => {
+      ran++;
+    });
+  };
+  for (let index = 0; index < nodeCount * FAN_OUT; index++) schedule(0);
+  for (let event = queue.pop(); event !== undefined; event = queue.pop()) {
+    event.run();
+    if (ran + queue.size < EVENTS) schedule(event.time);
+  }
+  return ran;
+}
+
+function sortedArrayRun(nodeCount: number): number {
+  interface Entry {
+    time: number;
+    sequence: number;
+    run: () => void;
+  }
+  // kept in descending order so the earliest event pops from the end
+  const entries: Entry[] = [];
+  const random = createRandom(1);
+  let sequence = 0;
+  let ran = 0;
+  const schedule = (time: number): void => {
+    const entry = {
+      time: time + 20 + random.next() * 30,
+      sequence: sequence++,
+      run: () => void ran++,
+    };
+    let low = 0;
+    let high = entries.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      const other = entries[middle] as Entry;
+      if (
+        other.time > entry.time ||
+        (other.time === entry.time && other.sequence > entry.sequence)
+      ) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    entries.splice(low, 0, entry);
+  };
+  for (let index = 0; index < nodeCount * FAN_OUT; index++) schedule(0);
+  for (let entry = entries.pop(); entry !== undefined; entry = entries.pop()) {
+    entry.run();
+    if (ran + entries.length < EVENTS) schedule(entry.time);
+  }
+  return ran;
+}
+
+function rate(measurement: Measurement): number {
+  return measurement.events / measurement.seconds;
+}
+
+function format(eventsPerSecond: number): string {
+  return `${(eventsPerSecond / 1e6).toFixed(2)} M events/s`;
+}
+
+const cpu = cpus();
+console.log("@p2p/sim benchmark");
+console.log(
+  `machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, Node ${process.version}`,
+);
+console.log(
+  `workload: ${EVENTS.toLocaleString("en")} events, ${FAN_OUT} messages in flight per node\n`,
+);
+
+// warm-up, so the first measured row is not paying for the JIT
+simulationRun(1_000);
+heapRun(1_000);
+sortedArrayRun(1_000);
+
+for (const nodeCount of [1_000, 10_000]) {
+  const simulation = timed(() => simulationRun(nodeCount));
+  const heap = timed(() => heapRun(nodeCount));
+  const sortedArray = timed(() => sortedArrayRun(nodeCount));
+  console.log(
+    `${nodeCount.toLocaleString("en")} nodes (${(nodeCount * FAN_OUT).toLocaleString("en")} pending events):`,
+  );
+  console.log(`  simulation (network model + trace hash): ${format(rate(simulation))}`);
+  console.log(`  bare heap queue:                         ${format(rate(heap))}`);
+  console.log(`  baseline sorted-array scheduler:         ${format(rate(sortedArray))}`);
+  console.log(`  heap / sorted array:        ${(rate(heap) / rate(sortedArray)).toFixed(2)}x`);
+  console.log(
+    `  simulation / sorted array:  ${(rate(simulation) / rate(sortedArray)).toFixed(2)}x`,
+  );
+  console.log(`  simulation / bare heap:     ${(rate(simulation) / rate(heap)).toFixed(2)}x\n`);
+}
