@@ -24,6 +24,14 @@ export type { LogFields, Logger } from "./logger.js";
 export { silentLogger } from "./logger.js";
 export type { MemoryNetwork, MemoryNetworkOptions } from "./memory.js";
 export { createMemoryNetwork, DEFAULT_HIGH_WATER_MARK_BYTES } from "./memory.js";
+export type {
+  MessageConnection,
+  MessageConnectionEvents,
+  MessageConnectionOptions,
+} from "./message-connection.js";
+export { createMessageConnection } from "./message-connection.js";
+export type { ConnectionPool, ConnectionPoolOptions, PoolEntryView } from "./pool.js";
+export { createConnectionPool } from "./pool.js";
 export type { RandomSource } from "./random.js";
 export { randomInt, shuffled } from "./random.js";
 export type {
