@@ -1,0 +1,147 @@
+import { createSimulation } from "@p2p/sim";
+import type { RandomSource, TimerHandle } from "@p2p/wire";
+import {
+  createLiveness,
+  type DeadEvidence,
+  keyPairFromSeed,
+  type Liveness,
+  type LivenessConfigInput,
+  type LivenessInput,
+  type LivenessMessage,
+  livenessProfiles,
+  type MemberStatus,
+  validateDeadEvidence,
+} from "../src/index.js";
+import type { Overlay } from "./overlay.js";
+
+export function seeded32(seed: number): RandomSource {
+  let state = (seed >>> 0) ^ 0x85ebca6b || 1;
+  return {
+    next() {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 2 ** 32;
+    },
+  };
+}
+
+/** Peers running liveness on the simulated network, plus a stand-in seed that validates reports. */
+export function livenessNetwork(
+  overlay: Overlay,
+  seed: number,
+  lossRate: number,
+  profile: Partial<LivenessConfigInput> = livenessProfiles.fast,
+) {
+  const sim = createSimulation({ seed, link: { latencyMs: 10, jitterMs: 5, lossRate } });
+  const random = seeded32(seed);
+  const addresses = [...overlay.keys()].sort();
+  const machines = new Map<string, Liveness>();
+  const timers = new Map<string, { at: number; handle: TimerHandle }>();
+  const publicKeys = new Map<string, string>();
+  const status = new Map<string, MemberStatus>();
+  const accepted = new Map<string, { atMs: number; evidence: DeadEvidence }>();
+  const rejected: string[] = [];
+  const reports: string[] = [];
+  /** Suspicions of peers that were up: what a naive "3 misses and report" detector would have reported. */
+  let naiveFalseReports = 0;
+  const wallBase = 1_760_000_000_000;
+
+  const seedView = {
+    neighboursOf: (address: string) => [...(overlay.get(address) ?? [])],
+    publicKeyOf: (address: string) => publicKeys.get(address),
+    statusOf: (address: string) => status.get(address),
+  };
+
+  const removeEverywhere = (dead: string) => {
+    for (const address of addresses) {
+      if (address !== dead && sim.isUp(address) && status.get(address)?.status === "alive") {
+        apply(address, { type: "member-removed", now: sim.now(), address: dead });
+      }
+    }
+  };
+
+  function seedReceives(evidence: DeadEvidence) {
+    const verdict = validateDeadEvidence(evidence, seedView, {
+      nowMs: wallBase + sim.now(),
+      maxVoteAgeMs: 120_000,
+    });
+    // needs-probe: the seed probes the suspect itself; here, asking the simulation stands in for that.
+    const acceptNow =
+      verdict.verdict === "accept" ||
+      (verdict.verdict === "needs-probe" && !sim.isUp(evidence.suspect));
+    if (acceptNow) {
+      const member = status.get(evidence.suspect) as MemberStatus;
+      status.set(evidence.suspect, { status: "dead", incarnation: member.incarnation });
+      accepted.set(evidence.suspect, { atMs: sim.now(), evidence });
+      removeEverywhere(evidence.suspect);
+    } else if (verdict.verdict === "reject") {
+      rejected.push(`${evidence.suspect}: ${verdict.reason}`);
+    }
+  }
+
+  function apply(address: string, input: LivenessInput) {
+    const machine = machines.get(address) as Liveness;
+    for (const output of machine.step({ ...input, wallTimeMs: wallBase + input.now })) {
+      if (output.type === "send") sim.send(address, output.to, output.message);
+      else if (output.event.type === "peer-suspected" && sim.isUp(output.event.suspect))
+        naiveFalseReports++;
+      else if (output.event.type === "dead-report") {
+        reports.push(output.event.line);
+        const evidence = output.event.evidence;
+        sim.clock.setTimer(15, () => seedReceives(evidence));
+      }
+    }
+    const deadline = machine.nextDeadline();
+    const current = timers.get(address);
+    if (deadline === current?.at) return;
+    current?.handle.cancel();
+    timers.delete(address);
+    if (deadline !== undefined) {
+      const handle = sim.clockFor(address).setTimer(deadline - sim.now(), () => {
+        timers.delete(address);
+        apply(address, { type: "tick", now: sim.now() });
+      });
+      timers.set(address, { at: deadline, handle });
+    }
+  }
+
+  for (const address of addresses) {
+    const keySeed = new Uint8Array(32).map(() => Math.floor(random.next() * 256));
+    const keys = keyPairFromSeed(keySeed);
+    publicKeys.set(address, keys.publicKey);
+    status.set(address, { status: "alive", incarnation: 0 });
+    machines.set(
+      address,
+      createLiveness(
+        { ...profile, self: address, secretKey: keys.secretKey },
+        { random: sim.random(address) },
+      ),
+    );
+    sim.addNode(address, (from, message) =>
+      apply(address, {
+        type: "receive",
+        now: sim.now(),
+        from,
+        message: message as LivenessMessage,
+      }),
+    );
+  }
+  for (const address of addresses) {
+    apply(address, {
+      type: "neighbours",
+      now: sim.now(),
+      neighbours: [...(overlay.get(address) ?? [])],
+    });
+  }
+  return {
+    sim,
+    addresses,
+    machines,
+    accepted,
+    rejected,
+    reports,
+    status,
+    naiveFalseReports: () => naiveFalseReports,
+  };
+}
