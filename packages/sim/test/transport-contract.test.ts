@@ -1,5 +1,5 @@
 // The @p2p/wire transport contract, run against the simulated stream transport.
-import { runTransportContract } from "../../wire/src/testing/transport-contract.js";
+import { runTransportContract } from "@p2p/wire/testing";
 import { createSimulation } from "../src/index.js";
 
 for (const jitterMs of [0, 7]) {
