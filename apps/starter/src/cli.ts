@@ -147,6 +147,8 @@ export async function runStarter(
   let isInterrupted = false;
   const stopOnSignal = (signal: NodeJS.Signals): void => {
     isInterrupted = true;
+    if (isPrompting && io.isTerminal) io.stdout.write("\n");
+    isPrompting = false;
     printError(`received ${signal}; stopping every node`);
     prompt?.close();
     void manager.shutdown();

@@ -79,7 +79,7 @@ function pidOf(manager: Manager, port: number): number {
   return pid;
 }
 
-describe("createManager", () => {
+describe("createManager", { timeout: 30_000 }, () => {
   it("starts seeds then initial peers, and add, kill, revive, stop and shutdown manage real processes", async () => {
     const { manager, output, errors } = harness(testConfig(2));
     await manager.start();

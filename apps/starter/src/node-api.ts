@@ -2,7 +2,6 @@
 // @p2p/node's index re-exports them, this file imports from "@p2p/node" instead.
 export type { NetworkConfig, TimingProfileName } from "../../../packages/node/src/config/index.js";
 export {
-  formatNodeAddress,
   loadConfig,
   nodeDataDirectory,
   parseConfig,

@@ -109,7 +109,7 @@ function pidsFromList(lines: readonly string[]): number[] {
   });
 }
 
-describe("starter CLI", () => {
+describe("starter CLI", { timeout: 30_000 }, () => {
   it("runs a scripted session from a pipe and leaves no child behind on exit", async () => {
     const { path, base } = await networkConfig();
     const starter = startNetwork(path);
@@ -194,13 +194,14 @@ describe("starter CLI", () => {
   });
 
   it("exits 64 for bad arguments and 0 for --help", async () => {
-    for (const args of [
+    const mistakes = [
       ["--bogus"],
       ["one.yml", "two.yml"],
       ["--profile", "turbo"],
       ["--grace", "soon"],
-    ]) {
-      const starter = runStarter(args);
+    ];
+    const runs = mistakes.map((args) => ({ args, starter: runStarter(args) }));
+    for (const { args, starter } of runs) {
       expect(await starter.exited, args.join(" ")).toBe(64);
       expect(starter.stderr.join("\n")).toMatch(/error/);
     }
