@@ -130,14 +130,19 @@ export function parseAddressOrThrow(
  * (port 1–65535; hostnames lowercase). Non-canonical spellings are rejected, not rewritten,
  * so one node always has one identity string.
  */
-export const AddressSchema = z.string().superRefine((value, context) => {
-  const result = parseAddress(value);
-  if (!result.ok) {
-    context.addIssue({ code: "custom", message: result.error.message });
-    return;
-  }
-  const canonical = formatAddress(result.value);
-  if (canonical !== value) {
-    context.addIssue({ code: "custom", message: `expected canonical form "${canonical}"` });
-  }
+export const AddressSchema = z.string().refine(isCanonicalAddress, {
+  error: (issue) => addressProblem(issue.input),
 });
+
+/** True when `value` is a valid address written in its canonical form. */
+export function isCanonicalAddress(value: string): boolean {
+  const result = parseAddress(value);
+  return result.ok && formatAddress(result.value) === value;
+}
+
+function addressProblem(input: unknown): string {
+  if (typeof input !== "string") return "expected an address string host:port";
+  const result = parseAddress(input);
+  if (!result.ok) return result.error.message;
+  return `expected canonical form "${formatAddress(result.value)}"`;
+}

@@ -2,6 +2,7 @@ export type { AddressFamily, ParseAddressOptions, ParsedAddress } from "./addres
 export {
   AddressSchema,
   formatAddress,
+  isCanonicalAddress,
   isIpv4,
   isIpv6,
   parseAddress,

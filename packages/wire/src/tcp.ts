@@ -67,6 +67,7 @@ class TcpConnection implements Connection {
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private socketError: Error | undefined;
   private needsDrain = false;
+  private isCorked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -119,6 +120,15 @@ class TcpConnection implements Connection {
     const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.byteLength);
     frame.writeUInt32BE(payload.byteLength, 0);
     frame.set(payload, FRAME_HEADER_BYTES);
+    // Frames sent in one tick leave in one write: cork now, uncork on the next tick.
+    if (!this.isCorked) {
+      this.isCorked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.isCorked = false;
+        this.socket.uncork();
+      });
+    }
     const belowMark = this.socket.write(frame);
     if (!belowMark) this.needsDrain = true;
     return belowMark;

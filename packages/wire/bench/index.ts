@@ -1,0 +1,267 @@
+// Benchmarks of @p2p/wire: codec throughput and TCP loopback, each against JSON with newline
+// framing measured in the same run. Run with `pnpm --filter @p2p/wire bench`.
+import { once } from "node:events";
+import { connect, createServer, type Socket } from "node:net";
+import { cpus } from "node:os";
+import { z } from "zod";
+import {
+  AddressSchema,
+  createCodec,
+  createFrameDecoder,
+  createPackr,
+  encodeFrame,
+} from "../src/index.js";
+import { createTcpTransport } from "../src/tcp.js";
+import type { Connection } from "../src/transport.js";
+
+const GossipSchema = z.object({
+  type: z.literal("gossip.message"),
+  id: z.string(),
+  origin: AddressSchema,
+  createdAtMs: z.number().int(),
+  hops: z.number().int().min(0),
+  body: z.string(),
+});
+type Gossip = z.infer<typeof GossipSchema>;
+
+const message: Gossip = {
+  type: "gossip.message",
+  id: "1795500000123:127.0.0.1:6001:7",
+  origin: "127.0.0.1:6001",
+  createdAtMs: 1_795_500_000_123,
+  hops: 2,
+  body: "1795500000123:127.0.0.1:7",
+};
+
+function machine(): string {
+  const cores = cpus();
+  return `${cores[0]?.model ?? "unknown CPU"} × ${cores.length} cores, Node ${process.version}`;
+}
+
+/** Iterations of `fn` that take about `targetMs`. */
+function calibrate(fn: (iterations: number) => void, targetMs: number): number {
+  let iterations = 1000;
+  for (;;) {
+    const start = performance.now();
+    fn(iterations);
+    const elapsed = performance.now() - start;
+    if (elapsed > 50) return Math.max(1, Math.ceil((iterations * targetMs) / elapsed));
+    iterations *= 4;
+  }
+}
+
+/**
+ * Operations per second of each candidate: rounds alternate between candidates (so a busy
+ * machine slows all of them alike) and the best round of each counts.
+ */
+function measureAll(candidates: ReadonlyArray<(iterations: number) => void>, rounds = 7): number[] {
+  const iterations = candidates.map((fn) => calibrate(fn, 150));
+  const best = candidates.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    candidates.forEach((fn, index) => {
+      const count = iterations[index] ?? 1;
+      const start = performance.now();
+      fn(count);
+      const rate = count / ((performance.now() - start) / 1000);
+      best[index] = Math.max(best[index] ?? 0, rate);
+    });
+  }
+  return best;
+}
+
+function row(name: string, opsPerSecond: number, bytesPerOp: number, baseline: number): string {
+  const megabytes = (opsPerSecond * bytesPerOp) / 1e6;
+  return `  ${name.padEnd(44)} ${Math.round(opsPerSecond).toLocaleString("en").padStart(12)} msg/s ${megabytes.toFixed(1).padStart(8)} MB/s  ${(opsPerSecond / baseline).toFixed(2)}×`;
+}
+
+function codecBench(): void {
+  const codec = createCodec(GossipSchema);
+  const packr = createPackr();
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const frameBytes = encodeFrame(codec.encode(message)).byteLength;
+  const jsonBytes = encoder.encode(`${JSON.stringify(message)}\n`).byteLength;
+  let sink = 0;
+
+  // Baseline: JSON text, newline framed, as bytes on the wire, validated with the same schema.
+  const jsonValidated = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const bytes = encoder.encode(`${JSON.stringify(GossipSchema.parse(message))}\n`);
+      const text = decoder.decode(bytes);
+      const line = text.slice(0, text.indexOf("\n"));
+      sink += GossipSchema.parse(JSON.parse(line)).hops;
+    }
+  };
+  const jsonRaw = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const bytes = encoder.encode(`${JSON.stringify(message)}\n`);
+      const text = decoder.decode(bytes);
+      sink += (JSON.parse(text.slice(0, text.indexOf("\n"))) as Gossip).hops;
+    }
+  };
+  const codecValidated = (n: number) => {
+    const frames = createFrameDecoder();
+    for (let i = 0; i < n; i++) {
+      const [frame] = frames.push(encodeFrame(codec.encode(message)));
+      if (frame?.ok) {
+        const decoded = codec.decode(frame.value);
+        if (decoded.ok) sink += decoded.value.hops;
+      }
+    }
+  };
+  const msgpackRaw = (n: number) => {
+    const frames = createFrameDecoder();
+    for (let i = 0; i < n; i++) {
+      const [frame] = frames.push(encodeFrame(packr.pack(message)));
+      if (frame?.ok) sink += (packr.unpack(frame.value) as Gossip).hops;
+    }
+  };
+  const [jsonValidatedRate = 0, codecValidatedRate = 0, jsonRawRate = 0, msgpackRawRate = 0] =
+    measureAll([jsonValidated, codecValidated, jsonRaw, msgpackRaw]);
+  console.log(
+    `codec: encode + frame + decode of one gossip message (${frameBytes} B framed msgpack, ${jsonBytes} B JSON line)`,
+  );
+  const baseline = jsonValidatedRate;
+  console.log(row("JSON + newline, zod both ways (baseline)", baseline, jsonBytes, baseline));
+  console.log(
+    row("@p2p/wire codec (msgpack + frame + zod)", codecValidatedRate, frameBytes, baseline),
+  );
+  console.log(row("JSON + newline, no validation (baseline)", jsonRawRate, jsonBytes, jsonRawRate));
+  console.log(row("msgpack + frame, no validation", msgpackRawRate, frameBytes, jsonRawRate));
+  if (sink === -1) console.log(sink);
+}
+
+async function tcpPair(): Promise<{
+  client: Connection;
+  server: Connection;
+  close: () => Promise<void>;
+}> {
+  const transport = createTcpTransport();
+  let accept: (connection: Connection) => void = () => {};
+  const accepted = new Promise<Connection>((resolve) => {
+    accept = resolve;
+  });
+  const listener = await transport.listen("127.0.0.1:0", (connection) => accept(connection));
+  const client = await transport.dial(listener.address);
+  const server = await accepted;
+  return {
+    client,
+    server,
+    close: async () => {
+      await client.close();
+      await listener.close();
+    },
+  };
+}
+
+async function wireRoundTrips(count: number): Promise<number[]> {
+  const { client, server, close } = await tcpPair();
+  const codec = createCodec(GossipSchema);
+  server.on("message", (payload) => {
+    const decoded = codec.decode(payload);
+    if (decoded.ok) server.send(codec.encode(decoded.value));
+  });
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    const reply = new Promise<void>((resolve) => {
+      const off = client.on("message", (payload) => {
+        off();
+        codec.decode(payload);
+        resolve();
+      });
+    });
+    client.send(codec.encode(message));
+    await reply;
+    samples.push(performance.now() - start);
+  }
+  await close();
+  return samples;
+}
+
+async function wireThroughput(count: number): Promise<number> {
+  const { client, server, close } = await tcpPair();
+  const codec = createCodec(GossipSchema);
+  let received = 0;
+  const done = new Promise<void>((resolve) => {
+    server.on("message", (payload) => {
+      if (codec.decode(payload).ok) received += 1;
+      if (received === count) resolve();
+    });
+  });
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    if (!client.send(codec.encode(message)))
+      await new Promise<void>((resolve) => client.on("drain", resolve));
+  }
+  await done;
+  const rate = count / ((performance.now() - start) / 1000);
+  await close();
+  return rate;
+}
+
+/** Baseline: JSON lines over a raw node:net socket, validated with the same schema. */
+async function jsonThroughput(count: number): Promise<number> {
+  let received = 0;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const server = createServer((socket: Socket) => {
+    socket.setNoDelay(true);
+    let pending = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      pending += chunk;
+      let newline = pending.indexOf("\n");
+      while (newline >= 0) {
+        if (GossipSchema.safeParse(JSON.parse(pending.slice(0, newline))).success) received += 1;
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf("\n");
+      }
+      if (received === count) resolveDone();
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const socket = connect({ host: "127.0.0.1", port });
+  socket.setNoDelay(true);
+  await once(socket, "connect");
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    if (!socket.write(`${JSON.stringify(GossipSchema.parse(message))}\n`))
+      await once(socket, "drain");
+  }
+  await done;
+  const rate = count / ((performance.now() - start) / 1000);
+  socket.destroy();
+  server.close();
+  return rate;
+}
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+}
+
+async function tcpBench(): Promise<void> {
+  const samples = (await wireRoundTrips(5000)).slice(500).sort((a, b) => a - b);
+  console.log("tcp loopback (127.0.0.1), one connection, codec included");
+  console.log(
+    `  round trip (ping-pong, ${samples.length} samples): median ${(percentile(samples, 0.5) * 1000).toFixed(0)} µs, p99 ${(percentile(samples, 0.99) * 1000).toFixed(0)} µs`,
+  );
+  const count = 200_000;
+  const json = await jsonThroughput(count);
+  const wire = await wireThroughput(count);
+  const frameBytes = encodeFrame(createCodec(GossipSchema).encode(message)).byteLength;
+  const jsonBytes = JSON.stringify(message).length + 1;
+  console.log(
+    row(`JSON lines on raw net.Socket (baseline), ${count / 1000}k`, json, jsonBytes, json),
+  );
+  console.log(row(`@p2p/wire TCP transport, ${count / 1000}k one way`, wire, frameBytes, json));
+}
+
+console.log(`@p2p/wire bench — ${machine()}`);
+codecBench();
+await tcpBench();
