@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,7 +44,11 @@ function runStarter(args: readonly string[]): RunningStarter {
   const child = spawn(
     process.execPath,
     ["--import", TSX, "--conditions=@p2p/source", MAIN, ...args],
-    { cwd: directory, stdio: ["pipe", "pipe", "pipe"] },
+    {
+      cwd: directory,
+      env: { ...process.env, FAKE_NODE_MARK_DIR: directory },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
   );
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -98,8 +102,8 @@ async function networkConfig(initialPeers = 2): Promise<{ path: string; base: nu
   return { path, base };
 }
 
-function startNetwork(path: string): RunningStarter {
-  return runStarter([path, "--node-program", FAKE_NODE, "--grace", "2000"]);
+function startNetwork(path: string, ...extra: string[]): RunningStarter {
+  return runStarter([path, "--node-program", FAKE_NODE, "--grace", "2000", ...extra]);
 }
 
 function pidsFromList(lines: readonly string[]): number[] {
@@ -146,10 +150,14 @@ describe("starter CLI", { timeout: 30_000 }, () => {
     }
   });
 
-  it("stops every child on SIGTERM", async () => {
-    const { path } = await networkConfig(1);
-    const starter = startNetwork(path);
+  it("stops every child on SIGTERM, and hands each child the config and profile", async () => {
+    const { path, base } = await networkConfig(1);
+    const starter = startNetwork(path, "--profile", "fast");
     await starter.waitForLine(/^network up/);
+    const args = JSON.parse(
+      await readFile(join(directory, `peer-127.0.0.1-${base + 4}.args`), "utf8"),
+    );
+    expect(args).toEqual(["--config", path, "--profile", "fast"]);
     starter.child.kill("SIGTERM");
     expect(await starter.exited).toBe(0);
     expect(childPids.size).toBe(4);

@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { loadConfig, parseConfig } from "./network-config.js";
 import { timingProfiles } from "./timing.js";
 
@@ -149,6 +151,73 @@ describe("parseConfig", () => {
   it("rejects duplicate keys as invalid YAML", () => {
     const lines = problemLines(`${VALID}initial_peers: 4\n`);
     expect(lines[0]).toMatch(/^config\.yml:13: not valid YAML: /);
+  });
+});
+
+describe("parseConfig properties", () => {
+  const port = fc.integer({ min: 1, max: 65535 });
+  const rawConfig = fc
+    .record({
+      seeds: fc.uniqueArray(fc.record({ ip: fc.ipV4(), port }), {
+        minLength: 1,
+        maxLength: 7,
+        selector: (seed) => `${seed.ip}:${seed.port}`,
+      }),
+      range: fc.tuple(port, port).map(([left, right]) => ({
+        start: Math.min(left, right),
+        end: Math.max(left, right),
+      })),
+      profile: fc.constantFrom("default", "fast"),
+      pingMisses: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+    })
+    .chain((raw) =>
+      fc
+        .integer({ min: 0, max: Math.min(50, raw.range.end - raw.range.start + 1) })
+        .map((initialPeers) => ({ ...raw, initialPeers })),
+    );
+
+  it("accepts every valid config and keeps its values", () => {
+    fc.assert(
+      fc.property(rawConfig, (raw) => {
+        const text = stringify({
+          seeds: raw.seeds,
+          peer_port_range: raw.range,
+          initial_peers: raw.initialPeers,
+          profile: raw.profile,
+          ...(raw.pingMisses === undefined ? {} : { timing: { ping_misses: raw.pingMisses } }),
+        });
+        const result = parseConfig(text);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.value.seeds).toEqual(raw.seeds.map((seed) => `${seed.ip}:${seed.port}`));
+        expect(result.value.peerPortRange).toEqual(raw.range);
+        expect(result.value.initialPeers).toBe(raw.initialPeers);
+        expect(result.value.timing.name).toBe(raw.profile);
+        expect(result.value.timing.pingMisses).toBe(raw.pingMisses ?? 3);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("names the exact seed, line and value of any port out of range", () => {
+    const badPort = fc.oneof(fc.integer({ min: 65536, max: 10_000_000 }), fc.integer({ max: 0 }));
+    fc.assert(
+      fc.property(rawConfig, badPort, fc.nat(), (raw, bad, pick) => {
+        const index = pick % raw.seeds.length;
+        const seeds = raw.seeds.map((seed, at) => (at === index ? { ...seed, port: bad } : seed));
+        const text = stringify({ seeds, peer_port_range: raw.range });
+        // "seeds:", then two lines per seed ("  - ip: …", "    port: …").
+        const line = 3 + 2 * index;
+        expect(text.split("\n")[line - 1]).toBe(`    port: ${bad}`);
+        const result = parseConfig(text);
+        expect(result.ok).toBe(false);
+        if (result.ok) return;
+        expect(result.error.lines).toContain(
+          `config.yml:${line}: seeds[${index}].port: expected an integer 1–65535, got ${bad}`,
+        );
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
