@@ -1,0 +1,52 @@
+import { GossipWireMessageSchema } from "@p2p/gossip";
+import { LivenessMessageSchema } from "@p2p/liveness";
+import { QuorumMessageSchema } from "@p2p/quorum";
+import { createCodec } from "@p2p/wire";
+import { z } from "zod";
+
+/** The first message on every connection: the speaker's identity and role. */
+export const HelloMessageSchema = z.object({
+  type: z.literal("node.hello"),
+  /** The sender's listening address `ip:port` (a client without a listener uses any label). */
+  address: z.string().min(1).max(256),
+  role: z.enum(["seed", "peer", "client"]),
+});
+
+/** A seed tells a peer (the removed one, or a neighbour of it) that a member was removed. */
+export const MemberRemovedNoticeSchema = z.object({
+  type: z.literal("node.member-removed"),
+  address: z.string().min(1).max(256),
+  incarnation: z.number().int().nonnegative(),
+});
+
+/** A seed asks the other seeds to probe a suspect themselves (too few neighbours to vote). */
+export const SeedProbeRequestSchema = z.object({
+  type: z.literal("node.seed-probe"),
+  address: z.string().min(1).max(256),
+  incarnation: z.number().int().nonnegative(),
+});
+
+/** Every node-level message (not owned by a protocol package). */
+export const NodeControlMessageSchema = z.discriminatedUnion("type", [
+  HelloMessageSchema,
+  MemberRemovedNoticeSchema,
+  SeedProbeRequestSchema,
+]);
+
+/** Every message that crosses a p2p connection: the union of all protocols' messages. */
+export const WireMessageSchema = z.discriminatedUnion("type", [
+  NodeControlMessageSchema,
+  QuorumMessageSchema,
+  GossipWireMessageSchema,
+  LivenessMessageSchema,
+]);
+
+/** Any message on a p2p connection. */
+export type WireMessage = z.infer<typeof WireMessageSchema>;
+/** A node-level control message. */
+export type NodeControlMessage = z.infer<typeof NodeControlMessageSchema>;
+
+/** The codec of p2p connections (msgpack body, validated against {@link WireMessageSchema}). */
+export function createWireCodec(options: { maxFrameBytes?: number } = {}) {
+  return createCodec(WireMessageSchema, options);
+}

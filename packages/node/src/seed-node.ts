@@ -1,0 +1,320 @@
+import { DeadEvidenceSchema, type MembershipView, validateDeadEvidence } from "@p2p/liveness";
+import {
+  createSeedRegistry,
+  type MemberEntry,
+  type MemberRecord,
+  type QuorumMessage,
+  type SeedRegistry,
+  type SeedRegistryConfigInput,
+  type SeedRegistryEvent,
+  type SeedRegistryOutput,
+  type Storage,
+} from "@p2p/quorum";
+import {
+  type Clock,
+  err,
+  type Listener,
+  type Logger,
+  ok,
+  P2pError,
+  type RandomSource,
+  type Result,
+  type Transport,
+} from "@p2p/wire";
+import { createLinks, type LinkPeer, type Links } from "./links.js";
+import { createMachineHost, type MachineHost } from "./machine-host.js";
+import { undirectedNeighbours } from "./membership-view.js";
+import { createWireCodec, type WireMessage } from "./messages.js";
+import { createNodeEvents, type NodeEvents } from "./node-events.js";
+
+/** Everything a seed needs from its host. */
+export interface SeedNodeOptions {
+  /** This seed's address `ip:port`: its identity and where it listens. */
+  readonly address: string;
+  /** Every seed of the network (this one included), from config.yml: never assembled at start-up. */
+  readonly seeds: readonly string[];
+  readonly transport: Transport;
+  readonly clock: Clock;
+  /** Durable acceptor state (persist before send). */
+  readonly storage: Storage;
+  readonly random: RandomSource;
+  readonly logger: Logger;
+  /** Wall-clock milliseconds, for vote freshness (defaults to `clock.now`). */
+  readonly wallClock?: () => number;
+  /** Registry tuning (timeouts, tombstone retention, …). */
+  readonly registry?: Partial<Omit<SeedRegistryConfigInput, "seedId" | "seeds">>;
+  /** Votes older than this are stale (default 5 min). */
+  readonly maxVoteAgeMs?: number;
+  /** When a suspect has too few neighbours to vote, the seeds probe it this many times… */
+  readonly seedProbeAttempts?: number;
+  /** …this far apart. */
+  readonly seedProbeIntervalMs?: number;
+}
+
+/** Events a seed reports to its host (for logs and the screen). */
+export type SeedNodeEvent =
+  | SeedRegistryEvent
+  | { readonly type: "dead-report-received"; readonly from: string; readonly address: string }
+  | { readonly type: "seed-probe-finished"; readonly address: string; readonly isAlive: boolean };
+
+/** A running seed: a quorum acceptor and proposer of the member directory, over a transport. */
+export interface SeedNode {
+  readonly address: string;
+  /** Listens and starts serving. Resolves once the listener is bound. */
+  start(): Promise<Listener>;
+  /** Stops serving and closes every connection. */
+  stop(): Promise<void>;
+  /** This seed's local view of the directory (tombstones included), sorted by address. */
+  members(): readonly MemberEntry[];
+  /** The underlying registry (read-only use: inspect, acceptor state). */
+  readonly registry: SeedRegistry;
+  on: NodeEvents<SeedNodeEvent>["on"];
+}
+
+interface SeedProbe {
+  incarnation: number;
+  startedAt: number;
+  isAlive: boolean;
+  isDone: boolean;
+}
+
+/**
+ * Creates a seed. Loads acceptor state from `storage` first, so a restarted seed keeps every
+ * promise and accepted value.
+ */
+export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode> {
+  const { address, clock, logger, storage } = options;
+  const wallClock = options.wallClock ?? (() => clock.now());
+  const maxVoteAgeMs = options.maxVoteAgeMs ?? 5 * 60_000;
+  const probeAttempts = options.seedProbeAttempts ?? 5;
+  const probeIntervalMs = options.seedProbeIntervalMs ?? 200;
+  const seeds = [...new Set(options.seeds)].sort();
+  const events = createNodeEvents<SeedNodeEvent>();
+  const probes = new Map<string, SeedProbe>();
+  const initialState = await storage.loadAll();
+
+  // The view the evidence validator checks votes against: this seed's local directory.
+  const view = (): MembershipView => {
+    const records = registry.list().map((entry) => entry.record);
+    const byAddress = new Map(records.map((record) => [record.address, record]));
+    return {
+      neighboursOf: (member) => undirectedNeighbours(member, records),
+      publicKeyOf: (member) => byAddress.get(member)?.publicKey,
+      statusOf: (member) => {
+        const record = byAddress.get(member);
+        return record === undefined
+          ? undefined
+          : {
+              status: record.status === "alive" ? "alive" : "dead",
+              incarnation: record.incarnation,
+            };
+      },
+    };
+  };
+
+  const validateEvidence = (subject: MemberRecord, evidence: unknown): Result<void> => {
+    const parsed = DeadEvidenceSchema.safeParse(evidence);
+    if (!parsed.success) {
+      return err(new P2pError("EVIDENCE_INVALID", "dead evidence does not match its schema"));
+    }
+    if (parsed.data.suspect !== subject.address) {
+      return err(new P2pError("EVIDENCE_INVALID", "evidence names another suspect"));
+    }
+    const verdict = validateDeadEvidence(parsed.data, view(), {
+      nowMs: wallClock(),
+      maxVoteAgeMs,
+    });
+    switch (verdict.verdict) {
+      case "accept":
+        return ok(undefined);
+      case "needs-probe": {
+        // Too few neighbours for a majority of two witnesses: this seed's own probe decides.
+        const probe = probes.get(subject.address);
+        if (probe?.isDone && !probe.isAlive && probe.incarnation === subject.incarnation) {
+          return ok(undefined);
+        }
+        return err(
+          new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed the suspect"),
+        );
+      }
+      case "no-op":
+        return err(new P2pError("EVIDENCE_NO_OP", verdict.detail));
+      case "reject":
+        return err(new P2pError("EVIDENCE_REJECTED", `${verdict.reason}: ${verdict.detail}`));
+    }
+  };
+
+  const registry = createSeedRegistry(
+    { ...options.registry, seedId: address, seeds },
+    { random: options.random, validateEvidence, initialState },
+  );
+
+  const links: Links<WireMessage> = createLinks<WireMessage>({
+    self: address,
+    role: "seed",
+    transport: options.transport,
+    clock,
+    codec: createWireCodec(),
+    logger,
+  });
+
+  // Outputs are applied in order; a persist that returns a promise holds back what follows.
+  let chain: Promise<void> | undefined;
+  const applyNow = (output: SeedRegistryOutput): void | Promise<void> => {
+    switch (output.type) {
+      case "persist":
+        return storage.save(output.key, output.state);
+      case "send":
+        links.send(output.to, output.message);
+        return;
+      case "emit":
+        onRegistryEvent(output.event);
+        return;
+    }
+  };
+  const apply = (output: SeedRegistryOutput): void => {
+    if (chain !== undefined) {
+      chain = chain.then(() => applyNow(output));
+      return;
+    }
+    const pending = applyNow(output);
+    if (pending instanceof Promise) {
+      const current: Promise<void> = pending
+        .catch((error: unknown) => {
+          logger.error("acceptor state could not be saved; stopping", { error: String(error) });
+          void node.stop();
+          throw error;
+        })
+        .finally(() => {
+          if (chain === current) chain = undefined;
+        });
+      chain = current;
+    }
+  };
+
+  const host: MachineHost<Parameters<SeedRegistry["step"]>[0], SeedRegistryOutput> =
+    createMachineHost({
+      clock,
+      machine: registry,
+      tick: (now) => ({ type: "tick", now }),
+      apply,
+    });
+
+  const onRegistryEvent = (event: SeedRegistryEvent): void => {
+    events.emit(event);
+    if (event.type === "member-removed" || event.type === "member-left") {
+      // Tell the removed peer (a live one re-registers) and its neighbours (they drop it).
+      const notice: WireMessage = {
+        type: "node.member-removed",
+        address: event.record.address,
+        incarnation: event.record.incarnation,
+      };
+      const records = registry.list().map((entry) => entry.record);
+      const targets = new Set([
+        event.record.address,
+        ...undirectedNeighbours(event.record.address, records),
+      ]);
+      for (const target of [...targets].sort()) {
+        const status = records.find((record) => record.address === target)?.status;
+        if (target === event.record.address || status === "alive") links.send(target, notice);
+      }
+    }
+  };
+
+  const probe = (suspect: string, incarnation: number): void => {
+    const existing = probes.get(suspect);
+    if (existing !== undefined && !existing.isDone && existing.incarnation === incarnation) return;
+    const state: SeedProbe = { incarnation, startedAt: clock.now(), isAlive: false, isDone: false };
+    probes.set(suspect, state);
+    let sent = 0;
+    const next = (): void => {
+      if (state.isAlive || probes.get(suspect) !== state) return;
+      if (sent >= probeAttempts) {
+        state.isDone = true;
+        events.emit({ type: "seed-probe-finished", address: suspect, isAlive: false });
+        return;
+      }
+      sent += 1;
+      links.send(suspect, { type: "liveness.ping", sequence: sent, sentAtMs: clock.now() });
+      clock.setTimer(probeIntervalMs, next);
+    };
+    next();
+  };
+
+  const onMessage = (from: LinkPeer, message: WireMessage): void => {
+    const now = clock.now();
+    switch (message.type) {
+      case "liveness.pong": {
+        const state = probes.get(from.address);
+        if (state !== undefined && !state.isDone) {
+          state.isAlive = true;
+          state.isDone = true;
+          events.emit({ type: "seed-probe-finished", address: from.address, isAlive: true });
+        }
+        return;
+      }
+      case "liveness.ping":
+        links.send(from.address, {
+          type: "liveness.pong",
+          sequence: message.sequence,
+          sentAtMs: message.sentAtMs,
+          incarnation: 0,
+          neighbours: [],
+        });
+        return;
+      case "node.seed-probe":
+        if (from.role === "seed") probe(message.address, message.incarnation);
+        return;
+      case "quorum.dead-report":
+        events.emit({ type: "dead-report-received", from: from.address, address: message.address });
+        maybeProbeFirst(message);
+        host.step({ type: "receive", now, from: from.address, message });
+        return;
+      default:
+        if (message.type.startsWith("quorum.")) {
+          host.step({
+            type: "receive",
+            now,
+            from: from.address,
+            message: message as QuorumMessage,
+          });
+        }
+    }
+  };
+
+  /** A report about a suspect with too few neighbours: every seed probes it before the vote. */
+  const maybeProbeFirst = (report: Extract<QuorumMessage, { type: "quorum.dead-report" }>) => {
+    const parsed = DeadEvidenceSchema.safeParse(report.evidence);
+    if (!parsed.success) return;
+    const verdict = validateDeadEvidence(parsed.data, view(), { nowMs: wallClock(), maxVoteAgeMs });
+    if (verdict.verdict !== "needs-probe") return;
+    for (const seed of seeds) {
+      if (seed === address) continue;
+      links.send(seed, {
+        type: "node.seed-probe",
+        address: report.address,
+        incarnation: report.incarnation,
+      });
+    }
+    probe(report.address, report.incarnation);
+  };
+
+  links.on("message", onMessage);
+
+  const node: SeedNode = {
+    address,
+    registry,
+    async start() {
+      const listener = await links.listen();
+      host.step({ type: "tick", now: clock.now() });
+      return listener;
+    },
+    async stop() {
+      host.stop();
+      await links.close();
+    },
+    members: () => registry.list(),
+    on: events.on,
+  };
+  return node;
+}

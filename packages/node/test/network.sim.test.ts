@@ -1,0 +1,89 @@
+import { forEachSeed } from "@p2p/sim";
+import { describe, expect, it } from "vitest";
+import { createSimNetwork, deliveries } from "./network.js";
+
+const replay = process.env.P2P_SEED;
+
+describe("SeedNode + PeerNode over the simulated network (fast profile)", () => {
+  it("3 seeds and 10 peers: all registered, seeds agree, every message delivered once", async () => {
+    await forEachSeed(
+      2,
+      101,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        for (let index = 1; index <= 10; index++) {
+          await network.addPeer(index);
+          await network.sim.runForAsync(300);
+        }
+        await network.sim.runForAsync(15_000);
+
+        const peerAddresses = network.peers.map((peer) => peer.address).sort();
+        for (const seedNode of network.seeds) {
+          const alive = seedNode.node
+            .members()
+            .filter((entry) => entry.record.status === "alive")
+            .map((entry) => entry.record.address)
+            .sort();
+          expect(alive, `members at ${seedNode.address}`).toEqual(peerAddresses);
+        }
+        for (const peer of network.peers) {
+          const counts = deliveries(peer);
+          const origins = new Set(network.peers.map((other) => other.address.split(":")[0]));
+          origins.delete(peer.address.split(":")[0]);
+          for (const origin of origins) {
+            for (let n = 1; n <= 10; n++) {
+              const text = [...counts.keys()].find((key) => key.endsWith(`:${origin}:${n}`));
+              expect(text, `${peer.address} never got message ${n} of ${origin}`).toBeDefined();
+              expect(counts.get(text as string), `${peer.address}: ${text}`).toBe(1);
+            }
+          }
+          expect(peer.node.neighbours().length).toBeGreaterThan(0);
+        }
+      },
+      replay,
+    );
+  }, 120_000);
+
+  it("a crashed peer is reported by its neighbours and removed at every seed; no live peer is", async () => {
+    await forEachSeed(
+      2,
+      202,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        for (let index = 1; index <= 10; index++) {
+          await network.addPeer(index);
+          await network.sim.runForAsync(200);
+        }
+        await network.sim.runForAsync(3_000);
+        const victim = network.peers[4]!;
+        const victimNeighbours = victim.node.neighbours();
+        network.sim.crash(victim.address);
+        await network.sim.runForAsync(15_000);
+
+        for (const seedNode of network.seeds) {
+          const records = seedNode.node.members().map((entry) => entry.record);
+          const statusOf = (address: string) =>
+            records.find((record) => record.address === address)?.status;
+          expect(statusOf(victim.address), `victim at ${seedNode.address}`).toBe("dead");
+          for (const peer of network.peers) {
+            if (peer !== victim) expect(statusOf(peer.address), peer.address).toBe("alive");
+          }
+        }
+        const reporters = network.peers.filter((peer) =>
+          peer.events.some(
+            (event) =>
+              event.type === "dead-reported" &&
+              event.line.startsWith(`Dead Node:${victim.address}:`),
+          ),
+        );
+        expect(reporters.length).toBeGreaterThan(0);
+        for (const reporter of reporters) expect(victimNeighbours).toContain(reporter.address);
+        for (const neighbour of victimNeighbours) {
+          const peer = network.peers.find((candidate) => candidate.address === neighbour)!;
+          expect(peer.node.neighbours()).not.toContain(victim.address);
+        }
+      },
+      replay,
+    );
+  }, 120_000);
+});

@@ -1,0 +1,111 @@
+import { createMemoryStorage, type MemoryStorage } from "@p2p/quorum";
+import { createSimulation, type Simulation } from "@p2p/sim";
+import { silentLogger } from "@p2p/wire";
+import { type TimingProfile, timingProfiles } from "../src/config/timing.js";
+import { createPeerNode, type PeerNode, type PeerNodeEvent } from "../src/peer-node.js";
+import { createSeedNode, type SeedNode } from "../src/seed-node.js";
+
+/** Wall-clock epoch of the simulated network (virtual time 0). */
+export const EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/** A seed in a simulated network, with its durable storage (which survives a crash). */
+export interface SimSeed {
+  readonly address: string;
+  node: SeedNode;
+  readonly storage: MemoryStorage;
+}
+
+/** A peer in a simulated network, with everything it reported. */
+export interface SimPeer {
+  readonly address: string;
+  readonly node: PeerNode;
+  readonly events: PeerNodeEvent[];
+}
+
+/** A whole network of SeedNodes and PeerNodes over @p2p/sim. */
+export interface SimNetwork {
+  readonly sim: Simulation;
+  readonly seeds: SimSeed[];
+  readonly peers: SimPeer[];
+  addPeer(index: number): Promise<SimPeer>;
+  restartSeed(seed: SimSeed): Promise<void>;
+}
+
+/** Builds and starts `seedCount` seeds on a simulation with `seed`. */
+export async function createSimNetwork(options: {
+  seed: number;
+  seedCount?: number;
+  timing?: TimingProfile;
+  lossRate?: number;
+}): Promise<SimNetwork> {
+  const sim = createSimulation({
+    seed: options.seed,
+    link: { latencyMs: 5, jitterMs: 3, lossRate: options.lossRate ?? 0 },
+  });
+  const timing = options.timing ?? timingProfiles.fast;
+  const seedAddresses = Array.from(
+    { length: options.seedCount ?? 3 },
+    (_, index) => `10.0.0.${index + 1}:5000`,
+  );
+  const wallClock = () => EPOCH_MS + sim.now();
+
+  const startSeed = async (address: string, storage: MemoryStorage): Promise<SeedNode> => {
+    const node = await createSeedNode({
+      address,
+      seeds: seedAddresses,
+      transport: sim.transport(address),
+      clock: sim.clockFor(address),
+      storage,
+      random: sim.random(`seed ${address}`),
+      logger: silentLogger,
+      wallClock,
+    });
+    await sim.settle(node.start());
+    return node;
+  };
+
+  const seeds: SimSeed[] = [];
+  for (const address of seedAddresses) {
+    const storage = createMemoryStorage();
+    seeds.push({ address, storage, node: await startSeed(address, storage) });
+  }
+  const peers: SimPeer[] = [];
+  return {
+    sim,
+    seeds,
+    peers,
+    async addPeer(index) {
+      const address = `10.0.1.${index}:6000`;
+      const node = createPeerNode({
+        address,
+        seeds: seedAddresses,
+        transport: sim.transport(address),
+        clock: sim.clockFor(address),
+        random: sim.random(`peer ${address}`),
+        logger: silentLogger,
+        timing,
+        wallClock,
+      });
+      const peer: SimPeer = { address, node, events: [] };
+      node.on((event) => peer.events.push(event));
+      peers.push(peer);
+      await sim.settle(node.start(), { timeoutMs: 60_000 });
+      return peer;
+    },
+    async restartSeed(seed) {
+      await seed.node.stop();
+      sim.restart(seed.address);
+      seed.node = await startSeed(seed.address, seed.storage);
+    },
+  };
+}
+
+/** Ids of the messages `peer` delivered, with how often each was delivered. */
+export function deliveries(peer: SimPeer): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const event of peer.events) {
+    if (event.type === "message-delivered")
+      counts.set(event.text, (counts.get(event.text) ?? 0) + 1);
+  }
+  return counts;
+}
