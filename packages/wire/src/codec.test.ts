@@ -121,6 +121,26 @@ describe("createCodec", () => {
     expect((Object.prototype as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
+  it("reads 64-bit integers from other msgpack libraries as numbers", () => {
+    const stamped = createCodec(z.object({ type: z.literal("test.time"), atMs: z.number().int() }));
+    const int64 = [0xd3, 0x00, 0x00, 0x01, 0xa2, 0x0c, 0x23, 0xc3, 0x7b]; // int 64
+    const decoded = stamped.decode(
+      msgpackMap([
+        ["type", str("test.time")],
+        ["atMs", int64],
+      ]),
+    );
+    expect(decoded).toEqual({ ok: true, value: { type: "test.time", atMs: 1_795_500_000_123 } });
+    const tooBig = [0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]; // uint 64 above 2^53
+    const refused = stamped.decode(
+      msgpackMap([
+        ["type", str("test.time")],
+        ["atMs", tooBig],
+      ]),
+    );
+    expect(!refused.ok && refused.error.code).toBe("MESSAGE_INVALID");
+  });
+
   it("validates on encode too (caller mistake → throws)", () => {
     expect(() =>
       codec.encode({ type: "test.chat", from: "nowhere", text: "", sequence: 1 }),

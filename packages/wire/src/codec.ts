@@ -26,7 +26,8 @@ export interface CodecOptions {
 /**
  * The msgpack settings of the wire: plain, interoperable msgpack (no msgpackr records or
  * extensions for objects), maps decode to plain objects, `undefined` encodes as nil, binary
- * values are copied out of the frame. msgpackr never assigns a `__proto__` key as a prototype.
+ * values are copied out of the frame, 64-bit integers decode to numbers when they are safe
+ * integers (otherwise to bigints, which number schemas refuse). msgpackr never assigns a `__proto__` key as a prototype.
  */
 export function createPackr(): Packr {
   return new Packr({
@@ -35,6 +36,8 @@ export function createPackr(): Packr {
     variableMapSize: true,
     encodeUndefinedAsNil: true,
     copyBuffers: true,
+    // 64-bit integers (as Go or Python clients may send them) decode to numbers when safe.
+    int64AsType: "auto",
     moreTypes: false,
     structuredClone: false,
     bundleStrings: false,
