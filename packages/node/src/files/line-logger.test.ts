@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Logger } from "@p2p/wire";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLineLogger, formatLogLine } from "./line-logger.js";
 
@@ -67,6 +68,17 @@ describe("createLineLogger", () => {
     ];
     expect(await readFile(path, "utf8")).toBe(expected.join(""));
     expect(screen).toEqual(expected);
+  });
+
+  it("is a @p2p/wire Logger", async () => {
+    const path = join(directory, "seed.log");
+    const lineLogger = createLineLogger({ path, node: "seed 127.0.0.1:5000", now: () => TIME });
+    const logger: Logger = lineLogger;
+    logger.warn("slow seed", { remote: "127.0.0.1:5001" });
+    lineLogger.close();
+    expect(await readFile(path, "utf8")).toBe(
+      "2026-11-24T07:50:00.123Z [seed 127.0.0.1:5000] warning: slow seed remote=127.0.0.1:5001\n",
+    );
   });
 
   it("appends after what is already in the file", async () => {
