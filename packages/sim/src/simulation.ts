@@ -169,6 +169,9 @@ const DROP_CAUSES: readonly DropCause[] = [
   "sender-down",
   "no-node",
 ];
+const DROP_KINDS: Readonly<Record<DropCause, string>> = Object.fromEntries(
+  DROP_CAUSES.map((cause) => [cause, `drop ${cause}`]),
+) as Record<DropCause, string>;
 const NETWORK_LABEL = "@p2p/sim network";
 
 function checkDuration(name: string, value: number): void {
@@ -302,7 +305,7 @@ export function createSimulation<Message = unknown>(
   const drop = (cause: DropCause, id: number, from: string, to: string): void => {
     counts.dropped++;
     droppedBy[cause]++;
-    trace.add(`drop ${now} ${id} ${from} ${to} ${cause}`);
+    trace.addEvent(DROP_KINDS[cause], now, id, from, to);
   };
 
   const scheduleCopy = (
@@ -330,7 +333,7 @@ export function createSimulation<Message = unknown>(
         return;
       }
       counts.delivered++;
-      trace.add(`deliver ${now} ${id} ${from} ${to}`);
+      trace.addEvent("deliver", now, id, from, to);
       handler(from, message);
     });
   };
@@ -441,11 +444,11 @@ export function createSimulation<Message = unknown>(
         drop("loss", id, from, to);
         return;
       }
-      trace.add(`send ${now} ${id} ${from} ${to}`);
+      trace.addEvent("send", now, id, from, to);
       scheduleCopy(link, id, from, to, message);
       if (link.duplicateRate > 0 && network.next() < link.duplicateRate) {
         counts.duplicated++;
-        trace.add(`duplicate ${now} ${id}`);
+        trace.addEvent("duplicate", now, id, from, to);
         scheduleCopy(link, id, from, to, message);
       }
     },

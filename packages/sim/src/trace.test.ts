@@ -35,3 +35,29 @@ describe("TraceHash", () => {
     expect(ab.hex()).not.toBe(ba.hex());
   });
 });
+
+describe("TraceHash.addEvent", () => {
+  it("is deterministic and sensitive to every field", () => {
+    const hashOf = (kind: string, time: number, id: number, first: string, second: string) => {
+      const trace = new TraceHash(false);
+      trace.addEvent(kind, time, id, first, second);
+      return trace.hex();
+    };
+    const base = hashOf("send", 12.5, 7, "a:1", "b:1");
+    expect(hashOf("send", 12.5, 7, "a:1", "b:1")).toBe(base);
+    const variants = [
+      hashOf("deliver", 12.5, 7, "a:1", "b:1"),
+      hashOf("send", 12.500000001, 7, "a:1", "b:1"),
+      hashOf("send", 12.5, 8, "a:1", "b:1"),
+      hashOf("send", 12.5, 7 + 2 ** 32, "a:1", "b:1"),
+      hashOf("send", 12.5, 7, "b:1", "a:1"),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+  });
+
+  it("records a readable entry when recording", () => {
+    const trace = new TraceHash(true);
+    trace.addEvent("send", 3, 1, "a", "b");
+    expect(trace.recorded()).toEqual(["send 3 1 a b"]);
+  });
+});
