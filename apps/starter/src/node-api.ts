@@ -1,5 +1,6 @@
-// The parts of @p2p/node the starter uses. They live in packages/node/src/config; once
-// @p2p/node's index re-exports them, this file imports from "@p2p/node" instead.
+// The parts of @p2p/node the starter uses (config and process-contract helpers from
+// packages/node/src/{config,files}). Imported by path so the starter does not load the
+// protocol stack; switching to `from "@p2p/node"` changes nothing else.
 export type { NetworkConfig, TimingProfileName } from "../../../packages/node/src/config/index.js";
 export {
   loadConfig,
@@ -7,3 +8,7 @@ export {
   parseConfig,
   parseNodeAddress,
 } from "../../../packages/node/src/config/index.js";
+export {
+  EXIT_WITH_STDIN_VARIABLE,
+  formatReadyLine,
+} from "../../../packages/node/src/files/child-process.js";

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { TimingProfileName } from "./node-api.js";
+import { EXIT_WITH_STDIN_VARIABLE, type TimingProfileName } from "./node-api.js";
 
 /** The two kinds of node the starter runs. */
 export type NodeRole = "seed" | "peer";
@@ -30,7 +30,7 @@ export interface NodeCommandOptions {
 
 /** Environment every child gets: it exits when its stdin pipe closes (the starter died). */
 export const CHILD_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
-  P2P_EXIT_WITH_STDIN: "1",
+  [EXIT_WITH_STDIN_VARIABLE]: "1",
 });
 
 const defaultRepositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");

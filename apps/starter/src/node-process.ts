@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { formatReadyLine } from "./node-api.js";
 import type { NodeCommand, NodeRole } from "./node-command.js";
 
 /** How a child process ended. */
@@ -46,7 +47,7 @@ export interface StartNodeProcessOptions {
  * by line, and watches for its `ready <role> <address>` line.
  */
 export function startNodeProcess(options: StartNodeProcessOptions): NodeProcess {
-  const readyLine = `ready ${options.role} ${options.address}`;
+  const readyLine = formatReadyLine(options.role, options.address);
   const child = spawn(options.command.command, [...options.command.args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.command.env },

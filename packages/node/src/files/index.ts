@@ -1,3 +1,9 @@
+export type { ClosableInput, NodeProcessRole } from "./child-process.js";
+export {
+  EXIT_WITH_STDIN_VARIABLE,
+  exitWhenStdinCloses,
+  formatReadyLine,
+} from "./child-process.js";
 export type {
   LineLogFields,
   LineLogger,

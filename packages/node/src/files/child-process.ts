@@ -1,0 +1,51 @@
+/** The roles a node process can have. */
+export type NodeProcessRole = "seed" | "peer";
+
+/** The environment variable that tells a node to exit when its stdin closes. */
+export const EXIT_WITH_STDIN_VARIABLE = "P2P_EXIT_WITH_STDIN";
+
+/**
+ * The line a seed or peer prints on stdout once it serves: `ready <role> <address>`.
+ * The starter waits for it before it starts the next nodes.
+ */
+export function formatReadyLine(role: NodeProcessRole, address: string): string {
+  return `ready ${role} ${address}`;
+}
+
+/** The readable side a node watches (process.stdin by default). */
+export interface ClosableInput {
+  on(event: "end" | "close", listener: () => void): unknown;
+  off(event: "end" | "close", listener: () => void): unknown;
+  resume(): unknown;
+}
+
+/**
+ * When `P2P_EXIT_WITH_STDIN=1` (set by the starter), calls `onClose` once stdin ends or
+ * closes — the starter is gone, even if it was SIGKILLed — so no node outlives it.
+ * Returns a function that stops watching; does nothing without the variable.
+ */
+export function exitWhenStdinCloses(
+  onClose: () => void,
+  options: {
+    readonly environment?: Readonly<Record<string, string | undefined>>;
+    readonly input?: ClosableInput;
+  } = {},
+): () => void {
+  const environment = options.environment ?? process.env;
+  if (environment[EXIT_WITH_STDIN_VARIABLE] !== "1") return () => {};
+  const input = options.input ?? process.stdin;
+  let isDone = false;
+  const listener = (): void => {
+    if (isDone) return;
+    isDone = true;
+    onClose();
+  };
+  input.on("end", listener);
+  input.on("close", listener);
+  input.resume();
+  return () => {
+    isDone = true;
+    input.off("end", listener);
+    input.off("close", listener);
+  };
+}
