@@ -1,4 +1,4 @@
-import { Packr } from "msgpackr";
+import { type Options, Packr } from "msgpackr";
 import type { z } from "zod";
 import { err, ok, P2pError, type Result } from "./errors.js";
 import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES } from "./framing.js";
@@ -30,7 +30,7 @@ export interface CodecOptions {
  * integers (otherwise to bigints, which number schemas refuse). msgpackr never assigns a `__proto__` key as a prototype.
  */
 export function createPackr(): Packr {
-  return new Packr({
+  const settings = {
     useRecords: false,
     mapsAsObjects: true,
     variableMapSize: true,
@@ -41,7 +41,9 @@ export function createPackr(): Packr {
     moreTypes: false,
     structuredClone: false,
     bundleStrings: false,
-  });
+  };
+  // msgpackr supports int64AsType "auto" at runtime; its type declarations lag behind.
+  return new Packr(settings as unknown as Options);
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

@@ -27,7 +27,7 @@ export interface TcpTransportOptions {
   readonly maxFrameBytes?: number;
   /** Default dial timeout (default 5000 ms). */
   readonly connectTimeoutMs?: number;
-  /** Close a connection that received nothing for this long (default: never). */
+  /** Close a connection with no traffic in either direction for this long (default: never). */
   readonly idleTimeoutMs?: number;
   /** Queued outbound bytes above which `send` returns false (default 256 KiB). */
   readonly highWaterMarkBytes?: number;
@@ -68,6 +68,8 @@ class TcpConnection implements Connection {
   private socketError: Error | undefined;
   private needsDrain = false;
   private isCorked = false;
+  /** Who started the shutdown: decides between local-close and remote-close. */
+  private closedBy: "local" | "remote" | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -92,6 +94,13 @@ class TcpConnection implements Connection {
       if (this.needsDrain && this.currentState !== "closed") {
         this.needsDrain = false;
         this.events.emit("drain");
+      }
+    });
+    socket.on("end", () => {
+      // The remote finished sending; Node ends our side too (no half-open connections).
+      if (this.currentState === "open") {
+        this.closedBy = "remote";
+        this.currentState = "closing";
       }
     });
     socket.on("error", (error) => {
@@ -142,6 +151,7 @@ class TcpConnection implements Connection {
       if (this.currentState === "closed") {
         this.resolveClose?.();
       } else {
+        if (this.closedBy === undefined) this.closedBy = "local";
         this.currentState = "closing";
         this.socket.end();
         this.closeTimer = setTimeout(() => {
@@ -186,12 +196,12 @@ class TcpConnection implements Connection {
 
   private onSocketClose(): void {
     if (this.currentState === "closed") return;
-    if (this.currentState === "closing") {
+    if (this.closedBy === "local") {
       this.finish({ reason: "local-close" });
       return;
     }
     const error = this.socketError;
-    if (error === undefined) {
+    if (error === undefined || this.closedBy === "remote") {
       this.finish({ reason: "remote-close" });
       return;
     }
