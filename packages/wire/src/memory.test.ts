@@ -34,6 +34,22 @@ describe("memory network", () => {
     expect(P2pError.is(failure, "ADDRESS_INVALID")).toBe(true);
   });
 
+  it("reports backpressure above the high-water mark and emits drain once delivered", async () => {
+    const network = createMemoryNetwork({ highWaterMarkBytes: 100 });
+    const received: number[] = [];
+    const listener = await network.transport("10.0.0.1").listen("10.0.0.1:1", (connection) => {
+      connection.on("message", (payload) => received.push(payload.byteLength));
+    });
+    const client = await network.transport("10.0.0.2").dial(listener.address);
+    expect(client.send(new Uint8Array(60))).toBe(true);
+    const drained = new Promise<number>((resolve) =>
+      client.on("drain", () => resolve(received.length)),
+    );
+    expect(client.send(new Uint8Array(60))).toBe(false);
+    expect(await drained).toBe(2);
+    expect(received).toEqual([60, 60]);
+  });
+
   it("refuses frames above its limit and counts open connections", async () => {
     const network = createMemoryNetwork({ maxFrameBytes: 8 });
     const listener = await network.transport("10.0.0.1").listen("10.0.0.1:1", () => {});

@@ -86,7 +86,15 @@ describe("tcp transport", () => {
 
     const atServer = receiver(server);
     const atClient = receiver(client);
-    await Promise.all([sender(client), sender(server), atServer.done, atClient.done]);
+    const [clientWaits, serverWaits] = await Promise.all([
+      sender(client),
+      sender(server),
+      atServer.done,
+      atClient.done,
+    ]);
+    // 1.2 MB sent in one synchronous burst crosses the 256 KiB high-water mark: backpressure was used.
+    expect(clientWaits).toBeGreaterThan(0);
+    expect(serverWaits).toBeGreaterThan(0);
     expect(atServer.counts()).toEqual({ received: count, errors: 0 });
     expect(atClient.counts()).toEqual({ received: count, errors: 0 });
     await client.close();
