@@ -1,3 +1,13 @@
+export {
+  AppExit,
+  addressArgument,
+  createProcessRandom,
+  EXIT,
+  handleProcessExit,
+  loadNetworkConfig,
+  peerSeedList,
+  runApp,
+} from "./app-runtime.js";
 export * from "./config/index.js";
 export * from "./files/index.js";
 export type {
@@ -11,6 +21,8 @@ export type {
 export { createLinks } from "./links.js";
 export type { MachineHost, TickableMachine } from "./machine-host.js";
 export { createMachineHost } from "./machine-host.js";
+export type { MembersReport, SeedAnswer } from "./members-client.js";
+export { compareViews, formatMembersReport, queryMembers } from "./members-client.js";
 export { degreesOf, undirectedNeighbours } from "./membership-view.js";
 export type { NodeControlMessage, WireMessage } from "./messages.js";
 export {

@@ -43,10 +43,16 @@ export interface PeerNodeOptions {
   readonly secretKey?: string;
   /** How long one request to a seed may take (default 5 s, above the seeds' quorum timeout). */
   readonly seedRequestTimeoutMs?: number;
+  /**
+   * When registration is refused (no majority of seeds), try again after this long instead of
+   * failing `start()`; each refusal is reported as a `registration-refused` event.
+   */
+  readonly registrationRetryMs?: number;
 }
 
 /** What a peer reports to its host (the app prints these and writes outputfile.txt). */
 export type PeerNodeEvent =
+  | { readonly type: "registration-refused"; readonly message: string; readonly retryInMs: number }
   | {
       readonly type: "registered";
       readonly record: MemberRecord;
@@ -381,6 +387,22 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     }
   };
 
+  const registerUntilAccepted = async (): Promise<{ record: MemberRecord; seeds: string[] }> => {
+    const retryMs = options.registrationRetryMs;
+    for (;;) {
+      try {
+        return await register();
+      } catch (error) {
+        if (!P2pError.is(error, "REGISTRATION_FAILED") || retryMs === undefined || isStopped) {
+          throw error;
+        }
+        events.emit({ type: "registration-refused", message: error.message, retryInMs: retryMs });
+        await new Promise<void>((resolve) => clock.setTimer(retryMs, resolve));
+        if (isStopped) throw error;
+      }
+    }
+  };
+
   const rejoin = async (): Promise<void> => {
     if (isStopped) return;
     try {
@@ -461,7 +483,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     publicKey: keys.publicKey,
     async start() {
       const listener = await links.listen();
-      const registration = await register();
+      const registration = await registerUntilAccepted();
       incarnation = registration.record.incarnation;
       events.emit({ type: "registered", record: registration.record, seeds: registration.seeds });
       const members = await fetchMembers(registration.seeds);

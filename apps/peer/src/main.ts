@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+import { randomBytes } from "node:crypto";
+// `peer <ip>:<port> [--config config.yml] [--seeds config.txt] [--profile default|fast]`
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import {
+  AppExit,
+  addressArgument,
+  createLineLogger,
+  createPeerNode,
+  createProcessRandom,
+  EXIT,
+  formatReadyLine,
+  handleProcessExit,
+  loadNetworkConfig,
+  nodeDataDirectory,
+  peerSeedList,
+  runApp,
+} from "@p2p/node";
+import { systemClock } from "@p2p/wire";
+import { createTcpTransport } from "@p2p/wire/tcp";
+import { Command, CommanderError } from "commander";
+
+const program = new Command("peer")
+  .description("Run one peer: register with the seeds, pick neighbours, gossip, check liveness.")
+  .argument("<ip:port>", "this peer's address (where it listens)")
+  .option("-c, --config <path>", "the network's config.yml", "config.yml")
+  .option(
+    "-s, --seeds <path>",
+    "seed list file, one ip:port per line (default: config.txt beside config.yml, else config.yml's seeds)",
+  )
+  .option("-p, --profile <name>", "timing profile: default or fast (overrides config.yml)")
+  .option("-k, --neighbours <count>", "neighbours to pick when joining", "2")
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+await runApp("peer", async () => {
+  try {
+    program.parse(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    throw error;
+  }
+  const options = program.opts<{
+    config: string;
+    seeds?: string;
+    profile?: string;
+    neighbours: string;
+  }>();
+  const address = addressArgument(program.args[0], "peer");
+  if (
+    options.profile !== undefined &&
+    options.profile !== "default" &&
+    options.profile !== "fast"
+  ) {
+    throw new AppExit(
+      EXIT.usage,
+      `peer: --profile must be default or fast, got ${options.profile}`,
+    );
+  }
+  const neighbourCount = Number(options.neighbours);
+  if (!Number.isInteger(neighbourCount) || neighbourCount < 1 || neighbourCount > 64) {
+    throw new AppExit(
+      EXIT.usage,
+      `peer: --neighbours must be an integer 1–64, got ${options.neighbours}`,
+    );
+  }
+  const configPath = resolve(options.config);
+  const config = await loadNetworkConfig(configPath, options.profile);
+  const seeds = await peerSeedList(configPath, options.seeds, async () => config);
+  const directory = dirname(configPath);
+  const logger = createLineLogger({ path: join(directory, "peer.log"), node: `peer ${address}` });
+  // outputfile.txt: delivered messages and dead reports, whole lines naming this peer.
+  const output = createLineLogger({
+    path: join(directory, "outputfile.txt"),
+    node: `peer ${address}`,
+    screen: process.stdout,
+  });
+  const say = (line: string): void => {
+    output.info(line);
+  };
+
+  // The peer keeps its key across restarts, so `revive` re-registers the same identity.
+  const dataDirectory = nodeDataDirectory(config.dataDir, "peer", address);
+  mkdirSync(dataDirectory, { recursive: true });
+  const keyPath = join(dataDirectory, "secret-key");
+  if (!existsSync(keyPath))
+    writeFileSync(keyPath, randomBytes(32).toString("hex"), { mode: 0o600 });
+  const secretKey = readFileSync(keyPath, "utf8").trim();
+
+  const node = createPeerNode({
+    address,
+    seeds,
+    transport: createTcpTransport({ logger }),
+    clock: systemClock,
+    random: createProcessRandom(),
+    logger,
+    timing: config.timing,
+    wallClock: Date.now,
+    neighbourCount,
+    secretKey,
+    registrationRetryMs: 2_000,
+  });
+  node.on((event) => {
+    switch (event.type) {
+      case "registration-refused":
+        say(`registration refused: ${event.message}; retrying in ${event.retryInMs / 1000} s`);
+        return;
+      case "registered":
+        logger.info(
+          `registered (incarnation ${event.record.incarnation}) with ${event.seeds.join(", ")}`,
+        );
+        return;
+      case "peer-list":
+        say(`peer list from ${event.seeds.join(", ")}: ${event.members.join(", ") || "(none)"}`);
+        return;
+      case "neighbours-changed":
+        say(`neighbours: ${event.neighbours.join(", ") || "(none)"}`);
+        return;
+      case "message-delivered":
+        say(
+          `${new Date().toLocaleTimeString()} received from ${event.from} (origin ${event.origin}): ${event.text}`,
+        );
+        return;
+      case "message-published":
+        logger.info(`published ${event.text}`);
+        return;
+      case "peer-suspected":
+        logger.info(`suspect ${event.suspect}: asking its neighbours to vote`);
+        return;
+      case "suspicion-cleared":
+        logger.info(`${event.suspect} is alive (vote from ${event.by})`);
+        return;
+      case "dead-reported":
+        say(event.line);
+        return;
+      case "member-removed":
+        logger.info(`seeds removed ${event.address}`);
+        return;
+      case "rejoined":
+        say(`removed while alive; re-registered as incarnation ${event.incarnation}`);
+        return;
+      case "left":
+        say("left the network");
+        return;
+    }
+  });
+  handleProcessExit(async (signal) => {
+    if (signal === "SIGTERM" || signal === "SIGINT") await node.leave();
+    else await node.stop();
+    logger.close();
+    output.close();
+  });
+  try {
+    await node.start();
+  } catch (error) {
+    throw new AppExit(
+      EXIT.unexpected,
+      `peer: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  process.stdout.write(`${formatReadyLine("peer", address)}\n`);
+});

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// `seed <ip>:<port> [--config config.yml] [--profile default|fast]`: one seed of the member directory.
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import {
+  AppExit,
+  addressArgument,
+  createLineLogger,
+  createProcessRandom,
+  createSeedNode,
+  EXIT,
+  formatReadyLine,
+  handleProcessExit,
+  loadNetworkConfig,
+  nodeDataDirectory,
+  runApp,
+  type SeedNodeEvent,
+  writeSeedList,
+} from "@p2p/node";
+import { systemClock } from "@p2p/wire";
+import { createTcpTransport } from "@p2p/wire/tcp";
+import { Command, CommanderError } from "commander";
+import { openLmdbStorage } from "./storage/lmdb-storage.js";
+
+const program = new Command("seed")
+  .description("Run one seed: a quorum member of the p2p member directory.")
+  .argument("<ip:port>", "this seed's address; must be one of the seeds in config.yml")
+  .option(
+    "-c, --config <path>",
+    "the network's config.yml (the same file on every machine)",
+    "config.yml",
+  )
+  .option("-p, --profile <name>", "timing profile: default or fast (overrides config.yml)")
+  .option(
+    "-d, --data-dir <path>",
+    "where the durable acceptor state lives (default: config's data_dir)",
+  )
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+await runApp("seed", async () => {
+  try {
+    program.parse(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    throw error;
+  }
+  const options = program.opts<{ config: string; profile?: string; dataDir?: string }>();
+  const address = addressArgument(program.args[0], "seed");
+  if (
+    options.profile !== undefined &&
+    options.profile !== "default" &&
+    options.profile !== "fast"
+  ) {
+    throw new AppExit(
+      EXIT.usage,
+      `seed: --profile must be default or fast, got ${options.profile}`,
+    );
+  }
+  const configPath = resolve(options.config);
+  const config = await loadNetworkConfig(configPath, options.profile);
+  if (!config.seeds.includes(address)) {
+    throw new AppExit(
+      EXIT.config,
+      `${options.config}: seeds: ${address} is not one of the seeds (${config.seeds.join(", ")}); every seed must be listed in config.yml`,
+    );
+  }
+  const directory = dirname(configPath);
+  const logger = createLineLogger({
+    path: join(directory, "seed.log"),
+    node: `seed ${address}`,
+    screen: process.stdout,
+  });
+  const dataDirectory = nodeDataDirectory(options.dataDir ?? config.dataDir, "seed", address);
+  mkdirSync(dataDirectory, { recursive: true });
+  const storage = await openLmdbStorage(dataDirectory);
+  const node = await createSeedNode({
+    address,
+    seeds: config.seeds,
+    transport: createTcpTransport({ logger }),
+    clock: systemClock,
+    storage,
+    random: createProcessRandom(),
+    logger,
+    wallClock: Date.now,
+  });
+  node.on((event) => logSeedEvent(logger, event));
+  try {
+    await node.start();
+  } catch (error) {
+    await storage.close();
+    throw new AppExit(EXIT.unexpected, `seed: cannot listen on ${address}: ${String(error)}`);
+  }
+  // config.txt: the seed list peers read, written atomically (every seed writes the same content).
+  await writeSeedList(join(directory, "config.txt"), config.seeds);
+  logger.info(`seed listening; ${node.members().length} records restored from ${dataDirectory}`);
+  process.stdout.write(`${formatReadyLine("seed", address)}\n`);
+  handleProcessExit(async (signal) => {
+    logger.info(`stopping (${signal})`);
+    await node.stop();
+    await storage.close();
+    logger.close();
+  });
+});
+
+function logSeedEvent(logger: ReturnType<typeof createLineLogger>, event: SeedNodeEvent): void {
+  switch (event.type) {
+    case "member-registered":
+      logger.info(`registered ${event.record.address} (incarnation ${event.record.incarnation})`);
+      return;
+    case "member-updated":
+      logger.debug(
+        `updated ${event.record.address}: neighbours ${event.record.neighbours.join(",")}`,
+      );
+      return;
+    case "member-removed":
+      logger.info(
+        `removed ${event.record.address} (dead, incarnation ${event.record.incarnation})`,
+      );
+      return;
+    case "member-left":
+      logger.info(`${event.record.address} left (incarnation ${event.record.incarnation})`);
+      return;
+    case "dead-report-received":
+      logger.info(`dead report about ${event.address} from ${event.from}`);
+      return;
+    case "seed-probe-finished":
+      logger.info(`probed ${event.address} myself: ${event.isAlive ? "alive" : "no answer"}`);
+      return;
+    case "operation-completed":
+      if (!event.result.ok)
+        logger.warn(`operation on ${event.address} failed: ${event.result.error.message}`);
+      return;
+  }
+}

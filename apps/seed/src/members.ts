@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `members [--seeds config.txt] [--config config.yml] [--json]`: asks every running seed for its view.
+import { resolve } from "node:path";
+import {
+  AppExit,
+  createProcessRandom,
+  EXIT,
+  formatMembersReport,
+  loadNetworkConfig,
+  peerSeedList,
+  queryMembers,
+  runApp,
+} from "@p2p/node";
+import { systemClock } from "@p2p/wire";
+import { createTcpTransport } from "@p2p/wire/tcp";
+import { Command, CommanderError } from "commander";
+
+const program = new Command("members")
+  .description("Ask each running seed for its member list and say whether the seeds agree.")
+  .option("-c, --config <path>", "the network's config.yml", "config.yml")
+  .option(
+    "-s, --seeds <path>",
+    "seed list file (default: config.txt beside config.yml, else config.yml)",
+  )
+  .option("--json", "print the answers as JSON")
+  .option("-t, --timeout <ms>", "how long to wait for each seed", "3000")
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+await runApp("members", async () => {
+  try {
+    program.parse(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    throw error;
+  }
+  const options = program.opts<{
+    config: string;
+    seeds?: string;
+    json?: boolean;
+    timeout: string;
+  }>();
+  const timeoutMs = Number(options.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new AppExit(
+      EXIT.usage,
+      `members: --timeout must be a positive integer, got ${options.timeout}`,
+    );
+  }
+  const configPath = resolve(options.config);
+  const seeds = await peerSeedList(configPath, options.seeds, () =>
+    loadNetworkConfig(configPath, undefined),
+  );
+  const report = await queryMembers({
+    seeds,
+    transport: createTcpTransport(),
+    clock: systemClock,
+    random: createProcessRandom(),
+    timeoutMs,
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${formatMembersReport(report).join("\n")}\n`);
+  process.exit(report.answers.some((answer) => answer.ok) ? EXIT.ok : EXIT.unexpected);
+});

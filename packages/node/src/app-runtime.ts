@@ -1,0 +1,120 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseAddress, type RandomSource } from "@p2p/wire";
+import { ConfigError } from "./config/config-error.js";
+import { loadConfig, type NetworkConfig } from "./config/network-config.js";
+import { readSeedList } from "./config/seed-list.js";
+import { resolveTimingProfile, type TimingProfileName } from "./config/timing.js";
+import { exitWhenStdinCloses } from "./files/child-process.js";
+
+/** Exit codes of the p2p command-line apps. */
+export const EXIT = Object.freeze({ ok: 0, unexpected: 1, usage: 64, config: 78 });
+
+/** A usage or configuration problem: printed as one line, then the app exits with `exitCode`. */
+export class AppExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AppExit";
+  }
+}
+
+/** A fast non-cryptographic RandomSource (xorshift128+) seeded from the OS. */
+export function createProcessRandom(): RandomSource {
+  const seed = randomBytes(16);
+  let s0 = seed.readBigUInt64LE(0) | 1n;
+  let s1 = seed.readBigUInt64LE(8) | 2n;
+  const mask = (1n << 64n) - 1n;
+  return {
+    next() {
+      let x = s0;
+      const y = s1;
+      s0 = y;
+      x ^= (x << 23n) & mask;
+      s1 = x ^ y ^ (x >> 17n) ^ (y >> 26n);
+      return Number(((s1 + y) & mask) >> 11n) / 2 ** 53;
+    },
+  };
+}
+
+/** Validates a node address argument (`ip:port`, port 1–65535) or throws a usage AppExit. */
+export function addressArgument(value: string | undefined, role: string): string {
+  if (value === undefined) throw new AppExit(EXIT.usage, `${role}: missing <ip>:<port>`);
+  const parsed = parseAddress(value);
+  if (!parsed.ok) throw new AppExit(EXIT.usage, `${role}: ${parsed.error.message}`);
+  return value;
+}
+
+/** Loads config.yml (with a `--profile` override) or throws a config AppExit listing the problems. */
+export async function loadNetworkConfig(
+  path: string,
+  profile: TimingProfileName | undefined,
+): Promise<NetworkConfig> {
+  const loaded = await loadConfig(path);
+  if (!loaded.ok) {
+    const error = loaded.error;
+    throw new AppExit(EXIT.config, error instanceof ConfigError ? error.message : String(error));
+  }
+  if (profile === undefined) return loaded.value;
+  return { ...loaded.value, timing: resolveTimingProfile(profile) };
+}
+
+/**
+ * The seeds a peer uses: `--seeds <file>` if given, else config.txt next to config.yml when the
+ * seeds wrote one, else config.yml's own list.
+ */
+export async function peerSeedList(
+  configPath: string,
+  seedsFile: string | undefined,
+  loadConfigFile: () => Promise<NetworkConfig>,
+): Promise<string[]> {
+  const path = seedsFile ?? join(dirname(resolve(configPath)), "config.txt");
+  if (seedsFile === undefined && !existsSync(path)) return [...(await loadConfigFile()).seeds];
+  const read = await readSeedList(path);
+  if (!read.ok) throw new AppExit(EXIT.config, read.error.message);
+  return [...read.value];
+}
+
+/**
+ * Process wiring shared by the seed and peer apps: SIGINT/SIGTERM run `onStop` once, and with
+ * `P2P_EXIT_WITH_STDIN=1` (set by the starter) a closed stdin pipe does too, so no child
+ * outlives its starter.
+ */
+export function handleProcessExit(onStop: (signal: string) => Promise<void>): void {
+  let isStopping = false;
+  const stop = (signal: string): void => {
+    if (isStopping) return;
+    isStopping = true;
+    const force = setTimeout(() => process.exit(EXIT.unexpected), 5_000);
+    force.unref();
+    onStop(signal).then(
+      () => process.exit(EXIT.ok),
+      (error: unknown) => {
+        process.stderr.write(`stop failed: ${String(error)}\n`);
+        process.exit(EXIT.unexpected);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  exitWhenStdinCloses(() => stop("stdin-closed"));
+}
+
+/** Runs an app's main: prints an AppExit as one line and exits with its code; anything else is 1. */
+export async function runApp(name: string, main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof AppExit) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(
+      `${name}: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(EXIT.unexpected);
+  }
+}

@@ -1,0 +1,121 @@
+import type { MemberEntry } from "@p2p/quorum";
+import type { Clock, Logger, RandomSource, Transport } from "@p2p/wire";
+import { silentLogger } from "@p2p/wire";
+import { createLinks } from "./links.js";
+import { createWireCodec, type WireMessage } from "./messages.js";
+
+/** One seed's answer to a members query. */
+export type SeedAnswer =
+  | { readonly seed: string; readonly ok: true; readonly members: readonly MemberEntry[] }
+  | { readonly seed: string; readonly ok: false; readonly error: string };
+
+/** What `members` reports: every seed's answer and whether the answering seeds agree. */
+export interface MembersReport {
+  readonly answers: readonly SeedAnswer[];
+  /** True when at least one seed answered and every answering seed lists the same records. */
+  readonly isAgreed: boolean;
+  /** Addresses whose status or incarnation differs between answering seeds. */
+  readonly disagreements: readonly string[];
+}
+
+/** Asks every seed for its local view of the directory, in parallel, each with a timeout. */
+export async function queryMembers(options: {
+  readonly seeds: readonly string[];
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly timeoutMs?: number;
+  readonly logger?: Logger;
+}): Promise<MembersReport> {
+  const timeoutMs = options.timeoutMs ?? 3_000;
+  const label = `client-${Math.floor(options.random.next() * 2 ** 48).toString(16)}`;
+  const links = createLinks<WireMessage>({
+    self: label,
+    role: "client",
+    transport: options.transport,
+    clock: options.clock,
+    codec: createWireCodec(),
+    logger: options.logger ?? silentLogger,
+    dialTimeoutMs: timeoutMs,
+  });
+  const waiting = new Map<string, (members: readonly MemberEntry[]) => void>();
+  links.on("message", (_from, message) => {
+    if (message.type === "quorum.list-response") waiting.get(message.requestId)?.(message.members);
+  });
+  const ask = (seed: string, index: number): Promise<SeedAnswer> =>
+    new Promise((resolve) => {
+      const requestId = `${label}/${index}`;
+      const timer = options.clock.setTimer(timeoutMs, () => {
+        waiting.delete(requestId);
+        resolve({ seed, ok: false, error: `no answer within ${timeoutMs} ms` });
+      });
+      waiting.set(requestId, (members) => {
+        timer.cancel();
+        waiting.delete(requestId);
+        resolve({ seed, ok: true, members });
+      });
+      void links.connect(seed).then((isUp) => {
+        if (isUp) links.send(seed, { type: "quorum.list-request", requestId });
+        else if (waiting.delete(requestId)) {
+          timer.cancel();
+          resolve({ seed, ok: false, error: "unreachable" });
+        }
+      });
+    });
+  const answers = await Promise.all(options.seeds.map(ask));
+  await links.close();
+  return { answers, ...compareViews(answers) };
+}
+
+/** Compares the answering seeds' views (address → status and incarnation). */
+export function compareViews(answers: readonly SeedAnswer[]): {
+  isAgreed: boolean;
+  disagreements: string[];
+} {
+  const views = answers.flatMap((answer) =>
+    answer.ok
+      ? [
+          new Map(
+            answer.members.map((e) => [
+              e.record.address,
+              `${e.record.status}/${e.record.incarnation}`,
+            ]),
+          ),
+        ]
+      : [],
+  );
+  if (views.length === 0) return { isAgreed: false, disagreements: [] };
+  const addresses = new Set(views.flatMap((view) => [...view.keys()]));
+  const disagreements = [...addresses]
+    .filter((address) => new Set(views.map((view) => view.get(address) ?? "absent")).size > 1)
+    .sort();
+  return { isAgreed: disagreements.length === 0, disagreements };
+}
+
+/** Formats a report as the lines `members` prints. */
+export function formatMembersReport(report: MembersReport): string[] {
+  const lines: string[] = [];
+  for (const answer of report.answers) {
+    if (!answer.ok) {
+      lines.push(`seed ${answer.seed}: no answer (${answer.error})`);
+      continue;
+    }
+    const alive = answer.members.filter((entry) => entry.record.status === "alive").length;
+    lines.push(`seed ${answer.seed}: ${alive} alive, ${answer.members.length - alive} removed`);
+    for (const entry of answer.members) {
+      const { address, status, incarnation, neighbours } = entry.record;
+      lines.push(
+        `  ${address.padEnd(21)} ${status.padEnd(5)} incarnation ${incarnation}  neighbours ${neighbours.length}`,
+      );
+    }
+  }
+  const answered = report.answers.filter((answer) => answer.ok).length;
+  lines.push(
+    report.isAgreed
+      ? `seeds agree (${answered} of ${report.answers.length} answered)`
+      : answered === 0
+        ? "no seed answered"
+        : `seeds DISAGREE on ${report.disagreements.join(", ")} (may be in flight)`,
+  );
+  return lines;
+}
