@@ -8,6 +8,16 @@ export const GeneratorConfigSchema = z.object({
   count: z.number().int().nonnegative().default(10),
 });
 
+/**
+ * Catch-up for late joiners: the most recent messages (payload included), at most
+ * `maxMessages` of them and none older than `maxAgeMs` (input time; also never older than
+ * `messageList.ttlMs`), are sent to a neighbour when it is added, oldest first.
+ */
+export const CatchUpConfigSchema = z.object({
+  maxMessages: z.number().int().positive().default(256),
+  maxAgeMs: z.number().int().positive().default(60_000),
+});
+
 /** Configuration of {@link createGossip}; every field but `self` has a default. */
 export const GossipConfigSchema = z.object({
   /** This peer's address, "ip:port": the origin of what it publishes. */
@@ -37,6 +47,13 @@ export const GossipConfigSchema = z.object({
       }),
     ])
     .default({ type: "flood" }),
+  /**
+   * Catch-up for neighbours added after messages were made (late joiners), or `false` to turn
+   * it off: a new neighbour is sent the buffered recent messages it is not known to have.
+   */
+  catchUp: z
+    .union([CatchUpConfigSchema, z.literal(false)])
+    .default({ maxMessages: 256, maxAgeMs: 60_000 }),
   /** Larger payloads are refused on publish (throws) and on receipt (counted as rejected). */
   maxPayloadBytes: z
     .number()

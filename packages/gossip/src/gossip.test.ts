@@ -198,4 +198,160 @@ describe("createGossip", () => {
       expect(GossipMessageSchema.safeParse(send.message).success).toBe(true);
     }
   });
+
+  describe("catch-up for late joiners", () => {
+    const incoming = (origin: string, text: string, hops = 0) => {
+      const payload = bytes(text);
+      return {
+        type: "gossip.message" as const,
+        id: messageId(origin, payload),
+        origin,
+        payload,
+        hops,
+      };
+    };
+
+    it("sends a newly added neighbour the recent messages oldest first, except to those known to have them", () => {
+      const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, { random: seeded(1) });
+      gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1", "b:1"] });
+      const own = sends(gossip.step({ type: "publish", now: 1, payload: bytes("own") }))[0]
+        ?.message;
+      const fromA = incoming("z:9", "from a", 2);
+      gossip.step({ type: "receive", now: 2, from: "a:1", message: fromA });
+      const fromB = incoming("y:9", "from b");
+      gossip.step({ type: "receive", now: 3, from: "b:1", message: fromB });
+      // c joins: it gets all three, oldest first, with hops as this peer sends them on.
+      const toC = sends(
+        gossip.step({ type: "neighbours", now: 4, neighbours: ["a:1", "b:1", "c:1"] }),
+      );
+      expect(toC.map((s) => [s.to, s.message.id, s.message.hops])).toEqual([
+        ["c:1", own?.id, 0],
+        ["c:1", fromA.id, 3],
+        ["c:1", fromB.id, 1],
+      ]);
+      // a and b stay: nothing for them. d arrives having sent us a duplicate of fromB first.
+      gossip.step({ type: "receive", now: 5, from: "d:1", message: fromB });
+      const toD = sends(
+        gossip.step({ type: "neighbours", now: 6, neighbours: ["a:1", "b:1", "c:1", "d:1"] }),
+      );
+      expect(toD.map((s) => s.message.id)).toEqual([own?.id, fromA.id]);
+      // A neighbour that leaves and comes back is not sent the same messages again.
+      gossip.step({ type: "neighbours", now: 7, neighbours: ["a:1"] });
+      expect(
+        sends(gossip.step({ type: "neighbours", now: 8, neighbours: ["a:1", "c:1"] })),
+      ).toEqual([]);
+      expect(gossip.inspect().counters.caughtUp).toBe(5);
+      expect(gossip.inspect().recentMessages).toBe(3);
+    });
+
+    it("keeps at most maxMessages, none older than maxAgeMs (input time)", () => {
+      const gossip = createGossip(
+        { self: "10.0.0.1:1", generator: false, catchUp: { maxMessages: 3, maxAgeMs: 100 } },
+        { random: seeded(1) },
+      );
+      for (let i = 0; i < 5; i++)
+        gossip.step({
+          type: "receive",
+          now: i * 10,
+          from: "a:1",
+          message: incoming("z:9", `m${i}`),
+        });
+      expect(gossip.inspect().recentMessages).toBe(3);
+      const late = sends(gossip.step({ type: "neighbours", now: 50, neighbours: ["c:1"] }));
+      expect(late.map((s) => new TextDecoder().decode(s.message.payload))).toEqual([
+        "m2",
+        "m3",
+        "m4",
+      ]);
+      // m2 arrived at 20: at 120 it is 100 ms old and gone; m3, m4 remain for the next joiner.
+      const later = sends(
+        gossip.step({ type: "neighbours", now: 120, neighbours: ["c:1", "d:1"] }),
+      );
+      expect(later.map((s) => new TextDecoder().decode(s.message.payload))).toEqual(["m3", "m4"]);
+      gossip.step({ type: "tick", now: 1000 });
+      expect(gossip.inspect().recentMessages).toBe(0);
+    });
+
+    it("never keeps a message longer than the message list's TTL", () => {
+      const gossip = createGossip(
+        { self: "10.0.0.1:1", generator: false, messageList: { ttlMs: 50 } },
+        { random: seeded(1) },
+      );
+      gossip.step({ type: "receive", now: 0, from: "a:1", message: incoming("z:9", "x") });
+      expect(sends(gossip.step({ type: "neighbours", now: 49, neighbours: ["c:1"] }))).toHaveLength(
+        1,
+      );
+      expect(gossip.step({ type: "neighbours", now: 50, neighbours: ["c:1", "d:1"] })).toEqual([]);
+    });
+
+    it("can be turned off: a late neighbour gets nothing, nothing is buffered", () => {
+      const gossip = createGossip(
+        { self: "10.0.0.1:1", generator: false, catchUp: false },
+        { random: seeded(1) },
+      );
+      gossip.step({ type: "receive", now: 0, from: "a:1", message: incoming("z:9", "x") });
+      expect(gossip.step({ type: "neighbours", now: 1, neighbours: ["a:1", "c:1"] })).toEqual([]);
+      expect(gossip.inspect().recentMessages).toBe(0);
+    });
+
+    it("property: catch-up and forwarding together send each message over each link at most once per direction", () => {
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.oneof(
+              fc.record({
+                kind: fc.constant("receive" as const),
+                from: fc.integer({ min: 0, max: 4 }),
+                text: fc.integer({ min: 0, max: 5 }),
+              }),
+              fc.record({
+                kind: fc.constant("neighbours" as const),
+                mask: fc.integer({ min: 0, max: 31 }),
+              }),
+              fc.record({
+                kind: fc.constant("publish" as const),
+                text: fc.integer({ min: 0, max: 1000 }),
+              }),
+            ),
+            { maxLength: 60 },
+          ),
+          (actions) => {
+            const gossip = createGossip(
+              { self: "10.0.0.1:1", generator: false },
+              { random: seeded(1) },
+            );
+            const sent = new Set<string>();
+            let now = 0;
+            const published = new Set<number>();
+            for (const action of actions) {
+              now++;
+              let outputs: readonly GossipOutput[] = [];
+              if (action.kind === "receive") {
+                outputs = gossip.step({
+                  type: "receive",
+                  now,
+                  from: `n${action.from}:1`,
+                  message: incoming("z:9", `t${action.text}`),
+                });
+              } else if (action.kind === "neighbours") {
+                const neighbours = [0, 1, 2, 3, 4]
+                  .filter((i) => action.mask & (1 << i))
+                  .map((i) => `n${i}:1`);
+                outputs = gossip.step({ type: "neighbours", now, neighbours });
+              } else {
+                if (published.has(action.text)) continue;
+                published.add(action.text);
+                outputs = gossip.step({ type: "publish", now, payload: bytes(`p${action.text}`) });
+              }
+              for (const send of sends(outputs)) {
+                const key = `${send.message.id}>${send.to}`;
+                expect(sent.has(key)).toBe(false);
+                sent.add(key);
+              }
+            }
+          },
+        ),
+      );
+    });
+  });
 });

@@ -60,6 +60,8 @@ export interface GossipCounters {
   readonly sent: number;
   /** Messages dropped for breaking a rule. */
   readonly rejected: number;
+  /** Copies sent to newly added neighbours by catch-up (included in `sent`). */
+  readonly caughtUp: number;
 }
 
 /** A read-only view of the machine. */
@@ -70,6 +72,8 @@ export interface GossipView {
   /** Ids currently in the message list (may include expired ones not yet evicted). */
   readonly messageListSize: number;
   readonly messageListCap: number;
+  /** Messages held for catch-up (0 when catch-up is off). */
+  readonly recentMessages: number;
   readonly counters: GossipCounters;
   /** received / delivered (0 before the first delivery). */
   readonly amplification: number;
@@ -85,6 +89,16 @@ export interface Gossip {
   /** When the host should next send a tick, or undefined when nothing is scheduled. */
   nextDeadline(): number | undefined;
   inspect(): GossipView;
+}
+
+/** A message kept for catch-up. */
+interface RecentMessage {
+  /** As this peer sends it on (hops already counted). */
+  readonly message: GossipMessage;
+  /** Input time it was published or first received. */
+  readonly atMs: number;
+  /** Neighbours it came from or was sent to: they have it. */
+  readonly crossed: Set<string>;
 }
 
 /** Dependencies of {@link createGossip}. */
@@ -134,7 +148,45 @@ export function createGossip(
     published: 0,
     sent: 0,
     rejected: 0,
+    caughtUp: 0,
   };
+
+  /**
+   * Catch-up buffer, oldest first: each recent message as this peer would send it on, when it
+   * arrived (input time), and the neighbours it crossed to or from (known to have it).
+   */
+  const recent = new Map<string, RecentMessage>();
+
+  function pruneRecent(): void {
+    const catchUp = config.catchUp;
+    if (catchUp === false) return;
+    // Never older than the message list's TTL: a caught-up copy of an id the receiver has
+    // already forgotten would be delivered twice.
+    const maxAgeMs = Math.min(catchUp.maxAgeMs, config.messageList.ttlMs);
+    for (const [id, entry] of recent) {
+      if (recent.size <= catchUp.maxMessages && entry.atMs + maxAgeMs > currentNow) break;
+      recent.delete(id);
+    }
+  }
+
+  function remember(message: GossipMessage, crossed: Iterable<string>): void {
+    if (config.catchUp === false) return;
+    recent.set(message.id, { message, atMs: currentNow, crossed: new Set(crossed) });
+    pruneRecent();
+  }
+
+  /** Sends a newly added neighbour every recent message it is not known to have, oldest first. */
+  function catchUp(outputs: GossipOutput[], added: readonly string[]): void {
+    for (const neighbour of added) {
+      for (const entry of recent.values()) {
+        if (entry.crossed.has(neighbour)) continue;
+        entry.crossed.add(neighbour);
+        outputs.push({ type: "send", to: neighbour, message: entry.message });
+        counters.sent++;
+        counters.caughtUp++;
+      }
+    }
+  }
 
   function advance(now: number): void {
     if (!Number.isFinite(now))
@@ -145,13 +197,18 @@ export function createGossip(
     currentNow = now;
   }
 
-  function push(outputs: GossipOutput[], message: GossipMessage, from: string | undefined): number {
+  /** Sends `message` to the neighbours the policy picks; returns them. */
+  function push(
+    outputs: GossipOutput[],
+    message: GossipMessage,
+    from: string | undefined,
+  ): readonly string[] {
     const candidates = from === undefined ? neighbours : neighbours.filter((n) => n !== from);
-    if (candidates.length === 0) return 0;
+    if (candidates.length === 0) return candidates;
     const targets = policy.select({ candidates, from, message, random });
     for (const to of targets) outputs.push({ type: "send", to, message });
     counters.sent += targets.length;
-    return targets.length;
+    return targets;
   }
 
   function publish(outputs: GossipOutput[], payload: Uint8Array, generated: boolean): void {
@@ -166,13 +223,21 @@ export function createGossip(
     messageList.set(id, true);
     counters.published++;
     outputs.push({ type: "emit", event: { type: "message-published", id, payload, generated } });
-    push(outputs, { type: "gossip.message", id, origin: config.self, payload, hops: 0 }, undefined);
+    const message: GossipMessage = {
+      type: "gossip.message",
+      id,
+      origin: config.self,
+      payload,
+      hops: 0,
+    };
+    remember(message, push(outputs, message, undefined));
   }
 
   function receive(outputs: GossipOutput[], from: string, message: GossipMessage): void {
     counters.received++;
     if (messageList.has(message.id)) {
       counters.duplicates++;
+      recent.get(message.id)?.crossed.add(from);
       return;
     }
     const reason =
@@ -203,7 +268,10 @@ export function createGossip(
       },
     });
     if (hops >= config.maxHops) return;
-    counters.forwarded += push(outputs, { ...message, hops }, from);
+    const forwarded: GossipMessage = { ...message, hops };
+    const targets = push(outputs, forwarded, from);
+    counters.forwarded += targets.length;
+    remember(forwarded, [from, ...targets]);
   }
 
   function tick(outputs: GossipOutput[], wallTimeMs: number | undefined): void {
@@ -223,10 +291,16 @@ export function createGossip(
     config,
     step(input) {
       advance(input.now);
+      pruneRecent();
       const outputs: GossipOutput[] = [];
       switch (input.type) {
         case "neighbours": {
+          const previous = new Set(neighbours);
           neighbours = [...new Set(input.neighbours)].filter((n) => n !== config.self).sort();
+          catchUp(
+            outputs,
+            neighbours.filter((n) => !previous.has(n)),
+          );
           const generator = config.generator;
           if (
             generator !== false &&
@@ -260,6 +334,7 @@ export function createGossip(
         policy: policy.name,
         messageListSize: messageList.size,
         messageListCap: config.messageList.maxEntries,
+        recentMessages: recent.size,
         counters: { ...counters },
         amplification: counters.delivered === 0 ? 0 : counters.received / counters.delivered,
         generator: { made: generatorMade, nextAtMs: generatorNextAt },

@@ -1,5 +1,10 @@
 export type { GossipConfig, GossipConfigInput } from "./config.js";
-export { GeneratorConfigSchema, GossipConfigSchema, parseGossipConfig } from "./config.js";
+export {
+  CatchUpConfigSchema,
+  GeneratorConfigSchema,
+  GossipConfigSchema,
+  parseGossipConfig,
+} from "./config.js";
 export type { ForwardingContext, ForwardingPolicy } from "./forwarding.js";
 export { floodPolicy, randomFanoutPolicy } from "./forwarding.js";
 export type {

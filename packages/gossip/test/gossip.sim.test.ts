@@ -1,7 +1,6 @@
-import { createSimulation, parseSeed } from "@p2p/sim";
-import type { RandomSource, TimerHandle } from "@p2p/wire";
+import { parseSeed } from "@p2p/sim";
 import { describe, expect, it } from "vitest";
-import { createGossip, type Gossip, type GossipInput, type GossipMessage } from "../src/index.js";
+import { createRandom32, type Delivery, gossipNetwork } from "./network.js";
 import {
   addressOf,
   distancesFrom,
@@ -14,93 +13,6 @@ import {
 
 const SEED = parseSeed(process.env.P2P_SEED) ?? 20_261_124;
 
-interface Delivery {
-  origin: string;
-  id: string;
-  hops: number;
-  atMs: number;
-}
-
-/** Runs one gossip machine per overlay node on the simulated network. */
-function network(
-  overlay: Overlay,
-  seed: number,
-  options: { maxEntries?: number; ttlMs?: number; lossRate?: number } = {},
-) {
-  const sim = createSimulation({
-    seed,
-    link: { latencyMs: 10, jitterMs: 5, lossRate: options.lossRate ?? 0 },
-  });
-  const machines = new Map<string, Gossip>();
-  const timers = new Map<string, { at: number; handle: TimerHandle }>();
-  const deliveries: Delivery[] = [];
-  const publishedAt = new Map<string, number>();
-  const linkCrossings = new Map<string, number>();
-  const addresses = [...overlay.keys()].sort();
-
-  const apply = (address: string, input: GossipInput) => {
-    const machine = machines.get(address) as Gossip;
-    for (const output of machine.step(input)) {
-      if (output.type === "send") {
-        const key = `${output.message.id}|${address}|${output.to}`;
-        linkCrossings.set(key, (linkCrossings.get(key) ?? 0) + 1);
-        sim.send(address, output.to, output.message);
-      } else if (output.event.type === "message-delivered") {
-        deliveries.push({
-          origin: output.event.origin,
-          id: output.event.id,
-          hops: output.event.hops,
-          atMs: sim.now(),
-        });
-      } else if (output.event.type === "message-published") {
-        publishedAt.set(output.event.id, sim.now());
-      }
-    }
-    const deadline = machine.nextDeadline();
-    const current = timers.get(address);
-    if (deadline === current?.at) return;
-    current?.handle.cancel();
-    timers.delete(address);
-    if (deadline !== undefined) {
-      const handle = sim.clockFor(address).setTimer(deadline - sim.now(), () => {
-        timers.delete(address);
-        apply(address, { type: "tick", now: sim.now() });
-      });
-      timers.set(address, { at: deadline, handle });
-    }
-  };
-
-  for (const address of addresses) {
-    machines.set(
-      address,
-      createGossip(
-        {
-          self: address,
-          generator: false,
-          messageList: { maxEntries: options.maxEntries ?? 4096, ttlMs: options.ttlMs ?? 600_000 },
-          verifyIds: false,
-        },
-        { random: sim.random(`gossip ${address}`) },
-      ),
-    );
-    sim.addNode(address, (from, message) =>
-      apply(address, { type: "receive", now: sim.now(), from, message: message as GossipMessage }),
-    );
-  }
-  const connect = () => {
-    for (const address of addresses) {
-      if (sim.isUp(address))
-        apply(address, {
-          type: "neighbours",
-          now: sim.now(),
-          neighbours: [...(overlay.get(address) ?? [])],
-        });
-    }
-  };
-  connect();
-  return { sim, machines, deliveries, publishedAt, linkCrossings, apply, connect, addresses };
-}
-
 function withSeed(seed: number, body: () => void) {
   try {
     body();
@@ -110,12 +22,119 @@ function withSeed(seed: number, body: () => void) {
   }
 }
 
+/**
+ * Peers join in index order, `spacingMs` apart: a joiner connects to its overlay neighbours
+ * that joined before it (as preferential attachment grew them), and they to it.
+ */
+function joinOneByOne(
+  net: ReturnType<typeof gossipNetwork>,
+  overlay: Overlay,
+  spacingMs: number,
+): void {
+  const order = [...overlay.keys()].sort((a, b) => indexOf(a) - indexOf(b));
+  const joined = new Set<string>();
+  const connected = new Map<string, Set<string>>(order.map((a) => [a, new Set()]));
+  order.forEach((joiner, position) => {
+    net.sim.clock.setTimer(position * spacingMs, () => {
+      joined.add(joiner);
+      const earlier = [...(overlay.get(joiner) ?? [])].filter((n) => joined.has(n)).sort();
+      for (const neighbour of earlier) {
+        connected.get(joiner)?.add(neighbour);
+        connected.get(neighbour)?.add(joiner);
+      }
+      net.setNeighbours(joiner, connected.get(joiner) ?? []);
+      for (const neighbour of earlier) net.setNeighbours(neighbour, connected.get(neighbour) ?? []);
+    });
+  });
+}
+
+const indexOf = (address: string) => {
+  const [, b, c] = address.split(".").map(Number);
+  return (b ?? 0) * 256 + (c ?? 0);
+};
+
+/** Deliveries per (receiving peer, origin) and per (receiving peer, message id). */
+function tally(deliveries: readonly Delivery[]) {
+  const perPeerAndOrigin = new Map<string, Set<string>>();
+  const perPeerAndId = new Map<string, number>();
+  for (const delivery of deliveries) {
+    const key = `${delivery.at}<${delivery.origin}`;
+    perPeerAndOrigin.set(key, (perPeerAndOrigin.get(key) ?? new Set()).add(delivery.id));
+    const idKey = `${delivery.at}<${delivery.id}`;
+    perPeerAndId.set(idKey, (perPeerAndId.get(idKey) ?? 0) + 1);
+  }
+  return { perPeerAndOrigin, perPeerAndId };
+}
+
+describe("gossip with late joiners (the seed document's generator, peers joining over 10 s)", () => {
+  const peers = 40;
+  const spacingMs = 10_000 / (peers - 1);
+
+  it("with catch-up, every peer delivers all 10 messages of every other peer exactly once", () => {
+    withSeed(SEED + 3, () => {
+      const overlay = preferentialAttachment(peers, 2, createRandom32(SEED + 3));
+      const net = gossipNetwork(overlay, SEED + 3, {
+        generator: { intervalMs: 5000, count: 10 },
+        lossRate: 0,
+      });
+      joinOneByOne(net, overlay, spacingMs);
+      net.sim.runUntilIdle({ maxTimeMs: 120_000 });
+
+      const { perPeerAndOrigin, perPeerAndId } = tally(net.deliveries);
+      const missing: string[] = [];
+      for (const at of net.addresses)
+        for (const origin of net.addresses) {
+          if (at === origin) continue;
+          const got = perPeerAndOrigin.get(`${at}<${origin}`)?.size ?? 0;
+          if (got !== 10) missing.push(`${at} has ${got}/10 from ${origin}`);
+        }
+      expect(missing).toEqual([]);
+      for (const count of perPeerAndId.values()) expect(count).toBe(1);
+      expect(net.deliveries.length).toBe(peers * (peers - 1) * 10);
+      for (const crossings of net.linkCrossings.values()) expect(crossings).toBe(1);
+
+      let caughtUp = 0;
+      let sent = 0;
+      for (const machine of net.machines.values()) {
+        caughtUp += machine.inspect().counters.caughtUp;
+        sent += machine.inspect().counters.sent;
+      }
+      expect(caughtUp).toBeGreaterThan(0);
+      console.log(
+        `[gossip late joiners seed=${SEED + 3}] peers=${peers} joined over 10 s: deliveries=${net.deliveries.length} ` +
+          `copies sent=${sent} of which catch-up=${caughtUp}`,
+      );
+    });
+  }, 30_000);
+
+  it("without catch-up, late joiners miss the messages made before they connected", () => {
+    withSeed(SEED + 3, () => {
+      const overlay = preferentialAttachment(peers, 2, createRandom32(SEED + 3));
+      const net = gossipNetwork(overlay, SEED + 3, {
+        generator: { intervalMs: 5000, count: 10 },
+        catchUp: false,
+      });
+      joinOneByOne(net, overlay, spacingMs);
+      net.sim.runUntilIdle({ maxTimeMs: 120_000 });
+      const { perPeerAndId } = tally(net.deliveries);
+      for (const count of perPeerAndId.values()) expect(count).toBe(1);
+      expect(net.deliveries.length).toBeLessThan(peers * (peers - 1) * 10);
+      const last = net.addresses.slice().sort((a, b) => indexOf(b) - indexOf(a))[0] as string;
+      const first = net.addresses.slice().sort((a, b) => indexOf(a) - indexOf(b))[0] as string;
+      // The first peer's first message was made ~10 s before the last peer joined.
+      const fromFirst = net.deliveries.filter((d) => d.at === last && d.origin === first).length;
+      expect(fromFirst).toBeLessThan(10);
+    });
+  }, 30_000);
+});
+
 describe("gossip on a simulated power-law overlay", () => {
   it("1,000 peers: every message from every sampled origin reaches every peer, each link crossed at most once", () => {
     withSeed(SEED, () => {
       const random = createRandom32(SEED);
       const overlay = preferentialAttachment(1000, 2, random);
-      const net = network(overlay, SEED);
+      const net = gossipNetwork(overlay, SEED);
+      net.connect();
       // 100 origins per run (different ones per seed, always including the busiest hub and a leaf);
       // the benchmark publishes from all 1,000.
       const byDegree = net.addresses
@@ -167,7 +186,8 @@ describe("gossip on a simulated power-law overlay", () => {
     withSeed(SEED + 1, () => {
       const random = createRandom32(SEED + 1);
       const overlay = preferentialAttachment(300, 2, random);
-      const net = network(overlay, SEED + 1);
+      const net = gossipNetwork(overlay, SEED + 1);
+      net.connect();
       const crashed = new Set(net.addresses.filter(() => random.next() < 0.1));
       for (const address of crashed) net.sim.crash(address);
       const live = net.addresses.filter((a) => !crashed.has(a));
@@ -212,7 +232,12 @@ describe("gossip on a simulated power-law overlay", () => {
     withSeed(SEED + 2, () => {
       const overlay = preferentialAttachment(30, 2, createRandom32(SEED + 2));
       const cap = 200;
-      const net = network(overlay, SEED + 2, { maxEntries: cap, ttlMs: 120_000, lossRate: 0.01 });
+      const net = gossipNetwork(overlay, SEED + 2, {
+        maxEntries: cap,
+        ttlMs: 120_000,
+        lossRate: 0.01,
+      });
+      net.connect();
       let largest = 0;
       let counter = 0;
       const publishEvery = 1000;
@@ -240,16 +265,3 @@ describe("gossip on a simulated power-law overlay", () => {
     });
   }, 60_000);
 });
-
-/** A small seeded generator for building overlays (independent of the simulation's streams). */
-function createRandom32(seed: number): RandomSource {
-  let state = (seed >>> 0) ^ 0x9e3779b9 || 1;
-  return {
-    next() {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 2 ** 32;
-    },
-  };
-}

@@ -1,0 +1,135 @@
+import { createSimulation } from "@p2p/sim";
+import type { RandomSource, TimerHandle } from "@p2p/wire";
+import {
+  createGossip,
+  type Gossip,
+  type GossipConfigInput,
+  type GossipInput,
+  type GossipMessage,
+} from "../src/index.js";
+import type { Overlay } from "./overlay.js";
+
+/** One first receipt: `at` delivered message `id` (from `origin`) after `hops` links. */
+export interface Delivery {
+  at: string;
+  origin: string;
+  id: string;
+  hops: number;
+  atMs: number;
+}
+
+/** Options of {@link gossipNetwork}. */
+export interface GossipNetworkOptions {
+  maxEntries?: number;
+  ttlMs?: number;
+  lossRate?: number;
+  latencyMs?: number;
+  jitterMs?: number;
+  generator?: GossipConfigInput["generator"];
+  catchUp?: GossipConfigInput["catchUp"];
+  forwarding?: GossipConfigInput["forwarding"];
+}
+
+/**
+ * One gossip machine per overlay node on the simulated network. Nobody is connected until the
+ * test calls `connect()` (everyone at once) or `setNeighbours` (one peer at a time).
+ */
+export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNetworkOptions = {}) {
+  const sim = createSimulation({
+    seed,
+    link: {
+      latencyMs: options.latencyMs ?? 10,
+      jitterMs: options.jitterMs ?? 5,
+      lossRate: options.lossRate ?? 0,
+    },
+  });
+  const machines = new Map<string, Gossip>();
+  const timers = new Map<string, { at: number; handle: TimerHandle }>();
+  const deliveries: Delivery[] = [];
+  const publishedAt = new Map<string, number>();
+  /** "id|from|to" → copies sent over that link in that direction. */
+  const linkCrossings = new Map<string, number>();
+  const addresses = [...overlay.keys()].sort();
+
+  const apply = (address: string, input: GossipInput) => {
+    const machine = machines.get(address) as Gossip;
+    for (const output of machine.step(input)) {
+      if (output.type === "send") {
+        const key = `${output.message.id}|${address}|${output.to}`;
+        linkCrossings.set(key, (linkCrossings.get(key) ?? 0) + 1);
+        sim.send(address, output.to, output.message);
+      } else if (output.event.type === "message-delivered") {
+        deliveries.push({
+          at: address,
+          origin: output.event.origin,
+          id: output.event.id,
+          hops: output.event.hops,
+          atMs: sim.now(),
+        });
+      } else if (output.event.type === "message-published") {
+        publishedAt.set(output.event.id, sim.now());
+      }
+    }
+    const deadline = machine.nextDeadline();
+    const current = timers.get(address);
+    if (deadline === current?.at) return;
+    current?.handle.cancel();
+    timers.delete(address);
+    if (deadline !== undefined) {
+      const handle = sim.clockFor(address).setTimer(deadline - sim.now(), () => {
+        timers.delete(address);
+        apply(address, { type: "tick", now: sim.now() });
+      });
+      timers.set(address, { at: deadline, handle });
+    }
+  };
+
+  for (const address of addresses) {
+    const config: GossipConfigInput = {
+      self: address,
+      generator: options.generator ?? false,
+      messageList: { maxEntries: options.maxEntries ?? 4096, ttlMs: options.ttlMs ?? 600_000 },
+      verifyIds: false,
+    };
+    if (options.catchUp !== undefined) config.catchUp = options.catchUp;
+    if (options.forwarding !== undefined) config.forwarding = options.forwarding;
+    machines.set(address, createGossip(config, { random: sim.random(`gossip ${address}`) }));
+    sim.addNode(address, (from, message) =>
+      apply(address, { type: "receive", now: sim.now(), from, message: message as GossipMessage }),
+    );
+  }
+  const setNeighbours = (address: string, neighbours: Iterable<string>) =>
+    apply(address, { type: "neighbours", now: sim.now(), neighbours: [...neighbours] });
+  /** Every live peer takes its overlay neighbours as connected. */
+  const connect = () => {
+    for (const address of addresses)
+      if (sim.isUp(address)) setNeighbours(address, overlay.get(address) ?? []);
+  };
+  const publish = (origin: string, text: string) =>
+    apply(origin, { type: "publish", now: sim.now(), payload: new TextEncoder().encode(text) });
+  return {
+    sim,
+    machines,
+    deliveries,
+    publishedAt,
+    linkCrossings,
+    apply,
+    connect,
+    setNeighbours,
+    publish,
+    addresses,
+  };
+}
+
+/** A small seeded generator for building overlays (independent of the simulation's streams). */
+export function createRandom32(seed: number): RandomSource {
+  let state = (seed >>> 0) ^ 0x9e3779b9 || 1;
+  return {
+    next() {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 2 ** 32;
+    },
+  };
+}
