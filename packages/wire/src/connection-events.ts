@@ -1,5 +1,3 @@
-import type { ConnectionEvents } from "./transport.js";
-
 /** A tiny typed event emitter for connection implementations. */
 export class EventSet<Events extends { [K in keyof Events]: (...args: never[]) => void }> {
   private readonly listeners = new Map<keyof Events, Set<(...args: never[]) => void>>();
@@ -30,6 +28,3 @@ export class EventSet<Events extends { [K in keyof Events]: (...args: never[]) =
     this.listeners.clear();
   }
 }
-
-/** The emitter type every connection implementation uses. */
-export type ConnectionEventSet = EventSet<ConnectionEvents>;

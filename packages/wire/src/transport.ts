@@ -49,7 +49,8 @@ export interface Connection {
   /**
    * Queues one frame body. Returns false when the send buffer is above its high-water mark:
    * the frame is still queued, but the caller should wait for `drain` before sending more.
-   * Throws a `P2pError` with code `CONNECTION_CLOSED` when the connection is not open.
+   * Throws a `P2pError` with code `CONNECTION_CLOSED` when the connection is not open, and
+   * `FRAME_EMPTY` / `FRAME_TOO_LARGE` for a payload the wire format cannot carry.
    */
   send(payload: Uint8Array): boolean;
   /** Graceful close: flushes what is queued, then closes. Resolves when closed. */
