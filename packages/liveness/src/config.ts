@@ -62,6 +62,11 @@ export const LivenessConfigSchema = z
     voteCacheMs: z.number().int().nonnegative().default(standard.voteCacheMs),
     /** Longest neighbour list accepted in a pong. */
     maxAdvertisedNeighbours: z.number().int().positive().default(1024),
+    /**
+     * Most members whose neighbour list (from the seeds' directory, `member-neighbours`) is
+     * kept; the oldest-fed list is forgotten first.
+     */
+    maxMemberNeighbourLists: z.number().int().positive().default(10_000),
   })
   .refine((config) => config.pingTimeoutMs < config.pingIntervalMs, {
     message: "pingTimeoutMs must be shorter than pingIntervalMs",

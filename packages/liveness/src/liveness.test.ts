@@ -177,4 +177,139 @@ describe("createLiveness", () => {
     machine.step({ type: "rejoined", now: 1, incarnation: 1 });
     expect(machine.inspect().incarnation).toBe(1);
   });
+
+  describe("never reports without a real majority", () => {
+    const self = "10.0.0.1:1";
+    const suspect = "10.0.0.2:1";
+    /** A machine whose only neighbour never answers: runs until it suspects it. */
+    const suspecting = (extra: Record<string, number> = {}) => {
+      const machine = createLiveness(
+        { self, secretKey: key(1).secretKey, ...fast, voteRoundTimeoutMs: 5000, ...extra },
+        { random },
+      );
+      machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
+      const outputs: LivenessOutput[] = [];
+      let now = 0;
+      while (machine.inspect().suspicions.length === 0 && now < 10_000) {
+        now = machine.nextDeadline() ?? now + 1;
+        outputs.push(...machine.step({ type: "tick", now }));
+      }
+      return { machine, outputs, now };
+    };
+
+    it("knowing none of the suspect's neighbours, asks the seeds to probe instead of reporting, and keeps the neighbour", () => {
+      const { machine, outputs, now } = suspecting();
+      const found = events(outputs);
+      expect(found.map((e) => e.type)).toEqual(["peer-suspected", "probe-request"]);
+      const request = found[1];
+      if (request?.type !== "probe-request") throw new Error("expected a probe request");
+      expect(request.suspect).toBe(suspect);
+      expect(request.evidence.insufficientNeighbours).toBe(true);
+      expect(request.evidence.votes.map((v) => [v.voter, v.verdict])).toEqual([[self, "dead"]]);
+      expect(machine.inspect().neighbours.map((n) => n.address)).toEqual([suspect]);
+      expect(machine.inspect().counters.reports).toBe(0);
+      // Asked again once per vote round while the suspicion lasts, never a dead-report.
+      const later: LivenessOutput[] = [];
+      let at = now;
+      while (at < now + 12_000) {
+        at = machine.nextDeadline() ?? at + 1;
+        later.push(...machine.step({ type: "tick", now: at }));
+      }
+      const types = events(later).map((e) => e.type);
+      expect(types.filter((t) => t === "probe-request")).toHaveLength(2);
+      expect(types).not.toContain("dead-report");
+      expect(types).not.toContain("neighbour-dropped");
+      // The seeds probed and removed it: now the connection goes.
+      expect(events(machine.step({ type: "member-removed", now: at, address: suspect }))).toEqual([
+        { type: "neighbour-dropped", address: suspect, reason: "removed" },
+      ]);
+    });
+
+    it("learns the suspect's neighbours from the seeds' directory and reports only with a majority", () => {
+      const machine = createLiveness({ self, secretKey: key(1).secretKey, ...fast }, { random });
+      machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
+      // The seeds' directory: the suspect's undirected neighbour set (it never answered a ping here).
+      machine.step({
+        type: "member-neighbours",
+        now: 0,
+        address: suspect,
+        neighbours: [self, "10.0.0.3:1"],
+      });
+      machine.step({
+        type: "member-neighbours",
+        now: 0,
+        address: "10.0.0.4:1",
+        neighbours: [suspect, "10.0.0.9:1"],
+      });
+      expect(machine.inspect().memberNeighbourLists).toBe(2);
+      const all: LivenessOutput[] = [];
+      let now = 0;
+      while (machine.inspect().suspicions.length === 0 && now < 10_000) {
+        now = machine.nextDeadline() ?? now + 1;
+        all.push(...machine.step({ type: "tick", now }));
+      }
+      expect(events(all).map((e) => e.type)).toEqual(["peer-suspected"]);
+      const requests = sends(all).filter((s) => s.message.type === "liveness.vote-request");
+      expect(requests.map((r) => r.to)).toEqual(["10.0.0.3:1", "10.0.0.4:1"]);
+      // Three neighbours (self, .3, .4): self's vote and one more make the majority.
+      const voter = createLiveness(
+        { self: "10.0.0.3:1", secretKey: key(3).secretKey, ...fast },
+        { random },
+      );
+      const voterOut = [
+        ...voter.step({ type: "receive", now, from: self, message: requests[0]!.message }),
+      ];
+      let voterNow = now;
+      while (voter.nextDeadline() !== undefined) {
+        voterNow = voter.nextDeadline() as number;
+        voterOut.push(...voter.step({ type: "tick", now: voterNow }));
+      }
+      const vote = sends(voterOut).find((s) => s.message.type === "liveness.vote");
+      const report = events(
+        machine.step({
+          type: "receive",
+          now: voterNow,
+          from: "10.0.0.3:1",
+          message: vote!.message,
+        }),
+      );
+      expect(report.map((e) => e.type)).toEqual(["dead-report", "neighbour-dropped"]);
+      const dead = report[0];
+      if (dead?.type !== "dead-report") throw new Error("expected a dead report");
+      expect(dead.evidence.insufficientNeighbours).toBe(false);
+      expect(dead.line).toMatch(/^Dead Node:10\.0\.0\.2:1:\d+:10\.0\.0\.1$/);
+    });
+
+    it("a neighbour list arriving during a suspicion widens the running vote round at once", () => {
+      const { machine, now } = suspecting();
+      const widened = machine.step({
+        type: "member-neighbours",
+        now: now + 1,
+        address: suspect,
+        neighbours: [self, "10.0.0.5:1", "10.0.0.6:1"],
+      });
+      expect(sends(widened).map((s) => [s.to, s.message.type])).toEqual([
+        ["10.0.0.5:1", "liveness.vote-request"],
+        ["10.0.0.6:1", "liveness.vote-request"],
+      ]);
+      expect(events(widened)).toEqual([]);
+    });
+
+    it("keeps at most maxMemberNeighbourLists lists, forgetting the oldest", () => {
+      const machine = createLiveness(
+        { self, secretKey: key(1).secretKey, maxMemberNeighbourLists: 3 },
+        { random },
+      );
+      for (let i = 0; i < 10; i++)
+        machine.step({
+          type: "member-neighbours",
+          now: i,
+          address: `10.0.1.${i}:1`,
+          neighbours: ["10.0.0.7:1"],
+        });
+      expect(machine.inspect().memberNeighbourLists).toBe(3);
+      machine.step({ type: "member-neighbours", now: 11, address: "10.0.1.9:1", neighbours: [] });
+      expect(machine.inspect().memberNeighbourLists).toBe(2);
+    });
+  });
 });

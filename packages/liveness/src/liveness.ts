@@ -1,7 +1,7 @@
 import { assertNever, P2pError, type RandomSource } from "@p2p/wire";
 import { type LivenessConfig, type LivenessConfigInput, parseLivenessConfig } from "./config.js";
 import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
-import { requiredDeadVotes } from "./validator.js";
+import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
 import { signVote } from "./vote.js";
 
 /**
@@ -12,6 +12,12 @@ export type LivenessInput = (
   | { type: "neighbours"; neighbours: readonly string[] }
   | { type: "receive"; from: string; message: LivenessMessage }
   | { type: "tick" }
+  /**
+   * The neighbour list (undirected set) the seeds' directory holds for member `address`; used,
+   * merged with the lists neighbours advertise in pongs, to pick who votes about a suspect.
+   * Replaces the previous list for `address`; an empty list forgets it.
+   */
+  | { type: "member-neighbours"; address: string; neighbours: readonly string[] }
   /** The seeds removed `address` (learned from them). About this peer itself: see "self-removed". */
   | { type: "member-removed"; address: string }
   /** This peer re-registered under a new incarnation after a false removal. */
@@ -22,8 +28,19 @@ export type LivenessInput = (
 export type LivenessEvent =
   | { type: "peer-suspected"; suspect: string; incarnation: number; misses: number }
   | { type: "suspicion-cleared"; suspect: string; by: string }
-  /** Send `evidence` to the seeds, print `line` and append it to outputfile.txt. */
+  /**
+   * A majority of the suspect's neighbours (at least two witnesses) voted dead: send `evidence`
+   * to the seeds, print `line` and append it to outputfile.txt. Followed by neighbour-dropped.
+   */
   | { type: "dead-report"; suspect: string; evidence: DeadEvidence; line: string }
+  /**
+   * This peer suspects `suspect` but knows too few of its neighbours for a majority with two
+   * witnesses: ask the seeds to probe it themselves (send `evidence`, which has
+   * `insufficientNeighbours: true`, as a dead report). Nothing is printed and the neighbour is
+   * kept until the seeds remove it (step `member-removed`) or it answers. Repeated once per vote
+   * round while the suspicion lasts.
+   */
+  | { type: "probe-request"; suspect: string; evidence: DeadEvidence }
   /** Close the connection to `address` and forget it as a neighbour. */
   | { type: "neighbour-dropped"; address: string; reason: "reported-dead" | "removed" }
   /**
@@ -53,12 +70,15 @@ export interface LivenessView {
   readonly neighbours: readonly NeighbourView[];
   readonly suspicions: readonly string[];
   readonly probing: readonly string[];
+  /** Members whose neighbour list from the seeds' directory is held. */
+  readonly memberNeighbourLists: number;
   readonly counters: {
     readonly pingsSent: number;
     readonly probesSent: number;
     readonly suspicions: number;
     readonly cleared: number;
     readonly reports: number;
+    readonly probeRequests: number;
     readonly votesCast: number;
   };
 }
@@ -90,6 +110,8 @@ interface Suspicion {
   deadVotes: Map<string, SignedVote>;
   nextRetryAt: number;
   roundEndsAt: number;
+  /** A probe-request went out in this round. */
+  probeRequested: boolean;
 }
 
 interface Probe {
@@ -126,12 +148,15 @@ export function createLiveness(
   const probes = new Map<string, Probe>();
   const recentVotes = new Map<string, { vote: SignedVote; until: number }>();
   const removed = new Set<string>();
+  /** Neighbour lists from the seeds' directory, oldest-fed first. */
+  const directory = new Map<string, readonly string[]>();
   const counters = {
     pingsSent: 0,
     probesSent: 0,
     suspicions: 0,
     cleared: 0,
     reports: 0,
+    probeRequests: 0,
     votesCast: 0,
   };
 
@@ -182,18 +207,44 @@ export function createLiveness(
       send(requester, { type: "liveness.vote", vote: signed });
   }
 
+  /**
+   * The suspect's other neighbours as far as this peer knows: what it advertised in pongs,
+   * its list in the seeds' directory, and directory members that list it.
+   */
+  function votersFor(suspect: string): Set<string> {
+    const known = new Set<string>(neighbours.get(suspect)?.advertised ?? []);
+    for (const address of directory.get(suspect) ?? []) known.add(address);
+    for (const [member, list] of directory) if (list.includes(suspect)) known.add(member);
+    known.delete(self);
+    known.delete(suspect);
+    for (const address of known) if (removed.has(address)) known.delete(address);
+    return known;
+  }
+
+  function requestVote(voter: string, suspect: string, suspicion: Suspicion): void {
+    send(voter, { type: "liveness.vote-request", suspect, incarnation: suspicion.incarnation });
+  }
+
   function startRound(suspect: string, suspicion: Suspicion): void {
-    const neighbour = neighbours.get(suspect);
-    suspicion.voters = new Set(
-      (neighbour?.advertised ?? []).filter((a) => a !== self && a !== suspect && !removed.has(a)),
-    );
+    suspicion.voters = votersFor(suspect);
     suspicion.deadVotes = new Map([[self, vote(suspect, suspicion.incarnation, "dead")]]);
     suspicion.roundEndsAt = now + config.voteRoundTimeoutMs;
     suspicion.nextRetryAt = now + config.voteRetryMs;
-    for (const voter of [...suspicion.voters].sort()) {
-      send(voter, { type: "liveness.vote-request", suspect, incarnation: suspicion.incarnation });
-    }
+    suspicion.probeRequested = false;
+    for (const voter of [...suspicion.voters].sort()) requestVote(voter, suspect, suspicion);
     checkReady(suspect, suspicion);
+  }
+
+  /** Newly learned neighbours of running suspects join the current vote round. */
+  function widenVoters(): void {
+    for (const suspect of sortedKeys(suspicions)) {
+      const suspicion = suspicions.get(suspect) as Suspicion;
+      for (const voter of [...votersFor(suspect)].sort()) {
+        if (suspicion.voters.has(voter)) continue;
+        suspicion.voters.add(voter);
+        requestVote(voter, suspect, suspicion);
+      }
+    }
   }
 
   function suspect(address: string, neighbour: Neighbour): void {
@@ -204,6 +255,7 @@ export function createLiveness(
       deadVotes: new Map(),
       nextRetryAt: now,
       roundEndsAt: now,
+      probeRequested: false,
     };
     suspicions.set(address, suspicion);
     emit({
@@ -215,14 +267,12 @@ export function createLiveness(
     startRound(address, suspicion);
   }
 
-  function checkReady(suspect: string, suspicion: Suspicion): void {
-    const neighbourCount = suspicion.voters.size + 1;
-    const insufficientNeighbours = neighbourCount < 2;
-    if (!insufficientNeighbours && suspicion.deadVotes.size < requiredDeadVotes(neighbourCount))
-      return;
-    suspicions.delete(suspect);
-    counters.reports++;
-    const evidence: DeadEvidence = {
+  function evidenceOf(
+    suspect: string,
+    suspicion: Suspicion,
+    insufficientNeighbours: boolean,
+  ): DeadEvidence {
+    return {
       suspect,
       incarnation: suspicion.incarnation,
       reporter: self,
@@ -231,6 +281,26 @@ export function createLiveness(
       ),
       insufficientNeighbours,
     };
+  }
+
+  /**
+   * Reports only with dead votes from a strict majority of the suspect's known neighbours (this
+   * peer included) and at least two witnesses. Knowing too few neighbours for that, it asks the
+   * seeds to probe (once per round) and keeps the neighbour.
+   */
+  function checkReady(suspect: string, suspicion: Suspicion): void {
+    const neighbourCount = suspicion.voters.size + 1;
+    if (neighbourCount < MIN_WITNESSES) {
+      if (suspicion.probeRequested) return;
+      suspicion.probeRequested = true;
+      counters.probeRequests++;
+      emit({ type: "probe-request", suspect, evidence: evidenceOf(suspect, suspicion, true) });
+      return;
+    }
+    if (suspicion.deadVotes.size < requiredDeadVotes(neighbourCount)) return;
+    suspicions.delete(suspect);
+    counters.reports++;
+    const evidence = evidenceOf(suspect, suspicion, false);
     emit({
       type: "dead-report",
       suspect,
@@ -400,12 +470,25 @@ export function createLiveness(
     }
   }
 
+  function setMemberNeighbours(address: string, list: readonly string[]): void {
+    if (address === self || removed.has(address)) return;
+    directory.delete(address);
+    if (list.length === 0 || list.length > config.maxAdvertisedNeighbours) return;
+    directory.set(address, [...new Set(list)].filter((a) => a !== address).sort());
+    for (const oldest of directory.keys()) {
+      if (directory.size <= config.maxMemberNeighbourLists) break;
+      directory.delete(oldest);
+    }
+    widenVoters();
+  }
+
   function memberRemoved(address: string): void {
     if (address === self) {
       emit({ type: "self-removed", incarnation, nextIncarnation: incarnation + 1 });
       return;
     }
     removed.add(address);
+    directory.delete(address);
     suspicions.delete(address);
     probes.delete(address);
     if (neighbours.delete(address)) emit({ type: "neighbour-dropped", address, reason: "removed" });
@@ -439,6 +522,9 @@ export function createLiveness(
           break;
         case "tick":
           tick();
+          break;
+        case "member-neighbours":
+          setMemberNeighbours(input.address, input.neighbours);
           break;
         case "member-removed":
           memberRemoved(input.address);
@@ -488,6 +574,7 @@ export function createLiveness(
         }),
         suspicions: sortedKeys(suspicions),
         probing: sortedKeys(probes),
+        memberNeighbourLists: directory.size,
         counters: { ...counters },
       };
     },

@@ -26,12 +26,25 @@ export function seeded32(seed: number): RandomSource {
   };
 }
 
-/** Peers running liveness on the simulated network, plus a stand-in seed that validates reports. */
+/** Options of {@link livenessNetwork}. */
+export interface LivenessNetworkOptions {
+  /**
+   * Feed each peer the seeds' directory lists of its neighbours (`member-neighbours`) at the
+   * start, as a host does after fetching the member list. Default true.
+   */
+  directory?: boolean;
+}
+
+/**
+ * Peers running liveness on the simulated network, plus a stand-in seed that validates reports
+ * (and, for a suspect with too few neighbours, "probes" it by asking the simulation).
+ */
 export function livenessNetwork(
   overlay: Overlay,
   seed: number,
   lossRate: number,
   profile: Partial<LivenessConfigInput> = livenessProfiles.fast,
+  options: LivenessNetworkOptions = {},
 ) {
   const sim = createSimulation({ seed, link: { latencyMs: 10, jitterMs: 5, lossRate } });
   const random = seeded32(seed);
@@ -42,7 +55,10 @@ export function livenessNetwork(
   const status = new Map<string, MemberStatus>();
   const accepted = new Map<string, { atMs: number; evidence: DeadEvidence }>();
   const rejected: string[] = [];
-  const reports: string[] = [];
+  /** Dead Node lines printed by peers, with the suspect each is about. */
+  const reports: { suspect: string; line: string }[] = [];
+  /** Probe requests sent to the seeds (no line printed). */
+  const probeRequests: { suspect: string; reporter: string }[] = [];
   /** Suspicions of peers that were up: what a naive "3 misses and report" detector would have reported. */
   let naiveFalseReports = 0;
   const wallBase = 1_760_000_000_000;
@@ -87,7 +103,11 @@ export function livenessNetwork(
       else if (output.event.type === "peer-suspected" && sim.isUp(output.event.suspect))
         naiveFalseReports++;
       else if (output.event.type === "dead-report") {
-        reports.push(output.event.line);
+        reports.push({ suspect: output.event.suspect, line: output.event.line });
+        const evidence = output.event.evidence;
+        sim.clock.setTimer(15, () => seedReceives(evidence));
+      } else if (output.event.type === "probe-request") {
+        probeRequests.push({ suspect: output.event.suspect, reporter: address });
         const evidence = output.event.evidence;
         sim.clock.setTimer(15, () => seedReceives(evidence));
       }
@@ -133,6 +153,15 @@ export function livenessNetwork(
       now: sim.now(),
       neighbours: [...(overlay.get(address) ?? [])],
     });
+    if (options.directory === false) continue;
+    for (const neighbour of [...(overlay.get(address) ?? [])].sort()) {
+      apply(address, {
+        type: "member-neighbours",
+        now: sim.now(),
+        address: neighbour,
+        neighbours: [...(overlay.get(neighbour) ?? [])],
+      });
+    }
   }
   return {
     sim,
@@ -141,6 +170,7 @@ export function livenessNetwork(
     accepted,
     rejected,
     reports,
+    probeRequests,
     status,
     naiveFalseReports: () => naiveFalseReports,
   };
