@@ -143,7 +143,9 @@ export function createCluster(options: ClusterOptions): Cluster {
 }
 
 /** The result a client saw for one request, normalised for the model. */
-export type Outcome = { readonly ok: true; readonly state: string } | { readonly ok: false; readonly code: string };
+export type Outcome =
+  | { readonly ok: true; readonly state: string }
+  | { readonly ok: false; readonly code: string };
 
 /** The membership state as the model compares it (without the proposer's clock). */
 export function normalise(record: MemberRecord | undefined | null): string {
@@ -159,5 +161,7 @@ export function normalise(record: MemberRecord | undefined | null): string {
 
 /** Converts a result to an outcome. */
 export function outcomeOf(result: Result<MemberRecord | undefined>): Outcome {
-  return result.ok ? { ok: true, state: normalise(result.value) } : { ok: false, code: result.error.code };
+  return result.ok
+    ? { ok: true, state: normalise(result.value) }
+    : { ok: false, code: result.error.code };
 }

@@ -56,7 +56,9 @@ describe("checkLinearizable", () => {
     expect(checkLinearizable(registerModel, [pending, read(0, 1, 2), read(5, 3, 4)]).ok).toBe(true);
     expect(checkLinearizable(registerModel, [pending, read(0, 1, 2)]).ok).toBe(true);
     // but once seen, it cannot be unseen
-    expect(checkLinearizable(registerModel, [pending, read(5, 1, 2), read(0, 3, 4)]).ok).toBe(false);
+    expect(checkLinearizable(registerModel, [pending, read(5, 1, 2), read(0, 3, 4)]).ok).toBe(
+      false,
+    );
   });
 
   it("rejects a read of a value nobody wrote", () => {

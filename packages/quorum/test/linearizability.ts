@@ -36,7 +36,9 @@ export function checkLinearizable<State, Input, Output>(
 ): CheckResult {
   const operations = [...history].sort((a, b) => a.call - b.call);
   const count = operations.length;
-  const completed = operations.filter((operation) => operation.ret !== Number.POSITIVE_INFINITY).length;
+  const completed = operations.filter(
+    (operation) => operation.ret !== Number.POSITIVE_INFINITY,
+  ).length;
   const done = new Uint8Array(count);
   const seen = new Set<string>();
   let best = 0;
@@ -99,7 +101,9 @@ export function checkLinearizable<State, Input, Output>(
 }
 
 /** A read/write register, the smallest model (used to test the checker itself). */
-export type RegisterInput = { readonly kind: "write"; readonly value: number } | { readonly kind: "read" };
+export type RegisterInput =
+  | { readonly kind: "write"; readonly value: number }
+  | { readonly kind: "read" };
 
 /** The register model: reads return the last written value (0 initially). */
 export const registerModel: Model<number, RegisterInput, number> = {

@@ -2,8 +2,8 @@
 import {
   type Change,
   leaveChange,
-  markDeadChange,
   type MemberRecord,
+  markDeadChange,
   readChange,
   registerChange,
   updateNeighboursChange,
