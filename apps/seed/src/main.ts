@@ -20,7 +20,7 @@ import {
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, CommanderError } from "commander";
-import { openLmdbStorage } from "./storage/lmdb-storage.js";
+import { openLmdbStorage } from "./lmdb-storage.js";
 
 const program = new Command("seed")
   .description("Run one seed: a quorum member of the p2p member directory.")

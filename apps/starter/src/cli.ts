@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { liveNetworkClient } from "./live-network-client.js";
 import { createManager, HELP_LINES } from "./manager.js";
-import { type NetworkClient, unavailableNetworkClient } from "./network-client.js";
+import type { NetworkClient } from "./network-client.js";
 import { loadConfig, type TimingProfileName } from "./node-api.js";
 import { nodeCommand } from "./node-command.js";
 
@@ -138,7 +139,7 @@ export async function runStarter(
       }),
     print,
     printError,
-    networkClient: io.networkClient ?? unavailableNetworkClient,
+    networkClient: io.networkClient ?? liveNetworkClient,
     readyTimeoutMs: options.readyTimeout,
     graceMs: options.grace,
     keepData: options.keepData === true,

@@ -278,8 +278,9 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     const problems: string[] = [];
     let record: MemberRecord | undefined;
     let next = 0;
+    // `majority` workers; each keeps trying the next seed until one commits its registration.
     const worker = async (): Promise<void> => {
-      while (answered.length < majority && next < order.length) {
+      while (next < order.length) {
         const seed = order[next++] as string;
         const response = await request(seed, (requestId) => ({
           type: "quorum.register-request",
@@ -296,6 +297,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
           answered.push(seed);
           if (record === undefined || response.record.incarnation >= record.incarnation)
             record = response.record;
+          return;
         }
       }
     };
