@@ -1,0 +1,144 @@
+import { forEachSeed } from "@p2p/sim";
+import { describe, expect, it } from "vitest";
+import type { MemberRecord, SeedRegistryEvent } from "../src/index.js";
+import { type Cluster, createCluster } from "./cluster.js";
+import { runWorkload } from "./workload.js";
+
+const replay = process.env.P2P_SEED;
+
+type Completed = Extract<SeedRegistryEvent, { type: "operation-completed" }>;
+
+const completions = (cluster: Cluster, address: string): Completed[] =>
+  (cluster.hosts.get(address)?.events ?? []).filter(
+    (event): event is Completed => event.type === "operation-completed",
+  );
+
+const peer = (index: number): string => `10.9.${Math.floor(index / 200)}.${(index % 200) + 1}:7000`;
+
+/** Acceptors (across all seeds) holding `address` as an accepted value. */
+const holders = (cluster: Cluster, address: string): number =>
+  cluster.seeds.filter(
+    (seed) => cluster.hosts.get(seed)?.registry.acceptorState(address)?.accepted?.value != null,
+  ).length;
+
+describe("progress", () => {
+  it("with a majority connected and no loss, every operation commits", async () => {
+    await forEachSeed(
+      30,
+      100,
+      (seed) => {
+        const result = runWorkload({
+          seed,
+          seedCount: seed % 2 === 0 ? 3 : 5,
+          clients: 6,
+          operationsPerClient: 10,
+          keys: 3,
+          reorderRate: 0.2,
+        });
+        expect(result.unknown).toBe(0);
+        expect(result.answered).toBe(60);
+      },
+      replay,
+    );
+  });
+
+  it("isolating one of three seeds does not stop registrations", async () => {
+    await forEachSeed(
+      10,
+      200,
+      (seed) => {
+        const cluster = createCluster({ seed, seedCount: 3, link: { latencyMs: 5, jitterMs: 5 } });
+        const [first, second, isolated] = cluster.seeds as [string, string, string];
+        cluster.sim.partition([isolated], [first, second]);
+        for (let index = 0; index < 20; index++) {
+          cluster.command(index % 2 === 0 ? first : second, {
+            type: "register",
+            operationId: `register-${index}`,
+            address: peer(index),
+          });
+        }
+        cluster.sim.runFor(5_000);
+        const done = [...completions(cluster, first), ...completions(cluster, second)];
+        expect(done).toHaveLength(20);
+        expect(done.every((event) => event.result.ok)).toBe(true);
+        // the isolated seed cannot commit on its own
+        cluster.command(isolated, { type: "register", operationId: "alone", address: peer(99) });
+        cluster.sim.runFor(5_000);
+        const alone = completions(cluster, isolated).find((event) => event.operationId === "alone");
+        expect(alone?.result.ok).toBe(false);
+        expect(alone?.result.ok === false && alone.result.error.code).toBe("NO_QUORUM");
+        // after healing, the isolated seed learns the committed registrations through a quorum read
+        cluster.sim.heal();
+        cluster.command(isolated, { type: "read", operationId: "read", address: peer(3) });
+        cluster.sim.runFor(2_000);
+        const read = completions(cluster, isolated).find((event) => event.operationId === "read");
+        expect(read?.result.ok && (read.result.value as MemberRecord).status).toBe("alive");
+      },
+      replay,
+    );
+  });
+
+  it("with no majority nothing commits and callers get NO_QUORUM", async () => {
+    await forEachSeed(
+      10,
+      300,
+      (seed) => {
+        const cluster = createCluster({ seed, seedCount: 3, link: { latencyMs: 5, jitterMs: 5 } });
+        const [a, b, c] = cluster.seeds as [string, string, string];
+        cluster.sim.partition([a], [b, c]);
+        cluster.sim.partition([b], [c]);
+        for (const [index, seedAddress] of [a, b, c].entries()) {
+          cluster.command(seedAddress, {
+            type: "register",
+            operationId: `register-${index}`,
+            address: peer(index),
+          });
+        }
+        cluster.sim.runFor(10_000);
+        for (const seedAddress of [a, b, c]) {
+          const done = completions(cluster, seedAddress);
+          expect(done).toHaveLength(1);
+          expect(done[0]?.result.ok === false && done[0].result.error.code).toBe("NO_QUORUM");
+        }
+        for (let index = 0; index < 3; index++) {
+          expect(holders(cluster, peer(index))).toBeLessThanOrEqual(1);
+          for (const seedAddress of cluster.seeds) {
+            expect(cluster.hosts.get(seedAddress)?.registry.get(peer(index))).toBeUndefined();
+          }
+        }
+      },
+      replay,
+    );
+  });
+
+  it("a seed that crashes and restarts from storage keeps its promises and catches up", async () => {
+    await forEachSeed(
+      10,
+      400,
+      (seed) => {
+        const cluster = createCluster({ seed, seedCount: 3, link: { latencyMs: 5, jitterMs: 5 } });
+        const [a, b, c] = cluster.seeds as [string, string, string];
+        cluster.command(a, { type: "register", operationId: "one", address: peer(1) });
+        cluster.sim.runFor(1_000);
+        const before = cluster.hosts.get(c)?.registry.acceptorState(peer(1));
+        cluster.crash(c);
+        cluster.restart(c);
+        expect(cluster.hosts.get(c)?.registry.acceptorState(peer(1))).toEqual(before);
+        // with a down, b and the restarted c still form a majority
+        cluster.crash(a);
+        cluster.command(b, {
+          type: "update-neighbours",
+          operationId: "two",
+          address: peer(1),
+          neighbours: [peer(2)],
+        });
+        cluster.sim.runFor(3_000);
+        const done = completions(cluster, b).find((event) => event.operationId === "two");
+        expect(done?.result.ok && (done.result.value as MemberRecord).neighbours).toEqual([
+          peer(2),
+        ]);
+      },
+      replay,
+    );
+  });
+});

@@ -1,0 +1,103 @@
+import { forEachSeed } from "@p2p/sim";
+import { describe, expect, it } from "vitest";
+import type { MemberRecord, QuorumMessage } from "../src/index.js";
+import { createCluster } from "./cluster.js";
+
+const replay = process.env.P2P_SEED;
+const victim = "10.9.0.1:7000";
+const neighbours = ["10.8.0.1:7000", "10.8.0.2:7000", "10.8.0.3:7000"];
+
+const forgedRemoval = (
+  proposer: string,
+  counter: number,
+  evidence: unknown,
+): { prepare: QuorumMessage; accept: QuorumMessage } => {
+  const ballot = { counter, proposer };
+  const value: MemberRecord = {
+    address: victim,
+    status: "dead",
+    incarnation: 0,
+    neighbours,
+    changedAt: 0,
+    ...(evidence === undefined ? {} : { evidence }),
+  };
+  return {
+    prepare: { type: "quorum.prepare", requestId: "rogue-1", key: victim, ballot },
+    accept: {
+      type: "quorum.accept",
+      requestId: "rogue-2",
+      key: victim,
+      ballot,
+      value,
+      operations: ["rogue"],
+      nextBallot: null,
+    },
+  };
+};
+
+describe("no unilateral change", () => {
+  it("a rogue seed or forged proposer cannot remove a peer without valid evidence", async () => {
+    await forEachSeed(
+      20,
+      700,
+      (seed) => {
+        const cluster = createCluster({ seed, seedCount: 3, link: { latencyMs: 5 } });
+        const [a, b, rogue] = cluster.seeds as [string, string, string];
+        cluster.command(a, { type: "register", operationId: "join", address: victim, neighbours });
+        cluster.sim.runFor(1_000);
+        // The rogue seed stops running the protocol and sends forged messages instead.
+        cluster.crash(rogue);
+        cluster.sim.restart(rogue);
+        const attempts: [string, unknown][] = [
+          [rogue, undefined], // no evidence at all
+          [rogue, { voters: ["10.8.0.1:7000"] }], // one vote
+          [rogue, { voters: ["10.66.0.1:7000", "10.66.0.2:7000"] }], // votes from non-neighbours
+          ["10.66.6.6:5000", { voters: neighbours }], // a non-seed claiming a ballot
+        ];
+        let counter = 1_000;
+        for (const [sender, evidence] of attempts) {
+          counter += 1;
+          const forged = forgedRemoval(sender, counter, evidence);
+          for (const to of [a, b]) {
+            cluster.sim.send(sender, to, forged.prepare);
+            cluster.sim.send(sender, to, forged.accept);
+          }
+          cluster.sim.runFor(200);
+        }
+        // A forged message claiming to come from an honest seed, with a ballot naming it.
+        const spoofed = forgedRemoval(a, 5_000, { voters: ["nobody"] });
+        cluster.sim.send(a, b, spoofed.prepare);
+        cluster.sim.send(a, b, spoofed.accept);
+        cluster.sim.runFor(200);
+        for (const seedAddress of [a, b]) {
+          const state = cluster.hosts.get(seedAddress)?.registry.acceptorState(victim);
+          expect(state?.accepted?.value?.status).toBe("alive");
+        }
+        cluster.command(a, { type: "read", operationId: "check", address: victim });
+        cluster.sim.runFor(2_000);
+        const read = cluster.hosts
+          .get(a)
+          ?.events.find(
+            (event) => event.type === "operation-completed" && event.operationId === "check",
+          );
+        expect(
+          read?.type === "operation-completed" && read.result.ok && read.result.value?.status,
+        ).toBe("alive");
+        // With valid evidence, the honest path removes it.
+        cluster.command(b, {
+          type: "mark-dead",
+          operationId: "remove",
+          address: victim,
+          incarnation: 0,
+          evidence: { voters: ["10.8.0.1:7000", "10.8.0.3:7000"] },
+        });
+        cluster.sim.runFor(2_000);
+        expect(cluster.hosts.get(b)?.registry.get(victim)?.record.status).toBe("dead");
+        expect(cluster.hosts.get(b)?.events.some((event) => event.type === "member-removed")).toBe(
+          true,
+        );
+      },
+      replay,
+    );
+  });
+});
