@@ -1,4 +1,4 @@
-import { assertNever, err, ok, P2pError, type RandomSource, type Result } from "@p2p/wire";
+import { assertNever, err, P2pError, type RandomSource, type Result } from "@p2p/wire";
 import { z } from "zod";
 import { createAcceptor } from "./acceptor.js";
 import { type Ballot, compareBallots } from "./ballot.js";

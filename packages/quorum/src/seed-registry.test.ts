@@ -1,0 +1,177 @@
+import { ok, P2pError, type RandomSource } from "@p2p/wire";
+import { describe, expect, it } from "vitest";
+import type { QuorumMessage } from "./messages.js";
+import {
+  createSeedRegistry,
+  PROPOSER_RESERVATION_KEY,
+  type SeedRegistry,
+  type SeedRegistryOutput,
+} from "./seed-registry.js";
+import { createMemoryStorage } from "./storage.js";
+
+const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
+const random: RandomSource = { next: () => 0.5 };
+const deps = { random, validateEvidence: () => ok(undefined) };
+const sends = (outputs: readonly SeedRegistryOutput[]) =>
+  outputs.filter((output) => output.type === "send");
+
+describe("createSeedRegistry", () => {
+  it("validates its configuration", () => {
+    expect(() => createSeedRegistry({ seedId: "x", seeds }, deps)).toThrow(/seedId/);
+    expect(() =>
+      createSeedRegistry({ seedId: seeds[0] as string, seeds, quorumSize: 4 }, deps),
+    ).toThrow(/quorumSize/);
+    try {
+      createSeedRegistry({ seedId: "x", seeds }, deps);
+    } catch (error) {
+      expect(P2pError.is(error, "INVALID_CONFIG")).toBe(true);
+    }
+    const registry = createSeedRegistry({ seedId: seeds[1] as string, seeds }, deps);
+    expect(registry.config.quorumSize).toBe(2);
+    expect(Object.isFrozen(registry.config)).toBe(true);
+  });
+
+  it("persists its own promise and a ballot reservation before any message goes out", () => {
+    const registry = createSeedRegistry({ seedId: seeds[0] as string, seeds }, deps);
+    const outputs = registry.step({
+      type: "command",
+      now: 0,
+      command: { type: "register", operationId: "one", address: "10.9.0.1:7000" },
+    });
+    const firstSend = outputs.findIndex((output) => output.type === "send");
+    const persists = outputs.slice(0, firstSend).filter((output) => output.type === "persist");
+    expect(persists.map((output) => output.type === "persist" && output.key)).toEqual([
+      PROPOSER_RESERVATION_KEY,
+      "10.9.0.1:7000",
+    ]);
+    expect(sends(outputs).map((output) => output.type === "send" && output.to)).toEqual([
+      seeds[1],
+      seeds[2],
+    ]);
+  });
+
+  it("never reuses a ballot after a restart from storage", () => {
+    const storage = createMemoryStorage();
+    const apply = (outputs: readonly SeedRegistryOutput[]) => {
+      for (const output of outputs) {
+        if (output.type === "persist") storage.save(output.key, output.state);
+      }
+      return outputs;
+    };
+    const first = createSeedRegistry({ seedId: seeds[0] as string, seeds }, deps);
+    const ballotOf = (outputs: readonly SeedRegistryOutput[]) => {
+      const send = outputs.find((output) => output.type === "send");
+      return send?.type === "send" && "ballot" in send.message ? send.message.ballot : undefined;
+    };
+    const before = ballotOf(
+      apply(
+        first.step({
+          type: "command",
+          now: 0,
+          command: { type: "register", operationId: "a", address: "10.9.0.5:7000" },
+        }),
+      ),
+    );
+    const restarted = createSeedRegistry(
+      { seedId: seeds[0] as string, seeds },
+      { ...deps, initialState: storage.loadAll() },
+    );
+    const after = ballotOf(
+      restarted.step({
+        type: "command",
+        now: 0,
+        command: { type: "register", operationId: "b", address: "10.9.0.6:7000" },
+      }),
+    );
+    expect(after?.counter).toBeGreaterThan(before?.counter ?? Number.POSITIVE_INFINITY);
+  });
+
+  it("runs a register request end to end, answers a duplicate from its cache, and lists the record", () => {
+    const registries = new Map<string, SeedRegistry>(
+      seeds.map((seedId) => [seedId, createSeedRegistry({ seedId, seeds }, deps)]),
+    );
+    const client = "10.1.0.1:6000";
+    const inbox: QuorumMessage[] = [];
+    const queue: { from: string; to: string; message: QuorumMessage }[] = [];
+    const deliver = () => {
+      while (queue.length > 0) {
+        const next = queue.shift();
+        if (next === undefined) break;
+        if (next.to === client) {
+          inbox.push(next.message);
+          continue;
+        }
+        const registry = registries.get(next.to);
+        for (const output of registry?.step({
+          type: "receive",
+          now: 1,
+          from: next.from,
+          message: next.message,
+        }) ?? []) {
+          if (output.type === "send")
+            queue.push({ from: next.to, to: output.to, message: output.message });
+        }
+      }
+    };
+    const request: QuorumMessage = {
+      type: "quorum.register-request",
+      requestId: "r1",
+      address: client,
+      neighbours: ["10.1.0.2:6000"],
+    };
+    queue.push({ from: client, to: seeds[0] as string, message: request });
+    deliver();
+    expect(inbox).toHaveLength(1);
+    expect(inbox[0]).toMatchObject({
+      type: "quorum.register-response",
+      ok: true,
+      record: { address: client, status: "alive", incarnation: 0 },
+    });
+    queue.push({ from: client, to: seeds[0] as string, message: request });
+    deliver();
+    expect(inbox[1]).toEqual(inbox[0]);
+    for (const registry of registries.values()) {
+      expect(registry.list().map((entry) => entry.record.address)).toEqual([client]);
+    }
+    queue.push({
+      from: client,
+      to: seeds[2] as string,
+      message: { type: "quorum.list-request", requestId: "l1" },
+    });
+    deliver();
+    expect(inbox[2]).toMatchObject({
+      type: "quorum.list-response",
+      members: [{ record: { address: client } }],
+    });
+  });
+
+  it("gives NO_QUORUM at the deadline when no other seed answers", () => {
+    const registry = createSeedRegistry(
+      { seedId: seeds[0] as string, seeds, operationTimeoutMs: 1_000 },
+      deps,
+    );
+    registry.step({
+      type: "command",
+      now: 0,
+      command: { type: "read", operationId: "r", address: "10.9.0.1:7000" },
+    });
+    const events: SeedRegistryOutput[] = [];
+    let now = 0;
+    for (let guard = 0; guard < 100; guard++) {
+      const deadline = registry.nextDeadline();
+      if (deadline === undefined) break;
+      now = Math.max(now, deadline);
+      events.push(...registry.step({ type: "tick", now }));
+    }
+    const completed = events.find(
+      (output) => output.type === "emit" && output.event.type === "operation-completed",
+    );
+    expect(
+      completed?.type === "emit" &&
+        completed.event.type === "operation-completed" &&
+        !completed.event.result.ok &&
+        completed.event.result.error.code,
+    ).toBe("NO_QUORUM");
+    expect(registry.nextDeadline()).toBeUndefined();
+  });
+});
