@@ -1,4 +1,5 @@
 import { parseSeed } from "@p2p/sim";
+import { chooseNeighbours } from "@p2p/topology";
 import { describe, expect, it } from "vitest";
 import { createRandom32, type Delivery, gossipNetwork } from "./network.js";
 import {
@@ -6,7 +7,6 @@ import {
   distancesFrom,
   link,
   type Overlay,
-  pickPreferential,
   preferentialAttachment,
   summary,
 } from "./overlay.js";
@@ -196,7 +196,14 @@ describe("gossip on a simulated power-law overlay", () => {
       for (const address of live) {
         const neighbours = overlay.get(address) as Set<string>;
         while (neighbours.size < 2) {
-          const target = pickPreferential(overlay, live, new Set([address, ...neighbours]), random);
+          const [target] = chooseNeighbours({
+            joiner: address,
+            candidates: live
+              .filter((a) => !neighbours.has(a))
+              .map((a) => ({ address: a, degree: overlay.get(a)?.size ?? 0 })),
+            k: 1,
+            random,
+          });
           if (target === undefined) break;
           link(overlay, address, target);
         }

@@ -1,29 +1,10 @@
+import { growNetwork } from "@p2p/topology";
 import type { RandomSource } from "@p2p/wire";
 
-/** An undirected overlay: address → sorted neighbour addresses. */
+/** An undirected overlay: address → neighbour addresses. */
 export type Overlay = Map<string, Set<string>>;
 
 export const addressOf = (index: number) => `10.${(index >> 8) & 255}.${index & 255}.1:7000`;
-
-/** Picks one address with probability ∝ degree + 1, excluding `exclude`. */
-export function pickPreferential(
-  overlay: Overlay,
-  candidates: readonly string[],
-  exclude: ReadonlySet<string>,
-  random: RandomSource,
-): string | undefined {
-  let total = 0;
-  for (const address of candidates)
-    if (!exclude.has(address)) total += (overlay.get(address)?.size ?? 0) + 1;
-  if (total === 0) return undefined;
-  let target = random.next() * total;
-  for (const address of candidates) {
-    if (exclude.has(address)) continue;
-    target -= (overlay.get(address)?.size ?? 0) + 1;
-    if (target < 0) return address;
-  }
-  return candidates.findLast((address) => !exclude.has(address));
-}
 
 export function link(overlay: Overlay, a: string, b: string): void {
   overlay.get(a)?.add(b);
@@ -31,29 +12,20 @@ export function link(overlay: Overlay, a: string, b: string): void {
 }
 
 /**
- * A seeded preferential-attachment overlay: a clique of `linksPerJoiner + 1` nodes, then each
- * joiner links to `linksPerJoiner` distinct existing nodes chosen with probability ∝ degree + 1.
+ * A seeded power-law overlay grown by @p2p/topology's `growNetwork`: peer i (address
+ * `addressOf(i)`) joins after peers 0…i−1 and links to min(k, i) of them, ∝ degree + 1.
  */
 export function preferentialAttachment(
   size: number,
   linksPerJoiner: number,
   random: RandomSource,
 ): Overlay {
+  const graph = growNetwork({ nodes: size, k: linksPerJoiner, random });
   const overlay: Overlay = new Map();
-  const members: string[] = [];
-  for (let index = 0; index < size; index++) {
-    const address = addressOf(index);
-    overlay.set(address, new Set());
-    const chosen = new Set<string>([address]);
-    const wanted = Math.min(linksPerJoiner, members.length);
-    for (let picked = 0; picked < wanted; picked++) {
-      const target = pickPreferential(overlay, members, chosen, random);
-      if (target === undefined) break;
-      chosen.add(target);
-      link(overlay, address, target);
-    }
-    members.push(address);
-  }
+  for (let index = 0; index < size; index++) overlay.set(addressOf(index), new Set());
+  graph.edgeSources.forEach((source, edge) =>
+    link(overlay, addressOf(source), addressOf(graph.edgeTargets[edge] as number)),
+  );
   return overlay;
 }
 
