@@ -228,7 +228,12 @@ describe("the network over TCP (3 seeds, 10 peers, fast profile)", () => {
     const refusal = refused.lines.find((line) => line.includes("registration refused"))!;
     expect(refusal).toMatch(/no majority of the 3 seeds/);
 
-    await waitReady(startSeed(second));
+    const revived = startSeed(second);
+    await waitReady(revived);
+    // Durability: the SIGKILLed seed restored from its LMDB directory every record it had
+    // accepted (the 10 first peers, one of them now dead, and the peer that joined later).
+    const restored = revived.lines.map((line) => /(\d+) records restored/.exec(line)).find(Boolean);
+    expect(Number(restored?.[1])).toBeGreaterThanOrEqual(PEERS + 1);
     await waitReady(refused, 30_000);
     // the revived seed kept what it had accepted before its SIGKILL, and learns the rest
     await waitFor("the revived seed to list the peer that joined while it was down", async () => {
