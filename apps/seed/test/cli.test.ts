@@ -47,13 +47,8 @@ describe("CLI input errors", () => {
       for (const app of ["seed", "peer"]) {
         const { code, stderr } = await run(app, "main", ["127.0.0.1:5000", "--config", path]);
         expect(code, `${app}: ${stderr.join("\n")}`).toBe(78);
-        expect(stderr.join("\n")).toMatch(
-          expected.source.replace(/config\\.yml/g, `${name.replaceAll(" ", "-")}\\.yml`)
-            ? new RegExp(
-                expected.source.replace(/config\\.yml/g, `${name.replaceAll(" ", "-")}\\.yml`),
-              )
-            : expected,
-        );
+        expect(stderr, `${app}: one line`).toHaveLength(1);
+        expect(stderr[0]).toMatch(expected);
         expect(stderr.join("\n")).not.toMatch(/\n\s+at /);
       }
     }, 60_000);

@@ -330,9 +330,12 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     return [...latest.values()].map((entry) => entry.record);
   };
 
+  let announced = "";
   const neighboursChanged = (): void => {
     const now = clock.now();
     const list = [...neighbourSet].sort();
+    if (list.join() === announced) return;
+    announced = list.join();
     gossipHost.step({ type: "neighbours", now, neighbours: list });
     livenessHost.step({ type: "neighbours", now, neighbours: list, wallTimeMs: wallClock() });
     events.emit({ type: "neighbours-changed", neighbours: list });
