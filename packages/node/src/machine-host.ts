@@ -11,7 +11,7 @@ export interface TickableMachine<Output> {
  * single timer at the machine's `nextDeadline()`, and feeds it a tick when it fires.
  * All inputs go through {@link MachineHost.step}, so outputs are applied in order.
  */
-export interface MachineHost<Input, Output> {
+export interface MachineHost<Input> {
   /** Steps the machine with `input`, applies the outputs, re-arms the timer. */
   step(input: Input): void;
   /** Cancels the timer; later steps are ignored. */
@@ -24,7 +24,7 @@ export function createMachineHost<Input, Output>(options: {
   machine: { step(input: Input): readonly Output[]; nextDeadline(): number | undefined };
   tick: (now: number) => Input;
   apply: (output: Output) => void;
-}): MachineHost<Input, Output> {
+}): MachineHost<Input> {
   const { clock, machine, tick, apply } = options;
   let timer: TimerHandle | undefined;
   let armedAt: number | undefined;
@@ -44,7 +44,7 @@ export function createMachineHost<Input, Output>(options: {
     });
   };
 
-  const host: MachineHost<Input, Output> = {
+  const host: MachineHost<Input> = {
     step(input) {
       if (isStopped) return;
       for (const output of machine.step(input)) apply(output);

@@ -192,13 +192,12 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     }
   };
 
-  const host: MachineHost<Parameters<SeedRegistry["step"]>[0], SeedRegistryOutput> =
-    createMachineHost({
-      clock,
-      machine: registry,
-      tick: (now) => ({ type: "tick", now }),
-      apply,
-    });
+  const host: MachineHost<Parameters<SeedRegistry["step"]>[0]> = createMachineHost({
+    clock,
+    machine: registry,
+    tick: (now) => ({ type: "tick", now }),
+    apply,
+  });
 
   const onRegistryEvent = (event: SeedRegistryEvent): void => {
     events.emit(event);
