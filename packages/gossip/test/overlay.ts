@@ -23,9 +23,10 @@ export function preferentialAttachment(
   const graph = growNetwork({ nodes: size, k: linksPerJoiner, random });
   const overlay: Overlay = new Map();
   for (let index = 0; index < size; index++) overlay.set(addressOf(index), new Set());
-  graph.edgeSources.forEach((source, edge) =>
-    link(overlay, addressOf(source), addressOf(graph.edgeTargets[edge] as number)),
-  );
+  for (let edge = 0; edge < graph.edgeSources.length; edge++) {
+    const [source, target] = [graph.edgeSources[edge], graph.edgeTargets[edge]] as [number, number];
+    link(overlay, addressOf(source), addressOf(target));
+  }
   return overlay;
 }
 
