@@ -7,6 +7,8 @@ export default defineProject({
   ssr: { resolve: { conditions } },
   test: {
     name: "@p2p/peer-cli",
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
   },
 });
