@@ -1,6 +1,7 @@
 import { createGossip, type GossipOutput } from "@p2p/gossip";
 import {
   createLiveness,
+  type DeadEvidence,
   keyPairFromSeed,
   type LivenessOutput,
   livenessProfiles,
@@ -19,7 +20,7 @@ import {
 import type { TimingProfile } from "./config/timing.js";
 import { createLinks, type LinkPeer, type Links } from "./links.js";
 import { createMachineHost } from "./machine-host.js";
-import { degreesOf } from "./membership-view.js";
+import { degreesOf, undirectedNeighbours } from "./membership-view.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents, type NodeEvents } from "./node-events.js";
 
@@ -215,21 +216,19 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       switch (event.type) {
         case "peer-suspected":
           events.emit({ type: "peer-suspected", suspect: event.suspect });
+          void learnNeighboursOf([event.suspect]);
           return;
         case "suspicion-cleared":
           events.emit({ type: "suspicion-cleared", suspect: event.suspect, by: event.by });
           return;
         case "dead-report":
-          for (const seed of seeds) {
-            links.send(seed, {
-              type: "quorum.dead-report",
-              requestId: nextRequestId(),
-              address: event.suspect,
-              incarnation: event.evidence.incarnation,
-              evidence: event.evidence,
-            });
-          }
+          reportToSeeds(event.suspect, event.evidence);
           events.emit({ type: "dead-reported", suspect: event.suspect, line: event.line });
+          return;
+        case "probe-request":
+          // Too few neighbours to vote: the seeds probe the suspect themselves. Nothing is
+          // printed and the neighbour is kept until the seeds remove it.
+          reportToSeeds(event.suspect, event.evidence);
           return;
         case "neighbour-dropped":
           dropNeighbour(event.address);
@@ -240,6 +239,37 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       }
     },
   });
+
+  const reportToSeeds = (suspect: string, evidence: DeadEvidence): void => {
+    for (const seed of seeds) {
+      links.send(seed, {
+        type: "quorum.dead-report",
+        requestId: nextRequestId(),
+        address: suspect,
+        incarnation: evidence.incarnation,
+        evidence,
+      });
+    }
+  };
+
+  /** Feeds liveness the neighbour sets the seeds' directory holds for `addresses`. */
+  const feedMemberNeighbours = (records: readonly MemberRecord[], addresses: readonly string[]) => {
+    for (const member of addresses) {
+      livenessHost.step({
+        type: "member-neighbours",
+        now: clock.now(),
+        address: member,
+        neighbours: undirectedNeighbours(member, records),
+        wallTimeMs: wallClock(),
+      });
+    }
+  };
+
+  /** Asks one seed for the directory and feeds the neighbour sets of `addresses` to liveness. */
+  const learnNeighboursOf = async (addresses: readonly string[]): Promise<void> => {
+    const records = await fetchMembers(shuffled(random, seeds).slice(0, 1));
+    if (!isStopped) feedMemberNeighbours(records, addresses);
+  };
 
   const nextRequestId = (): string => `${address}/${incarnation}/${++requestSequence}`;
 
@@ -375,6 +405,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
   const findNeighbours = async (): Promise<void> => {
     const members = await fetchMembers(shuffled(random, seeds).slice(0, majority));
     const degrees = degreesOf(members);
+    feedMemberNeighbours(members, [...neighbourSet]);
     let candidates = members
       .filter((record) => record.status === "alive" && record.address !== address)
       .filter((record) => !neighbourSet.has(record.address))
@@ -507,6 +538,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       }
       await findNeighbours();
       neighboursChanged();
+      feedMemberNeighbours(members, [...neighbourSet]);
       return listener;
     },
     publish(payload) {

@@ -286,7 +286,17 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     const parsed = DeadEvidenceSchema.safeParse(report.evidence);
     if (!parsed.success) return;
     const verdict = validateDeadEvidence(parsed.data, view(), { nowMs: wallClock(), maxVoteAgeMs });
-    if (verdict.verdict !== "needs-probe") return;
+    if (verdict.verdict !== "needs-probe" && parsed.data.insufficientNeighbours !== true) return;
+    // Rate limit: one probe round per suspect incarnation at a time (probe() dedupes), and
+    // none again within a minute of a finished one.
+    const last = probes.get(report.address);
+    if (
+      last?.isDone &&
+      last.incarnation === report.incarnation &&
+      clock.now() - last.startedAt < 60_000
+    ) {
+      return;
+    }
     for (const seed of seeds) {
       if (seed === address) continue;
       links.send(seed, {

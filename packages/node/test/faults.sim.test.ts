@@ -1,0 +1,128 @@
+import { keyPairFromSeed, signVote } from "@p2p/liveness";
+import { forEachSeed } from "@p2p/sim";
+import { silentLogger } from "@p2p/wire";
+import { describe, expect, it } from "vitest";
+import { createLinks } from "../src/links.js";
+import { createWireCodec, type WireMessage } from "../src/messages.js";
+import { createSimNetwork, EPOCH_MS, type SimNetwork } from "./network.js";
+
+const replay = process.env.P2P_SEED;
+
+const recordAt = (network: SimNetwork, seedIndex: number, address: string) =>
+  network.seeds[seedIndex]!.node.members().find((entry) => entry.record.address === address)
+    ?.record;
+
+describe("faults across the whole stack (simulated network)", () => {
+  it("a lying peer's dead report (no votes, forged votes, too few votes) removes nobody", async () => {
+    await forEachSeed(
+      2,
+      303,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        for (let index = 1; index <= 8; index++) {
+          await network.addPeer(index);
+          await network.sim.runForAsync(200);
+        }
+        await network.sim.runForAsync(2_000);
+        const victim = network.peers[2]!;
+        const liar = createLinks<WireMessage>({
+          self: "10.0.9.9:6000",
+          role: "peer",
+          transport: network.sim.transport("10.0.9.9:6000"),
+          clock: network.sim.clockFor("10.0.9.9:6000"),
+          codec: createWireCodec(),
+          logger: silentLogger,
+        });
+        const liarKeys = keyPairFromSeed(new Uint8Array(32).fill(7));
+        const wallTimeMs = EPOCH_MS + network.sim.now();
+        const vote = (voter: string) =>
+          signVote(
+            {
+              voter,
+              suspect: victim.address,
+              incarnation: 0,
+              verdict: "dead",
+              issuedAtMs: wallTimeMs,
+            },
+            liarKeys.secretKey, // signed with the liar's key, claiming to be someone else
+          );
+        const neighbours = victim.node.neighbours();
+        const evidences = [
+          { votes: [] },
+          { votes: neighbours.map(vote) }, // forged: right voters, wrong keys
+          { votes: [vote("10.0.9.9:6000")] }, // too few, and not a neighbour
+        ];
+        let requestId = 0;
+        const removals: string[] = [];
+        for (const seedNode of network.seeds) {
+          seedNode.node.on((event) => {
+            if (event.type === "member-removed") removals.push(event.record.address);
+          });
+        }
+        for (const { votes } of evidences) {
+          for (const seedNode of network.seeds) {
+            liar.send(seedNode.address, {
+              type: "quorum.dead-report",
+              requestId: `liar/${++requestId}`,
+              address: victim.address,
+              incarnation: 0,
+              evidence: {
+                suspect: victim.address,
+                incarnation: 0,
+                reporter: "10.0.9.9:6000",
+                votes,
+                insufficientNeighbours: false,
+              },
+            });
+          }
+          await network.sim.runForAsync(2_000);
+        }
+        // Never removed, not even briefly (a removed live peer would rejoin as incarnation 1).
+        expect(removals).toEqual([]);
+        expect(victim.events.some((event) => event.type === "rejoined")).toBe(false);
+        for (let index = 0; index < network.seeds.length; index++) {
+          const record = recordAt(network, index, victim.address);
+          expect(record?.status).toBe("alive");
+          expect(record?.incarnation).toBe(0);
+        }
+        await liar.close();
+      },
+      replay,
+    );
+  }, 120_000);
+
+  it("a live peer cut off from all its neighbours is removed, learns it, and rejoins as a new incarnation", async () => {
+    await forEachSeed(
+      2,
+      404,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        for (let index = 1; index <= 8; index++) {
+          await network.addPeer(index);
+          await network.sim.runForAsync(200);
+        }
+        await network.sim.runForAsync(2_000);
+        const isolated = network.peers[5]!;
+        const cut = network.sim.partition(
+          [isolated.address],
+          network.peers.filter((peer) => peer !== isolated).map((peer) => peer.address),
+        );
+        await network.sim.runForAsync(12_000);
+        // the seeds removed it (its neighbours could not reach it: a majority voted dead)…
+        expect(
+          isolated.events.some((event) => event.type === "rejoined"),
+          "the removed peer did not rejoin",
+        ).toBe(true);
+        cut.heal();
+        await network.sim.runForAsync(8_000);
+        for (let index = 0; index < network.seeds.length; index++) {
+          const record = recordAt(network, index, isolated.address);
+          expect(record?.status).toBe("alive");
+          expect(record?.incarnation).toBeGreaterThanOrEqual(1);
+        }
+        expect(isolated.node.neighbours().length).toBeGreaterThan(0);
+      },
+      replay,
+    );
+  }, 120_000);
+});
