@@ -17,10 +17,11 @@ import {
   type SeedNodeEvent,
   writeSeedList,
 } from "@p2p/node";
+import type { AcceptorState } from "@p2p/quorum";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, CommanderError } from "commander";
-import { openLmdbStorage } from "./lmdb-storage.js";
+import { createLmdbStorage } from "./storage/lmdb-storage.js";
 
 const program = new Command("seed")
   .description("Run one seed: a quorum member of the p2p member directory.")
@@ -73,7 +74,7 @@ await runApp("seed", async () => {
   });
   const dataDirectory = nodeDataDirectory(options.dataDir ?? config.dataDir, "seed", address);
   mkdirSync(dataDirectory, { recursive: true });
-  const storage = await openLmdbStorage(dataDirectory);
+  const storage = createLmdbStorage<AcceptorState>(join(dataDirectory, "acceptor.mdb"));
   const node = await createSeedNode({
     address,
     seeds: config.seeds,
