@@ -19,7 +19,7 @@ import {
 } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 
 const program = new Command("peer")
   .description("Run one peer: register with the seeds, pick neighbours, gossip, check liveness.")
@@ -29,7 +29,12 @@ const program = new Command("peer")
     "-s, --seeds <path>",
     "seed list file, one ip:port per line (default: config.txt beside config.yml, else config.yml's seeds)",
   )
-  .option("-p, --profile <name>", "timing profile: default or fast (overrides config.yml)")
+  .addOption(
+    new Option("-p, --profile <name>", "timing profile (overrides config.yml)").choices([
+      "default",
+      "fast",
+    ]),
+  )
   .option("-k, --neighbours <count>", "neighbours to pick when joining", "2")
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -44,20 +49,10 @@ await runApp("peer", async () => {
   const options = program.opts<{
     config: string;
     seeds?: string;
-    profile?: string;
+    profile?: "default" | "fast";
     neighbours: string;
   }>();
   const address = addressArgument(program.args[0], "peer");
-  if (
-    options.profile !== undefined &&
-    options.profile !== "default" &&
-    options.profile !== "fast"
-  ) {
-    throw new AppExit(
-      EXIT.usage,
-      `peer: --profile must be default or fast, got ${options.profile}`,
-    );
-  }
   const neighbourCount = Number(options.neighbours);
   if (!Number.isInteger(neighbourCount) || neighbourCount < 1 || neighbourCount > 64) {
     throw new AppExit(

@@ -20,7 +20,7 @@ import {
 import type { AcceptorState } from "@p2p/quorum";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { createLmdbStorage } from "./storage/lmdb-storage.js";
 
 const program = new Command("seed")
@@ -31,7 +31,12 @@ const program = new Command("seed")
     "the network's config.yml (the same file on every machine)",
     "config.yml",
   )
-  .option("-p, --profile <name>", "timing profile: default or fast (overrides config.yml)")
+  .addOption(
+    new Option("-p, --profile <name>", "timing profile (overrides config.yml)").choices([
+      "default",
+      "fast",
+    ]),
+  )
   .option(
     "-d, --data-dir <path>",
     "where the durable acceptor state lives (default: config's data_dir)",
@@ -46,18 +51,12 @@ await runApp("seed", async () => {
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
     throw error;
   }
-  const options = program.opts<{ config: string; profile?: string; dataDir?: string }>();
+  const options = program.opts<{
+    config: string;
+    profile?: "default" | "fast";
+    dataDir?: string;
+  }>();
   const address = addressArgument(program.args[0], "seed");
-  if (
-    options.profile !== undefined &&
-    options.profile !== "default" &&
-    options.profile !== "fast"
-  ) {
-    throw new AppExit(
-      EXIT.usage,
-      `seed: --profile must be default or fast, got ${options.profile}`,
-    );
-  }
   const configPath = resolve(options.config);
   const config = await loadNetworkConfig(configPath, options.profile);
   if (!config.seeds.includes(address)) {
