@@ -94,6 +94,9 @@ export interface Proposer {
   inspect(): ProposerView;
 }
 
+/** How far past the highest ballot seen a proposer jumps after a conflict. */
+const CONFLICT_LEAP = 16;
+
 /** Creates a proposer. Randomness (backoff jitter) comes only from `random`. */
 export function createProposer(settings: ProposerSettings, random: RandomSource): Proposer {
   const active = new Map<string, Operation>();
@@ -182,7 +185,10 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       return sendAccept(now, operation, cached.value ?? undefined, cached.operations);
     }
     fastPath.delete(operation.key);
-    highestCounter += 1;
+    // After a conflict, leap well past the highest ballot seen: a proposer on the
+    // one-round-trip path advances its promise by one per commit, so a plain +1 arrives
+    // already outbid, starving everyone but that proposer.
+    highestCounter += operation.attempt > 1 ? CONFLICT_LEAP : 1;
     operation.ballot = { counter: highestCounter, proposer: settings.id };
     operation.phase = "prepare";
     operation.promises = new Map();
@@ -204,8 +210,11 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       settings.backoffMaxMs,
       settings.backoffBaseMs * 2 ** Math.min(operation.attempt, 20),
     );
+    // Jittered exponential backoff with a floor of half the ceiling: a preempted proposer
+    // waits long enough for the winner to finish its round instead of preempting it back.
+    const floor = ceiling / 2;
     operation.phase = "waiting";
-    operation.phaseDeadline = now + Math.floor(random.next() * ceiling) + 1;
+    operation.phaseDeadline = now + floor + random.next() * (ceiling - floor);
   };
 
   const finish = (

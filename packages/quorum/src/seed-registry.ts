@@ -39,8 +39,11 @@ export const SeedRegistryConfigSchema = z
     attemptTimeoutMs: z.number().positive().default(200),
     /** An operation that has not committed by then fails with NO_QUORUM. */
     operationTimeoutMs: z.number().positive().default(3_000),
-    /** Backoff after a conflict: random in [1, min(max, base * 2^attempt)]. */
-    backoffBaseMs: z.number().positive().default(10),
+    /**
+     * Backoff after a conflict: random in [c/2, c] with c = min(max, base * 2^attempt). Set the
+     * base to about one round trip between seeds.
+     */
+    backoffBaseMs: z.number().positive().default(20),
     backoffMaxMs: z.number().positive().default(400),
     /** Tombstones older than this are compacted to address + status + incarnation. */
     tombstoneRetentionMs: z

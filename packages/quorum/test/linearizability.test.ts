@@ -61,6 +61,18 @@ describe("checkLinearizable", () => {
     );
   });
 
+  it("stays fast with many unanswered writes, and still rejects what none of them explains", () => {
+    const pending = Array.from({ length: 40 }, (_, index) => ({
+      ...write((index % 3) + 1, index, Number.POSITIVE_INFINITY),
+      output: undefined,
+    }));
+    const reads = [read(2, 100, 101), read(3, 102, 103), read(1, 104, 105)];
+    expect(checkLinearizable(registerModel, [...pending, ...reads]).ok).toBe(true);
+    expect(checkLinearizable(registerModel, [...pending, ...reads, read(9, 106, 107)]).ok).toBe(
+      false,
+    );
+  });
+
   it("rejects a read of a value nobody wrote", () => {
     expect(checkLinearizable(registerModel, [write(1, 0, 1), read(7, 0, 5)]).ok).toBe(false);
   });

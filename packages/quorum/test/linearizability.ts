@@ -40,6 +40,7 @@ export function checkLinearizable<State, Input, Output>(
     (operation) => operation.ret !== Number.POSITIVE_INFINITY,
   ).length;
   const done = new Uint8Array(count);
+  const inputKeys = operations.map((operation) => JSON.stringify(operation.input));
   const seen = new Set<string>();
   let best = 0;
 
@@ -73,14 +74,27 @@ export function checkLinearizable<State, Input, Output>(
         secondReturn = ret;
       }
     }
+    const stateKey = model.key(state);
+    const triedPending = new Set<string>();
     for (let index = 0; index < count; index++) {
       if (done[index] === 1) continue;
       const operation = operations[index] as HistoryOperation<Input, Output>;
       const bound = index === firstIndex ? secondReturn : firstReturn;
       if (operation.call >= bound) break; // sorted by call: no later one can go first either
+      const isPending = operation.ret === Number.POSITIVE_INFINITY;
+      if (isPending) {
+        // Two unanswered operations with the same input, both invocable now, are
+        // interchangeable: trying one of them is enough.
+        const inputKey = inputKeys[index] as string;
+        if (triedPending.has(inputKey)) continue;
+        triedPending.add(inputKey);
+      }
       const stepped = model.step(state, operation.input, operation.output);
       if (stepped === undefined) continue;
       const next = stepped.state;
+      // An unanswered operation without effect here is the same as not placing it here
+      // (it may still be placed later, or never): no need to branch on it.
+      if (isPending && model.key(next) === stateKey) continue;
       done[index] = 1;
       const key = `${maskKey()}|${model.key(next)}`;
       if (!seen.has(key)) {

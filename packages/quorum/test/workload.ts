@@ -18,6 +18,8 @@ export interface WorkloadOptions {
   readonly partitions?: boolean;
   /** Crash and restart a minority of seeds at random. */
   readonly crashes?: boolean;
+  /** Deadline of one operation at its seed (default 2000 ms). */
+  readonly operationTimeoutMs?: number;
   /** Deliberately unsafe quorum size (tests of the checker). */
   readonly quorumSize?: number;
 }
@@ -31,7 +33,7 @@ export interface WorkloadResult {
 }
 
 const NEIGHBOUR_POOL = ["10.8.0.1:7000", "10.8.0.2:7000", "10.8.0.3:7000", "10.8.0.4:7000"];
-const CLIENT_TIMEOUT_MS = 5_000;
+const CLIENT_TIMEOUT_MARGIN_MS = 3_000;
 /** Errors that say the operation may or may not have taken effect. */
 const INDETERMINATE = new Set(["NO_QUORUM"]);
 
@@ -55,7 +57,7 @@ export function runWorkload(options: WorkloadOptions): WorkloadResult {
     },
     registry: {
       attemptTimeoutMs: 100,
-      operationTimeoutMs: 2_000,
+      operationTimeoutMs: options.operationTimeoutMs ?? 2_000,
       ...(options.quorumSize === undefined ? {} : { quorumSize: options.quorumSize }),
     },
   });
@@ -68,6 +70,7 @@ export function runWorkload(options: WorkloadOptions): WorkloadResult {
   let unknown = 0;
   let committed = 0;
   let clientsDone = 0;
+  const clientTimeoutMs = (options.operationTimeoutMs ?? 2_000) + CLIENT_TIMEOUT_MARGIN_MS;
 
   for (let clientIndex = 0; clientIndex < options.clients; clientIndex++) {
     const address = `10.1.${Math.floor(clientIndex / 200)}.${(clientIndex % 200) + 1}:6000`;
@@ -147,7 +150,7 @@ export function runWorkload(options: WorkloadOptions): WorkloadResult {
                     incarnation: operation.incarnation,
                   }
                 : { type: "quorum.get-request", requestId, address: key };
-      const timer = sim.clock.setTimer(CLIENT_TIMEOUT_MS, () =>
+      const timer = sim.clock.setTimer(clientTimeoutMs, () =>
         record(undefined, Number.POSITIVE_INFINITY),
       );
       inFlight = { requestId, key, operation, call: sim.now(), timer };
