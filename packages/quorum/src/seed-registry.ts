@@ -13,7 +13,7 @@ import {
   registerChange,
   updateNeighboursChange,
 } from "./membership.js";
-import type { MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
+import type { LearnMessage, MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
 import type { AcceptorState } from "./storage.js";
 
@@ -22,6 +22,8 @@ import type { AcceptorState } from "./storage.js";
  * always contains a colon).
  */
 export const PROPOSER_RESERVATION_KEY = "~proposer";
+
+const CATCH_UP = "catch-up:";
 
 /** Configuration of a seed's registry. Every limit and interval lives here. */
 export const SeedRegistryConfigSchema = z
@@ -51,6 +53,11 @@ export const SeedRegistryConfigSchema = z
       .positive()
       .default(24 * 60 * 60 * 1000),
     compactionIntervalMs: z.number().positive().default(60_000),
+    /**
+     * A learned value this seed did not accept itself is confirmed by a quorum read after
+     * this long (a learn message alone is never trusted).
+     */
+    catchUpDelayMs: z.number().positive().default(1_000),
     maxNeighbours: z.number().int().positive().default(64),
     /** Operations (active + queued) beyond this are refused with BUSY. */
     maxPendingOperations: z.number().int().positive().default(10_000),
@@ -247,6 +254,10 @@ export function createSeedRegistry(
   const clientRequests = new Map<string, ClientRequest>();
   const answered = new Map<string, QuorumMessage>();
   let nextCompactionAt: number | undefined;
+  /** Keys with a catch-up quorum read in flight. */
+  const catchingUp = new Set<string>();
+  /** Learn messages not yet confirmed by this seed's own acceptor. */
+  const pendingLearns = new Map<string, { message: LearnMessage; dueAt: number }>();
   let operationSequence = 0;
 
   const entryOf = (key: string): MemberEntry | undefined => {
@@ -323,6 +334,8 @@ export function createSeedRegistry(
       };
       remember(output.operationId, message);
       outputs.push({ type: "send", to: client.from, message });
+    } else if (output.operationId.startsWith(CATCH_UP)) {
+      catchingUp.delete(output.key);
     } else if (!output.operationId.startsWith("compact:")) {
       outputs.push({
         type: "emit",
@@ -443,16 +456,18 @@ export function createSeedRegistry(
         if (!isSeed(from) || message.ballot.proposer !== from) return [];
         const acceptorOutputs =
           message.type === "quorum.prepare" ? acceptor.prepare(message) : acceptor.accept(message);
-        return acceptorOutputs.map((output) =>
+        const outputs: SeedRegistryOutput[] = acceptorOutputs.map((output) =>
           output.type === "persist" ? output : { type: "send", to: from, message: output.message },
         );
+        if (message.type === "quorum.accept") outputs.push(...confirmPending(message.key));
+        return outputs;
       }
       case "quorum.promise":
       case "quorum.accepted":
         return drive(now, proposer.receive(now, from, message));
       case "quorum.learn":
         if (!isSeed(from)) return [];
-        return learn(message.key, message.ballot, message.value);
+        return onLearn(now, message);
       case "quorum.register-request":
         return clientCommand(now, from, message.requestId, "quorum.register-response", {
           type: "register",
@@ -510,6 +525,61 @@ export function createSeedRegistry(
     }
   };
 
+  /**
+   * A learn message is a hint, not proof: it is applied only when this seed's own acceptor
+   * accepted exactly that value at that ballot. Otherwise the seed catches up with a quorum
+   * read, so a lying seed cannot plant a record in anyone's local view.
+   */
+  const onLearn = (now: number, message: LearnMessage): SeedRegistryOutput[] => {
+    const known = localView.get(message.key);
+    if (known !== undefined && compareBallots(known.ballot, message.ballot) >= 0) return [];
+    if (acceptedExactly(message)) return learn(message.key, message.ballot, message.value);
+    // Not (yet) accepted here — the accept may still be on its way. Check again when it
+    // arrives; catch up with a quorum read if it has not come by the deadline.
+    const pending = pendingLearns.get(message.key);
+    if (pending === undefined || compareBallots(pending.message.ballot, message.ballot) < 0) {
+      pendingLearns.set(message.key, {
+        message,
+        dueAt: pending?.dueAt ?? now + config.catchUpDelayMs,
+      });
+    }
+    return [];
+  };
+
+  const acceptedExactly = (message: LearnMessage): boolean => {
+    const accepted = acceptor.state(message.key)?.accepted;
+    return (
+      accepted !== undefined &&
+      accepted !== null &&
+      compareBallots(accepted.ballot, message.ballot) === 0 &&
+      JSON.stringify(accepted.value) === JSON.stringify(message.value)
+    );
+  };
+
+  /** After this seed's acceptor accepted something: apply a learn that waited for it. */
+  const confirmPending = (key: string): SeedRegistryOutput[] => {
+    const pending = pendingLearns.get(key);
+    if (pending === undefined || !acceptedExactly(pending.message)) return [];
+    pendingLearns.delete(key);
+    return learn(key, pending.message.ballot, pending.message.value);
+  };
+
+  const catchUp = (now: number): SeedRegistryOutput[] => {
+    const outputs: SeedRegistryOutput[] = [];
+    for (const [key, pending] of [...pendingLearns].sort(([x], [y]) => (x < y ? -1 : 1))) {
+      if (pending.dueAt > now) continue;
+      pendingLearns.delete(key);
+      const known = localView.get(key);
+      if (known !== undefined && compareBallots(known.ballot, pending.message.ballot) >= 0)
+        continue;
+      if (catchingUp.has(key)) continue;
+      catchingUp.add(key);
+      operationSequence += 1;
+      outputs.push(...submit(now, `${CATCH_UP}${key}:${operationSequence}`, key, readChange));
+    }
+    return outputs;
+  };
+
   const compact = (now: number): SeedRegistryOutput[] => {
     nextCompactionAt = undefined;
     const olderThan = now - config.tombstoneRetentionMs;
@@ -550,6 +620,7 @@ export function createSeedRegistry(
           if (nextCompactionAt !== undefined && input.now >= nextCompactionAt) {
             outputs.push(...compact(input.now));
           }
+          outputs.push(...catchUp(input.now));
           return outputs;
         }
         case "command":
@@ -564,10 +635,13 @@ export function createSeedRegistry(
       }
     },
     nextDeadline() {
-      const proposerDeadline = proposer.nextDeadline();
-      if (proposerDeadline === undefined) return nextCompactionAt;
-      if (nextCompactionAt === undefined) return proposerDeadline;
-      return Math.min(proposerDeadline, nextCompactionAt);
+      let next = proposer.nextDeadline();
+      const consider = (at: number | undefined) => {
+        if (at !== undefined && (next === undefined || at < next)) next = at;
+      };
+      consider(nextCompactionAt);
+      for (const pending of pendingLearns.values()) consider(pending.dueAt);
+      return next;
     },
     get: entryOf,
     list,

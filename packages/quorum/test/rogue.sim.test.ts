@@ -69,9 +69,26 @@ describe("no unilateral change", () => {
         cluster.sim.send(a, b, spoofed.prepare);
         cluster.sim.send(a, b, spoofed.accept);
         cluster.sim.runFor(200);
+        // A lying learn message does not plant the removal in anyone's local view.
+        const forgedLearn: QuorumMessage = {
+          type: "quorum.learn",
+          key: victim,
+          ballot: { counter: 9_000, proposer: rogue },
+          value: {
+            address: victim,
+            status: "dead",
+            incarnation: 0,
+            neighbours,
+            changedAt: 0,
+            evidence: { voters: [] },
+          },
+        };
+        for (const to of [a, b]) cluster.sim.send(rogue, to, forgedLearn);
+        cluster.sim.runFor(1_000);
         for (const seedAddress of [a, b]) {
           const state = cluster.hosts.get(seedAddress)?.registry.acceptorState(victim);
           expect(state?.accepted?.value?.status).toBe("alive");
+          expect(cluster.hosts.get(seedAddress)?.registry.get(victim)?.record.status).toBe("alive");
         }
         cluster.command(a, { type: "read", operationId: "check", address: victim });
         cluster.sim.runFor(2_000);
