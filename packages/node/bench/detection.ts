@@ -10,6 +10,7 @@ import {
   createSeedNode,
   type PeerNode,
   type SeedNode,
+  type SeedNodeEvent,
   type TimingProfile,
   timingProfiles,
 } from "../src/index.js";
@@ -21,6 +22,8 @@ const KILL_FRACTION = 0.05;
 const GOSSIP_MESSAGES = 20;
 /** Issue 5's p99 target for the fast profile (1 s pings), in ping intervals. */
 const FAST_P99_TARGET_S = 6;
+/** P2P_BENCH_TRACE=1 prints what peers and seeds did about every victim not removed everywhere. */
+const TRACE = process.env.P2P_BENCH_TRACE === "1";
 
 type ProfileName = "fast" | "default";
 
@@ -62,6 +65,7 @@ interface BenchPeer {
   isAlive: boolean;
   killedAt?: number;
   degreeAtKill?: number;
+  neighboursAtKill?: readonly string[];
 }
 
 /** What the event listeners record during one measurement phase. */
@@ -71,6 +75,8 @@ interface Phase {
   readonly suspectedAt: Map<string, number[]>;
   readonly publishedAt: Map<string, number>;
   readonly deliveredAt: Map<string, number[]>;
+  /** With P2P_BENCH_TRACE=1: suspect → what peers and seeds did about it. */
+  readonly trace: Map<string, string[]>;
 }
 
 const newPhase = (): Phase => ({
@@ -78,6 +84,7 @@ const newPhase = (): Phase => ({
   suspectedAt: new Map(),
   publishedAt: new Map(),
   deliveredAt: new Map(),
+  trace: new Map(),
 });
 
 const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
@@ -123,6 +130,19 @@ async function runNetwork(
   let phase = newPhase();
   let earlyRemovals = 0;
   let measuring = false;
+  const traceSeedEvent = (seedAddress: string, event: SeedNodeEvent): void => {
+    const at = `${fixed(sim.now() / 1000)} ${seedAddress}`;
+    if (event.type === "operation-completed") {
+      const outcome = event.result.ok ? "ok" : event.result.error.code;
+      pushTo(phase.trace, event.address, `${at} ${event.operationId} ${outcome}`);
+    } else if (event.type === "dead-report-received") {
+      pushTo(phase.trace, event.address, `${at} dead report from ${event.from}`);
+    } else if (event.type === "seed-probe-finished") {
+      pushTo(phase.trace, event.address, `${at} seed probe alive=${event.isAlive}`);
+    } else if (event.type === "member-removed") {
+      pushTo(phase.trace, event.record.address, `${at} removed`);
+    }
+  };
 
   const seedNodes: SeedNode[] = [];
   for (const address of seedAddresses) {
@@ -137,6 +157,7 @@ async function runNetwork(
       wallClock,
     });
     node.on((event) => {
+      if (TRACE && measuring) traceSeedEvent(address, event);
       if (event.type !== "member-removed") return;
       if (!measuring) earlyRemovals += 1;
       let bySeed = phase.removedAt.get(event.record.address);
@@ -168,6 +189,8 @@ async function runNetwork(
       });
       node.on((event) => {
         if (!measuring) return;
+        if (TRACE && "suspect" in event)
+          pushTo(phase.trace, event.suspect, `${fixed(sim.now() / 1000)} ${address} ${event.type}`);
         if (event.type === "peer-suspected") pushTo(phase.suspectedAt, event.suspect, sim.now());
         else if (event.type === "message-published") phase.publishedAt.set(event.id, sim.now());
         else if (event.type === "message-delivered") pushTo(phase.deliveredAt, event.id, sim.now());
@@ -203,7 +226,8 @@ async function runNetwork(
       sim.clock.setTimer(Math.floor(random.next() * killWindowMs), () => {
         victim.isAlive = false;
         victim.killedAt = sim.now();
-        victim.degreeAtKill = victim.node.neighbours().length;
+        victim.neighboursAtKill = victim.node.neighbours();
+        victim.degreeAtKill = victim.neighboursAtKill.length;
         sim.crash(victim.address);
       });
     }
@@ -247,6 +271,14 @@ async function runNetwork(
         stragglers.push(
           `${victim.address} degree ${victim.degreeAtKill} removed at ${bySeed?.size ?? 0}/${SEED_COUNT} seeds`,
         );
+      }
+      if (TRACE && !removedEverywhere(victim.address)) {
+        const neighbours = victim.neighboursAtKill ?? [];
+        const alive = neighbours.filter((n) => peers.find((peer) => peer.address === n)?.isAlive);
+        stragglers.push(
+          `  killed at ${fixed(killedAt / 1000)}; neighbours ${neighbours.join(" ")}; alive ${alive.join(" ")}`,
+        );
+        for (const line of phase.trace.get(victim.address) ?? []) stragglers.push(`  ${line}`);
       }
       const suspected = phase.suspectedAt.get(victim.address)?.find((time) => time >= killedAt);
       if (suspected !== undefined) naiveTimes.push((suspected - killedAt) / 1000);
@@ -302,7 +334,7 @@ function main(): Promise<void> {
     .map((size) => Number.parseInt(size, 10));
   const seed = Number.parseInt(process.env.P2P_SEED ?? "42", 10);
   const profiles = (process.env.P2P_BENCH_PROFILES ?? "fast,default").split(",") as ProfileName[];
-  const losses = (process.env.P2P_BENCH_LOSS ?? "0,0.1").split(",").map(Number);
+  const losses = (process.env.P2P_BENCH_LOSS ?? "0.1,0").split(",").map(Number);
   return (async () => {
     const results: DetectionResult[] = [];
     for (const profile of profiles) {
@@ -326,6 +358,15 @@ function printDetectionRow(result: DetectionResult, withHeader: boolean): void {
   if (withHeader) {
     console.log(
       `seed ${process.env.P2P_SEED ?? "42"}; ${SEED_COUNT} seeds; ${KILL_FRACTION * 100}% of peers crashed at random times; times in virtual seconds`,
+    );
+    console.log(
+      "loss: the simulator's streams are reliable (like TCP), so each frame after a connection's hello is dropped at the receiving node with that probability (every protocol: quorum, gossip, liveness)",
+    );
+    console.log(
+      "each profile × N joins once; its loss phases run one after another on that network (the second on the survivors of the first)",
+    );
+    console.log(
+      "naive = the same trace read as 'remove on the first 3-miss suspicion' (no neighbour votes, no quorum commit); p50 ratio = consensus / naive",
     );
     console.log(
       "profile  | N    | loss | live | killed | removed@all | p50 s | p99 s | max s | false rm | naive p50 | naive p99 | naive false | p50 ratio | wall s",
