@@ -14,12 +14,13 @@ import {
   handleProcessExit,
   loadNetworkConfig,
   nodeDataDirectory,
+  parseCommandLine,
   peerSeedList,
   runApp,
 } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 
 const program = new Command("peer")
   .description("Run one peer: register with the seeds, pick neighbours, gossip, check liveness.")
@@ -40,12 +41,7 @@ const program = new Command("peer")
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 await runApp("peer", async () => {
-  try {
-    program.parse(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
-    throw error;
-  }
+  parseCommandLine(program);
   const options = program.opts<{
     config: string;
     seeds?: string;

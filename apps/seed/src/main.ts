@@ -13,6 +13,7 @@ import {
   handleProcessExit,
   loadNetworkConfig,
   nodeDataDirectory,
+  parseCommandLine,
   runApp,
   type SeedNodeEvent,
   writeSeedList,
@@ -20,7 +21,7 @@ import {
 import type { AcceptorState } from "@p2p/quorum";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { createLmdbStorage } from "./storage/lmdb-storage.js";
 
 const program = new Command("seed")
@@ -45,12 +46,7 @@ const program = new Command("seed")
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 await runApp("seed", async () => {
-  try {
-    program.parse(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
-    throw error;
-  }
+  parseCommandLine(program);
   const options = program.opts<{
     config: string;
     profile?: "default" | "fast";

@@ -7,13 +7,14 @@ import {
   EXIT,
   formatMembersReport,
   loadNetworkConfig,
+  parseCommandLine,
   peerSeedList,
   queryMembers,
   runApp,
 } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 
 const program = new Command("members")
   .description("Ask each running seed for its member list and say whether the seeds agree.")
@@ -28,12 +29,7 @@ const program = new Command("members")
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 await runApp("members", async () => {
-  try {
-    program.parse(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
-    throw error;
-  }
+  parseCommandLine(program);
   const options = program.opts<{
     config: string;
     seeds?: string;

@@ -40,6 +40,23 @@ export function createProcessRandom(): RandomSource {
   };
 }
 
+/**
+ * Parses the command line with a commander program set to `exitOverride()`: `--help` and
+ * `--version` exit 0, a usage error (already printed by the parser) exits 64.
+ */
+export function parseCommandLine(
+  program: { parse(argv: readonly string[]): unknown },
+  argv: readonly string[] = process.argv,
+): void {
+  try {
+    program.parse(argv);
+  } catch (error) {
+    const code = (error as { exitCode?: unknown }).exitCode;
+    if (typeof code === "number") process.exit(code === 0 ? EXIT.ok : EXIT.usage);
+    throw error;
+  }
+}
+
 /** Validates a node address argument (`ip:port`, port 1–65535) or throws a usage AppExit. */
 export function addressArgument(value: string | undefined, role: string): string {
   if (value === undefined) throw new AppExit(EXIT.usage, `${role}: missing <ip>:<port>`);

@@ -5,6 +5,7 @@ export {
   EXIT,
   handleProcessExit,
   loadNetworkConfig,
+  parseCommandLine,
   peerSeedList,
   runApp,
 } from "./app-runtime.js";
