@@ -51,7 +51,11 @@ interface DetectionResult {
     readonly coverage: number;
     readonly latenciesMs: number[];
     readonly copiesPerPeerPerMessage: number;
+    /** Copies sent as catch-up to new neighbours during the window (counted in `received`). */
+    readonly catchUpSends: number;
   };
+  /** Seconds from kill to removed at every seed for every victim (∞: never), in kill order. */
+  readonly victimTimes: number[];
   /** Victims slower than the fast target or never removed everywhere, for the notes. */
   readonly stragglers: string[];
   readonly liveAtStart: number;
@@ -245,7 +249,10 @@ async function runNetwork(
     const live = peers.filter((peer) => peer.isAlive);
     const received = () =>
       live.reduce((sum, peer) => sum + peer.node.inspect().gossip.counters.received, 0);
+    const caughtUp = () =>
+      live.reduce((sum, peer) => sum + peer.node.inspect().gossip.counters.caughtUp, 0);
     const receivedBefore = received();
+    const caughtUpBefore = caughtUp();
     for (let n = 0; n < GOSSIP_MESSAGES; n++) {
       const origin = live[Math.floor(random.next() * live.length)] as BenchPeer;
       origin.node.publish(new TextEncoder().encode(`bench message ${n} from ${origin.address}`));
@@ -253,6 +260,7 @@ async function runNetwork(
     }
     await sim.runForAsync(10_000);
     const receivedAfter = received();
+    const catchUpSends = caughtUp() - caughtUpBefore;
 
     const removedTimes: number[] = [];
     const naiveTimes: number[] = [];
@@ -313,7 +321,15 @@ async function runNetwork(
         coverage: latenciesMs.length / (messages * (live.length - 1)),
         latenciesMs: latenciesMs.sort((a, b) => a - b),
         copiesPerPeerPerMessage: (receivedAfter - receivedBefore) / (messages * (live.length - 1)),
+        catchUpSends,
       },
+      victimTimes: victims.map((victim) =>
+        removedEverywhere(victim.address)
+          ? (Math.max(...(phase.removedAt.get(victim.address) as Map<string, number>).values()) -
+              (victim.killedAt as number)) /
+            1000
+          : Number.POSITIVE_INFINITY,
+      ),
       stragglers,
       liveAtStart: liveAtStart.length,
       joinSeconds,
@@ -402,7 +418,7 @@ function printDisseminationTable(results: readonly DetectionResult[]): void {
     `gossip dissemination: ${GOSSIP_MESSAGES} messages from random live peers, flooding; link 5–8 ms`,
   );
   console.log(
-    "profile  | N    | loss | live | coverage | p50 ms | p99 ms | max ms | copies/peer/msg",
+    "profile  | N    | loss | live | coverage | p50 ms | p99 ms | max ms | copies/peer/msg | catch-up sends",
   );
   for (const { scenario, dissemination: d } of results) {
     console.log(
@@ -415,7 +431,8 @@ function printDisseminationTable(results: readonly DetectionResult[]): void {
         fixed(quantile(d.latenciesMs, 0.5), 0).padEnd(6),
         fixed(quantile(d.latenciesMs, 0.99), 0).padEnd(6),
         fixed(quantile(d.latenciesMs, 1), 0).padEnd(6),
-        fixed(d.copiesPerPeerPerMessage),
+        fixed(d.copiesPerPeerPerMessage).padEnd(15),
+        String(d.catchUpSends),
       ].join(" | "),
     );
   }
@@ -430,13 +447,19 @@ function printTargets(results: readonly DetectionResult[]): void {
     console.log("targets (fast, N=1000, 10% loss): not measured in this run");
     return;
   }
-  const p50 = quantile(target.removedTimes, 0.5);
-  const p99 = quantile(target.removedTimes, 0.99);
+  // Over every victim, a never-removed one counting as ∞ (nearest rank).
+  const all = [...target.victimTimes].sort((a, b) => a - b);
+  const p50 = quantile(all, 0.5);
+  const p99 = quantile(all, 0.99);
   const allRemoved = target.removedTimes.length === target.killed;
   const verdict = (holds: boolean) => (holds ? "holds" : "MISSED");
-  console.log("targets (issue 5), fast profile, N = 1000, 10% loss:");
-  console.log(`  p50 ≤ 4 s: ${fixed(p50)} s — ${verdict(allRemoved && p50 <= 4)}`);
-  console.log(`  p99 ≤ 6 s: ${fixed(p99)} s — ${verdict(allRemoved && p99 <= 6)}`);
+  console.log(
+    "targets (issue 5), fast profile, N = 1000, 10% loss (never-removed victims count as ∞):",
+  );
+  console.log(`  p50 ≤ 4 s: ${fixed(p50)} s — ${verdict(p50 <= 4)}`);
+  console.log(
+    `  p99 ≤ 6 s: ${fixed(p99)} s (${fixed(quantile(target.removedTimes, 0.99))} s among the removed) — ${verdict(p99 <= 6)}`,
+  );
   console.log(
     `  zero false removals: ${target.falseRemovals} — ${verdict(target.falseRemovals === 0)}`,
   );
