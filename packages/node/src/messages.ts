@@ -26,9 +26,16 @@ export const SeedProbeRequestSchema = z.object({
   incarnation: z.number().int().nonnegative(),
 });
 
+/**
+ * A joining peer tells a peer it chose that they are now neighbours (the overlay is
+ * undirected). Other peer connections — vote requests, probes — never make neighbours.
+ */
+export const NeighbourRequestSchema = z.object({ type: z.literal("node.neighbour") });
+
 /** Every node-level message (not owned by a protocol package). */
 export const NodeControlMessageSchema = z.discriminatedUnion("type", [
   HelloMessageSchema,
+  NeighbourRequestSchema,
   MemberRemovedNoticeSchema,
   SeedProbeRequestSchema,
 ]);

@@ -18,7 +18,7 @@ import {
   type Transport,
 } from "@p2p/wire";
 import type { TimingProfile } from "./config/timing.js";
-import { createLinks, type LinkPeer, type Links } from "./links.js";
+import { createLinks, type Links } from "./links.js";
 import { createMachineHost } from "./machine-host.js";
 import { degreesOf, undirectedNeighbours } from "./membership-view.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
@@ -136,6 +136,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       : keyPairFromSeed(hexToBytes(options.secretKey));
   const events = createNodeEvents<PeerNodeEvent>();
   const neighbourSet = new Set<string>();
+  const earlyNeighbours = new Set<string>();
   const pending = new Map<string, (message: SeedResponse) => void>();
   let incarnation = 0;
   let requestSequence = 0;
@@ -415,8 +416,10 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       const chosen = chooseNeighbours({ joiner: address, candidates, k: wanted, random });
       const results = await Promise.all(chosen.map((candidate) => links.connect(candidate)));
       chosen.forEach((candidate, index) => {
-        if (results[index]) addNeighbour(candidate);
-        else logger.info("neighbour unreachable", { neighbour: candidate });
+        if (results[index]) {
+          links.send(candidate, { type: "node.neighbour" });
+          addNeighbour(candidate);
+        } else logger.info("neighbour unreachable", { neighbour: candidate });
       });
       candidates = candidates.filter((candidate) => !chosen.includes(candidate.address));
       wanted = Math.max(0, neighbourCount - neighbourSet.size);
@@ -457,11 +460,6 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     }
   };
 
-  links.on("link-up", (peer: LinkPeer) => {
-    // A peer that connects to us chose us as its neighbour: the overlay is undirected.
-    if (peer.role === "peer" && isStarted) addNeighbour(peer.address);
-  });
-
   links.on("message", (from, message) => {
     const now = clock.now();
     if (message.type.startsWith("gossip.")) {
@@ -495,6 +493,13 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       case "quorum.operation-response":
       case "quorum.list-response":
         pending.get(message.requestId)?.(message);
+        return;
+      case "node.neighbour":
+        // A joining peer chose us: the overlay is undirected. Requests that arrive while we
+        // are still registering are taken once we start.
+        if (from.role !== "peer") return;
+        if (isStarted) addNeighbour(from.address);
+        else earlyNeighbours.add(from.address);
         return;
       case "node.member-removed":
         if (from.role !== "seed") return;
@@ -532,10 +537,8 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         seeds: registration.seeds,
       });
       isStarted = true;
-      for (const peer of links.connected()) {
-        // peers that connected while we were registering
-        if (peer !== address && !seeds.includes(peer)) neighbourSet.add(peer);
-      }
+      for (const peer of earlyNeighbours) if (peer !== address) neighbourSet.add(peer);
+      earlyNeighbours.clear();
       await findNeighbours();
       neighboursChanged();
       feedMemberNeighbours(members, [...neighbourSet]);
