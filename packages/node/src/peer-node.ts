@@ -217,7 +217,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       switch (event.type) {
         case "peer-suspected":
           events.emit({ type: "peer-suspected", suspect: event.suspect });
-          void learnNeighboursOf([event.suspect]);
+          void refreshSuspicions();
           return;
         case "suspicion-cleared":
           events.emit({ type: "suspicion-cleared", suspect: event.suspect, by: event.by });
@@ -266,10 +266,56 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     }
   };
 
-  /** Asks one seed for the directory and feeds the neighbour sets of `addresses` to liveness. */
-  const learnNeighboursOf = async (addresses: readonly string[]): Promise<void> => {
+  /**
+   * While any suspicion is open, asks one seed for the directory every two ping intervals and
+   * tells liveness the suspects' live neighbours and which of their neighbours the seeds have
+   * already removed — so a vote round never waits for a voter that is itself dead (a suspect
+   * whose other neighbours all crashed falls back to the seeds' own probe).
+   */
+  let refreshTimer: { cancel(): void } | undefined;
+  let isRefreshing = false;
+  const refreshSuspicions = async (): Promise<void> => {
+    if (isRefreshing || isStopped) return;
+    const suspects = liveness.inspect().suspicions;
+    if (suspects.length === 0) return;
+    isRefreshing = true;
+    refreshTimer?.cancel();
     const records = await fetchMembers(shuffled(random, seeds).slice(0, 1));
-    if (!isStopped) feedMemberNeighbours(records, addresses);
+    isRefreshing = false;
+    if (isStopped) return;
+    const status = new Map(records.map((record) => [record.address, record.status]));
+    const told = new Set<string>();
+    for (const suspect of liveness.inspect().suspicions) {
+      const neighbours = undirectedNeighbours(suspect, records);
+      for (const neighbour of neighbours) {
+        const known = status.get(neighbour);
+        if (
+          known === undefined ||
+          known === "alive" ||
+          neighbour === address ||
+          told.has(neighbour)
+        ) {
+          continue;
+        }
+        told.add(neighbour);
+        livenessHost.step({
+          type: "member-removed",
+          now: clock.now(),
+          address: neighbour,
+          wallTimeMs: wallClock(),
+        });
+      }
+      livenessHost.step({
+        type: "member-neighbours",
+        now: clock.now(),
+        address: suspect,
+        neighbours: neighbours.filter((neighbour) => status.get(neighbour) === "alive"),
+        wallTimeMs: wallClock(),
+      });
+    }
+    if (liveness.inspect().suspicions.length > 0) {
+      refreshTimer = clock.setTimer(timing.pingIntervalMs * 2, () => void refreshSuspicions());
+    }
   };
 
   const nextRequestId = (): string => `${address}/${incarnation}/${++requestSequence}`;
@@ -564,6 +610,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     async stop() {
       isStopped = true;
       neighbourUpdate?.cancel();
+      refreshTimer?.cancel();
       gossipHost.stop();
       livenessHost.stop();
       await links.close();

@@ -125,4 +125,49 @@ describe("faults across the whole stack (simulated network)", () => {
       replay,
     );
   }, 120_000);
+
+  it("a peer whose other neighbour crashed with it is still removed (no vote waits on a dead voter)", async () => {
+    let exercised = 0;
+    await forEachSeed(
+      3,
+      505,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        for (let index = 1; index <= 12; index++) {
+          await network.addPeer(index);
+          await network.sim.runForAsync(200);
+        }
+        await network.sim.runForAsync(2_000);
+        const byAddress = new Map(network.peers.map((peer) => [peer.address, peer]));
+        // a victim with exactly two neighbours, one of which has other neighbours too
+        const victim = network.peers.find(
+          (peer) =>
+            peer.node.neighbours().length === 2 &&
+            peer.node
+              .neighbours()
+              .some((n) => (byAddress.get(n)?.node.neighbours().length ?? 0) >= 3),
+        );
+        if (victim === undefined) return; // this overlay has no such peer; other seeds do
+        const partner = victim.node
+          .neighbours()
+          .map((n) => byAddress.get(n)!)
+          .find((peer) => peer.node.neighbours().length >= 3)!;
+        exercised++;
+        network.sim.crash(victim.address);
+        network.sim.crash(partner.address);
+        await network.sim.runForAsync(40_000);
+        for (let index = 0; index < network.seeds.length; index++) {
+          expect(recordAt(network, index, victim.address)?.status, "victim").toBe("dead");
+          expect(recordAt(network, index, partner.address)?.status, "partner").toBe("dead");
+          for (const peer of network.peers) {
+            if (peer !== victim && peer !== partner) {
+              expect(recordAt(network, index, peer.address)?.status, peer.address).toBe("alive");
+            }
+          }
+        }
+      },
+      replay,
+    );
+    if (replay === undefined) expect(exercised).toBeGreaterThan(0);
+  }, 120_000);
 });
