@@ -158,38 +158,42 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     logger,
   });
 
-  // Outputs are applied in order; a persist that returns a promise holds back what follows.
-  let chain: Promise<void> | undefined;
-  const applyNow = (output: SeedRegistryOutput): void | Promise<void> => {
-    switch (output.type) {
-      case "persist":
-        return storage.save(output.key, output.state);
-      case "send":
-        links.send(output.to, output.message);
-        return;
-      case "emit":
-        onRegistryEvent(output.event);
-        return;
-    }
+  // Persist before send, with group commit: every persist is issued at once (so a durable
+  // store can batch the writes of many operations into one synced transaction), and every
+  // send or event waits until all the persists issued before it are durable.
+  let durable: Promise<void> | undefined;
+  const failed = (error: unknown): never => {
+    logger.error("acceptor state could not be saved; stopping", { error: String(error) });
+    void node.stop();
+    throw error;
+  };
+  const deliver = (output: Exclude<SeedRegistryOutput, { type: "persist" }>): void => {
+    if (output.type === "send") links.send(output.to, output.message);
+    else onRegistryEvent(output.event);
   };
   const apply = (output: SeedRegistryOutput): void => {
-    if (chain !== undefined) {
-      chain = chain.then(() => applyNow(output));
+    if (output.type === "persist") {
+      const saving = storage.save(output.key, output.state);
+      if (!(saving instanceof Promise)) return;
+      const previous = durable ?? Promise.resolve();
+      const current: Promise<void> = Promise.all([previous, saving.catch(failed)]).then(() => {
+        if (durable === current) durable = undefined;
+      });
+      current.catch(() => {}); // after a failed save nothing more is sent; the seed stops
+      durable = current;
       return;
     }
-    const pending = applyNow(output);
-    if (pending instanceof Promise) {
-      const current: Promise<void> = pending
-        .catch((error: unknown) => {
-          logger.error("acceptor state could not be saved; stopping", { error: String(error) });
-          void node.stop();
-          throw error;
-        })
-        .finally(() => {
-          if (chain === current) chain = undefined;
-        });
-      chain = current;
+    if (durable === undefined) {
+      deliver(output);
+      return;
     }
+    const previous = durable;
+    const current: Promise<void> = previous.then(() => {
+      deliver(output);
+      if (durable === current) durable = undefined;
+    });
+    current.catch(() => {});
+    durable = current;
   };
 
   const host: MachineHost<Parameters<SeedRegistry["step"]>[0]> = createMachineHost({
