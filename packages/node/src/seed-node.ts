@@ -71,11 +71,16 @@ export interface SeedNode {
   on: NodeEvents<SeedNodeEvent>["on"];
 }
 
+/** A finished probe's outcome is reused for this long. */
+const PROBE_REUSE_MS = 10_000;
+
 interface SeedProbe {
   incarnation: number;
   startedAt: number;
   isAlive: boolean;
   isDone: boolean;
+  /** Called once with the outcome when the probe finishes. */
+  waiters: Array<(isAlive: boolean) => void>;
 }
 
 /**
@@ -120,6 +125,19 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     if (parsed.data.suspect !== subject.address) {
       return err(new P2pError("EVIDENCE_INVALID", "evidence names another suspect"));
     }
+    const ownProbeFoundDead = (): boolean => {
+      const probe = probes.get(subject.address);
+      return probe?.isDone === true && !probe.isAlive && probe.incarnation === subject.incarnation;
+    };
+    if (parsed.data.votes.length === 0) {
+      // Nobody is left to vote (every neighbour is gone): only this seed's own probe decides.
+      const records = registry.list().map((entry) => entry.record);
+      const isOrphan = undirectedNeighbours(subject.address, records).every(
+        (neighbour) => records.find((record) => record.address === neighbour)?.status !== "alive",
+      );
+      if (isOrphan && ownProbeFoundDead()) return ok(undefined);
+      return err(new P2pError("EVIDENCE_REJECTED", "no-votes: the report carries no votes"));
+    }
     const verdict = validateDeadEvidence(parsed.data, view(), {
       nowMs: wallClock(),
       maxVoteAgeMs,
@@ -129,10 +147,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
         return ok(undefined);
       case "needs-probe": {
         // Too few neighbours for a majority of two witnesses: this seed's own probe decides.
-        const probe = probes.get(subject.address);
-        if (probe?.isDone && !probe.isAlive && probe.incarnation === subject.incarnation) {
-          return ok(undefined);
-        }
+        if (ownProbeFoundDead()) return ok(undefined);
         return err(
           new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed the suspect"),
         );
@@ -206,6 +221,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   const onRegistryEvent = (event: SeedRegistryEvent): void => {
     events.emit(event);
     if (event.type === "member-removed" || event.type === "member-left") {
+      probeOrphansOf(event.record.address);
       // Tell the removed peer (a live one re-registers) and its neighbours (they drop it).
       const notice: WireMessage = {
         type: "node.member-removed",
@@ -224,17 +240,39 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     }
   };
 
-  const probe = (suspect: string, incarnation: number): void => {
+  const finishProbe = (suspect: string, state: SeedProbe, isAlive: boolean): void => {
+    state.isAlive = isAlive;
+    state.isDone = true;
+    events.emit({ type: "seed-probe-finished", address: suspect, isAlive });
+    for (const waiter of state.waiters.splice(0)) waiter(isAlive);
+  };
+
+  /** Pings `suspect` up to `probeAttempts` times; `then` gets the outcome (a recent one is reused). */
+  const probe = (suspect: string, incarnation: number, then?: (isAlive: boolean) => void): void => {
     const existing = probes.get(suspect);
-    if (existing !== undefined && !existing.isDone && existing.incarnation === incarnation) return;
-    const state: SeedProbe = { incarnation, startedAt: clock.now(), isAlive: false, isDone: false };
+    if (existing !== undefined && existing.incarnation === incarnation) {
+      if (!existing.isDone) {
+        if (then !== undefined) existing.waiters.push(then);
+        return;
+      }
+      if (clock.now() - existing.startedAt < PROBE_REUSE_MS) {
+        then?.(existing.isAlive);
+        return;
+      }
+    }
+    const state: SeedProbe = {
+      incarnation,
+      startedAt: clock.now(),
+      isAlive: false,
+      isDone: false,
+      waiters: then === undefined ? [] : [then],
+    };
     probes.set(suspect, state);
     let sent = 0;
     const next = (): void => {
-      if (state.isAlive || probes.get(suspect) !== state) return;
+      if (state.isDone || probes.get(suspect) !== state) return;
       if (sent >= probeAttempts) {
-        state.isDone = true;
-        events.emit({ type: "seed-probe-finished", address: suspect, isAlive: false });
+        finishProbe(suspect, state, false);
         return;
       }
       sent += 1;
@@ -249,11 +287,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     switch (message.type) {
       case "liveness.pong": {
         const state = probes.get(from.address);
-        if (state !== undefined && !state.isDone) {
-          state.isAlive = true;
-          state.isDone = true;
-          events.emit({ type: "seed-probe-finished", address: from.address, isAlive: true });
-        }
+        if (state !== undefined && !state.isDone) finishProbe(from.address, state, true);
         return;
       }
       case "liveness.ping":
@@ -270,8 +304,15 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
         return;
       case "quorum.dead-report":
         events.emit({ type: "dead-report-received", from: from.address, address: message.address });
-        maybeProbeFirst(message);
-        host.step({ type: "receive", now, from: from.address, message });
+        if (!needsSeedProbe(message.evidence)) {
+          host.step({ type: "receive", now, from: from.address, message });
+          return;
+        }
+        // Too few neighbours to vote: every seed probes the suspect, and the report goes to
+        // the quorum only once this seed's own probe got no answer.
+        probeEverywhere(message.address, message.incarnation, () => {
+          host.step({ type: "receive", now: clock.now(), from: from.address, message });
+        });
         return;
       default:
         if (message.type.startsWith("quorum.")) {
@@ -285,31 +326,61 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     }
   };
 
-  /** A report about a suspect with too few neighbours: every seed probes it before the vote. */
-  const maybeProbeFirst = (report: Extract<QuorumMessage, { type: "quorum.dead-report" }>) => {
-    const parsed = DeadEvidenceSchema.safeParse(report.evidence);
-    if (!parsed.success) return;
+  /** True when the evidence cannot carry a neighbour majority: the seeds must probe. */
+  const needsSeedProbe = (evidence: unknown): boolean => {
+    const parsed = DeadEvidenceSchema.safeParse(evidence);
+    if (!parsed.success) return false;
+    if (parsed.data.insufficientNeighbours) return true;
     const verdict = validateDeadEvidence(parsed.data, view(), { nowMs: wallClock(), maxVoteAgeMs });
-    if (verdict.verdict !== "needs-probe" && parsed.data.insufficientNeighbours !== true) return;
-    // Rate limit: one probe round per suspect incarnation at a time (probe() dedupes), and
-    // none again within a minute of a finished one.
-    const last = probes.get(report.address);
-    if (
-      last?.isDone &&
-      last.incarnation === report.incarnation &&
-      clock.now() - last.startedAt < 60_000
-    ) {
-      return;
-    }
+    return verdict.verdict === "needs-probe";
+  };
+
+  /**
+   * Asks every seed to probe `suspect` and probes it here; when this seed's probe got no
+   * answer, runs `onDead` a probe interval later (so the other seeds' probes finish too).
+   */
+  const probeEverywhere = (suspect: string, incarnation: number, onDead: () => void): void => {
     for (const seed of seeds) {
-      if (seed === address) continue;
-      links.send(seed, {
-        type: "node.seed-probe",
-        address: report.address,
-        incarnation: report.incarnation,
+      if (seed !== address)
+        links.send(seed, { type: "node.seed-probe", address: suspect, incarnation });
+    }
+    probe(suspect, incarnation, (isAlive) => {
+      if (!isAlive) clock.setTimer(probeIntervalMs, onDead);
+    });
+  };
+
+  /**
+   * After a removal, a live member left with no live neighbour has nobody to notice its
+   * death: the seeds probe it themselves and, when it does not answer, propose its removal
+   * with zero votes — which each acceptor accepts only on its own failed probe.
+   */
+  const probeOrphansOf = (removed: string): void => {
+    const records = registry.list().map((entry) => entry.record);
+    const alive = new Set(records.filter((r) => r.status === "alive").map((r) => r.address));
+    for (const member of undirectedNeighbours(removed, records)) {
+      const record = records.find((candidate) => candidate.address === member);
+      if (record === undefined || record.status !== "alive") continue;
+      if (undirectedNeighbours(member, records).some((n) => alive.has(n))) continue;
+      probeEverywhere(member, record.incarnation, () => {
+        host.step({
+          type: "command",
+          now: clock.now(),
+          command: {
+            type: "mark-dead",
+            operationId: `orphan:${address}:${member}:${record.incarnation}`,
+            address: member,
+            incarnation: record.incarnation,
+            evidence: {
+              suspect: member,
+              incarnation: record.incarnation,
+              reporter: address,
+              votes: [],
+              insufficientNeighbours: true,
+            },
+          },
+        });
       });
     }
-    probe(report.address, report.incarnation);
   };
 
   links.on("message", onMessage);

@@ -170,4 +170,42 @@ describe("faults across the whole stack (simulated network)", () => {
     );
     if (replay === undefined) expect(exercised).toBeGreaterThan(0);
   }, 120_000);
+
+  it("a peer that crashed together with all its neighbours is removed by the seeds' own probe", async () => {
+    let exercised = 0;
+    await forEachSeed(
+      4,
+      606,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        for (let index = 1; index <= 14; index++) {
+          await network.addPeer(index);
+          await network.sim.runForAsync(200);
+        }
+        await network.sim.runForAsync(2_000);
+        const byAddress = new Map(network.peers.map((peer) => [peer.address, peer]));
+        // a victim whose neighbours all have other neighbours (so their own deaths are voted on)
+        const victim = network.peers.find((peer) => {
+          const neighbours = peer.node.neighbours();
+          return (
+            neighbours.length === 2 &&
+            neighbours.every((n) => (byAddress.get(n)?.node.neighbours().length ?? 0) >= 4)
+          );
+        });
+        if (victim === undefined) return;
+        exercised++;
+        const crashed = [victim, ...victim.node.neighbours().map((n) => byAddress.get(n)!)];
+        for (const peer of crashed) network.sim.crash(peer.address);
+        await network.sim.runForAsync(40_000);
+        for (let index = 0; index < network.seeds.length; index++) {
+          for (const peer of network.peers) {
+            const expected = crashed.includes(peer) ? "dead" : "alive";
+            expect(recordAt(network, index, peer.address)?.status, peer.address).toBe(expected);
+          }
+        }
+      },
+      replay,
+    );
+    if (replay === undefined) expect(exercised).toBeGreaterThan(0);
+  }, 120_000);
 });
