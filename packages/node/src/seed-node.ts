@@ -49,6 +49,11 @@ export interface SeedNodeOptions {
   readonly seedProbeAttempts?: number;
   /** …this far apart. */
   readonly seedProbeIntervalMs?: number;
+  /**
+   * Anti-entropy: this often a seed compares versions with another seed and runs a quorum
+   * read for every record where it lags (a lost learn message, a restart). Default 5 s.
+   */
+  readonly syncIntervalMs?: number;
 }
 
 /** Events a seed reports to its host (for logs and the screen). */
@@ -70,6 +75,9 @@ export interface SeedNode {
   readonly registry: SeedRegistry;
   on: NodeEvents<SeedNodeEvent>["on"];
 }
+
+/** Request ids of anti-entropy list requests. */
+const SYNC_PREFIX = "sync/";
 
 /** A finished probe's outcome is reused for this long. */
 const PROBE_REUSE_MS = 10_000;
@@ -299,6 +307,11 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
           neighbours: [],
         });
         return;
+      case "quorum.list-response":
+        if (from.role === "seed" && message.requestId.startsWith(SYNC_PREFIX)) {
+          catchUp(message.members);
+        }
+        return;
       case "node.seed-probe":
         if (from.role === "seed") probe(message.address, message.incarnation);
         return;
@@ -383,6 +396,46 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     }
   };
 
+  // Anti-entropy between seeds. A lagging record is learned through a quorum read (the
+  // registry's "read" command), never copied from another seed's word.
+  const syncIntervalMs = options.syncIntervalMs ?? 5_000;
+  let syncTimer: { cancel(): void } | undefined;
+  let syncSequence = 0;
+  const reading = new Set<string>();
+  const catchUp = (members: readonly MemberEntry[]): void => {
+    for (const entry of members) {
+      const key = entry.record.address;
+      const mine = registry.get(key);
+      if ((mine !== undefined && mine.version >= entry.version) || reading.has(key)) continue;
+      reading.add(key);
+      host.step({
+        type: "command",
+        now: clock.now(),
+        command: {
+          type: "read",
+          operationId: `sync:${address}:${key}:${++syncSequence}`,
+          address: key,
+        },
+      });
+    }
+  };
+  const sync = (): void => {
+    const others = seeds.filter((seed) => seed !== address);
+    const other = others[Math.floor(options.random.next() * others.length)];
+    if (other !== undefined) {
+      links.send(other, {
+        type: "quorum.list-request",
+        requestId: `${SYNC_PREFIX}${++syncSequence}`,
+      });
+    }
+    syncTimer = clock.setTimer(syncIntervalMs, sync);
+  };
+  events.on((event) => {
+    if (event.type === "operation-completed" && event.operationId.startsWith("sync:")) {
+      reading.delete(event.address);
+    }
+  });
+
   links.on("message", onMessage);
 
   const node: SeedNode = {
@@ -391,9 +444,11 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     async start() {
       const listener = await links.listen();
       host.step({ type: "tick", now: clock.now() });
+      if (seeds.length > 1) syncTimer = clock.setTimer(syncIntervalMs, sync);
       return listener;
     },
     async stop() {
+      syncTimer?.cancel();
       host.stop();
       await links.close();
     },
