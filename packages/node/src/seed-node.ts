@@ -327,6 +327,30 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
           host.step({ type: "receive", now: clock.now(), from: from.address, message });
         });
         return;
+      case "quorum.register-request":
+      case "quorum.leave-request":
+      case "quorum.update-neighbours":
+        // A peer changes only its own record: the address must be the one its connection
+        // introduced itself with.
+        if (from.role !== "peer" || from.address !== message.address) {
+          logger.warn(`refused ${message.type} for ${message.address} from ${from.address}`);
+          links.send(from.address, {
+            type:
+              message.type === "quorum.register-request"
+                ? "quorum.register-response"
+                : "quorum.operation-response",
+            requestId: message.requestId,
+            ok: false,
+            record: null,
+            error: {
+              code: "NOT_OWN_RECORD",
+              message: `${from.address} may not change ${message.address}`,
+            },
+          });
+          return;
+        }
+        host.step({ type: "receive", now, from: from.address, message });
+        return;
       default:
         if (message.type.startsWith("quorum.")) {
           host.step({

@@ -56,7 +56,9 @@ describe("faults across the whole stack (simulated network)", () => {
         const removals: string[] = [];
         for (const seedNode of network.seeds) {
           seedNode.node.on((event) => {
-            if (event.type === "member-removed") removals.push(event.record.address);
+            if (event.type === "member-removed" || event.type === "member-left") {
+              removals.push(event.record.address);
+            }
           });
         }
         for (const { votes } of evidences) {
@@ -77,6 +79,21 @@ describe("faults across the whole stack (simulated network)", () => {
           }
           await network.sim.runForAsync(2_000);
         }
+        // A leave or neighbour update for someone else's record is refused too.
+        liar.send(network.seeds[0]!.address, {
+          type: "quorum.leave-request",
+          requestId: "liar/leave",
+          address: victim.address,
+          incarnation: 0,
+        });
+        liar.send(network.seeds[1]!.address, {
+          type: "quorum.update-neighbours",
+          requestId: "liar/neighbours",
+          address: victim.address,
+          neighbours: [],
+        });
+        await network.sim.runForAsync(2_000);
+        expect(recordAt(network, 0, victim.address)?.neighbours).toEqual(victim.node.neighbours());
         // Never removed, not even briefly (a removed live peer would rejoin as incarnation 1).
         expect(removals).toEqual([]);
         expect(victim.events.some((event) => event.type === "rejoined")).toBe(false);
