@@ -430,6 +430,17 @@ export function createLiveness(
       const suspicion = suspicions.get(address) as Suspicion;
       if (suspicion.nextRetryAt > now) continue;
       if (suspicion.roundEndsAt <= now) {
+        // The round ended without a majority: some voters never answered (they may be dead
+        // too — two crashed neighbours would otherwise wait on each other forever). Ask the
+        // seeds to probe the suspect and its silent neighbours themselves, then vote again.
+        if (!suspicion.probeRequested) {
+          counters.probeRequests++;
+          emit({
+            type: "probe-request",
+            suspect: address,
+            evidence: evidenceOf(address, suspicion, true),
+          });
+        }
         startRound(address, suspicion);
         continue;
       }

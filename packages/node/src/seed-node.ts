@@ -107,7 +107,8 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   const initialState = await storage.loadAll();
 
   // The view the evidence validator checks votes against: this seed's local directory.
-  const view = (): MembershipView => {
+  /** The directory as the validator sees it for `suspect` (whose neighbours may be probed dead). */
+  const view = (suspect: string): MembershipView => {
     const records = registry.list().map((entry) => entry.record);
     const byAddress = new Map(records.map((record) => [record.address, record]));
     return {
@@ -115,6 +116,15 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
       publicKeyOf: (member) => byAddress.get(member)?.publicKey,
       statusOf: (member) => {
         const record = byAddress.get(member);
+        if (
+          record !== undefined &&
+          record.status === "alive" &&
+          member !== suspect &&
+          recentlyUnresponsive(member)
+        ) {
+          // this seed's own recent probe got no answer: it cannot vote, do not wait for it
+          return { status: "dead", incarnation: record.incarnation };
+        }
         return record === undefined
           ? undefined
           : {
@@ -123,6 +133,16 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
             };
       },
     };
+  };
+
+  const recentlyUnresponsive = (member: string): boolean => {
+    const probe = probes.get(member);
+    return (
+      probe !== undefined &&
+      probe.isDone &&
+      !probe.isAlive &&
+      clock.now() - probe.startedAt < PROBE_REUSE_MS
+    );
   };
 
   const validateEvidence = (subject: MemberRecord, evidence: unknown): Result<void> => {
@@ -146,7 +166,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
       if (isOrphan && ownProbeFoundDead()) return ok(undefined);
       return err(new P2pError("EVIDENCE_REJECTED", "no-votes: the report carries no votes"));
     }
-    const verdict = validateDeadEvidence(parsed.data, view(), {
+    const verdict = validateDeadEvidence(parsed.data, view(subject.address), {
       nowMs: wallClock(),
       maxVoteAgeMs,
     });
@@ -323,9 +343,12 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
         }
         // Too few neighbours to vote: every seed probes the suspect, and the report goes to
         // the quorum only once this seed's own probe got no answer.
-        probeEverywhere(message.address, message.incarnation, () => {
-          host.step({ type: "receive", now: clock.now(), from: from.address, message });
-        });
+        probeSuspectAndSilentNeighbours(
+          message.address,
+          message.incarnation,
+          message.evidence,
+          () => host.step({ type: "receive", now: clock.now(), from: from.address, message }),
+        );
         return;
       case "quorum.register-request":
       case "quorum.leave-request":
@@ -368,7 +391,10 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     const parsed = DeadEvidenceSchema.safeParse(evidence);
     if (!parsed.success) return false;
     if (parsed.data.insufficientNeighbours) return true;
-    const verdict = validateDeadEvidence(parsed.data, view(), { nowMs: wallClock(), maxVoteAgeMs });
+    const verdict = validateDeadEvidence(parsed.data, view(parsed.data.suspect), {
+      nowMs: wallClock(),
+      maxVoteAgeMs,
+    });
     return verdict.verdict === "needs-probe";
   };
 
@@ -376,13 +402,52 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
    * Asks every seed to probe `suspect` and probes it here; when this seed's probe got no
    * answer, runs `onDead` a probe interval later (so the other seeds' probes finish too).
    */
-  const probeEverywhere = (suspect: string, incarnation: number, onDead: () => void): void => {
+  const probeEverywhere = (
+    suspect: string,
+    incarnation: number,
+    onDead?: () => void,
+    onDone?: (isAlive: boolean) => void,
+  ): void => {
     for (const seed of seeds) {
-      if (seed !== address)
+      if (seed !== address) {
         links.send(seed, { type: "node.seed-probe", address: suspect, incarnation });
+      }
     }
     probe(suspect, incarnation, (isAlive) => {
-      if (!isAlive) clock.setTimer(probeIntervalMs, onDead);
+      onDone?.(isAlive);
+      if (!isAlive && onDead !== undefined) clock.setTimer(probeIntervalMs, onDead);
+    });
+  };
+
+  /**
+   * Probes the suspect and every live neighbour of it that did not vote (from every seed);
+   * runs `onDead` once this seed's probes have all finished and the suspect did not answer.
+   */
+  const probeSuspectAndSilentNeighbours = (
+    suspect: string,
+    incarnation: number,
+    evidence: unknown,
+    onDead: () => void,
+  ): void => {
+    const parsed = DeadEvidenceSchema.safeParse(evidence);
+    const voted = new Set(parsed.success ? parsed.data.votes.map((vote) => vote.voter) : []);
+    const records = registry.list().map((entry) => entry.record);
+    const statusOf = new Map(records.map((record) => [record.address, record]));
+    const silent = undirectedNeighbours(suspect, records).filter(
+      (member) => statusOf.get(member)?.status === "alive" && !voted.has(member),
+    );
+    let waiting = silent.length + 1;
+    let isSuspectDead = false;
+    const done = (): void => {
+      waiting -= 1;
+      if (waiting === 0 && isSuspectDead) clock.setTimer(probeIntervalMs, onDead);
+    };
+    for (const member of silent) {
+      probeEverywhere(member, statusOf.get(member)?.incarnation ?? 0, undefined, done);
+    }
+    probeEverywhere(suspect, incarnation, undefined, (isAlive) => {
+      isSuspectDead = !isAlive;
+      done();
     });
   };
 
