@@ -445,7 +445,8 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     if (!neighbourSet.delete(neighbour)) return;
     links.disconnect(neighbour);
     neighboursChanged();
-    if (neighbourSet.size === 0 && !isStopped) void findNeighbours();
+    // Top up to `neighbourCount`, so peers that lost a shared hub do not stay an island.
+    if (neighbourSet.size < neighbourCount && !isStopped) void findNeighbours();
   };
 
   /** Picks neighbours by preferential attachment among the live members and connects them. */

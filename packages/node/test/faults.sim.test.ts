@@ -79,6 +79,18 @@ describe("faults across the whole stack (simulated network)", () => {
           }
           await network.sim.runForAsync(2_000);
         }
+        // A liveness request from a peer that is not a neighbour makes no neighbour.
+        const stranger = network.peers.find(
+          (peer) => peer !== victim && !peer.node.neighbours().includes(victim.address),
+        )!;
+        const strangerBefore = stranger.node.neighbours();
+        liar.send(stranger.address, {
+          type: "liveness.vote-request",
+          suspect: victim.address,
+          incarnation: 0,
+        });
+        await network.sim.runForAsync(2_000);
+        expect(stranger.node.neighbours()).toEqual(strangerBefore);
         // A leave or neighbour update for someone else's record is refused too.
         liar.send(network.seeds[0]!.address, {
           type: "quorum.leave-request",

@@ -57,7 +57,6 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
         await network.sim.runForAsync(3_000);
         const victim = network.peers[4]!;
         const victimNeighbours = victim.node.neighbours();
-        const before = new Map(network.peers.map((peer) => [peer, peer.node.neighbours()]));
         network.sim.crash(victim.address);
         await network.sim.runForAsync(15_000);
 
@@ -79,19 +78,8 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
         );
         expect(reporters.length).toBeGreaterThan(0);
         for (const reporter of reporters) expect(victimNeighbours).toContain(reporter.address);
-        // Vote requests and probes never make neighbours: a live peer gains a neighbour only
-        // when it lost every one it had. And the overlay stays undirected.
+        // The overlay stays undirected: A lists B exactly when B lists A.
         const live = network.peers.filter((peer) => peer !== victim);
-        for (const peer of live) {
-          const had = before.get(peer) ?? [];
-          const gained = peer.node.neighbours().filter((address) => !had.includes(address));
-          if (gained.length > 0) {
-            expect(
-              had.filter((address) => address !== victim.address),
-              peer.address,
-            ).toEqual([]);
-          }
-        }
         for (const peer of live) {
           for (const other of live) {
             expect(
