@@ -1,4 +1,5 @@
-import { P2pError } from "@p2p/wire";
+import { readFile } from "node:fs/promises";
+import { err, ok, P2pError, type Result } from "@p2p/wire";
 
 /** One problem found in a configuration file, located as precisely as the file allows. */
 export interface ConfigProblem {
@@ -55,5 +56,26 @@ export function describeFileError(error: unknown): string {
       return "is a directory, expected a file";
     default:
       return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Reads a configuration file as text, or returns a `CONFIG_UNREADABLE` error naming it
+ * (`what` says what the file is, e.g. "the config file").
+ */
+export async function readConfigFile(
+  path: string,
+  what: string,
+): Promise<Result<string, ConfigError>> {
+  try {
+    return ok(await readFile(path, "utf8"));
+  } catch (error) {
+    const problem: ConfigProblem = {
+      file: path,
+      line: undefined,
+      path: "",
+      message: `cannot read ${what}: ${describeFileError(error)}`,
+    };
+    return err(new ConfigError("CONFIG_UNREADABLE", [problem], { cause: error }));
   }
 }

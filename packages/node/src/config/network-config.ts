@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { err, ok, type Result } from "@p2p/wire";
 import { isMap, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import { formatNodeAddress, isPort, parseNodeAddress } from "./address.js";
-import { ConfigError, type ConfigProblem, describeFileError } from "./config-error.js";
+import { ConfigError, type ConfigProblem, readConfigFile } from "./config-error.js";
 import { resolveTimingProfile, type TimingProfile, type TimingProfileName } from "./timing.js";
 
 /** A network as config.yml describes it, validated, with defaults applied (frozen). */
@@ -217,19 +216,9 @@ export function parseConfig(
  * `CONFIG_UNREADABLE` error; bad content is `CONFIG_INVALID`.
  */
 export async function loadConfig(path: string): Promise<Result<NetworkConfig, ConfigError>> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const problem: ConfigProblem = {
-      file: path,
-      line: undefined,
-      path: "",
-      message: `cannot read the config file: ${describeFileError(error)}`,
-    };
-    return err(new ConfigError("CONFIG_UNREADABLE", [problem], { cause: error }));
-  }
-  return parseConfig(text, { fileName: path, baseDirectory: dirname(resolve(path)) });
+  const text = await readConfigFile(path, "the config file");
+  if (!text.ok) return text;
+  return parseConfig(text.value, { fileName: path, baseDirectory: dirname(resolve(path)) });
 }
 
 function normalize(raw: RawConfig, baseDirectory: string | undefined): NetworkConfig {

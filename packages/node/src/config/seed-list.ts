@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { err, ok, P2pError, type Result } from "@p2p/wire";
 import { parseNodeAddress } from "./address.js";
-import { ConfigError, type ConfigProblem, describeFileError } from "./config-error.js";
+import { ConfigError, type ConfigProblem, readConfigFile } from "./config-error.js";
 
 /**
  * Parses config.txt text: one `ip:port` per line; blank lines and `#` comments are ignored.
@@ -57,19 +57,9 @@ export function parseSeedList(
 
 /** Reads and validates config.txt (see {@link parseSeedList}). */
 export async function readSeedList(path: string): Promise<Result<readonly string[], ConfigError>> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const problem: ConfigProblem = {
-      file: path,
-      line: undefined,
-      path: "",
-      message: `cannot read the seed list: ${describeFileError(error)}`,
-    };
-    return err(new ConfigError("CONFIG_UNREADABLE", [problem], { cause: error }));
-  }
-  return parseSeedList(text, path);
+  const text = await readConfigFile(path, "the seed list");
+  if (!text.ok) return text;
+  return parseSeedList(text.value, path);
 }
 
 /**
