@@ -138,10 +138,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   const recentlyUnresponsive = (member: string): boolean => {
     const probe = probes.get(member);
     return (
-      probe !== undefined &&
-      probe.isDone &&
-      !probe.isAlive &&
-      clock.now() - probe.startedAt < PROBE_REUSE_MS
+      probe?.isDone === true && !probe.isAlive && clock.now() - probe.startedAt < PROBE_REUSE_MS
     );
   };
 

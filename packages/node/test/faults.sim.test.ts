@@ -19,11 +19,7 @@ describe("faults across the whole stack (simulated network)", () => {
       303,
       async (seed) => {
         const network = await createSimNetwork({ seed });
-        for (let index = 1; index <= 8; index++) {
-          await network.addPeer(index);
-          await network.sim.runForAsync(200);
-        }
-        await network.sim.runForAsync(2_000);
+        await network.addPeers(8, 200, 2_000);
         const victim = network.peers[2]!;
         const liar = createLinks<WireMessage>({
           self: "10.0.9.9:6000",
@@ -126,11 +122,7 @@ describe("faults across the whole stack (simulated network)", () => {
       404,
       async (seed) => {
         const network = await createSimNetwork({ seed });
-        for (let index = 1; index <= 8; index++) {
-          await network.addPeer(index);
-          await network.sim.runForAsync(200);
-        }
-        await network.sim.runForAsync(2_000);
+        await network.addPeers(8, 200, 2_000);
         const isolated = network.peers[5]!;
         const cut = network.sim.partition(
           [isolated.address],
@@ -162,11 +154,7 @@ describe("faults across the whole stack (simulated network)", () => {
       505,
       async (seed) => {
         const network = await createSimNetwork({ seed });
-        for (let index = 1; index <= 12; index++) {
-          await network.addPeer(index);
-          await network.sim.runForAsync(200);
-        }
-        await network.sim.runForAsync(2_000);
+        await network.addPeers(12, 200, 2_000);
         const byAddress = new Map(network.peers.map((peer) => [peer.address, peer]));
         // a victim with exactly two neighbours, one of which has other neighbours too
         const victim = network.peers.find(
@@ -207,11 +195,7 @@ describe("faults across the whole stack (simulated network)", () => {
       606,
       async (seed) => {
         const network = await createSimNetwork({ seed });
-        for (let index = 1; index <= 14; index++) {
-          await network.addPeer(index);
-          await network.sim.runForAsync(200);
-        }
-        await network.sim.runForAsync(2_000);
+        await network.addPeers(14, 200, 2_000);
         const byAddress = new Map(network.peers.map((peer) => [peer.address, peer]));
         // a victim whose neighbours all have other neighbours (so their own deaths are voted on)
         const victim = network.peers.find((peer) => {

@@ -11,11 +11,7 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
       101,
       async (seed) => {
         const network = await createSimNetwork({ seed });
-        for (let index = 1; index <= 10; index++) {
-          await network.addPeer(index);
-          await network.sim.runForAsync(300);
-        }
-        await network.sim.runForAsync(15_000);
+        await network.addPeers(10, 300, 15_000);
 
         const peerAddresses = network.peers.map((peer) => peer.address).sort();
         for (const seedNode of network.seeds) {
@@ -50,11 +46,7 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
       202,
       async (seed) => {
         const network = await createSimNetwork({ seed });
-        for (let index = 1; index <= 10; index++) {
-          await network.addPeer(index);
-          await network.sim.runForAsync(200);
-        }
-        await network.sim.runForAsync(3_000);
+        await network.addPeers(10, 200, 3_000);
         const victim = network.peers[4]!;
         const victimNeighbours = victim.node.neighbours();
         network.sim.crash(victim.address);

@@ -28,6 +28,8 @@ export interface SimNetwork {
   readonly seeds: SimSeed[];
   readonly peers: SimPeer[];
   addPeer(index: number): Promise<SimPeer>;
+  /** Adds peers 1…count, `gapMs` of virtual time apart, then lets the network settle `settleMs`. */
+  addPeers(count: number, gapMs: number, settleMs: number): Promise<void>;
   restartSeed(seed: SimSeed): Promise<void>;
 }
 
@@ -70,7 +72,7 @@ export async function createSimNetwork(options: {
     seeds.push({ address, storage, node: await startSeed(address, storage) });
   }
   const peers: SimPeer[] = [];
-  return {
+  const network: SimNetwork = {
     sim,
     seeds,
     peers,
@@ -92,12 +94,20 @@ export async function createSimNetwork(options: {
       await sim.settle(node.start(), { timeoutMs: 60_000 });
       return peer;
     },
+    async addPeers(count, gapMs, settleMs) {
+      for (let index = 1; index <= count; index++) {
+        await network.addPeer(index);
+        await sim.runForAsync(gapMs);
+      }
+      await sim.runForAsync(settleMs);
+    },
     async restartSeed(seed) {
       await seed.node.stop();
       sim.restart(seed.address);
       seed.node = await startSeed(seed.address, seed.storage);
     },
   };
+  return network;
 }
 
 /** Ids of the messages `peer` delivered, with how often each was delivered. */
