@@ -1,16 +1,3 @@
-export {
-  AppExit,
-  addressArgument,
-  createProcessRandom,
-  EXIT,
-  handleProcessExit,
-  loadNetworkConfig,
-  parseCommandLine,
-  peerSeedList,
-  runApp,
-} from "./app-runtime.js";
-export * from "./config/index.js";
-export * from "./files/index.js";
 export type {
   HelloMessage,
   LinkPeer,
@@ -20,10 +7,6 @@ export type {
   MessageCodec,
 } from "./links.js";
 export { createLinks } from "./links.js";
-export type { MachineHost, TickableMachine } from "./machine-host.js";
-export { createMachineHost } from "./machine-host.js";
-export type { MembersReport, SeedAnswer } from "./members-client.js";
-export { compareViews, formatMembersReport, queryMembers } from "./members-client.js";
 export { degreesOf, undirectedNeighbours } from "./membership-view.js";
 export type { NodeControlMessage, WireMessage } from "./messages.js";
 export {
@@ -37,3 +20,5 @@ export type { PeerNode, PeerNodeEvent, PeerNodeOptions, PeerNodeView } from "./p
 export { createPeerNode } from "./peer-node.js";
 export type { SeedNode, SeedNodeEvent, SeedNodeOptions } from "./seed-node.js";
 export { createSeedNode } from "./seed-node.js";
+export type { TimingOverrides, TimingProfile, TimingProfileName } from "./timing.js";
+export { resolveTimingProfile, timingProfiles } from "./timing.js";

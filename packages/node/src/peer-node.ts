@@ -10,6 +10,7 @@ import type { MemberEntry, MemberRecord } from "@p2p/quorum";
 import { chooseNeighbours } from "@p2p/topology";
 import {
   type Clock,
+  createMachineHost,
   type Listener,
   type Logger,
   P2pError,
@@ -19,7 +20,7 @@ import {
 } from "@p2p/wire";
 import type { TimingProfile } from "./config/timing.js";
 import { createLinks, type Links } from "./links.js";
-import { createMachineHost } from "./machine-host.js";
+
 import { degreesOf, undirectedNeighbours } from "./membership-view.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents, type NodeEvents } from "./node-events.js";

@@ -12,9 +12,11 @@ import {
 } from "@p2p/quorum";
 import {
   type Clock,
+  createMachineHost,
   err,
   type Listener,
   type Logger,
+  type MachineHost,
   ok,
   P2pError,
   type RandomSource,
@@ -22,7 +24,7 @@ import {
   type Transport,
 } from "@p2p/wire";
 import { createLinks, type LinkPeer, type Links } from "./links.js";
-import { createMachineHost, type MachineHost } from "./machine-host.js";
+
 import { undirectedNeighbours } from "./membership-view.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents, type NodeEvents } from "./node-events.js";

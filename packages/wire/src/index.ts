@@ -23,6 +23,14 @@ export {
 } from "./framing.js";
 export type { LogFields, Logger } from "./logger.js";
 export { silentLogger } from "./logger.js";
+export type {
+  Machine,
+  MachineHost,
+  MachineHostOptions,
+  MachineInput,
+  MachineOutput,
+} from "./machine.js";
+export { createMachineHost, createTimeGuard } from "./machine.js";
 export type { MemoryNetwork, MemoryNetworkOptions } from "./memory.js";
 export { createMemoryNetwork, DEFAULT_HIGH_WATER_MARK_BYTES } from "./memory.js";
 export type {

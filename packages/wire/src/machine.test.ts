@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import type { Clock } from "./clock.js";
+import { createMachineHost, createTimeGuard, type Machine } from "./machine.js";
+
+/** A hand-driven clock: timers run when `advance` passes them. */
+function manualClock() {
+  let now = 0;
+  let timers: Array<{ at: number; run: () => void; isCancelled: boolean }> = [];
+  const clock: Clock = {
+    now: () => now,
+    setTimer(delayMs, run) {
+      const timer = { at: now + Math.max(0, delayMs), run, isCancelled: false };
+      timers.push(timer);
+      return { cancel: () => (timer.isCancelled = true) };
+    },
+  };
+  return {
+    clock,
+    advance(toMs: number) {
+      for (;;) {
+        const due = timers
+          .filter((timer) => !timer.isCancelled && timer.at <= toMs)
+          .sort((a, b) => a.at - b.at)[0];
+        if (due === undefined) break;
+        timers = timers.filter((timer) => timer !== due);
+        now = due.at;
+        due.run();
+      }
+      now = toMs;
+    },
+    armed: () => timers.filter((timer) => !timer.isCancelled).length,
+  };
+}
+
+type Input = { type: "tick"; now: number } | { type: "echo"; now: number; text: string };
+
+/** Echoes every input as text; wants a tick every 100 ms. */
+function echoMachine(): Machine<Input, string, { inputs: number }> {
+  let inputs = 0;
+  let last = 0;
+  return {
+    step(input) {
+      inputs++;
+      last = input.now;
+      return [input.type === "echo" ? `${input.now}:${input.text}` : `${input.now}:tick`];
+    },
+    nextDeadline: () => last + 100,
+    inspect: () => ({ inputs }),
+  };
+}
+
+describe("createMachineHost", () => {
+  it("applies outputs in order and ticks the machine at its deadline", () => {
+    const time = manualClock();
+    const applied: string[] = [];
+    const host = createMachineHost({
+      clock: time.clock,
+      machine: echoMachine(),
+      apply: (output) => applied.push(output),
+    });
+    host.step({ type: "echo", now: 0, text: "a" });
+    time.advance(250);
+    expect(applied).toEqual(["0:a", "100:tick", "200:tick"]);
+    expect(time.armed()).toBe(1);
+  });
+
+  it("queues an input stepped from inside apply, so outputs keep their order", () => {
+    const time = manualClock();
+    const applied: string[] = [];
+    const host = createMachineHost({
+      clock: time.clock,
+      machine: echoMachine(),
+      apply: (output) => {
+        applied.push(output);
+        if (output.endsWith(":first")) host.step({ type: "echo", now: 0, text: "nested" });
+        applied.push(`after ${output}`);
+      },
+    });
+    host.step({ type: "echo", now: 0, text: "first" });
+    expect(applied).toEqual(["0:first", "after 0:first", "0:nested", "after 0:nested"]);
+  });
+
+  it("stop cancels the timer and ignores later steps", () => {
+    const time = manualClock();
+    const applied: string[] = [];
+    const host = createMachineHost({
+      clock: time.clock,
+      machine: echoMachine(),
+      apply: (output) => applied.push(output),
+    });
+    host.step({ type: "echo", now: 0, text: "a" });
+    host.stop();
+    host.step({ type: "echo", now: 0, text: "b" });
+    time.advance(1_000);
+    expect(applied).toEqual(["0:a"]);
+    expect(time.armed()).toBe(0);
+  });
+});
+
+describe("createTimeGuard", () => {
+  it("accepts equal or later times and refuses earlier ones with TIME_WENT_BACKWARDS", () => {
+    const guard = createTimeGuard("test");
+    expect(guard(5)).toBe(5);
+    expect(guard(5)).toBe(5);
+    expect(guard(9)).toBe(9);
+    expect(() => guard(8)).toThrowError(/time went backwards/);
+    expect(() => guard(1)).toThrow(expect.objectContaining({ code: "TIME_WENT_BACKWARDS" }));
+    expect(() => guard(Number.NaN)).toThrowError(/time went backwards/);
+  });
+});
