@@ -1,6 +1,5 @@
-import { P2pError } from "@p2p/wire";
+import { AddressSchema, P2pError } from "@p2p/wire";
 import { z } from "zod";
-import { AddressSchema } from "./messages.js";
 
 /** The message generator of the seed document: `count` messages, one every `intervalMs`. */
 export const GeneratorConfigSchema = z.object({

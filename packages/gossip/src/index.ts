@@ -19,4 +19,4 @@ export type {
 export { createGossip } from "./gossip.js";
 export { MESSAGE_ID_BYTES, messageId } from "./message-id.js";
 export type { GossipMessage, GossipWireMessage } from "./messages.js";
-export { AddressSchema, GossipMessageSchema, GossipWireMessageSchema } from "./messages.js";
+export { GossipMessageSchema, GossipWireMessageSchema } from "./messages.js";

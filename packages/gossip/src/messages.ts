@@ -1,7 +1,5 @@
+import { AddressSchema } from "@p2p/wire";
 import { z } from "zod";
-
-/** A node address, "ip:port". */
-export const AddressSchema = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected an address ip:port");
 
 /**
  * One gossip message on the wire. `id` is the hex message id (a hash of origin and payload,

@@ -1,6 +1,5 @@
-import { P2pError } from "@p2p/wire";
+import { AddressSchema, P2pError } from "@p2p/wire";
 import { z } from "zod";
-import { AddressSchema } from "./messages.js";
 
 /**
  * Timing profiles. `standard` is the seed document's (a ping every 13 s, 3 misses);

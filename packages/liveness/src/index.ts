@@ -20,7 +20,6 @@ export type {
   VoteRequest,
 } from "./messages.js";
 export {
-  AddressSchema,
   DeadEvidenceSchema,
   LivenessMessageSchema,
   PingSchema,

@@ -1,7 +1,5 @@
+import { AddressSchema } from "@p2p/wire";
 import { z } from "zod";
-
-/** A node address, "ip:port". */
-export const AddressSchema = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected an address ip:port");
 
 /** A signed vote about a suspect: the unit of evidence the seeds check. */
 export const SignedVoteSchema = z.object({

@@ -1,10 +1,10 @@
+import { AddressSchema } from "@p2p/wire";
 import { z } from "zod";
 
 /** Largest neighbour list a record may carry on the wire (the registry config may set a lower limit). */
 const MAX_WIRE_NEIGHBOURS = 1024;
 const MAX_WIRE_STRING = 256;
 
-const AddressSchema = z.string().min(1).max(MAX_WIRE_STRING);
 const RequestIdSchema = z.string().min(1).max(MAX_WIRE_STRING);
 
 /** A ballot on the wire. */
