@@ -5,6 +5,7 @@ export default defineConfig({
     index: "src/index.ts",
     tcp: "src/tcp.ts",
     "testing/transport-contract": "src/testing/transport-contract.ts",
+    "testing/transcript": "src/testing/transcript.ts",
   },
   format: ["esm"],
   dts: true,
