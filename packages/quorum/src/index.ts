@@ -2,7 +2,28 @@ export type { Acceptor, AcceptorOutput, TransitionValidator } from "./acceptor.j
 export { createAcceptor } from "./acceptor.js";
 export type { Ballot } from "./ballot.js";
 export { compareBallots, maxBallot, zeroBallot } from "./ballot.js";
-export type { EvidenceValidator, MembershipLimits, RegisterOptions } from "./membership.js";
+export type {
+  DirectoryClient,
+  DirectoryClientConfig,
+  DirectoryClientConfigInput,
+  DirectoryClientDependencies,
+  DirectoryClientEvent,
+  DirectoryClientInput,
+  DirectoryClientOutput,
+  DirectoryClientView,
+  DirectoryRequest,
+  DirectoryResponse,
+  MembersReason,
+} from "./directory-client.js";
+export { createDirectoryClient, DirectoryClientConfigSchema } from "./directory-client.js";
+export type {
+  EvidenceCheck,
+  EvidenceContext,
+  EvidenceValidator,
+  MembershipLimits,
+  ProbeResult,
+  RegisterOptions,
+} from "./membership.js";
 export {
   compactChange,
   createMembershipValidator,

@@ -1,0 +1,522 @@
+import {
+  AddressSchema,
+  assertNever,
+  createTimeGuard,
+  type Machine,
+  type RandomSource,
+  shuffled,
+} from "@p2p/wire";
+import { z } from "zod";
+import type {
+  LeaveRequest,
+  ListRequest,
+  ListResponse,
+  MemberEntry,
+  MemberRecord,
+  OperationResponse,
+  RegisterRequest,
+  RegisterResponse,
+  UpdateNeighbours,
+} from "./messages.js";
+
+/** Configuration of a peer's directory client. */
+export const DirectoryClientConfigSchema = z.object({
+  /** This peer's address `ip:port`: the key of its record. */
+  self: AddressSchema,
+  /** Every seed; a registration needs ⌊n/2⌋+1 of them to try at once. */
+  seeds: z.array(AddressSchema).min(1),
+  /** This peer's Ed25519 public key (hex), registered with its record. */
+  publicKey: z.string().regex(/^[0-9a-f]{64}$/),
+  /** How long one request to a seed may take before the next seed is tried. */
+  requestTimeoutMs: z.number().positive().default(5_000),
+  /**
+   * When no majority of seeds commits a registration, try again after this long (each refusal
+   * is reported); absent: a refused registration is final (`registration-failed`).
+   */
+  registrationRetryMs: z.number().positive().optional(),
+  /** Neighbour changes are sent to the seeds this long after the last one (debounce). */
+  neighbourUpdateDelayMs: z.number().nonnegative().default(50),
+  /** While watching (a suspicion is open), fetch the directory from one seed this often. */
+  refreshIntervalMs: z.number().positive().default(2_000),
+  /** Most neighbours sent in one request. */
+  maxNeighbours: z.number().int().positive().max(1024).default(64),
+});
+
+/** Input form of {@link DirectoryClientConfigSchema}. */
+export type DirectoryClientConfigInput = z.input<typeof DirectoryClientConfigSchema>;
+/** The validated, frozen configuration. */
+export type DirectoryClientConfig = Readonly<z.output<typeof DirectoryClientConfigSchema>>;
+
+/** The messages a directory client sends to seeds. */
+export type DirectoryRequest = RegisterRequest | ListRequest | LeaveRequest | UpdateNeighbours;
+/** The messages a directory client takes from seeds. */
+export type DirectoryResponse = RegisterResponse | OperationResponse | ListResponse;
+
+/** Why a directory snapshot was fetched. */
+export type MembersReason = "joined" | "requested" | "refresh";
+
+/** Inputs of the directory client. `now` is monotonic milliseconds and never goes backwards. */
+export type DirectoryClientInput =
+  /** Register with the seeds (first start). */
+  | { readonly type: "register"; readonly now: number }
+  /** The seeds removed this live peer: register again as a new incarnation. */
+  | { readonly type: "rejoin"; readonly now: number }
+  /** Leave gracefully: deregistered by a quorum, then `left`. */
+  | { readonly type: "leave"; readonly now: number }
+  /** Fetch the directory from a majority of seeds (e.g. to top up neighbours). */
+  | { readonly type: "fetch-members"; readonly now: number }
+  /** This peer's current neighbours; once registered they are sent to the seeds (debounced). */
+  | { readonly type: "neighbours"; readonly now: number; readonly neighbours: readonly string[] }
+  /** The suspects this peer watches; while any, the directory is refreshed periodically. */
+  | { readonly type: "watch"; readonly now: number; readonly suspects: readonly string[] }
+  /** A response from seed `from`. */
+  | {
+      readonly type: "receive";
+      readonly now: number;
+      readonly from: string;
+      readonly message: DirectoryResponse;
+    }
+  /** A request to `address` could not be sent (the dial failed). */
+  | { readonly type: "unreachable"; readonly now: number; readonly address: string }
+  | { readonly type: "tick"; readonly now: number };
+
+/** Events for the host. */
+export type DirectoryClientEvent =
+  | { readonly type: "registration-refused"; readonly message: string; readonly retryInMs: number }
+  | { readonly type: "registration-failed"; readonly message: string }
+  | {
+      readonly type: "registered";
+      readonly record: MemberRecord;
+      /** The seeds that answered, sorted. */
+      readonly seeds: readonly string[];
+    }
+  | { readonly type: "rejoined"; readonly record: MemberRecord }
+  | { readonly type: "rejoin-failed"; readonly message: string }
+  /** A directory snapshot: the union of the seeds' lists, the latest version of each record. */
+  | {
+      readonly type: "members";
+      readonly reason: MembersReason;
+      readonly records: readonly MemberRecord[];
+    }
+  /** The leave was committed (`isCommitted`), or no seed could commit it. */
+  | { readonly type: "left"; readonly isCommitted: boolean };
+
+/** Outputs, to apply in order. */
+export type DirectoryClientOutput =
+  | { readonly type: "send"; readonly to: string; readonly message: DirectoryRequest }
+  | { readonly type: "emit"; readonly event: DirectoryClientEvent };
+
+/** A read-only view of the client. */
+export interface DirectoryClientView {
+  readonly self: string;
+  readonly phase: "idle" | "registering" | "registered" | "leaving" | "left";
+  readonly incarnation: number;
+  /** Requests awaiting an answer. */
+  readonly inFlight: number;
+  readonly neighbours: readonly string[];
+  readonly isWatching: boolean;
+}
+
+/** The peer's side of the directory protocol, as a sans-IO machine. */
+export interface DirectoryClient
+  extends Machine<DirectoryClientInput, DirectoryClientOutput, DirectoryClientView> {
+  readonly config: DirectoryClientConfig;
+}
+
+/** Dependencies of {@link createDirectoryClient}. */
+export interface DirectoryClientDependencies {
+  /** Which seeds to try, in which order. */
+  readonly random: RandomSource;
+}
+
+/** What an outstanding request is for. */
+type Purpose =
+  | { readonly kind: "register"; readonly slot: number }
+  | { readonly kind: "list"; readonly group: number }
+  | { readonly kind: "update" }
+  | { readonly kind: "leave" };
+
+interface Outstanding {
+  readonly seed: string;
+  readonly deadline: number;
+  readonly purpose: Purpose;
+}
+
+/** A registration (or rejoin) in progress: ⌊n/2⌋+1 slots, each walking the seed order. */
+interface Registration {
+  readonly isRejoin: boolean;
+  readonly order: readonly string[];
+  next: number;
+  slotsOpen: number;
+  readonly answered: string[];
+  readonly problems: string[];
+  record: MemberRecord | undefined;
+}
+
+interface ListFetch {
+  readonly reason: MembersReason;
+  waiting: number;
+  readonly latest: Map<string, MemberEntry>;
+}
+
+/** A request walked through the seeds one at a time until one commits it. */
+interface Chain {
+  readonly order: readonly string[];
+  next: number;
+}
+
+/**
+ * Creates a directory client: registers with ⌊n/2⌋+1 seeds at once (each failed seed is
+ * replaced by the next in a random order), fetches and merges the seeds' member lists, sends
+ * neighbour changes, leaves, and rejoins as a new incarnation after a false removal.
+ */
+export function createDirectoryClient(
+  configInput: DirectoryClientConfigInput,
+  dependencies: DirectoryClientDependencies,
+): DirectoryClient {
+  const config: DirectoryClientConfig = Object.freeze(
+    DirectoryClientConfigSchema.parse(configInput),
+  );
+  const { random } = dependencies;
+  const seeds = [...new Set(config.seeds)].sort();
+  const majority = Math.floor(seeds.length / 2) + 1;
+  const guardTime = createTimeGuard("directory client");
+
+  let now = 0;
+  let phase: DirectoryClientView["phase"] = "idle";
+  let incarnation = 0;
+  let sequence = 0;
+  let groupSequence = 0;
+  let neighbours: string[] = [];
+  let registration: Registration | undefined;
+  let retryAt: number | undefined;
+  let updateDueAt: number | undefined;
+  let update: Chain | undefined;
+  let leave: Chain | undefined;
+  let suspects: readonly string[] = [];
+  let refreshAt: number | undefined;
+  let isRefreshing = false;
+  const outstanding = new Map<string, Outstanding>();
+  const fetches = new Map<number, ListFetch>();
+  let outputs: DirectoryClientOutput[] = [];
+
+  const emit = (event: DirectoryClientEvent) => outputs.push({ type: "emit", event });
+
+  /** Sends one request to `seed`; its answer (or its failure) comes back as `purpose`. */
+  const request = (
+    seed: string,
+    purpose: Purpose,
+    build: (requestId: string) => DirectoryRequest,
+  ): void => {
+    const requestId = `${config.self}/${incarnation}/${++sequence}`;
+    outstanding.set(requestId, { seed, deadline: now + config.requestTimeoutMs, purpose });
+    outputs.push({ type: "send", to: seed, message: build(requestId) });
+  };
+
+  // ---- registration ----
+
+  const startRegistration = (isRejoin: boolean): void => {
+    retryAt = undefined;
+    registration = {
+      isRejoin,
+      order: shuffled(random, seeds),
+      next: 0,
+      slotsOpen: majority,
+      answered: [],
+      problems: [],
+      record: undefined,
+    };
+    for (let slot = 0; slot < majority; slot++) registerNext(slot);
+  };
+
+  /** Slot `slot` tries the next untried seed, or closes when none is left. */
+  const registerNext = (slot: number): void => {
+    const current = registration;
+    if (current === undefined) return;
+    const seed = current.order[current.next];
+    if (seed === undefined) {
+      current.slotsOpen -= 1;
+      if (current.slotsOpen === 0) finishRegistration(current);
+      return;
+    }
+    current.next += 1;
+    request(seed, { kind: "register", slot }, (requestId) => ({
+      type: "quorum.register-request",
+      requestId,
+      address: config.self,
+      publicKey: config.publicKey,
+      neighbours: neighbours.slice(0, config.maxNeighbours),
+    }));
+  };
+
+  const registerAnswer = (slot: number, seed: string, answer: RegisterResponse | undefined) => {
+    const current = registration;
+    if (current === undefined) return;
+    if (answer === undefined) current.problems.push(`${seed}: no answer`);
+    else if (!answer.ok || answer.record === null)
+      current.problems.push(`${seed}: ${answer.error?.message ?? "refused"}`);
+    else {
+      current.answered.push(seed);
+      if (current.record === undefined || answer.record.incarnation >= current.record.incarnation)
+        current.record = answer.record;
+      current.slotsOpen -= 1;
+      if (current.slotsOpen === 0) finishRegistration(current);
+      return;
+    }
+    registerNext(slot);
+  };
+
+  const finishRegistration = (finished: Registration): void => {
+    registration = undefined;
+    const record = finished.record;
+    if (record !== undefined) {
+      incarnation = record.incarnation;
+      phase = "registered";
+      const answered = [...finished.answered].sort();
+      if (finished.isRejoin) {
+        emit({ type: "rejoined", record });
+        return;
+      }
+      emit({ type: "registered", record, seeds: answered });
+      fetchMembers(answered, "joined");
+      return;
+    }
+    const message = `registration of ${config.self} failed: no majority of the ${seeds.length} seeds committed it (${finished.problems.join("; ")})`;
+    if (finished.isRejoin) {
+      phase = "registered";
+      emit({ type: "rejoin-failed", message });
+    } else if (config.registrationRetryMs === undefined) {
+      phase = "idle";
+      emit({ type: "registration-failed", message });
+    } else {
+      retryAt = now + config.registrationRetryMs;
+      emit({ type: "registration-refused", message, retryInMs: config.registrationRetryMs });
+    }
+  };
+
+  // ---- member lists ----
+
+  const fetchMembers = (from: readonly string[], reason: MembersReason): void => {
+    const group = ++groupSequence;
+    fetches.set(group, { reason, waiting: from.length, latest: new Map() });
+    for (const seed of from) {
+      request(seed, { kind: "list", group }, (requestId) => ({
+        type: "quorum.list-request",
+        requestId,
+      }));
+    }
+    if (from.length === 0) finishFetch(group);
+  };
+
+  const listAnswer = (group: number, answer: ListResponse | undefined): void => {
+    const fetch = fetches.get(group);
+    if (fetch === undefined) return;
+    for (const entry of answer?.members ?? []) {
+      const known = fetch.latest.get(entry.record.address);
+      if (known === undefined || entry.version > known.version)
+        fetch.latest.set(entry.record.address, entry);
+    }
+    fetch.waiting -= 1;
+    if (fetch.waiting === 0) finishFetch(group);
+  };
+
+  const finishFetch = (group: number): void => {
+    const fetch = fetches.get(group);
+    if (fetch === undefined) return;
+    fetches.delete(group);
+    const records = [...fetch.latest.values()]
+      .map((entry) => entry.record)
+      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    if (fetch.reason === "refresh") {
+      isRefreshing = false;
+      if (suspects.length > 0) refreshAt = now + config.refreshIntervalMs;
+    }
+    emit({ type: "members", reason: fetch.reason, records });
+  };
+
+  const refresh = (): void => {
+    refreshAt = undefined;
+    isRefreshing = true;
+    fetchMembers(shuffled(random, seeds).slice(0, 1), "refresh");
+  };
+
+  // ---- chains: neighbour updates and leave ----
+
+  const sendUpdate = (): void => {
+    const chain = update;
+    const seed = chain?.order[chain.next];
+    if (chain === undefined || seed === undefined) {
+      update = undefined;
+      return;
+    }
+    chain.next += 1;
+    request(seed, { kind: "update" }, (requestId) => ({
+      type: "quorum.update-neighbours",
+      requestId,
+      address: config.self,
+      neighbours: neighbours.slice(0, config.maxNeighbours),
+    }));
+  };
+
+  const sendLeave = (): void => {
+    const chain = leave;
+    const seed = chain?.order[chain.next];
+    if (chain === undefined || seed === undefined) {
+      finishLeave(false);
+      return;
+    }
+    chain.next += 1;
+    request(seed, { kind: "leave" }, (requestId) => ({
+      type: "quorum.leave-request",
+      requestId,
+      address: config.self,
+      incarnation,
+    }));
+  };
+
+  const finishLeave = (isCommitted: boolean): void => {
+    leave = undefined;
+    phase = "left";
+    outstanding.clear();
+    fetches.clear();
+    update = undefined;
+    updateDueAt = undefined;
+    refreshAt = undefined;
+    emit({ type: "left", isCommitted });
+  };
+
+  /** A request got its answer (`answer`) or failed (undefined). */
+  const settle = (entry: Outstanding, answer: DirectoryResponse | undefined): void => {
+    const purpose = entry.purpose;
+    switch (purpose.kind) {
+      case "register":
+        registerAnswer(
+          purpose.slot,
+          entry.seed,
+          answer?.type === "quorum.register-response" ? answer : undefined,
+        );
+        return;
+      case "list":
+        listAnswer(purpose.group, answer?.type === "quorum.list-response" ? answer : undefined);
+        return;
+      case "update":
+        if (answer?.type === "quorum.operation-response" && answer.ok) update = undefined;
+        else sendUpdate();
+        return;
+      case "leave":
+        if (answer?.type === "quorum.operation-response" && answer.ok) finishLeave(true);
+        else sendLeave();
+        return;
+      default:
+        assertNever(purpose, "request purpose");
+    }
+  };
+
+  /** Every outstanding request to `seed` failed at once. */
+  const failAllTo = (seed: string): void => {
+    for (const [requestId, entry] of [...outstanding]) {
+      if (entry.seed !== seed) continue;
+      outstanding.delete(requestId);
+      settle(entry, undefined);
+    }
+  };
+
+  const onTick = (): void => {
+    for (const [requestId, entry] of [...outstanding]) {
+      if (entry.deadline > now || !outstanding.has(requestId)) continue;
+      outstanding.delete(requestId);
+      settle(entry, undefined);
+    }
+    if (retryAt !== undefined && now >= retryAt && phase === "registering")
+      startRegistration(false);
+    if (updateDueAt !== undefined && now >= updateDueAt && phase === "registered") {
+      updateDueAt = undefined;
+      update = { order: shuffled(random, seeds), next: 0 };
+      sendUpdate();
+    }
+    if (refreshAt !== undefined && now >= refreshAt && !isRefreshing) refresh();
+  };
+
+  const step = (input: DirectoryClientInput): readonly DirectoryClientOutput[] => {
+    now = guardTime(input.now);
+    outputs = [];
+    if (phase === "left") return outputs;
+    switch (input.type) {
+      case "register":
+        if (phase === "idle") {
+          phase = "registering";
+          startRegistration(false);
+        }
+        break;
+      case "rejoin":
+        if (phase === "registered" && registration === undefined) startRegistration(true);
+        break;
+      case "leave":
+        if (leave === undefined) {
+          phase = "leaving";
+          registration = undefined;
+          retryAt = undefined;
+          leave = { order: shuffled(random, seeds), next: 0 };
+          sendLeave();
+        }
+        break;
+      case "fetch-members":
+        fetchMembers(shuffled(random, seeds).slice(0, majority), "requested");
+        break;
+      case "neighbours": {
+        const next = [...new Set(input.neighbours)].sort();
+        if (next.join() === neighbours.join()) break;
+        neighbours = next;
+        if (phase === "registered") updateDueAt = now + config.neighbourUpdateDelayMs;
+        break;
+      }
+      case "watch":
+        suspects = [...input.suspects];
+        if (suspects.length === 0) refreshAt = undefined;
+        else if (!isRefreshing && refreshAt === undefined) refresh();
+        break;
+      case "receive": {
+        const entry = outstanding.get(input.message.requestId);
+        if (entry === undefined || entry.seed !== input.from) break;
+        outstanding.delete(input.message.requestId);
+        settle(entry, input.message);
+        break;
+      }
+      case "unreachable":
+        failAllTo(input.address);
+        break;
+      case "tick":
+        onTick();
+        break;
+      default:
+        assertNever(input, "directory client input");
+    }
+    return outputs;
+  };
+
+  const nextDeadline = (): number | undefined => {
+    let earliest: number | undefined;
+    const consider = (at: number | undefined) => {
+      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+    };
+    for (const entry of outstanding.values()) consider(entry.deadline);
+    if (phase === "registering") consider(retryAt);
+    if (phase === "registered") consider(updateDueAt);
+    if (!isRefreshing) consider(refreshAt);
+    return earliest;
+  };
+
+  return {
+    config,
+    step,
+    nextDeadline,
+    inspect: () => ({
+      self: config.self,
+      phase,
+      incarnation,
+      inFlight: outstanding.size,
+      neighbours: [...neighbours],
+      isWatching: suspects.length > 0,
+    }),
+  };
+}
