@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { directoryInputs, undirectedNeighbours } from "./directory.js";
+
+const records = [
+  { address: "a:1", status: "alive", neighbours: ["b:1", "c:1"] },
+  { address: "b:1", status: "alive", neighbours: ["a:1"] },
+  { address: "c:1", status: "dead", neighbours: ["a:1", "d:1"] },
+  { address: "d:1", status: "alive", neighbours: ["c:1", "e:1"] },
+  { address: "e:1", status: "alive", neighbours: [] },
+];
+
+describe("undirectedNeighbours", () => {
+  it("joins the member's own list with every live member that lists it", () => {
+    expect(undirectedNeighbours("e:1", records)).toEqual(["d:1"]);
+    expect(undirectedNeighbours("c:1", records)).toEqual(["a:1", "d:1"]);
+    // c lists a but is dead: it does not count from c's side, but a lists c itself
+    expect(undirectedNeighbours("a:1", records)).toEqual(["b:1", "c:1"]);
+  });
+});
+
+describe("directoryInputs", () => {
+  it("feeds each neighbour's list, removes a suspect's dead neighbours and narrows its list", () => {
+    const inputs = directoryInputs(records, {
+      self: "b:1",
+      neighbours: ["a:1"],
+      suspects: ["a:1"],
+      now: 7,
+      wallTimeMs: 1_000,
+    });
+    expect(inputs).toEqual([
+      {
+        type: "member-neighbours",
+        now: 7,
+        wallTimeMs: 1_000,
+        address: "a:1",
+        neighbours: ["b:1", "c:1"],
+      },
+      { type: "member-removed", now: 7, wallTimeMs: 1_000, address: "c:1" },
+      { type: "member-neighbours", now: 7, wallTimeMs: 1_000, address: "a:1", neighbours: ["b:1"] },
+    ]);
+  });
+
+  it("never removes this peer itself or a member the directory does not know", () => {
+    const inputs = directoryInputs(
+      [{ address: "x:1", status: "alive", neighbours: ["self:1", "ghost:1"] }],
+      { self: "self:1", neighbours: [], suspects: ["x:1"], now: 0 },
+    );
+    expect(inputs).toEqual([{ type: "member-neighbours", now: 0, address: "x:1", neighbours: [] }]);
+  });
+});

@@ -1,0 +1,83 @@
+import type { LivenessInput } from "./liveness.js";
+
+/** What liveness needs to know of a member record of the seeds' directory. */
+export interface DirectoryRecord {
+  readonly address: string;
+  readonly status: string;
+  readonly neighbours: readonly string[];
+}
+
+/**
+ * The undirected neighbour set of `address` as the directory knows it: the member's own
+ * advertised list plus every live member that lists it, sorted.
+ */
+export function undirectedNeighbours(
+  address: string,
+  records: readonly DirectoryRecord[],
+): string[] {
+  const neighbours = new Set<string>();
+  for (const record of records) {
+    if (record.address === address) {
+      for (const neighbour of record.neighbours) neighbours.add(neighbour);
+    } else if (record.status === "alive" && record.neighbours.includes(address)) {
+      neighbours.add(record.address);
+    }
+  }
+  neighbours.delete(address);
+  return [...neighbours].sort();
+}
+
+/** Where a peer stands when a directory snapshot arrives. */
+export interface DirectorySnapshotContext {
+  readonly self: string;
+  /** This peer's neighbours. */
+  readonly neighbours: readonly string[];
+  /** The neighbours it suspects (`inspect().suspicions`). */
+  readonly suspects: readonly string[];
+  readonly now: number;
+  readonly wallTimeMs?: number;
+}
+
+/**
+ * Turns a directory snapshot into liveness inputs, to step in order:
+ * - each neighbour's neighbour list (who may vote about it);
+ * - for each suspect, every neighbour of it the seeds no longer list as alive is removed (so a
+ *   vote round never waits for a voter that is itself dead), and its list is narrowed to its
+ *   live neighbours — a suspect whose other neighbours all crashed falls back to the seeds'
+ *   own probe.
+ */
+export function directoryInputs(
+  records: readonly DirectoryRecord[],
+  context: DirectorySnapshotContext,
+): LivenessInput[] {
+  const { now, wallTimeMs } = context;
+  const time = wallTimeMs === undefined ? { now } : { now, wallTimeMs };
+  const inputs: LivenessInput[] = [];
+  for (const neighbour of [...context.neighbours].sort()) {
+    inputs.push({
+      type: "member-neighbours",
+      ...time,
+      address: neighbour,
+      neighbours: undirectedNeighbours(neighbour, records),
+    });
+  }
+  const status = new Map(records.map((record) => [record.address, record.status]));
+  const told = new Set<string>();
+  for (const suspect of [...context.suspects].sort()) {
+    const neighbours = undirectedNeighbours(suspect, records);
+    for (const neighbour of neighbours) {
+      const known = status.get(neighbour);
+      if (known === undefined || known === "alive" || neighbour === context.self) continue;
+      if (told.has(neighbour)) continue;
+      told.add(neighbour);
+      inputs.push({ type: "member-removed", ...time, address: neighbour });
+    }
+    inputs.push({
+      type: "member-neighbours",
+      ...time,
+      address: suspect,
+      neighbours: neighbours.filter((neighbour) => status.get(neighbour) === "alive"),
+    });
+  }
+  return inputs;
+}
