@@ -1,9 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createSeededRandom, degrees, type Graph, growNetwork } from "@p2p/topology";
+import {
+  analyseGraph,
+  createSeededRandom,
+  degrees,
+  formatReport,
+  type Graph,
+  growNetwork,
+  type TopologyReport,
+} from "@p2p/topology";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError } from "commander";
-import { analyseGraph, formatReport, type TopologyReport } from "./analysis.js";
 import {
   AnalyzeOptionsSchema,
   CliError,
@@ -169,7 +176,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       return EXIT_USAGE;
     }
     if (error instanceof CliError) {
-      io.stderr.write(`topology: ${error.message}\n`);
+      for (const line of error.message.split("\n")) io.stderr.write(`topology: ${line}\n`);
       return error.exitCode;
     }
     io.stderr.write(`topology: unexpected error: ${(error as Error).message}\n`);

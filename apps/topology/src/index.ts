@@ -1,5 +1,3 @@
-export type { TopologyReport } from "./analysis.js";
-export { analyseGraph, formatReport, verdict } from "./analysis.js";
 export type { CliIo } from "./cli.js";
 export { createProgram, runCli } from "./cli.js";
 export type { NamedGraph } from "./edges.js";

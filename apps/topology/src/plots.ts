@@ -1,7 +1,6 @@
-import type { Graph } from "@p2p/topology";
+import type { Graph, TopologyReport } from "@p2p/topology";
 import { Resvg } from "@resvg/resvg-js";
 import { parse, type Spec, View } from "vega";
-import type { TopologyReport } from "./analysis.js";
 import type { Layout } from "./layout.js";
 
 const FONT = "DejaVu Sans";

@@ -1,4 +1,6 @@
 export type { RandomSource } from "@p2p/wire";
+export type { TopologyReport } from "./analysis.js";
+export { analyseGraph, formatReport, verdict } from "./analysis.js";
 export type { CcdfPoint, HistogramBin } from "./degree-distribution.js";
 export { degreeCcdf, degreeHistogram } from "./degree-distribution.js";
 export type { Components, DiameterEstimate, DiameterOptions, Graph } from "./graph.js";
@@ -12,6 +14,8 @@ export {
 } from "./graph.js";
 export type { GrowNetworkInput } from "./grow.js";
 export { growNetwork, growUniformNetwork } from "./grow.js";
+export type { DegreeSummary, LiveOverlay, OverlayMember } from "./live-overlay.js";
+export { degreeSummary, formatDegreeSummary, liveOverlay } from "./live-overlay.js";
 export type {
   AlternativeName,
   FitOptions,

@@ -1,19 +1,23 @@
+import { P2pError } from "@p2p/wire";
+import type { CcdfPoint } from "./degree-distribution.js";
+import { degreeCcdf } from "./degree-distribution.js";
 import {
   averageClustering,
-  compareAlternatives,
   connectedComponents,
-  createSeededRandom,
-  degreeCcdf,
   degrees,
   estimateDiameter,
-  type GoodnessOfFit,
   type Graph,
-  hurwitzZeta,
+} from "./graph.js";
+import {
+  compareAlternatives,
+  type GoodnessOfFit,
   type LikelihoodRatioTest,
   powerLawGoodnessOfFit,
-} from "@p2p/topology";
+} from "./power-law.js";
+import { createSeededRandom } from "./random.js";
+import { hurwitzZeta } from "./special-functions.js";
 
-/** Everything the CLI reports about one overlay. */
+/** Everything known about one overlay: its power-law fit and its connectivity. */
 export interface TopologyReport {
   readonly nodeCount: number;
   readonly edgeCount: number;
@@ -28,7 +32,7 @@ export interface TopologyReport {
   readonly isDiameterExact: boolean;
   readonly clustering: number;
   /** Observed CCDF over nodes with degree ≥ 1. */
-  readonly ccdf: readonly { degree: number; fraction: number }[];
+  readonly ccdf: readonly CcdfPoint[];
   /** Fitted power-law CCDF (scaled to the tail's share), log-spaced from xmin to the max degree. */
   readonly fittedCcdf: readonly { degree: number; fraction: number }[];
 }
@@ -40,8 +44,12 @@ export function analyseGraph(
 ): TopologyReport {
   const degreeList = degrees(graph);
   const positive = degreeList.filter((degree) => degree > 0);
-  if (positive.length < 2)
-    throw new Error("the graph needs at least two connected nodes to fit a degree distribution");
+  if (positive.length < 2) {
+    throw new P2pError(
+      "TOPOLOGY_INVALID_ARGUMENT",
+      "the graph needs at least two connected nodes to fit a degree distribution",
+    );
+  }
   const goodness = powerLawGoodnessOfFit(positive, createSeededRandom(options.seed ^ 0x5eed), {
     bootstrapSamples: options.bootstrap,
     ...(options.onBootstrap === undefined ? {} : { onProgress: options.onBootstrap }),
