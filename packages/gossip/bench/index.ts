@@ -4,8 +4,9 @@
 // Run: pnpm --filter @p2p/gossip bench
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
+import { createSeededRandom } from "@p2p/wire";
 import type { GossipConfigInput } from "../src/index.js";
-import { createRandom32, gossipNetwork } from "../test/network.js";
+import { gossipNetwork } from "../test/network.js";
 import { addressOf, distancesFrom, preferentialAttachment, summary } from "../test/overlay.js";
 
 const LATENCY_MS = 10;
@@ -31,7 +32,7 @@ interface Result {
 }
 
 function run(peers: number, forwarding: GossipConfigInput["forwarding"]): Result {
-  const overlay = preferentialAttachment(peers, LINKS_PER_JOINER, createRandom32(SEED + peers));
+  const overlay = preferentialAttachment(peers, LINKS_PER_JOINER, createSeededRandom(SEED + peers));
   const net = gossipNetwork(overlay, SEED + peers, {
     latencyMs: LATENCY_MS,
     jitterMs: JITTER_MS,
@@ -59,7 +60,7 @@ function run(peers: number, forwarding: GossipConfigInput["forwarding"]): Result
 
 /** Exact diameter: the largest BFS eccentricity over every node. */
 function diameterOf(peers: number): number {
-  const overlay = preferentialAttachment(peers, LINKS_PER_JOINER, createRandom32(SEED + peers));
+  const overlay = preferentialAttachment(peers, LINKS_PER_JOINER, createSeededRandom(SEED + peers));
   let diameter = 0;
   for (let index = 0; index < peers; index++)
     diameter = Math.max(diameter, ...distancesFrom(overlay, addressOf(index)).values());

@@ -1,21 +1,9 @@
-import { P2pError, type RandomSource } from "@p2p/wire";
+import { createSeededRandom, P2pError } from "@p2p/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createGossip, type GossipOutput } from "./gossip.js";
 import { messageId } from "./message-id.js";
 import { GossipMessageSchema } from "./messages.js";
-
-function seeded(seed: number): RandomSource {
-  let state = seed >>> 0 || 1;
-  return {
-    next() {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 2 ** 32;
-    },
-  };
-}
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const sends = (outputs: readonly GossipOutput[]) =>
@@ -25,17 +13,20 @@ const events = (outputs: readonly GossipOutput[]) =>
 
 describe("createGossip", () => {
   it("validates config and reports the field path", () => {
-    expect(() => createGossip({ self: "nope" }, { random: seeded(1) })).toThrow(/self/);
+    expect(() => createGossip({ self: "nope" }, { random: createSeededRandom(1) })).toThrow(/self/);
     expect(() =>
-      createGossip({ self: "10.0.0.1:1", messageList: { maxEntries: 0 } }, { random: seeded(1) }),
+      createGossip(
+        { self: "10.0.0.1:1", messageList: { maxEntries: 0 } },
+        { random: createSeededRandom(1) },
+      ),
     ).toThrow(P2pError);
-    const gossip = createGossip({ self: "10.0.0.1:1" }, { random: seeded(1) });
+    const gossip = createGossip({ self: "10.0.0.1:1" }, { random: createSeededRandom(1) });
     expect(Object.isFrozen(gossip.config)).toBe(true);
     expect(gossip.config.generator).toEqual({ intervalMs: 5000, count: 10 });
   });
 
   it("generates <timestamp>:<ip>:<n> every interval once neighbours are connected, to all of them", () => {
-    const gossip = createGossip({ self: "10.0.0.1:7000" }, { random: seeded(1) });
+    const gossip = createGossip({ self: "10.0.0.1:7000" }, { random: createSeededRandom(1) });
     expect(gossip.nextDeadline()).toBeUndefined();
     gossip.step({ type: "neighbours", now: 100, neighbours: ["10.0.0.3:1", "10.0.0.2:1"] });
     const texts: string[] = [];
@@ -54,7 +45,10 @@ describe("createGossip", () => {
   });
 
   it("delivers a first copy once, forwards it to every neighbour except the sender, drops repeats", () => {
-    const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, { random: seeded(1) });
+    const gossip = createGossip(
+      { self: "10.0.0.1:1", generator: false },
+      { random: createSeededRandom(1) },
+    );
     gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1", "b:1", "c:1"] });
     const payload = bytes("hello");
     const message = {
@@ -87,7 +81,10 @@ describe("createGossip", () => {
   });
 
   it("marks its own messages seen before sending, so echoes are duplicates", () => {
-    const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, { random: seeded(1) });
+    const gossip = createGossip(
+      { self: "10.0.0.1:1", generator: false },
+      { random: createSeededRandom(1) },
+    );
     gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1"] });
     const [send] = sends(gossip.step({ type: "publish", now: 1, payload: bytes("x") }));
     expect(send?.message.origin).toBe("10.0.0.1:1");
@@ -98,7 +95,10 @@ describe("createGossip", () => {
   });
 
   it("rejects a message whose id does not match origin and payload", () => {
-    const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, { random: seeded(1) });
+    const gossip = createGossip(
+      { self: "10.0.0.1:1", generator: false },
+      { random: createSeededRandom(1) },
+    );
     const payload = bytes("x");
     const message = {
       type: "gossip.message" as const,
@@ -115,7 +115,7 @@ describe("createGossip", () => {
   it("throws on caller mistakes: time going back, oversized publish", () => {
     const gossip = createGossip(
       { self: "10.0.0.1:1", generator: false, maxPayloadBytes: 4 },
-      { random: seeded(1) },
+      { random: createSeededRandom(1) },
     );
     gossip.step({ type: "tick", now: 10 });
     expect(() => gossip.step({ type: "tick", now: 9 })).toThrow(/backwards/);
@@ -137,7 +137,7 @@ describe("createGossip", () => {
               messageList: { maxEntries: 16 },
               forwarding: { type: "random-fanout", fanout },
             },
-            { random: seeded(seed) },
+            { random: createSeededRandom(seed) },
           );
           const neighbours = Array.from({ length: 8 }, (_, i) => `n${i}:1`);
           gossip.step({ type: "neighbours", now: 0, neighbours });
@@ -163,7 +163,7 @@ describe("createGossip", () => {
   it("keeps the message list within its cap and forgets ids after their TTL", () => {
     const gossip = createGossip(
       { self: "10.0.0.1:1", generator: false, messageList: { maxEntries: 50, ttlMs: 1000 } },
-      { random: seeded(1) },
+      { random: createSeededRandom(1) },
     );
     for (let i = 0; i < 200; i++) {
       const payload = bytes(`m${i}`);
@@ -192,7 +192,7 @@ describe("createGossip", () => {
   });
 
   it("every wire message it sends passes its own schema", () => {
-    const gossip = createGossip({ self: "10.0.0.1:1" }, { random: seeded(1) });
+    const gossip = createGossip({ self: "10.0.0.1:1" }, { random: createSeededRandom(1) });
     gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1"] });
     for (const send of sends(gossip.step({ type: "tick", now: 0 }))) {
       expect(GossipMessageSchema.safeParse(send.message).success).toBe(true);
@@ -212,7 +212,10 @@ describe("createGossip", () => {
     };
 
     it("sends a newly added neighbour the recent messages oldest first, except to those known to have them", () => {
-      const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, { random: seeded(1) });
+      const gossip = createGossip(
+        { self: "10.0.0.1:1", generator: false },
+        { random: createSeededRandom(1) },
+      );
       gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1", "b:1"] });
       const own = sends(gossip.step({ type: "publish", now: 1, payload: bytes("own") }))[0]
         ?.message;
@@ -247,7 +250,7 @@ describe("createGossip", () => {
     it("keeps at most maxMessages, none older than maxAgeMs (input time)", () => {
       const gossip = createGossip(
         { self: "10.0.0.1:1", generator: false, catchUp: { maxMessages: 3, maxAgeMs: 100 } },
-        { random: seeded(1) },
+        { random: createSeededRandom(1) },
       );
       for (let i = 0; i < 5; i++)
         gossip.step({
@@ -275,7 +278,7 @@ describe("createGossip", () => {
     it("never keeps a message longer than the message list's TTL", () => {
       const gossip = createGossip(
         { self: "10.0.0.1:1", generator: false, messageList: { ttlMs: 50 } },
-        { random: seeded(1) },
+        { random: createSeededRandom(1) },
       );
       gossip.step({ type: "receive", now: 0, from: "a:1", message: incoming("z:9", "x") });
       expect(sends(gossip.step({ type: "neighbours", now: 49, neighbours: ["c:1"] }))).toHaveLength(
@@ -287,7 +290,7 @@ describe("createGossip", () => {
     it("can be turned off: a late neighbour gets nothing, nothing is buffered", () => {
       const gossip = createGossip(
         { self: "10.0.0.1:1", generator: false, catchUp: false },
-        { random: seeded(1) },
+        { random: createSeededRandom(1) },
       );
       gossip.step({ type: "receive", now: 0, from: "a:1", message: incoming("z:9", "x") });
       expect(gossip.step({ type: "neighbours", now: 1, neighbours: ["a:1", "c:1"] })).toEqual([]);
@@ -318,7 +321,7 @@ describe("createGossip", () => {
           (actions) => {
             const gossip = createGossip(
               { self: "10.0.0.1:1", generator: false },
-              { random: seeded(1) },
+              { random: createSeededRandom(1) },
             );
             const sent = new Set<string>();
             let now = 0;

@@ -1,7 +1,8 @@
 import { parseSeed } from "@p2p/sim";
 import { chooseNeighbours } from "@p2p/topology";
+import { createSeededRandom } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
-import { createRandom32, type Delivery, gossipNetwork } from "./network.js";
+import { type Delivery, gossipNetwork } from "./network.js";
 import {
   addressOf,
   distancesFrom,
@@ -72,7 +73,7 @@ describe("gossip with late joiners (the seed document's generator, peers joining
 
   it("with catch-up, every peer delivers all 10 messages of every other peer exactly once", () => {
     withSeed(SEED + 3, () => {
-      const overlay = preferentialAttachment(peers, 2, createRandom32(SEED + 3));
+      const overlay = preferentialAttachment(peers, 2, createSeededRandom(SEED + 3));
       const net = gossipNetwork(overlay, SEED + 3, {
         generator: { intervalMs: 5000, count: 10 },
         lossRate: 0,
@@ -109,7 +110,7 @@ describe("gossip with late joiners (the seed document's generator, peers joining
 
   it("without catch-up, late joiners miss the messages made before they connected", () => {
     withSeed(SEED + 3, () => {
-      const overlay = preferentialAttachment(peers, 2, createRandom32(SEED + 3));
+      const overlay = preferentialAttachment(peers, 2, createSeededRandom(SEED + 3));
       const net = gossipNetwork(overlay, SEED + 3, {
         generator: { intervalMs: 5000, count: 10 },
         catchUp: false,
@@ -131,7 +132,7 @@ describe("gossip with late joiners (the seed document's generator, peers joining
 describe("gossip on a simulated power-law overlay", () => {
   it("1,000 peers: every message from every sampled origin reaches every peer, each link crossed at most once", () => {
     withSeed(SEED, () => {
-      const random = createRandom32(SEED);
+      const random = createSeededRandom(SEED);
       const overlay = preferentialAttachment(1000, 2, random);
       const net = gossipNetwork(overlay, SEED);
       net.connect();
@@ -184,7 +185,7 @@ describe("gossip on a simulated power-law overlay", () => {
 
   it("10% of peers crash: once their neighbours drop them and re-link, every later message reaches all live peers", () => {
     withSeed(SEED + 1, () => {
-      const random = createRandom32(SEED + 1);
+      const random = createSeededRandom(SEED + 1);
       const overlay = preferentialAttachment(300, 2, random);
       const net = gossipNetwork(overlay, SEED + 1);
       net.connect();
@@ -237,7 +238,7 @@ describe("gossip on a simulated power-law overlay", () => {
 
   it("a long run (1 h virtual, steady traffic) keeps every message list within its cap", () => {
     withSeed(SEED + 2, () => {
-      const overlay = preferentialAttachment(30, 2, createRandom32(SEED + 2));
+      const overlay = preferentialAttachment(30, 2, createSeededRandom(SEED + 2));
       const cap = 200;
       const net = gossipNetwork(overlay, SEED + 2, {
         maxEntries: cap,

@@ -1,5 +1,5 @@
 import { createSimulation } from "@p2p/sim";
-import type { RandomSource, TimerHandle } from "@p2p/wire";
+import type { TimerHandle } from "@p2p/wire";
 import {
   createGossip,
   type Gossip,
@@ -118,18 +118,5 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
     setNeighbours,
     publish,
     addresses,
-  };
-}
-
-/** A small seeded generator for building overlays (independent of the simulation's streams). */
-export function createRandom32(seed: number): RandomSource {
-  let state = (seed >>> 0) ^ 0x9e3779b9 || 1;
-  return {
-    next() {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 2 ** 32;
-    },
   };
 }

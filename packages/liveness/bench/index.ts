@@ -1,8 +1,9 @@
 // Kill → removal-accepted time and false reports for the liveness protocol, in virtual time.
 // Run: pnpm --filter @p2p/liveness bench
 import { cpus } from "node:os";
+import { createSeededRandom } from "@p2p/wire";
 import { livenessProfiles } from "../src/index.js";
-import { livenessNetwork, seeded32 } from "../test/network.js";
+import { livenessNetwork } from "../test/network.js";
 import { preferentialAttachment } from "../test/overlay.js";
 
 const cpu = cpus();
@@ -18,7 +19,7 @@ const quantile = (sorted: number[], q: number) =>
 
 function run(profileName: "fast" | "standard", peers: number, lossRate: number, seed: number) {
   const profile = livenessProfiles[profileName];
-  const random = seeded32(seed);
+  const random = createSeededRandom(seed);
   const overlay = preferentialAttachment(peers, 3, random);
   const net = livenessNetwork(overlay, seed, lossRate, profile);
   const warmupMs = profile.pingIntervalMs * 5;

@@ -1,7 +1,8 @@
 import { parseSeed } from "@p2p/sim";
+import { createSeededRandom } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import { livenessProfiles } from "../src/index.js";
-import { livenessNetwork, seeded32 } from "./network.js";
+import { livenessNetwork } from "./network.js";
 import { preferentialAttachment } from "./overlay.js";
 
 const SEED = parseSeed(process.env.P2P_SEED) ?? 20_261_124;
@@ -18,7 +19,7 @@ function withSeed(seed: number, body: () => void) {
 describe("liveness on a simulated power-law overlay (fast profile)", () => {
   it("10% of peers crash at once: every crashed peer with a live neighbour is removed, no live peer is", () => {
     withSeed(SEED, () => {
-      const random = seeded32(SEED + 7);
+      const random = createSeededRandom(SEED + 7);
       const overlay = preferentialAttachment(200, 3, random);
       const net = livenessNetwork(overlay, SEED, 0.05);
       net.sim.runFor(5_000);
@@ -54,7 +55,7 @@ describe("liveness on a simulated power-law overlay (fast profile)", () => {
   for (const directory of [true, false]) {
     it(`5% loss and a one-way partition A→B between neighbours: no Dead Node line for A or B, neither removed (${directory ? "with" : "without"} the seeds' neighbour lists)`, () => {
       withSeed(SEED + 1, () => {
-        const random = seeded32(SEED + 11);
+        const random = createSeededRandom(SEED + 11);
         const overlay = preferentialAttachment(60, 2, random);
         const net = livenessNetwork(overlay, SEED + 1, 0.05, livenessProfiles.fast, { directory });
         const a = net.addresses[10] as string;

@@ -1,5 +1,5 @@
 import { createSimulation } from "@p2p/sim";
-import type { RandomSource, TimerHandle } from "@p2p/wire";
+import { createSeededRandom, type TimerHandle } from "@p2p/wire";
 import {
   createLiveness,
   type DeadEvidence,
@@ -13,18 +13,6 @@ import {
   validateDeadEvidence,
 } from "../src/index.js";
 import type { Overlay } from "./overlay.js";
-
-export function seeded32(seed: number): RandomSource {
-  let state = (seed >>> 0) ^ 0x85ebca6b || 1;
-  return {
-    next() {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 2 ** 32;
-    },
-  };
-}
 
 /** Options of {@link livenessNetwork}. */
 export interface LivenessNetworkOptions {
@@ -47,7 +35,7 @@ export function livenessNetwork(
   options: LivenessNetworkOptions = {},
 ) {
   const sim = createSimulation({ seed, link: { latencyMs: 10, jitterMs: 5, lossRate } });
-  const random = seeded32(seed);
+  const random = createSeededRandom(seed, "liveness-network");
   const addresses = [...overlay.keys()].sort();
   const machines = new Map<string, Liveness>();
   const timers = new Map<string, { at: number; handle: TimerHandle }>();

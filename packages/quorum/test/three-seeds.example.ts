@@ -1,7 +1,6 @@
 // Three in-memory seeds, a message queue for a network, one registration. Run:
 //   npx tsx --conditions=@p2p/source packages/quorum/test/three-seeds.example.ts
-import { createRandom } from "@p2p/sim";
-import { ok } from "@p2p/wire";
+import { createSeededRandom, ok } from "@p2p/wire";
 import {
   createMemoryStorage,
   createSeedRegistry,
@@ -11,7 +10,7 @@ import {
 } from "../src/index.js";
 
 const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
-const random = createRandom(1); // any seeded RandomSource
+const random = createSeededRandom(1); // any seeded RandomSource
 const storages = new Map(seeds.map((id) => [id, createMemoryStorage()]));
 const registries = new Map<string, SeedRegistry>(
   seeds.map((seedId) => [

@@ -5,8 +5,9 @@
 // Baselines on the same event pattern: the bare binary-heap queue (no network model, no trace),
 // and a naive scheduler that keeps a sorted array (binary search + splice on every insert).
 import { cpus } from "node:os";
+import { createSeededRandom } from "@p2p/wire";
 import { EventQueue } from "../src/event-queue.js";
-import { createRandom, createSimulation } from "../src/index.js";
+import { createSimulation } from "../src/index.js";
 
 const FAN_OUT = 5;
 const EVENTS = Number(process.env.SIM_BENCH_EVENTS ?? 400_000);
@@ -49,7 +50,7 @@ function simulationRun(nodeCount: number): number {
 
 function heapRun(nodeCount: number): number {
   const queue = new EventQueue();
-  const random = createRandom(1);
+  const random = createSeededRandom(1);
   let ran = 0;
   const schedule = (time: number): void => {
     queue.push(time + 20 + random.next() * 30, () => {
@@ -72,7 +73,7 @@ function sortedArrayRun(nodeCount: number): number {
   }
   // kept in descending order so the earliest event pops from the end
   const entries: Entry[] = [];
-  const random = createRandom(1);
+  const random = createSeededRandom(1);
   let sequence = 0;
   let ran = 0;
   const schedule = (time: number): void => {

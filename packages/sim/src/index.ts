@@ -1,8 +1,6 @@
 export { hostOf, portOf } from "./address.js";
 export type { Link, LinkInput, SimulationConfig, SimulationConfigInput } from "./config.js";
 export { LinkSchema, SimulationConfigSchema } from "./config.js";
-export type { SeededRandom } from "./random.js";
-export { createRandom } from "./random.js";
 export { forEachSeed, parseSeed, SeedFailure, seededRun } from "./seeded.js";
 export type {
   DropCause,

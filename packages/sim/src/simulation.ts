@@ -1,5 +1,5 @@
-import type { Clock, RandomSource, TimerHandle, Transport } from "@p2p/wire";
-import { P2pError } from "@p2p/wire";
+import type { Clock, RandomSource, SeededRandom, TimerHandle, Transport } from "@p2p/wire";
+import { createSeededRandom, P2pError } from "@p2p/wire";
 import { identitiesOf } from "./address.js";
 import {
   type Link,
@@ -11,7 +11,6 @@ import {
   SimulationConfigSchema,
 } from "./config.js";
 import { EventQueue, type ScheduledEvent } from "./event-queue.js";
-import { createRandom, type SeededRandom } from "./random.js";
 import { TraceHash } from "./trace.js";
 import { createTransportNetwork, type TransportNetwork } from "./transport.js";
 
@@ -204,7 +203,7 @@ export function createSimulation<Message = unknown>(
   const defaultLink: Link = Object.freeze({ ...config.link });
   const queue = new EventQueue();
   const trace = new TraceHash(config.recordTrace);
-  const network: SeededRandom = createRandom(config.seed, NETWORK_LABEL);
+  const network: SeededRandom = createSeededRandom(config.seed, NETWORK_LABEL);
   const streams = new Map<string, SeededRandom>();
   const handlers = new Map<string, MessageHandler<Message>>();
   const identityCache = new Map<string, readonly string[]>();
@@ -405,7 +404,7 @@ export function createSimulation<Message = unknown>(
             `the random label ${JSON.stringify(label)} is reserved`,
           );
         }
-        stream = createRandom(config.seed, label);
+        stream = createSeededRandom(config.seed, label);
         streams.set(label, stream);
       }
       return stream;

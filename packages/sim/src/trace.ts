@@ -1,4 +1,4 @@
-import { hashString32 } from "./random.js";
+import { hashString32 } from "@p2p/wire";
 
 /**
  * A running 64-bit FNV-1a hash over canonical event strings (UTF-16 code units), kept as two

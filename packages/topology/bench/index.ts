@@ -2,13 +2,8 @@
 // preferential attachment, against uniform attachment measured in the same run, and
 // the time ratio per 10× nodes (≈ 10 means linear growth).
 import { cpus } from "node:os";
-import {
-  createSeededRandom,
-  degrees,
-  fitPowerLaw,
-  growNetwork,
-  growUniformNetwork,
-} from "../src/index.js";
+import { createSeededRandom } from "@p2p/wire";
+import { degrees, fitPowerLaw, growNetwork, growUniformNetwork } from "../src/index.js";
 
 const k = 2;
 const sizes = [1_000, 10_000, 100_000, 1_000_000];

@@ -1,3 +1,4 @@
+import { createSeededRandom } from "@p2p/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -9,7 +10,6 @@ import {
   estimateDiameter,
 } from "./graph.js";
 import { growNetwork } from "./grow.js";
-import { createSeededRandom } from "./random.js";
 
 const seed = Number(process.env.P2P_SEED ?? 7);
 

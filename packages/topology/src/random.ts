@@ -1,12 +1,5 @@
-import type { RandomSource } from "@p2p/wire";
-import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-
 /**
- * A standalone seeded {@link RandomSource} (xoroshiro128+ from pure-rand). The same seed
- * always yields the same stream, so simulations and bootstrap fits replay exactly.
+ * The project's one seeded RandomSource lives in `@p2p/wire`; it is re-exported here so that
+ * existing `@p2p/topology` importers keep working. New code imports it from `@p2p/wire`.
  */
-export function createSeededRandom(seed: number): RandomSource {
-  const generator = xoroshiro128plus(seed | 0);
-  return { next: () => uniformFloat64(generator) };
-}
+export { createSeededRandom } from "@p2p/wire";

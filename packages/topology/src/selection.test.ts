@@ -1,7 +1,6 @@
-import { P2pError } from "@p2p/wire";
+import { createSeededRandom, P2pError } from "@p2p/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createSeededRandom } from "./random.js";
 import { chooseNeighbours } from "./selection.js";
 
 const seed = Number(process.env.P2P_SEED ?? 20240601);

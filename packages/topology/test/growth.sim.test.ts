@@ -1,8 +1,8 @@
+import { createSeededRandom } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import { averageClustering, connectedComponents, degrees, estimateDiameter } from "../src/graph.js";
 import { growNetwork } from "../src/grow.js";
 import { compareAlternatives, fitPowerLaw, powerLawGoodnessOfFit } from "../src/power-law.js";
-import { createSeededRandom } from "../src/random.js";
 
 const seed = Number(process.env.P2P_SEED ?? 1);
 const label = `seed ${seed} (replay with P2P_SEED=${seed})`;

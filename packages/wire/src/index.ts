@@ -41,8 +41,8 @@ export type {
 export { createMessageConnection } from "./message-connection.js";
 export type { ConnectionPool, ConnectionPoolOptions, PoolEntryView } from "./pool.js";
 export { createConnectionPool } from "./pool.js";
-export type { RandomSource } from "./random.js";
-export { randomInt, shuffled } from "./random.js";
+export type { RandomSource, SeededRandom } from "./random.js";
+export { createSeededRandom, hashString32, randomInt, shuffled } from "./random.js";
 export type {
   AbortSignalLike,
   CloseInfo,

@@ -1,32 +1,34 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createRandom, hashString32 } from "./random.js";
+import { createSeededRandom, hashString32 } from "./random.js";
 
 const take = (count: number, next: () => number): number[] => Array.from({ length: count }, next);
 
-describe("createRandom", () => {
+describe("createSeededRandom", () => {
   it("replays the same stream for the same seed and label", () => {
     fc.assert(
       fc.property(fc.integer(), fc.string(), (seed, label) => {
-        const a = createRandom(seed, label);
-        const b = createRandom(seed, label);
+        const a = createSeededRandom(seed, label);
+        const b = createSeededRandom(seed, label);
         expect(take(20, () => a.next())).toEqual(take(20, () => b.next()));
       }),
     );
   });
 
   it("gives different streams for neighbouring seeds and for different labels", () => {
-    const first = take(8, createRandom(1).next);
-    expect(take(8, createRandom(2).next)).not.toEqual(first);
-    expect(take(8, createRandom(1, "gossip").next)).not.toEqual(first);
-    expect(take(8, createRandom(1, "gossip").next)).not.toEqual(
-      take(8, createRandom(1, "liveness").next),
+    const first = take(8, createSeededRandom(1).next);
+    expect(take(8, createSeededRandom(2).next)).not.toEqual(first);
+    expect(take(8, createSeededRandom(1, "gossip").next)).not.toEqual(first);
+    expect(take(8, createSeededRandom(1, "gossip").next)).not.toEqual(
+      take(8, createSeededRandom(1, "liveness").next),
     );
-    expect(take(8, createRandom(2 ** 40).next)).not.toEqual(take(8, createRandom(0).next));
+    expect(take(8, createSeededRandom(2 ** 40).next)).not.toEqual(
+      take(8, createSeededRandom(0).next),
+    );
   });
 
   it("yields numbers in [0, 1) with a mean near one half", () => {
-    const random = createRandom(7);
+    const random = createSeededRandom(7);
     const values = take(20_000, () => random.next());
     for (const value of values) {
       expect(value).toBeGreaterThanOrEqual(0);
@@ -38,8 +40,8 @@ describe("createRandom", () => {
   });
 
   it("rejects seeds that are not safe integers", () => {
-    expect(() => createRandom(1.5)).toThrow(/safe integer/);
-    expect(() => createRandom(Number.NaN)).toThrow(/safe integer/);
+    expect(() => createSeededRandom(1.5)).toThrow(/safe integer/);
+    expect(() => createSeededRandom(Number.NaN)).toThrow(/safe integer/);
   });
 
   it("hashes strings with FNV-1a", () => {
