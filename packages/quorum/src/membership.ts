@@ -3,12 +3,45 @@ import type { TransitionValidator } from "./acceptor.js";
 import type { MemberRecord } from "./messages.js";
 import type { Change } from "./proposer.js";
 
+/** The outcome of this seed's own probe of a member (a `probe-result` input of the registry). */
+export interface ProbeResult {
+  readonly address: string;
+  readonly incarnation: number;
+  readonly isAlive: boolean;
+  /** Monotonic time the probe began. */
+  readonly atMs: number;
+}
+
 /**
- * Checks the evidence of a removal. `subject` is the record being marked dead (the
- * acceptor's own record when it has one for that incarnation, so a proposer cannot swap the
- * neighbour list the votes are checked against). Supplied by the liveness package.
+ * Everything an evidence validator may look at besides the evidence, all of it from the
+ * registry's inputs: the time of the input being handled, this seed's local view of the
+ * directory, and the outcomes of this seed's own recent probes.
  */
-export type EvidenceValidator = (subject: MemberRecord, evidence: unknown) => Result<void>;
+export interface EvidenceContext {
+  /** Monotonic time of the input being handled. */
+  readonly now: number;
+  /** Wall-clock time of the input being handled (ms since the epoch), for vote freshness. */
+  readonly wallTimeMs: number;
+  /** This seed's local view of every record (tombstones included), sorted by address. */
+  readonly records: readonly MemberRecord[];
+  /** This seed's latest probe outcome per address (bounded, recent ones only). */
+  readonly probeResults: ReadonlyMap<string, ProbeResult>;
+}
+
+/**
+ * Checks the evidence of a removal: a pure function of its arguments. `subject` is the
+ * record being marked dead (the acceptor's own record when it has one for that incarnation,
+ * so a proposer cannot swap the neighbour list the votes are checked against). Supplied by
+ * the host (the liveness package has one); quorum never imports it.
+ */
+export type EvidenceValidator = (
+  subject: MemberRecord,
+  evidence: unknown,
+  context: EvidenceContext,
+) => Result<void>;
+
+/** An {@link EvidenceValidator} with its context already bound (what the acceptor calls). */
+export type EvidenceCheck = (subject: MemberRecord, evidence: unknown) => Result<void>;
 
 /** Limits the membership rules enforce. */
 export interface MembershipLimits {
@@ -34,7 +67,7 @@ const invalid = (message: string) => err(new P2pError("INVALID_TRANSITION", mess
  * validator accepts; an absent value may not overwrite a record.
  */
 export function createMembershipValidator(
-  validateEvidence: EvidenceValidator,
+  validateEvidence: EvidenceCheck,
   limits: MembershipLimits,
 ): TransitionValidator {
   return (key, current, proposed) => {
@@ -159,7 +192,7 @@ export function markDeadChange(
   address: string,
   incarnation: number,
   evidence: unknown,
-  validateEvidence: EvidenceValidator,
+  validateEvidence: EvidenceCheck,
   now: number,
 ): Change {
   return (current) => {

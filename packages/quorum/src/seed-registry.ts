@@ -1,11 +1,13 @@
-import { assertNever, err, P2pError, type RandomSource, type Result } from "@p2p/wire";
-import { z } from "zod";
+import { assertNever, createTimeGuard, err, P2pError } from "@p2p/wire";
 import { createAcceptor } from "./acceptor.js";
+import { CATCH_UP, createAntiEntropy } from "./anti-entropy.js";
 import { type Ballot, compareBallots } from "./ballot.js";
+import { type ClientMessage, createClientRequests } from "./client-requests.js";
 import {
   compactChange,
   createMembershipValidator,
-  type EvidenceValidator,
+  type EvidenceCheck,
+  type EvidenceContext,
   isCompacted,
   leaveChange,
   markDeadChange,
@@ -14,8 +16,29 @@ import {
   updateNeighboursChange,
 } from "./membership.js";
 import type { LearnMessage, MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
+import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
-import type { AcceptorState } from "./storage.js";
+import {
+  parseSeedRegistryConfig,
+  type SeedCommand,
+  type SeedRegistry,
+  type SeedRegistryConfigInput,
+  type SeedRegistryDeps,
+  type SeedRegistryOutput,
+} from "./seed-registry-types.js";
+
+export type {
+  SeedCommand,
+  SeedRegistry,
+  SeedRegistryConfig,
+  SeedRegistryConfigInput,
+  SeedRegistryDeps,
+  SeedRegistryEvent,
+  SeedRegistryInput,
+  SeedRegistryOutput,
+  SeedRegistryView,
+} from "./seed-registry-types.js";
+export { SeedRegistryConfigSchema } from "./seed-registry-types.js";
 
 /**
  * Storage key under which a seed reserves ballot counters (never a peer address, which
@@ -23,201 +46,19 @@ import type { AcceptorState } from "./storage.js";
  */
 export const PROPOSER_RESERVATION_KEY = "~proposer";
 
-const CATCH_UP = "catch-up:";
-
-/** Configuration of a seed's registry. Every limit and interval lives here. */
-export const SeedRegistryConfigSchema = z
-  .object({
-    /** This seed's id: its "ip:port" address. */
-    seedId: z.string().min(1),
-    /** Every seed (this one included); the acceptors of every key. */
-    seeds: z.array(z.string().min(1)).min(1),
-    /**
-     * Accepts needed to commit. Defaults to a majority; anything smaller is unsafe and exists
-     * only so tests can prove the linearizability checker catches it.
-     */
-    quorumSize: z.number().int().positive().optional(),
-    /** A prepare or accept round without a quorum is retried after this long. */
-    attemptTimeoutMs: z.number().positive().default(200),
-    /** An operation that has not committed by then fails with NO_QUORUM. */
-    operationTimeoutMs: z.number().positive().default(3_000),
-    /**
-     * Backoff after a conflict: random in [c/2, c] with c = min(max, base * 2^attempt). Set the
-     * base to about one round trip between seeds.
-     */
-    backoffBaseMs: z.number().positive().default(20),
-    backoffMaxMs: z.number().positive().default(400),
-    /** Tombstones older than this are compacted to address + status + incarnation. */
-    tombstoneRetentionMs: z
-      .number()
-      .positive()
-      .default(24 * 60 * 60 * 1000),
-    compactionIntervalMs: z.number().positive().default(60_000),
-    /**
-     * A learned value this seed did not accept itself is confirmed by a quorum read after
-     * this long (a learn message alone is never trusted).
-     */
-    catchUpDelayMs: z.number().positive().default(1_000),
-    maxNeighbours: z.number().int().positive().default(64),
-    /** Operations (active + queued) beyond this are refused with BUSY. */
-    maxPendingOperations: z.number().int().positive().default(10_000),
-    /** Answers to client requests kept to answer duplicates. */
-    maxRememberedRequests: z.number().int().positive().default(10_000),
-    /** Ballot counters reserved per durable write. */
-    reserveBlock: z.number().int().positive().default(1_000),
-    /** Operation ids remembered per key, so a retried or duplicated request applies once. */
-    operationMemory: z.number().int().positive().max(1024).default(32),
-  })
-  .superRefine((config, context) => {
-    if (new Set(config.seeds).size !== config.seeds.length) {
-      context.addIssue({ code: "custom", path: ["seeds"], message: "seeds must be unique" });
-    }
-    if (!config.seeds.includes(config.seedId)) {
-      context.addIssue({ code: "custom", path: ["seedId"], message: "seedId must be in seeds" });
-    }
-    if (config.quorumSize !== undefined && config.quorumSize > config.seeds.length) {
-      context.addIssue({
-        code: "custom",
-        path: ["quorumSize"],
-        message: "quorumSize cannot exceed the number of seeds",
-      });
-    }
-  });
-
-/** Input form of {@link SeedRegistryConfigSchema} (defaults optional). */
-export type SeedRegistryConfigInput = z.input<typeof SeedRegistryConfigSchema>;
-/** The validated, frozen configuration. */
-export type SeedRegistryConfig = Readonly<z.output<typeof SeedRegistryConfigSchema>> & {
-  readonly quorumSize: number;
-};
-
-/** What a seed registry needs from its host. */
-export interface SeedRegistryDeps {
-  /** Backoff jitter. */
-  readonly random: RandomSource;
-  /** Checks the evidence of a removal (the liveness package provides it). */
-  readonly validateEvidence: EvidenceValidator;
-  /** The acceptor states loaded from {@link Storage} (empty for a new seed). */
-  readonly initialState?: ReadonlyMap<string, AcceptorState>;
-}
-
-/** A local command: the seed itself proposes a change (results come back as events). */
-export type SeedCommand =
-  | {
-      readonly type: "register";
-      readonly operationId: string;
-      readonly address: string;
-      readonly publicKey?: string;
-      readonly neighbours?: readonly string[];
-    }
-  | {
-      readonly type: "update-neighbours";
-      readonly operationId: string;
-      readonly address: string;
-      readonly neighbours: readonly string[];
-    }
-  | {
-      readonly type: "mark-dead";
-      readonly operationId: string;
-      readonly address: string;
-      readonly incarnation: number;
-      readonly evidence: unknown;
-    }
-  | {
-      readonly type: "leave";
-      readonly operationId: string;
-      readonly address: string;
-      readonly incarnation: number;
-    }
-  /** A quorum read: the committed record of `address`. */
-  | { readonly type: "read"; readonly operationId: string; readonly address: string };
-
-/** An input of the seed registry. `now` never goes backwards. */
-export type SeedRegistryInput =
-  | {
-      readonly type: "receive";
-      readonly now: number;
-      readonly from: string;
-      readonly message: QuorumMessage;
-    }
-  | { readonly type: "tick"; readonly now: number }
-  | { readonly type: "command"; readonly now: number; readonly command: SeedCommand };
-
-/** Events for the host. */
-export type SeedRegistryEvent =
-  | {
-      readonly type: "operation-completed";
-      readonly operationId: string;
-      readonly address: string;
-      readonly result: Result<MemberRecord | undefined>;
-    }
-  | { readonly type: "member-registered"; readonly record: MemberRecord }
-  | { readonly type: "member-updated"; readonly record: MemberRecord }
-  | { readonly type: "member-removed"; readonly record: MemberRecord }
-  | { readonly type: "member-left"; readonly record: MemberRecord };
-
-/**
- * An output, to apply in order. A `persist` must be durable before any later `send` goes
- * out (persist before send).
- */
-export type SeedRegistryOutput =
-  | { readonly type: "send"; readonly to: string; readonly message: QuorumMessage }
-  | { readonly type: "persist"; readonly key: string; readonly state: AcceptorState }
-  | { readonly type: "emit"; readonly event: SeedRegistryEvent };
-
-/** A read-only view of a seed registry. */
-export interface SeedRegistryView {
-  readonly seedId: string;
-  readonly activeOperations: number;
-  readonly queuedOperations: number;
-  readonly acceptorKeys: number;
-  readonly highestCounterSeen: number;
-  readonly fastPathKeys: number;
-}
-
-/** The seed side of the registry: acceptor + proposer + client protocol, sans-IO. */
-export interface SeedRegistry {
-  readonly config: SeedRegistryConfig;
-  step(input: SeedRegistryInput): readonly SeedRegistryOutput[];
-  nextDeadline(): number | undefined;
-  /** The local view: the latest committed record this seed knows for `address`. */
-  get(address: string): MemberEntry | undefined;
-  /** The local view of every record (tombstones included), sorted by address. */
-  list(): readonly MemberEntry[];
-  /** The acceptor's durable state of one key. */
-  acceptorState(key: string): AcceptorState | undefined;
-  inspect(): SeedRegistryView;
-}
-
-interface ClientRequest {
-  readonly from: string;
-  readonly requestId: string;
-  readonly responseType: "quorum.register-response" | "quorum.operation-response";
-}
-
-const describeError = (error: P2pError) => ({ code: error.code, message: error.message });
+const COMPACT = "compact:";
 
 /** Creates a seed's registry from its configuration and (restored) acceptor state. */
 export function createSeedRegistry(
   configInput: SeedRegistryConfigInput,
   deps: SeedRegistryDeps,
 ): SeedRegistry {
-  const parsed = SeedRegistryConfigSchema.safeParse(configInput);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new P2pError(
-      "INVALID_CONFIG",
-      `seed registry config: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
-    );
-  }
-  const seeds = [...parsed.data.seeds].sort();
-  const config: SeedRegistryConfig = Object.freeze({
-    ...parsed.data,
-    seeds,
-    quorumSize: parsed.data.quorumSize ?? Math.floor(seeds.length / 2) + 1,
-  });
-  const seedId = config.seedId;
+  const config = parseSeedRegistryConfig(configInput);
+  const { seedId, seeds } = config;
   const isSeed = (address: string): boolean => seeds.includes(address);
+  const guardTime = createTimeGuard(`seed registry ${seedId}`);
+  let currentNow = 0;
+  let wallOffsetMs = 0;
 
   const initial = new Map(deps.initialState ?? []);
   const reservation = initial.get(PROPOSER_RESERVATION_KEY);
@@ -231,10 +72,19 @@ export function createSeedRegistry(
     }
   }
 
-  const acceptor = createAcceptor(
-    createMembershipValidator(deps.validateEvidence, config),
-    initial,
-  );
+  /** This seed's own probe outcomes, from `probe-result` inputs. */
+  const probeResults = createProbeResults(config);
+  const evidenceContext = (): EvidenceContext => ({
+    now: currentNow,
+    wallTimeMs: currentNow + wallOffsetMs,
+    records: list().map((entry) => entry.record),
+    probeResults: probeResults.table,
+  });
+  /** The injected validator, given the context of the input being handled. */
+  const checkEvidence: EvidenceCheck = (subject, evidence) =>
+    deps.validateEvidence(subject, evidence, evidenceContext());
+
+  const acceptor = createAcceptor(createMembershipValidator(checkEvidence, config), initial);
   const proposer = createProposer(
     {
       id: seedId,
@@ -251,13 +101,7 @@ export function createSeedRegistry(
     deps.random,
   );
 
-  const clientRequests = new Map<string, ClientRequest>();
-  const answered = new Map<string, QuorumMessage>();
   let nextCompactionAt: number | undefined;
-  /** Keys with a catch-up quorum read in flight. */
-  const catchingUp = new Set<string>();
-  /** Learn messages not yet confirmed by this seed's own acceptor. */
-  const pendingLearns = new Map<string, { message: LearnMessage; dueAt: number }>();
   let operationSequence = 0;
 
   const entryOf = (key: string): MemberEntry | undefined => {
@@ -265,6 +109,12 @@ export function createSeedRegistry(
     if (known === undefined || known.value === null) return undefined;
     return { record: known.value, version: known.ballot.counter };
   };
+
+  const list = (): MemberEntry[] =>
+    [...localView.keys()]
+      .sort()
+      .map(entryOf)
+      .filter((entry): entry is MemberEntry => entry !== undefined);
 
   const learn = (key: string, ballot: Ballot, value: MemberRecord | null): SeedRegistryOutput[] => {
     const known = localView.get(key);
@@ -290,13 +140,24 @@ export function createSeedRegistry(
     return [{ type: "emit", event: { type: "member-updated", record: value } }];
   };
 
-  const remember = (operationId: string, message: QuorumMessage): void => {
-    answered.set(operationId, message);
-    if (answered.size > config.maxRememberedRequests) {
-      const oldest = answered.keys().next().value;
-      if (oldest !== undefined) answered.delete(oldest);
-    }
+  const acceptedExactly = (message: LearnMessage): boolean => {
+    const accepted = acceptor.state(message.key)?.accepted;
+    return (
+      accepted !== undefined &&
+      accepted !== null &&
+      compareBallots(accepted.ballot, message.ballot) === 0 &&
+      JSON.stringify(accepted.value) === JSON.stringify(message.value)
+    );
   };
+
+  const antiEntropy = createAntiEntropy(config, deps.random, {
+    knownBallot: (key) => localView.get(key)?.ballot,
+    versionOf: (key) => entryOf(key)?.version,
+    acceptedExactly,
+    learn: (message) => learn(message.key, message.ballot, message.value),
+    read: (now, operationId, key) => submit(now, operationId, key, readChange),
+  });
+  const clients = createClientRequests(config, list);
 
   const complete = (
     output: Extract<ProposerOutput, { type: "completed" }>,
@@ -320,23 +181,12 @@ export function createSeedRegistry(
         });
       }
     }
-    const client = clientRequests.get(output.operationId);
-    if (client !== undefined) {
-      clientRequests.delete(output.operationId);
-      const record = result.ok ? (result.value ?? null) : null;
-      const error = result.ok ? null : describeError(result.error);
-      const message: QuorumMessage = {
-        type: client.responseType,
-        requestId: client.requestId,
-        ok: result.ok,
-        record,
-        error,
-      };
-      remember(output.operationId, message);
-      outputs.push({ type: "send", to: client.from, message });
+    const answer = clients.complete(output.operationId, result);
+    if (answer !== undefined) {
+      outputs.push(answer);
     } else if (output.operationId.startsWith(CATCH_UP)) {
-      catchingUp.delete(output.key);
-    } else if (!output.operationId.startsWith("compact:")) {
+      antiEntropy.readCompleted(output.key);
+    } else if (!output.operationId.startsWith(COMPACT)) {
       outputs.push({
         type: "emit",
         event: {
@@ -354,8 +204,7 @@ export function createSeedRegistry(
   const drive = (now: number, proposerOutputs: ProposerOutput[]): SeedRegistryOutput[] => {
     const outputs: SeedRegistryOutput[] = [];
     const work = [...proposerOutputs];
-    while (work.length > 0) {
-      const output = work.shift() as ProposerOutput;
+    for (let output = work.shift(); output !== undefined; output = work.shift()) {
       switch (output.type) {
         case "reserve":
           outputs.push({
@@ -421,7 +270,7 @@ export function createSeedRegistry(
           command.address,
           command.incarnation,
           command.evidence,
-          deps.validateEvidence,
+          checkEvidence,
           now,
         );
       case "leave":
@@ -433,23 +282,14 @@ export function createSeedRegistry(
     }
   };
 
-  const clientCommand = (
-    now: number,
-    from: string,
-    requestId: string,
-    responseType: ClientRequest["responseType"],
-    command: SeedCommand,
-  ): SeedRegistryOutput[] => {
-    const operationId = command.operationId;
-    const previous = answered.get(operationId);
-    if (previous !== undefined) return [{ type: "send", to: from, message: previous }];
-    if (clientRequests.has(operationId)) return []; // a duplicate of a request in flight
-    clientRequests.set(operationId, { from, requestId, responseType });
-    return submit(now, operationId, command.address, changeFor(now, command));
-  };
+  const runCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
+    submit(now, command.operationId, command.address, changeFor(now, command));
+
+  const fromClient = (now: number, from: string, message: ClientMessage) =>
+    clients.receive(now, from, message, (command) => runCommand(now, command));
 
   const receive = (now: number, from: string, message: QuorumMessage): SeedRegistryOutput[] => {
-    const clientOperation = (requestId: string) => `client:${from}:${requestId}`;
+    if (isSeed(from) && from !== seedId) antiEntropy.heardFromSeed(now);
     switch (message.type) {
       case "quorum.prepare":
       case "quorum.accept": {
@@ -459,125 +299,32 @@ export function createSeedRegistry(
         const outputs: SeedRegistryOutput[] = acceptorOutputs.map((output) =>
           output.type === "persist" ? output : { type: "send", to: from, message: output.message },
         );
-        if (message.type === "quorum.accept") outputs.push(...confirmPending(message.key));
+        if (message.type === "quorum.accept") outputs.push(...antiEntropy.confirm(message.key));
         return outputs;
       }
       case "quorum.promise":
       case "quorum.accepted":
         return drive(now, proposer.receive(now, from, message));
       case "quorum.learn":
+        // A learn message is a hint, not proof (a lying seed cannot plant a record).
         if (!isSeed(from)) return [];
-        return onLearn(now, message);
-      case "quorum.register-request":
-        return clientCommand(now, from, message.requestId, "quorum.register-response", {
-          type: "register",
-          operationId: clientOperation(message.requestId),
-          address: message.address,
-          ...(message.publicKey === undefined ? {} : { publicKey: message.publicKey }),
-          ...(message.neighbours === undefined ? {} : { neighbours: message.neighbours }),
-        });
-      case "quorum.update-neighbours":
-        return clientCommand(now, from, message.requestId, "quorum.operation-response", {
-          type: "update-neighbours",
-          operationId: clientOperation(message.requestId),
-          address: message.address,
-          neighbours: message.neighbours,
-        });
-      case "quorum.dead-report":
-        return clientCommand(now, from, message.requestId, "quorum.operation-response", {
-          type: "mark-dead",
-          operationId: clientOperation(message.requestId),
-          address: message.address,
-          incarnation: message.incarnation,
-          evidence: message.evidence,
-        });
-      case "quorum.leave-request":
-        return clientCommand(now, from, message.requestId, "quorum.operation-response", {
-          type: "leave",
-          operationId: clientOperation(message.requestId),
-          address: message.address,
-          incarnation: message.incarnation,
-        });
-      case "quorum.get-request":
-        return clientCommand(now, from, message.requestId, "quorum.operation-response", {
-          type: "read",
-          operationId: clientOperation(message.requestId),
-          address: message.address,
-        });
-      case "quorum.list-request":
-        return [
-          {
-            type: "send",
-            to: from,
-            message: {
-              type: "quorum.list-response",
-              requestId: message.requestId,
-              members: list(),
-            },
-          },
-        ];
-      case "quorum.register-response":
+        return antiEntropy.onLearn(now, message);
       case "quorum.list-response":
+        // The answer to this seed's own version request (anti-entropy); others are ignored.
+        return isSeed(from) ? antiEntropy.onVersions(now, from, message) : [];
+      case "quorum.register-request":
+      case "quorum.update-neighbours":
+      case "quorum.dead-report":
+      case "quorum.leave-request":
+      case "quorum.get-request":
+      case "quorum.list-request":
+        return fromClient(now, from, message);
+      case "quorum.register-response":
       case "quorum.operation-response":
         return []; // answers meant for peers; a seed ignores them
       default:
         return assertNever(message, "quorum message");
     }
-  };
-
-  /**
-   * A learn message is a hint, not proof: it is applied only when this seed's own acceptor
-   * accepted exactly that value at that ballot. Otherwise the seed catches up with a quorum
-   * read, so a lying seed cannot plant a record in anyone's local view.
-   */
-  const onLearn = (now: number, message: LearnMessage): SeedRegistryOutput[] => {
-    const known = localView.get(message.key);
-    if (known !== undefined && compareBallots(known.ballot, message.ballot) >= 0) return [];
-    if (acceptedExactly(message)) return learn(message.key, message.ballot, message.value);
-    // Not (yet) accepted here — the accept may still be on its way. Check again when it
-    // arrives; catch up with a quorum read if it has not come by the deadline.
-    const pending = pendingLearns.get(message.key);
-    if (pending === undefined || compareBallots(pending.message.ballot, message.ballot) < 0) {
-      pendingLearns.set(message.key, {
-        message,
-        dueAt: pending?.dueAt ?? now + config.catchUpDelayMs,
-      });
-    }
-    return [];
-  };
-
-  const acceptedExactly = (message: LearnMessage): boolean => {
-    const accepted = acceptor.state(message.key)?.accepted;
-    return (
-      accepted !== undefined &&
-      accepted !== null &&
-      compareBallots(accepted.ballot, message.ballot) === 0 &&
-      JSON.stringify(accepted.value) === JSON.stringify(message.value)
-    );
-  };
-
-  /** After this seed's acceptor accepted something: apply a learn that waited for it. */
-  const confirmPending = (key: string): SeedRegistryOutput[] => {
-    const pending = pendingLearns.get(key);
-    if (pending === undefined || !acceptedExactly(pending.message)) return [];
-    pendingLearns.delete(key);
-    return learn(key, pending.message.ballot, pending.message.value);
-  };
-
-  const catchUp = (now: number): SeedRegistryOutput[] => {
-    const outputs: SeedRegistryOutput[] = [];
-    for (const [key, pending] of [...pendingLearns].sort(([x], [y]) => (x < y ? -1 : 1))) {
-      if (pending.dueAt > now) continue;
-      pendingLearns.delete(key);
-      const known = localView.get(key);
-      if (known !== undefined && compareBallots(known.ballot, pending.message.ballot) >= 0)
-        continue;
-      if (catchingUp.has(key)) continue;
-      catchingUp.add(key);
-      operationSequence += 1;
-      outputs.push(...submit(now, `${CATCH_UP}${key}:${operationSequence}`, key, readChange));
-    }
-    return outputs;
   };
 
   const compact = (now: number): SeedRegistryOutput[] => {
@@ -590,7 +337,12 @@ export function createSeedRegistry(
       if (value.changedAt <= olderThan) {
         operationSequence += 1;
         outputs.push(
-          ...submit(now, `compact:${key}:${operationSequence}`, key, compactChange(key, olderThan)),
+          ...submit(
+            now,
+            `${COMPACT}${key}:${operationSequence}`,
+            key,
+            compactChange(key, olderThan),
+          ),
         );
       } else {
         const due = value.changedAt + config.tombstoneRetentionMs;
@@ -603,44 +355,46 @@ export function createSeedRegistry(
     return outputs;
   };
 
-  const list = (): MemberEntry[] =>
-    [...localView.keys()]
-      .sort()
-      .map(entryOf)
-      .filter((entry): entry is MemberEntry => entry !== undefined);
+  const tick = (now: number): SeedRegistryOutput[] => {
+    const outputs = drive(now, proposer.tick(now));
+    if (nextCompactionAt !== undefined && now >= nextCompactionAt) {
+      outputs.push(...compact(now));
+    }
+    probeResults.expire(now);
+    outputs.push(...antiEntropy.tick(now));
+    return outputs;
+  };
 
   return {
     config,
     step(input) {
+      const now = guardTime(input.now);
+      currentNow = now;
+      if (input.wallTimeMs !== undefined) wallOffsetMs = input.wallTimeMs - now;
       switch (input.type) {
         case "receive":
-          return receive(input.now, input.from, input.message);
-        case "tick": {
-          const outputs = drive(input.now, proposer.tick(input.now));
-          if (nextCompactionAt !== undefined && input.now >= nextCompactionAt) {
-            outputs.push(...compact(input.now));
-          }
-          outputs.push(...catchUp(input.now));
-          return outputs;
-        }
+          return receive(now, input.from, input.message);
+        case "tick":
+          return tick(now);
         case "command":
-          return submit(
-            input.now,
-            input.command.operationId,
-            input.command.address,
-            changeFor(input.now, input.command),
-          );
+          return runCommand(now, input.command);
+        case "probe-result":
+          probeResults.record(now, {
+            address: input.address,
+            incarnation: input.incarnation,
+            isAlive: input.isAlive,
+            atMs: input.atMs,
+          });
+          return [];
         default:
           return assertNever(input, "seed registry input");
       }
     },
     nextDeadline() {
       let next = proposer.nextDeadline();
-      const consider = (at: number | undefined) => {
+      for (const at of [nextCompactionAt, antiEntropy.nextDeadline()]) {
         if (at !== undefined && (next === undefined || at < next)) next = at;
-      };
-      consider(nextCompactionAt);
-      for (const pending of pendingLearns.values()) consider(pending.dueAt);
+      }
       return next;
     },
     get: entryOf,
@@ -655,6 +409,10 @@ export function createSeedRegistry(
         acceptorKeys: [...acceptor.keys()].length,
         highestCounterSeen: view.highestCounterSeen,
         fastPathKeys: view.fastPathKeys,
+        pendingLearns: antiEntropy.pendingLearns,
+        catchUpReads: antiEntropy.reads,
+        nextSyncAt: antiEntropy.nextSyncAt,
+        probeResults: probeResults.table.size,
       };
     },
   };

@@ -1,0 +1,307 @@
+import { ok, P2pError, type RandomSource } from "@p2p/wire";
+import { describe, expect, it } from "vitest";
+import type { EvidenceContext } from "./membership.js";
+import type { QuorumMessage } from "./messages.js";
+import { createSeedRegistry, type SeedRegistry, type SeedRegistryOutput } from "./seed-registry.js";
+
+const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
+const [a, b, c] = seeds as [string, string, string];
+const peer = "10.1.0.1:6000";
+const random: RandomSource = { next: () => 0 };
+const deps = { random, validateEvidence: () => ok(undefined) };
+
+/** Three registries on a lossless in-memory network driven in virtual time. */
+function createNetwork(options: { syncIntervalMs?: number } = {}) {
+  const registries = new Map<string, SeedRegistry>(
+    seeds.map((seedId) => [
+      seedId,
+      createSeedRegistry({ seedId, seeds, syncIntervalMs: options.syncIntervalMs ?? 5_000 }, deps),
+    ]),
+  );
+  const queue: { from: string; to: string; message: QuorumMessage }[] = [];
+  const log: { from: string; to: string; message: QuorumMessage }[] = [];
+  let now = 0;
+  /** Messages to these addresses are lost. */
+  const cut = new Set<string>();
+  const apply = (from: string, outputs: readonly SeedRegistryOutput[]) => {
+    for (const output of outputs) {
+      if (output.type === "send") queue.push({ from, to: output.to, message: output.message });
+    }
+  };
+  const deliver = () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      log.push(next);
+      const registry = registries.get(next.to);
+      if (registry === undefined || cut.has(next.to)) continue;
+      apply(next.to, registry.step({ type: "receive", now, ...next }));
+    }
+  };
+  const network = {
+    registries,
+    log,
+    cut,
+    get now() {
+      return now;
+    },
+    get: (seedId: string) => registries.get(seedId) as SeedRegistry,
+    command(seedId: string, address: string, operationId: string) {
+      apply(
+        seedId,
+        network
+          .get(seedId)
+          .step({ type: "command", now, command: { type: "register", operationId, address } }),
+      );
+      deliver();
+    },
+    /** Advances virtual time to `until`, ticking every registry at its deadlines. */
+    runUntil(until: number) {
+      for (let guard = 0; guard < 10_000; guard++) {
+        const due = [...registries.values()]
+          .map((registry) => registry.nextDeadline())
+          .filter((at): at is number => at !== undefined && at <= until);
+        if (due.length === 0) break;
+        now = Math.max(now, Math.min(...due));
+        for (const [seedId, registry] of [...registries].sort(([x], [y]) => (x < y ? -1 : 1))) {
+          const deadline = registry.nextDeadline();
+          if (deadline !== undefined && deadline <= now) {
+            if (!cut.has(seedId)) apply(seedId, registry.step({ type: "tick", now }));
+          }
+        }
+        deliver();
+      }
+      now = Math.max(now, until);
+    },
+  };
+  return network;
+}
+
+describe("seed registry: anti-entropy in its tick", () => {
+  it("refuses time going backwards", () => {
+    const registry = createSeedRegistry({ seedId: a, seeds }, deps);
+    registry.step({ type: "tick", now: 100 });
+    expect(() => registry.step({ type: "tick", now: 99 })).toThrow(
+      expect.objectContaining({ code: "TIME_WENT_BACKWARDS" }),
+    );
+  });
+
+  it("does not compare versions before another seed has been heard from", () => {
+    const registry = createSeedRegistry({ seedId: a, seeds }, deps);
+    expect(registry.step({ type: "tick", now: 0 })).toEqual([]);
+    expect(registry.nextDeadline()).toBeUndefined();
+    expect(registry.inspect().nextSyncAt).toBeUndefined();
+  });
+
+  it("a seed that missed a commit quorum-reads it after the next version comparison", () => {
+    const network = createNetwork({ syncIntervalMs: 5_000 });
+    network.cut.add(c); // c misses the register and its learn messages
+    network.command(a, peer, "r1");
+    expect(network.get(a).get(peer)?.record.status).toBe("alive");
+    expect(network.get(c).get(peer)).toBeUndefined();
+    network.cut.delete(c);
+    // c hears from another seed (an unrelated operation), which starts its comparisons
+    network.command(b, "10.1.0.2:6000", "r2");
+    expect(network.get(c).inspect().nextSyncAt).toBe(network.now + 5_000);
+    const logged = network.log.length;
+    // (its first ballot is refused — it never saw the others' — and retried after a backoff)
+    network.runUntil(5_500);
+    const sent = network.log.slice(logged);
+    // one version request to one other seed, chosen with the injected random (0: the first)
+    const requests = sent.filter(
+      (entry) => entry.from === c && entry.message.type === "quorum.list-request",
+    );
+    expect(requests.map((entry) => entry.to)).toEqual([a]);
+    // then a quorum read of the lagging key only (prepares to the other seeds), never a copy
+    const prepares = sent.filter(
+      (entry) => entry.from === c && entry.message.type === "quorum.prepare",
+    );
+    expect([...new Set(prepares.map((entry) => entry.to))].sort()).toEqual([a, b]);
+    expect(
+      prepares.every(
+        (entry) => entry.message.type === "quorum.prepare" && entry.message.key === peer,
+      ),
+    ).toBe(true);
+    expect(network.get(c).get(peer)?.record.status).toBe("alive");
+    expect(network.get(c).inspect().catchUpReads).toBe(0);
+    // in step again: the next comparison finds nothing to read
+    const before = network.log.length;
+    network.runUntil(10_500);
+    const later = network.log.slice(before).filter((entry) => entry.from === c);
+    expect(later.map((entry) => entry.message.type)).toEqual(["quorum.list-request"]);
+  });
+
+  it("ignores version lists it did not ask for, and never copies them", () => {
+    const registry = createSeedRegistry({ seedId: c, seeds }, deps);
+    const record = {
+      address: peer,
+      status: "alive" as const,
+      incarnation: 0,
+      neighbours: [],
+      changedAt: 0,
+    };
+    const outputs = registry.step({
+      type: "receive",
+      now: 1,
+      from: a,
+      message: {
+        type: "quorum.list-response",
+        requestId: "sync/1",
+        members: [{ record, version: 7 }],
+      },
+    });
+    expect(outputs).toEqual([]);
+    expect(registry.get(peer)).toBeUndefined();
+  });
+
+  it("starts at most one read per key, even when two comparisons find the same lag", () => {
+    const registry = createSeedRegistry({ seedId: c, seeds, syncIntervalMs: 1_000 }, deps);
+    const record = {
+      address: peer,
+      status: "alive" as const,
+      incarnation: 0,
+      neighbours: [],
+      changedAt: 0,
+    };
+    registry.step({
+      type: "receive",
+      now: 0,
+      from: a,
+      message: { type: "quorum.list-request", requestId: "x" },
+    });
+    const prepares = (outputs: readonly SeedRegistryOutput[]) =>
+      outputs.filter(
+        (output) => output.type === "send" && output.message.type === "quorum.prepare",
+      );
+    let reads = 0;
+    for (const now of [1_000, 2_000]) {
+      const request = registry
+        .step({ type: "tick", now })
+        .find((output) => output.type === "send" && output.message.type === "quorum.list-request");
+      if (request?.type !== "send" || request.message.type !== "quorum.list-request") {
+        throw new Error("no version request");
+      }
+      reads += prepares(
+        registry.step({
+          type: "receive",
+          now,
+          from: request.to,
+          message: {
+            type: "quorum.list-response",
+            requestId: request.message.requestId,
+            members: [{ record, version: 7 }],
+          },
+        }),
+      ).length;
+    }
+    expect(reads).toBe(2); // one read (a prepare to each other seed), not two
+    expect(registry.inspect().catchUpReads).toBe(1);
+  });
+});
+
+describe("seed registry: probe results and own records", () => {
+  it("gives the evidence validator this seed's probe results, directory and clock as arguments", () => {
+    const contexts: EvidenceContext[] = [];
+    const registry = createSeedRegistry(
+      { seedId: a, seeds: [a] },
+      {
+        random,
+        validateEvidence: (_subject, _evidence, context) => {
+          contexts.push(context);
+          return context.probeResults.get(peer)?.isAlive === false
+            ? ok(undefined)
+            : { ok: false, error: new P2pError("EVIDENCE_NEEDS_PROBE", "not probed") };
+        },
+      },
+    );
+    registry.step({
+      type: "command",
+      now: 0,
+      command: { type: "register", operationId: "r", address: peer },
+    });
+    const markDead = (now: number, operationId: string) =>
+      registry.step({
+        type: "command",
+        now,
+        wallTimeMs: 1_000_000 + now,
+        command: { type: "mark-dead", operationId, address: peer, incarnation: 0, evidence: {} },
+      });
+    const resultOf = (outputs: readonly SeedRegistryOutput[]) =>
+      outputs.flatMap((output) =>
+        output.type === "emit" && output.event.type === "operation-completed"
+          ? [output.event.result.ok]
+          : [],
+      );
+    expect(resultOf(markDead(10, "d1"))).toEqual([false]);
+    registry.step({
+      type: "probe-result",
+      now: 20,
+      address: peer,
+      incarnation: 0,
+      isAlive: false,
+      atMs: 15,
+    });
+    expect(resultOf(markDead(30, "d2"))).toEqual([true]);
+    expect(registry.get(peer)?.record.status).toBe("dead");
+    const last = contexts.at(-1);
+    expect(last?.now).toBe(30);
+    expect(last?.wallTimeMs).toBe(1_000_030);
+    expect(last?.records.map((record) => record.address)).toEqual([peer]);
+    expect(last?.probeResults.get(peer)).toEqual({
+      address: peer,
+      incarnation: 0,
+      isAlive: false,
+      atMs: 15,
+    });
+  });
+
+  it("forgets probe results after their retention", () => {
+    const registry = createSeedRegistry(
+      { seedId: a, seeds: [a], probeResultRetentionMs: 1_000, maxProbeResults: 2 },
+      deps,
+    );
+    for (const [index, address] of ["10.1.0.1:1", "10.1.0.2:1", "10.1.0.3:1"].entries()) {
+      registry.step({
+        type: "probe-result",
+        now: index,
+        address,
+        incarnation: 0,
+        isAlive: true,
+        atMs: index,
+      });
+    }
+    expect(registry.inspect().probeResults).toBe(2);
+    registry.step({ type: "tick", now: 5_000 });
+    expect(registry.inspect().probeResults).toBe(0);
+  });
+
+  it("with ownRecordsOnly, refuses a change to someone else's record", () => {
+    const registry = createSeedRegistry({ seedId: a, seeds: [a], ownRecordsOnly: true }, deps);
+    const outputs = registry.step({
+      type: "receive",
+      now: 0,
+      from: "10.9.9.9:6000",
+      message: { type: "quorum.leave-request", requestId: "l", address: peer, incarnation: 0 },
+    });
+    expect(outputs).toEqual([
+      {
+        type: "emit",
+        event: {
+          type: "request-refused",
+          from: "10.9.9.9:6000",
+          request: "quorum.leave-request",
+          address: peer,
+        },
+      },
+      {
+        type: "send",
+        to: "10.9.9.9:6000",
+        message: {
+          type: "quorum.operation-response",
+          requestId: "l",
+          ok: false,
+          record: null,
+          error: { code: "NOT_OWN_RECORD", message: `10.9.9.9:6000 may not change ${peer}` },
+        },
+      },
+    ]);
+  });
+});

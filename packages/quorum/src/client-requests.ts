@@ -1,0 +1,184 @@
+import { assertNever, P2pError, type Result } from "@p2p/wire";
+import type { MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
+import type { SeedCommand, SeedRegistryConfig, SeedRegistryOutput } from "./seed-registry-types.js";
+
+/** The requests a peer or a client sends a seed. */
+export type ClientMessage = Extract<
+  QuorumMessage,
+  {
+    type:
+      | "quorum.register-request"
+      | "quorum.update-neighbours"
+      | "quorum.dead-report"
+      | "quorum.leave-request"
+      | "quorum.get-request"
+      | "quorum.list-request";
+  }
+>;
+
+type ResponseType = "quorum.register-response" | "quorum.operation-response";
+
+interface ClientRequest {
+  readonly from: string;
+  readonly requestId: string;
+  readonly responseType: ResponseType;
+}
+
+const describeError = (error: P2pError) => ({ code: error.code, message: error.message });
+
+/**
+ * The client side of a seed: turns requests into commands, answers each request once its
+ * operation completes, and answers a duplicate from memory (bounded). With `ownRecordsOnly`
+ * a peer may register, leave or update only its own record.
+ */
+export interface ClientRequests {
+  /** A request from `from`; `submit` starts the command's operation. */
+  receive(
+    now: number,
+    from: string,
+    message: ClientMessage,
+    submit: (command: SeedCommand) => SeedRegistryOutput[],
+  ): SeedRegistryOutput[];
+  /** An operation completed: the answer for its client, or undefined when none asked. */
+  complete(
+    operationId: string,
+    result: Result<MemberRecord | undefined>,
+  ): SeedRegistryOutput | undefined;
+}
+
+/** Creates the client-request part of a registry. */
+export function createClientRequests(
+  config: SeedRegistryConfig,
+  list: () => MemberEntry[],
+): ClientRequests {
+  const inFlight = new Map<string, ClientRequest>();
+  const answered = new Map<string, QuorumMessage>();
+  const isSeed = (address: string): boolean => config.seeds.includes(address);
+
+  const remember = (operationId: string, message: QuorumMessage): void => {
+    answered.set(operationId, message);
+    if (answered.size > config.maxRememberedRequests) {
+      const oldest = answered.keys().next().value;
+      if (oldest !== undefined) answered.delete(oldest);
+    }
+  };
+
+  const commandOf = (operationId: string, message: ClientMessage): SeedCommand | undefined => {
+    switch (message.type) {
+      case "quorum.register-request":
+        return {
+          type: "register",
+          operationId,
+          address: message.address,
+          ...(message.publicKey === undefined ? {} : { publicKey: message.publicKey }),
+          ...(message.neighbours === undefined ? {} : { neighbours: message.neighbours }),
+        };
+      case "quorum.update-neighbours":
+        return {
+          type: "update-neighbours",
+          operationId,
+          address: message.address,
+          neighbours: message.neighbours,
+        };
+      case "quorum.dead-report":
+        return {
+          type: "mark-dead",
+          operationId,
+          address: message.address,
+          incarnation: message.incarnation,
+          evidence: message.evidence,
+        };
+      case "quorum.leave-request":
+        return {
+          type: "leave",
+          operationId,
+          address: message.address,
+          incarnation: message.incarnation,
+        };
+      case "quorum.get-request":
+        return { type: "read", operationId, address: message.address };
+      case "quorum.list-request":
+        return undefined;
+      default:
+        return assertNever(message, "client message");
+    }
+  };
+
+  /** True when `from` may not make this request (someone else's record). */
+  const isRefused = (from: string, message: ClientMessage): boolean => {
+    if (!config.ownRecordsOnly) return false;
+    switch (message.type) {
+      case "quorum.register-request":
+      case "quorum.leave-request":
+      case "quorum.update-neighbours":
+        return isSeed(from) || from !== message.address;
+      default:
+        return false;
+    }
+  };
+
+  return {
+    receive(_now, from, message, submit) {
+      if (message.type === "quorum.list-request") {
+        const members = list();
+        const response: QuorumMessage = {
+          type: "quorum.list-response",
+          requestId: message.requestId,
+          members,
+        };
+        return [{ type: "send", to: from, message: response }];
+      }
+      const responseType: ResponseType =
+        message.type === "quorum.register-request"
+          ? "quorum.register-response"
+          : "quorum.operation-response";
+      if (isRefused(from, message)) {
+        const refusal = new P2pError("NOT_OWN_RECORD", `${from} may not change ${message.address}`);
+        return [
+          {
+            type: "emit",
+            event: {
+              type: "request-refused",
+              from,
+              request: message.type,
+              address: message.address,
+            },
+          },
+          {
+            type: "send",
+            to: from,
+            message: {
+              type: responseType,
+              requestId: message.requestId,
+              ok: false,
+              record: null,
+              error: describeError(refusal),
+            },
+          },
+        ];
+      }
+      const operationId = `client:${from}:${message.requestId}`;
+      const previous = answered.get(operationId);
+      if (previous !== undefined) return [{ type: "send", to: from, message: previous }];
+      if (inFlight.has(operationId)) return []; // a duplicate of a request in flight
+      const command = commandOf(operationId, message);
+      if (command === undefined) return [];
+      inFlight.set(operationId, { from, requestId: message.requestId, responseType });
+      return submit(command);
+    },
+    complete(operationId, result) {
+      const client = inFlight.get(operationId);
+      if (client === undefined) return undefined;
+      inFlight.delete(operationId);
+      const message: QuorumMessage = {
+        type: client.responseType,
+        requestId: client.requestId,
+        ok: result.ok,
+        record: result.ok ? (result.value ?? null) : null,
+        error: result.ok ? null : describeError(result.error),
+      };
+      remember(operationId, message);
+      return { type: "send", to: client.from, message };
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import { type Machine, P2pError, type RandomSource, type Result } from "@p2p/wire";
+import { z } from "zod";
+import type { EvidenceValidator } from "./membership.js";
+import type { MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
+import type { AcceptorState } from "./storage.js";
+
+/** Configuration of a seed's registry. Every limit and interval lives here. */
+export const SeedRegistryConfigSchema = z
+  .object({
+    /** This seed's id: its "ip:port" address. */
+    seedId: z.string().min(1),
+    /** Every seed (this one included); the acceptors of every key. */
+    seeds: z.array(z.string().min(1)).min(1),
+    /**
+     * Accepts needed to commit. Defaults to a majority; anything smaller is unsafe and exists
+     * only so tests can prove the linearizability checker catches it.
+     */
+    quorumSize: z.number().int().positive().optional(),
+    /** A prepare or accept round without a quorum is retried after this long. */
+    attemptTimeoutMs: z.number().positive().default(200),
+    /** An operation that has not committed by then fails with NO_QUORUM. */
+    operationTimeoutMs: z.number().positive().default(3_000),
+    /**
+     * Backoff after a conflict: random in [c/2, c] with c = min(max, base * 2^attempt). Set the
+     * base to about one round trip between seeds.
+     */
+    backoffBaseMs: z.number().positive().default(20),
+    backoffMaxMs: z.number().positive().default(400),
+    /** Tombstones older than this are compacted to address + status + incarnation. */
+    tombstoneRetentionMs: z
+      .number()
+      .positive()
+      .default(24 * 60 * 60 * 1000),
+    compactionIntervalMs: z.number().positive().default(60_000),
+    /**
+     * A learned value this seed did not accept itself is confirmed by a quorum read after
+     * this long (a learn message alone is never trusted).
+     */
+    catchUpDelayMs: z.number().positive().default(1_000),
+    /**
+     * Anti-entropy: this often (once another seed has been heard from) the registry asks one
+     * other seed, picked at random, for its versions, and runs a quorum read for every record
+     * where it lags (a lost learn message, a restart). Another seed's word is never copied.
+     */
+    syncIntervalMs: z.number().positive().default(5_000),
+    /** Most anti-entropy and catch-up quorum reads in flight at once (one per key at most). */
+    maxCatchUpReads: z.number().int().positive().default(1_000),
+    /**
+     * When true, a register, leave or neighbour update is accepted only from the peer whose
+     * record it changes (the address its connection introduced); seeds set it, tests of the
+     * bare quorum protocol need not.
+     */
+    ownRecordsOnly: z.boolean().default(false),
+    /** Outcomes of this seed's own probes (`probe-result` inputs) are kept this long… */
+    probeResultRetentionMs: z.number().positive().default(60_000),
+    /** …and at most this many (the oldest is forgotten first). */
+    maxProbeResults: z.number().int().positive().default(10_000),
+    maxNeighbours: z.number().int().positive().default(64),
+    /** Operations (active + queued) beyond this are refused with BUSY. */
+    maxPendingOperations: z.number().int().positive().default(10_000),
+    /** Answers to client requests kept to answer duplicates. */
+    maxRememberedRequests: z.number().int().positive().default(10_000),
+    /** Ballot counters reserved per durable write. */
+    reserveBlock: z.number().int().positive().default(1_000),
+    /** Operation ids remembered per key, so a retried or duplicated request applies once. */
+    operationMemory: z.number().int().positive().max(1024).default(32),
+  })
+  .superRefine((config, context) => {
+    if (new Set(config.seeds).size !== config.seeds.length) {
+      context.addIssue({ code: "custom", path: ["seeds"], message: "seeds must be unique" });
+    }
+    if (!config.seeds.includes(config.seedId)) {
+      context.addIssue({ code: "custom", path: ["seedId"], message: "seedId must be in seeds" });
+    }
+    if (config.quorumSize !== undefined && config.quorumSize > config.seeds.length) {
+      context.addIssue({
+        code: "custom",
+        path: ["quorumSize"],
+        message: "quorumSize cannot exceed the number of seeds",
+      });
+    }
+  });
+
+/** Input form of {@link SeedRegistryConfigSchema} (defaults optional). */
+export type SeedRegistryConfigInput = z.input<typeof SeedRegistryConfigSchema>;
+/** The validated, frozen configuration. */
+export type SeedRegistryConfig = Readonly<z.output<typeof SeedRegistryConfigSchema>> & {
+  readonly quorumSize: number;
+};
+
+/** Validates, applies defaults, sorts the seeds and freezes; throws `INVALID_CONFIG`. */
+export function parseSeedRegistryConfig(input: SeedRegistryConfigInput): SeedRegistryConfig {
+  const parsed = SeedRegistryConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new P2pError(
+      "INVALID_CONFIG",
+      `seed registry config: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+    );
+  }
+  const seeds = Object.freeze([...parsed.data.seeds].sort());
+  return Object.freeze({
+    ...parsed.data,
+    seeds: seeds as string[],
+    quorumSize: parsed.data.quorumSize ?? Math.floor(seeds.length / 2) + 1,
+  });
+}
+
+/** What a seed registry needs from its host. */
+export interface SeedRegistryDeps {
+  /** Backoff jitter and the choice of the seed to compare versions with. */
+  readonly random: RandomSource;
+  /**
+   * Checks the evidence of a removal: a pure function of the subject, the evidence and the
+   * context the registry builds from its own inputs (the liveness package provides one).
+   */
+  readonly validateEvidence: EvidenceValidator;
+  /** The acceptor states loaded from {@link Storage} (empty for a new seed). */
+  readonly initialState?: ReadonlyMap<string, AcceptorState>;
+}
+
+/** A local command: the seed itself proposes a change (results come back as events). */
+export type SeedCommand =
+  | {
+      readonly type: "register";
+      readonly operationId: string;
+      readonly address: string;
+      readonly publicKey?: string;
+      readonly neighbours?: readonly string[];
+    }
+  | {
+      readonly type: "update-neighbours";
+      readonly operationId: string;
+      readonly address: string;
+      readonly neighbours: readonly string[];
+    }
+  | {
+      readonly type: "mark-dead";
+      readonly operationId: string;
+      readonly address: string;
+      readonly incarnation: number;
+      readonly evidence: unknown;
+    }
+  | {
+      readonly type: "leave";
+      readonly operationId: string;
+      readonly address: string;
+      readonly incarnation: number;
+    }
+  /** A quorum read: the committed record of `address`. */
+  | { readonly type: "read"; readonly operationId: string; readonly address: string };
+
+/**
+ * An input of the seed registry. `now` is monotonic and never goes backwards; any input may
+ * carry `wallTimeMs` (wall-clock ms), remembered as an offset and used for vote freshness.
+ */
+export type SeedRegistryInput = (
+  | {
+      readonly type: "receive";
+      readonly now: number;
+      readonly from: string;
+      readonly message: QuorumMessage;
+    }
+  | { readonly type: "tick"; readonly now: number }
+  | { readonly type: "command"; readonly now: number; readonly command: SeedCommand }
+  /**
+   * This seed's own probe of `address` (incarnation `incarnation`), begun at `atMs`, got an
+   * answer (`isAlive`) or none. The evidence validator sees the latest one per address.
+   */
+  | {
+      readonly type: "probe-result";
+      readonly now: number;
+      readonly address: string;
+      readonly incarnation: number;
+      readonly isAlive: boolean;
+      readonly atMs: number;
+    }
+) & { readonly wallTimeMs?: number };
+
+/** Events for the host. */
+export type SeedRegistryEvent =
+  | {
+      readonly type: "operation-completed";
+      readonly operationId: string;
+      readonly address: string;
+      readonly result: Result<MemberRecord | undefined>;
+    }
+  | { readonly type: "member-registered"; readonly record: MemberRecord }
+  | { readonly type: "member-updated"; readonly record: MemberRecord }
+  | { readonly type: "member-removed"; readonly record: MemberRecord }
+  | { readonly type: "member-left"; readonly record: MemberRecord }
+  /** A request to change someone else's record (with `ownRecordsOnly`): answered NOT_OWN_RECORD. */
+  | {
+      readonly type: "request-refused";
+      readonly from: string;
+      readonly request: string;
+      readonly address: string;
+    };
+
+/**
+ * An output, to apply in order. A `persist` must be durable before any later `send` goes
+ * out (persist before send).
+ */
+export type SeedRegistryOutput =
+  | { readonly type: "send"; readonly to: string; readonly message: QuorumMessage }
+  | { readonly type: "persist"; readonly key: string; readonly state: AcceptorState }
+  | { readonly type: "emit"; readonly event: SeedRegistryEvent };
+
+/** A read-only view of a seed registry. */
+export interface SeedRegistryView {
+  readonly seedId: string;
+  readonly activeOperations: number;
+  readonly queuedOperations: number;
+  readonly acceptorKeys: number;
+  readonly highestCounterSeen: number;
+  readonly fastPathKeys: number;
+  /** Learn messages waiting for this seed's own acceptor (or a catch-up read). */
+  readonly pendingLearns: number;
+  /** Keys with a catch-up or anti-entropy quorum read in flight. */
+  readonly catchUpReads: number;
+  /** When anti-entropy next asks another seed for its versions (undefined: not started). */
+  readonly nextSyncAt: number | undefined;
+  /** Probe outcomes held for the evidence validator. */
+  readonly probeResults: number;
+}
+
+/** The seed side of the registry: acceptor + proposer + client protocol, sans-IO. */
+export interface SeedRegistry
+  extends Machine<SeedRegistryInput, SeedRegistryOutput, SeedRegistryView> {
+  readonly config: SeedRegistryConfig;
+  /** The one mutating entry point. Throws only on caller mistakes (time going backwards). */
+  step(input: SeedRegistryInput): readonly SeedRegistryOutput[];
+  nextDeadline(): number | undefined;
+  /** The local view: the latest committed record this seed knows for `address`. */
+  get(address: string): MemberEntry | undefined;
+  /** The local view of every record (tombstones included), sorted by address. */
+  list(): readonly MemberEntry[];
+  /** The acceptor's durable state of one key. */
+  acceptorState(key: string): AcceptorState | undefined;
+  inspect(): SeedRegistryView;
+}
