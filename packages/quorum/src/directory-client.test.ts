@@ -53,6 +53,8 @@ function formatOutput(self: string, output: DirectoryClientOutput): string {
         return `send ${output.to} ${name} id=${id} incarnation=${message.incarnation}`;
       case "quorum.list-request":
         return `send ${output.to} ${name} id=${id}`;
+      case "quorum.dead-report":
+        return `send ${output.to} ${name} id=${id} suspect=${message.address} incarnation=${message.incarnation}`;
     }
   }
   const { event } = output;
@@ -120,6 +122,14 @@ function replay(text: string): string {
           return { type: command.name, now };
         case "neighbours":
           return { type: "neighbours", now, neighbours: listArgument(command, "list") };
+        case "report":
+          return {
+            type: "report",
+            now,
+            suspect: command.args.suspect ?? "",
+            incarnation: numberArgument(command, "incarnation", 0),
+            evidence: { votes: [] },
+          };
         case "watch":
           return { type: "watch", now, suspects: listArgument(command, "suspects") };
         case "unreachable":

@@ -8,6 +8,7 @@ import {
 } from "@p2p/wire";
 import { z } from "zod";
 import type {
+  DeadReport,
   LeaveRequest,
   ListRequest,
   ListResponse,
@@ -48,7 +49,12 @@ export type DirectoryClientConfigInput = z.input<typeof DirectoryClientConfigSch
 export type DirectoryClientConfig = Readonly<z.output<typeof DirectoryClientConfigSchema>>;
 
 /** The messages a directory client sends to seeds. */
-export type DirectoryRequest = RegisterRequest | ListRequest | LeaveRequest | UpdateNeighbours;
+export type DirectoryRequest =
+  | RegisterRequest
+  | ListRequest
+  | LeaveRequest
+  | UpdateNeighbours
+  | DeadReport;
 /** The messages a directory client takes from seeds. */
 export type DirectoryResponse = RegisterResponse | OperationResponse | ListResponse;
 
@@ -69,6 +75,17 @@ export type DirectoryClientInput =
   | { readonly type: "neighbours"; readonly now: number; readonly neighbours: readonly string[] }
   /** The suspects this peer watches; while any, the directory is refreshed periodically. */
   | { readonly type: "watch"; readonly now: number; readonly suspects: readonly string[] }
+  /**
+   * Liveness has dead evidence about `suspect` (or asks the seeds to probe it): the report goes
+   * to every seed; each one validates it on its own.
+   */
+  | {
+      readonly type: "report";
+      readonly now: number;
+      readonly suspect: string;
+      readonly incarnation: number;
+      readonly evidence: unknown;
+    }
   /** A response from seed `from`. */
   | {
       readonly type: "receive";
@@ -470,6 +487,21 @@ export function createDirectoryClient(
         if (phase === "registered") updateDueAt = now + config.neighbourUpdateDelayMs;
         break;
       }
+      case "report":
+        for (const seed of seeds) {
+          outputs.push({
+            type: "send",
+            to: seed,
+            message: {
+              type: "quorum.dead-report",
+              requestId: `${config.self}/${incarnation}/${++sequence}`,
+              address: input.suspect,
+              incarnation: input.incarnation,
+              evidence: input.evidence,
+            },
+          });
+        }
+        break;
       case "watch":
         suspects = [...input.suspects];
         if (suspects.length === 0) refreshAt = undefined;
