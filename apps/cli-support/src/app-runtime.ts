@@ -1,15 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseAddress, type RandomSource } from "@p2p/wire";
+import { resolveTimingProfile, type TimingProfileName } from "@p2p/node";
+import type { RandomSource } from "@p2p/wire";
+import { parseNodeAddress } from "./config/address.js";
 import { ConfigError } from "./config/config-error.js";
 import { loadConfig, type NetworkConfig } from "./config/network-config.js";
 import { readSeedList } from "./config/seed-list.js";
-import { resolveTimingProfile, type TimingProfileName } from "./config/timing.js";
 import { exitWhenStdinCloses } from "./files/child-process.js";
 
-/** Exit codes of the p2p command-line apps. */
-export const EXIT = Object.freeze({ ok: 0, unexpected: 1, usage: 64, config: 78 });
+/** Exit codes of the p2p command-line apps (sysexits: usage 64, bad input data 65, missing input file 66, config 78). */
+export const EXIT = Object.freeze({
+  ok: 0,
+  unexpected: 1,
+  usage: 64,
+  data: 65,
+  noInput: 66,
+  config: 78,
+});
 
 /** A usage or configuration problem: printed as one line, then the app exits with `exitCode`. */
 export class AppExit extends Error {
@@ -57,10 +65,13 @@ export function parseCommandLine(
   }
 }
 
-/** Validates a node address argument (`ip:port`, port 1–65535) or throws a usage AppExit. */
+/**
+ * Validates a node address argument (`ip:port` or `[ipv6]:port`, port 1–65535, as
+ * {@link parseNodeAddress} accepts it) or throws a usage AppExit.
+ */
 export function addressArgument(value: string | undefined, role: string): string {
   if (value === undefined) throw new AppExit(EXIT.usage, `${role}: missing <ip>:<port>`);
-  const parsed = parseAddress(value);
+  const parsed = parseNodeAddress(value);
   if (!parsed.ok) throw new AppExit(EXIT.usage, `${role}: ${parsed.error.message}`);
   return value;
 }

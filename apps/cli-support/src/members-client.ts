@@ -1,8 +1,7 @@
+import { createLinks, createWireCodec, type WireMessage } from "@p2p/node";
 import type { MemberEntry } from "@p2p/quorum";
 import type { Clock, Logger, RandomSource, Transport } from "@p2p/wire";
 import { silentLogger } from "@p2p/wire";
-import { createLinks } from "./links.js";
-import { createWireCodec, type WireMessage } from "./messages.js";
 
 /** One seed's answer to a members query. */
 export type SeedAnswer =

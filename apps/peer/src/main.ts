@@ -7,7 +7,6 @@ import {
   AppExit,
   addressArgument,
   createLineLogger,
-  createPeerNode,
   createProcessRandom,
   EXIT,
   formatReadyLine,
@@ -17,7 +16,8 @@ import {
   parseCommandLine,
   peerSeedList,
   runApp,
-} from "@p2p/node";
+} from "@p2p/cli-support";
+import { createPeerNode } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";

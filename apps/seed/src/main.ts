@@ -7,7 +7,6 @@ import {
   addressArgument,
   createLineLogger,
   createProcessRandom,
-  createSeedNode,
   EXIT,
   formatReadyLine,
   handleProcessExit,
@@ -15,9 +14,9 @@ import {
   nodeDataDirectory,
   parseCommandLine,
   runApp,
-  type SeedNodeEvent,
   writeSeedList,
-} from "@p2p/node";
+} from "@p2p/cli-support";
+import { createSeedNode, type SeedNodeEvent } from "@p2p/node";
 import type { AcceptorState } from "@p2p/quorum";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";

@@ -11,7 +11,7 @@ import {
   peerSeedList,
   queryMembers,
   runApp,
-} from "@p2p/node";
+} from "@p2p/cli-support";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command } from "commander";

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createProcessRandom, type MembersReport, queryMembers } from "@p2p/node";
+import { createProcessRandom, type MembersReport, queryMembers } from "@p2p/cli-support";
 import { createPackr, encodeFrame, systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

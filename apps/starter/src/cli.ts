@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
+import { loadConfig } from "@p2p/cli-support";
+import type { TimingProfileName } from "@p2p/node";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { liveNetworkClient } from "./live-network-client.js";
 import { createManager, HELP_LINES } from "./manager.js";
 import type { NetworkClient } from "./network-client.js";
-import { loadConfig, type TimingProfileName } from "./node-api.js";
 import { nodeCommand } from "./node-command.js";
 
 /** Exit codes of the starter (BSD sysexits where one fits). */

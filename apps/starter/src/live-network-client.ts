@@ -1,7 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createProcessRandom, degreesOf, formatMembersReport, queryMembers } from "@p2p/node";
-import { runCli } from "@p2p/topology-cli";
+import { createProcessRandom, formatMembersReport, queryMembers } from "@p2p/cli-support";
+import {
+  analyseGraph,
+  degreeSummary,
+  formatDegreeSummary,
+  formatReport,
+  liveOverlay,
+} from "@p2p/topology";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import type { NetworkClient, NetworkView } from "./network-client.js";
@@ -18,7 +24,8 @@ const ask = (view: NetworkView) =>
 /**
  * The starter's view of a running network: `members` asks every seed directly; `topology`
  * rebuilds the live overlay from the neighbour lists in the seeds' directory, prints degree
- * statistics and the power-law fit, and writes edges.json plus plots next to config.yml.
+ * statistics and the power-law fit, and writes edges.json next to config.yml (for
+ * `topology analyze edges.json`, which draws the plots).
  */
 export const liveNetworkClient: NetworkClient = {
   async members(view) {
@@ -28,40 +35,25 @@ export const liveNetworkClient: NetworkClient = {
     const report = await ask(view);
     const answer = report.answers.find((candidate) => candidate.ok);
     if (answer === undefined || !answer.ok) return ["topology: no seed answered"];
-    const records = answer.members.map((entry) => entry.record);
-    const degrees = degreesOf(records);
-    const alive = new Set(degrees.keys());
-    const edges = new Map<string, [string, string]>();
-    for (const record of records) {
-      if (!alive.has(record.address)) continue;
-      for (const neighbour of record.neighbours) {
-        if (!alive.has(neighbour)) continue;
-        const pair: [string, string] =
-          record.address < neighbour ? [record.address, neighbour] : [neighbour, record.address];
-        edges.set(pair.join(" "), pair);
-      }
-    }
-    const values = [...degrees.values()].sort((a, b) => a - b);
-    const lines = [
-      `topology (from seed ${answer.seed}): ${values.length} live peers, ${edges.size} links`,
-    ];
-    if (values.length === 0) return lines;
-    const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-    lines.push(
-      `degree: min ${values[0]}, median ${values[Math.floor(values.length / 2)]}, mean ${mean.toFixed(2)}, max ${values[values.length - 1]}`,
+    const overlay = liveOverlay(
+      answer.members.map((entry) => entry.record).filter((record) => record.status === "alive"),
     );
-    const directory = join(dirname(view.configPath), "topology");
+    const lines = [
+      `topology (from seed ${answer.seed}): ${overlay.names.length} live peers, ${overlay.edges.length} links`,
+    ];
+    const summary = degreeSummary(overlay.graph);
+    if (summary === undefined) return lines;
+    lines.push(formatDegreeSummary(summary));
     const edgesPath = join(dirname(view.configPath), "edges.json");
-    writeFileSync(edgesPath, `${JSON.stringify([...edges.values()], null, 1)}\n`);
+    writeFileSync(edgesPath, `${JSON.stringify(overlay.edges, null, 1)}\n`);
     lines.push(`edges written to ${edgesPath}`);
-    if (edges.size === 0) return lines;
-    const output: string[] = [];
-    const code = await runCli(["analyze", edgesPath, "--out", directory, "--bootstrap", "100"], {
-      stdout: (line) => output.push(line),
-      stderr: { write: (text: string) => output.push(text.trimEnd()) !== 0 },
-    });
-    lines.push(...output.filter((line) => line !== ""));
-    if (code !== 0) lines.push(`topology analyze exited with ${code}`);
+    if (overlay.edges.length === 0) return lines;
+    try {
+      lines.push(...formatReport(analyseGraph(overlay.graph, { seed: 1, bootstrap: 100 })));
+    } catch (error) {
+      lines.push(`topology: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    lines.push(`plots: topology analyze ${edgesPath}`);
     return lines;
   },
 };

@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type NetworkConfig, nodeDataDirectory, parseConfig } from "@p2p/cli-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAKE_NODE, freePortBlock, isAlive, killAll, waitUntil } from "../test/helpers.js";
 import { createManager, type Manager, type ManagerOptions } from "./manager.js";
-import { type NetworkConfig, nodeDataDirectory, parseConfig } from "./node-api.js";
 import { CHILD_ENVIRONMENT, nodeCommand } from "./node-command.js";
 
 let directory = "";

@@ -1,7 +1,12 @@
 import { rm } from "node:fs/promises";
+import {
+  formatNodeAddress,
+  type NetworkConfig,
+  nodeDataDirectory,
+  parseNodeAddress,
+} from "@p2p/cli-support";
 import { assertNever, P2pError } from "@p2p/wire";
 import { type NetworkClient, unavailableNetworkClient } from "./network-client.js";
-import { type NetworkConfig, nodeDataDirectory, parseNodeAddress } from "./node-api.js";
 import type { NodeCommand, NodeRole } from "./node-command.js";
 import { describeExit, type NodeProcess, startNodeProcess } from "./node-process.js";
 import { checkPort, findFreePort } from "./ports.js";
@@ -105,10 +110,12 @@ export function createManager(options: ManagerOptions): Manager {
 
   const addEntry = (role: NodeRole, address: string): Entry => {
     const endpoint = parseNodeAddress(address);
-    if (endpoint === undefined) {
-      throw new P2pError("INVALID_ADDRESS", `${address} is not an ip:port address`);
+    if (!endpoint.ok) {
+      throw new P2pError("ADDRESS_INVALID", `${address} is not an ip:port address`, {
+        cause: endpoint.error,
+      });
     }
-    const entry: Entry = { role, address, ...endpoint, state: "stopped", process: undefined };
+    const entry: Entry = { role, address, ...endpoint.value, state: "stopped", process: undefined };
     entries.set(address, entry);
     return entry;
   };
@@ -211,14 +218,15 @@ export function createManager(options: ManagerOptions): Manager {
         `no free port left in peer_port_range ${peerPortRange.start}–${peerPortRange.end}`,
       );
     }
-    return `${peerIp}:${port}`;
+    return formatNodeAddress({ ip: peerIp, port });
   };
 
   const start = async (): Promise<void> => {
     const problems: string[] = [];
     for (const address of options.config.seeds) {
-      const endpoint = parseNodeAddress(address);
-      if (endpoint === undefined) continue;
+      const parsed = parseNodeAddress(address);
+      if (!parsed.ok) continue;
+      const endpoint = parsed.value;
       const check = await checkPort(endpoint.ip, endpoint.port);
       if (check === "in-use") {
         problems.push(

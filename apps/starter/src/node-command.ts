@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { EXIT_WITH_STDIN_VARIABLE, type TimingProfileName } from "./node-api.js";
+import { EXIT_WITH_STDIN_VARIABLE } from "@p2p/cli-support";
+import type { TimingProfileName } from "@p2p/node";
 
 /** The two kinds of node the starter runs. */
 export type NodeRole = "seed" | "peer";

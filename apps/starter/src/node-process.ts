@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { formatReadyLine } from "./node-api.js";
+import { formatReadyLine } from "@p2p/cli-support";
 import type { NodeCommand, NodeRole } from "./node-command.js";
 
 /** How a child process ended. */

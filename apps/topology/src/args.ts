@@ -1,11 +1,12 @@
+import { EXIT, formatSchemaProblem, parseWithSchema } from "@p2p/cli-support";
 import { z } from "zod";
 
-/** Exit codes (sysexits): usage error, bad input data, missing input file. */
-export const EXIT_USAGE = 64;
-export const EXIT_DATA = 65;
-export const EXIT_NO_INPUT = 66;
+/** Exit codes (sysexits, as every p2p app uses them): usage error, bad input data, missing input file. */
+export const EXIT_USAGE = EXIT.usage;
+export const EXIT_DATA = EXIT.data;
+export const EXIT_NO_INPUT = EXIT.noInput;
 
-/** A CLI mistake: printed as one line, exit code attached. */
+/** A CLI mistake: printed as one line per problem, exit code attached. */
 export class CliError extends Error {
   readonly exitCode: number;
   constructor(message: string, exitCode: number) {
@@ -15,48 +16,50 @@ export class CliError extends Error {
   }
 }
 
-const integerText = (name: string, min: number, max: number) =>
+const integerText = (min: number, max: number) =>
   z
     .string()
-    .regex(/^\d+$/, `${name}: expected an integer, got`)
+    .regex(/^\d+$/, "expected an integer")
     .transform(Number)
-    .pipe(
-      z.number().int().min(min, `${name}: must be ≥ ${min}`).max(max, `${name}: must be ≤ ${max}`),
-    );
+    .pipe(z.number().int().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`));
 
 const common = {
-  seed: integerText("--seed", 0, 2 ** 31 - 1),
-  out: z.string().min(1, "--out: must not be empty"),
-  bootstrap: integerText("--bootstrap", 1, 100_000),
-  drawMaxNodes: integerText("--draw-max-nodes", 0, 5000),
+  seed: integerText(0, 2 ** 31 - 1),
+  out: z.string().min(1, "must not be empty"),
+  bootstrap: integerText(1, 100_000),
+  drawMaxNodes: integerText(0, 5000),
 };
 
 /** Options of `topology simulate`, validated. */
 export const SimulateOptionsSchema = z.object({
-  nodes: integerText("--nodes", 1, 10_000_000),
-  k: integerText("--k", 1, 1000),
+  nodes: integerText(1, 10_000_000),
+  k: integerText(1, 1000),
   ...common,
 });
 export type SimulateOptions = z.infer<typeof SimulateOptionsSchema>;
 
 /** Options of `topology analyze`, validated. */
 export const AnalyzeOptionsSchema = z.object({
-  file: z.string().regex(/\.(json|csv)$/i, "<edges>: expected a .json or .csv file"),
+  file: z.string().regex(/\.(json|csv)$/i, "expected a .json or .csv file"),
   ...common,
 });
 export type AnalyzeOptions = z.infer<typeof AnalyzeOptionsSchema>;
 
-/** Validates raw commander options; throws a one-line {@link CliError} (exit 64). */
+/** `drawMaxNodes` → `--draw-max-nodes`; the positional `file` is `<edges>`. */
+function optionName(key: PropertyKey | undefined): string {
+  if (key === "file") return "<edges>";
+  return `--${String(key).replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/**
+ * Validates raw commander options; throws a {@link CliError} (exit 64) with one line per
+ * problem, e.g. `--nodes: must be ≥ 1, got "0"`.
+ */
 export function parseOptions<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue?.path.join(".") ?? "";
-  const input = (raw as Record<string, unknown>)[String(issue?.path[0] ?? "")];
-  const message = issue?.message ?? "invalid arguments";
-  const shown = message.endsWith("got") ? `${message} '${String(input)}'` : message;
-  throw new CliError(
-    shown.startsWith("-") || shown.startsWith("<") ? shown : `${where}: ${shown}`,
-    EXIT_USAGE,
+  const parsed = parseWithSchema(schema, raw);
+  if (parsed.ok) return parsed.value;
+  const lines = parsed.error.map((problem) =>
+    formatSchemaProblem({ ...problem, field: optionName(problem.path[0]) }),
   );
+  throw new CliError(lines.join("\n"), EXIT_USAGE);
 }

@@ -1,9 +1,9 @@
 import { createMemoryStorage, type MemoryStorage } from "@p2p/quorum";
 import { createSimulation, type Simulation } from "@p2p/sim";
 import { silentLogger } from "@p2p/wire";
-import { type TimingProfile, timingProfiles } from "../src/config/timing.js";
 import { createPeerNode, type PeerNode, type PeerNodeEvent } from "../src/peer-node.js";
 import { createSeedNode, type SeedNode } from "../src/seed-node.js";
+import { type TimingProfile, timingProfiles } from "../src/timing.js";
 
 /** Wall-clock epoch of the simulated network (virtual time 0). */
 export const EPOCH_MS = Date.UTC(2026, 0, 1);

@@ -1,6 +1,6 @@
-import { isIPv4 } from "node:net";
+import { err, formatAddress, ok, P2pError, parseAddress, type Result } from "@p2p/wire";
 
-/** A node address split into its parts. */
+/** A node address split into its parts; `ip` has no brackets, even for IPv6. */
 export interface NodeEndpoint {
   readonly ip: string;
   readonly port: number;
@@ -11,17 +11,54 @@ export function isPort(port: unknown): port is number {
   return typeof port === "number" && Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
-/** Parses an `ip:port` node address (IPv4, port 1–65535); undefined when it is not one. */
-export function parseNodeAddress(text: string): NodeEndpoint | undefined {
-  const match = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(text);
-  if (match === null) return undefined;
-  const ip = match[1] ?? "";
-  const port = Number(match[2]);
-  if (!isIPv4(ip) || !isPort(port)) return undefined;
-  return { ip, port };
+/**
+ * Parses a node address: `ip:port` or `[ipv6]:port`, port 1–65535, through `parseAddress`
+ * of `@p2p/wire`. A node's address is its identity, so only IP addresses (no host names)
+ * written in canonical form (as `formatNodeAddress` writes them) are accepted. Errors are
+ * `ADDRESS_INVALID` with a message saying what is wrong.
+ */
+export function parseNodeAddress(text: string): Result<NodeEndpoint, P2pError> {
+  const parsed = parseAddress(text);
+  if (!parsed.ok) return parsed;
+  const { host, port, family } = parsed.value;
+  if (family === "hostname") {
+    return err(
+      new P2pError(
+        "ADDRESS_INVALID",
+        `${JSON.stringify(text)} names a host; expected an IP address (ip:port or [ipv6]:port)`,
+      ),
+    );
+  }
+  const canonical = formatAddress({ host, port });
+  if (canonical !== text) {
+    return err(
+      new P2pError(
+        "ADDRESS_INVALID",
+        `${JSON.stringify(text)} is not in canonical form; write ${JSON.stringify(canonical)}`,
+      ),
+    );
+  }
+  return ok({ ip: host, port });
 }
 
-/** Formats an endpoint as the `ip:port` string that identifies a node. */
+/**
+ * Checks the IP part of a node address on its own (`127.0.0.1`, `::1`; no brackets) and
+ * returns it as written in addresses, e.g. IPv6 in lower case.
+ */
+export function parseNodeIp(text: string): Result<string, P2pError> {
+  const parsed = parseAddress(formatAddress({ host: text, port: 1 }));
+  if (!parsed.ok || parsed.value.family === "hostname") {
+    return err(
+      new P2pError(
+        "ADDRESS_INVALID",
+        `${JSON.stringify(text)} is not an IP address; expected IPv4 like 127.0.0.1 or IPv6 like ::1`,
+      ),
+    );
+  }
+  return ok(parsed.value.host);
+}
+
+/** Formats an endpoint as the address that identifies a node: `ip:port` or `[ipv6]:port`. */
 export function formatNodeAddress(endpoint: NodeEndpoint): string {
-  return `${endpoint.ip}:${endpoint.port}`;
+  return formatAddress({ host: endpoint.ip, port: endpoint.port });
 }

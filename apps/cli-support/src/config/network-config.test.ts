@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { timingProfiles } from "@p2p/node";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadConfig, parseConfig } from "./network-config.js";
-import { timingProfiles } from "./timing.js";
 
 const VALID = `# a network
 seeds:
@@ -121,8 +121,41 @@ describe("parseConfig", () => {
   it("rejects a bad IP address and an unknown profile", () => {
     const text = `${VALID.replace("ip: 127.0.0.1", "ip: 300.1.1.1")}profile: turbo\n`;
     expect(problemLines(text)).toEqual([
-      'config.yml:3: seeds[0].ip: expected an IPv4 address like 127.0.0.1, got "300.1.1.1"',
+      'config.yml:3: seeds[0].ip: expected an IP address like 127.0.0.1 or ::1, got "300.1.1.1"',
       'config.yml:13: profile: expected "default" or "fast", got "turbo"',
+    ]);
+  });
+
+  it("accepts IPv6 seeds and peer_ip, written as addresses in brackets", () => {
+    const text = [
+      "seeds:",
+      "  - ip: ::1",
+      "    port: 5000",
+      '  - ip: "FE80::1"',
+      "    port: 5001",
+      "  - ip: 127.0.0.1",
+      "    port: 5002",
+      "peer_port_range:",
+      "  start: 6000",
+      "  end: 7000",
+      "peer_ip: ::1",
+      "",
+    ].join("\n");
+    const result = parseConfig(text);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.seeds).toEqual(["[::1]:5000", "[fe80::1]:5001", "127.0.0.1:5002"]);
+    expect(result.value.peerIp).toBe("::1");
+    expect(problemLines(text.replace("ip: ::1", "ip: '[::1]'"))).toEqual([
+      'config.yml:2: seeds[0].ip: expected an IP address like 127.0.0.1 or ::1, got "[::1]"',
+    ]);
+  });
+
+  it("reports every problem of a seed, not only the first", () => {
+    const text = VALID.replace("ip: 127.0.0.1\n    port: 5000", "ip: localhost\n    port: 0");
+    expect(problemLines(text)).toEqual([
+      'config.yml:3: seeds[0].ip: expected an IP address like 127.0.0.1 or ::1, got "localhost"',
+      "config.yml:4: seeds[0].port: expected an integer 1–65535, got 0",
     ]);
   });
 

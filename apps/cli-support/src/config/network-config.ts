@@ -1,10 +1,11 @@
 import { dirname, resolve } from "node:path";
+import { resolveTimingProfile, type TimingProfile, type TimingProfileName } from "@p2p/node";
 import { err, ok, type Result } from "@p2p/wire";
 import { isMap, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { z } from "zod";
-import { formatNodeAddress, isPort, parseNodeAddress } from "./address.js";
+import { parseWithSchema } from "../schema-problems.js";
+import { formatNodeAddress, isPort, parseNodeIp } from "./address.js";
 import { ConfigError, type ConfigProblem, readConfigFile } from "./config-error.js";
-import { resolveTimingProfile, type TimingProfile, type TimingProfileName } from "./timing.js";
 
 /** A network as config.yml describes it, validated, with defaults applied (frozen). */
 export interface NetworkConfig {
@@ -51,10 +52,14 @@ const TIMING_KEYS = [
 
 const PORT_EXPECTED = "expected an integer 1–65535";
 
-const ipSchema = z.custom<string>(
-  (value) => typeof value === "string" && parseNodeAddress(`${value}:1`) !== undefined,
-  { error: "expected an IPv4 address like 127.0.0.1" },
-);
+const ipSchema = z
+  .custom<string>((value) => typeof value === "string" && parseNodeIp(value).ok, {
+    error: "expected an IP address like 127.0.0.1 or ::1",
+  })
+  .transform((value) => {
+    const parsed = parseNodeIp(value);
+    return parsed.ok ? parsed.value : value;
+  });
 const portSchema = z.custom<number>(isPort, { error: PORT_EXPECTED });
 
 function positiveInteger(what: string, minimum: number) {
@@ -170,8 +175,8 @@ export function parseConfig(
     return err(new ConfigError("CONFIG_INVALID", dedupeProblems(problems)));
   }
   const raw: unknown = document.toJS();
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
+  const parsed = parseWithSchema(configSchema, raw);
+  if (!parsed.ok) {
     const lineOf = (path: readonly PropertyKey[]): number | undefined => {
       const last = path[path.length - 1];
       if (typeof last === "string") {
@@ -182,33 +187,21 @@ export function parseConfig(
       const offset = node?.range?.[0];
       return offset === undefined ? undefined : lineCounter.linePos(offset).line;
     };
-    const problems: ConfigProblem[] = [];
-    for (const issue of parsed.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) {
-          const allowed = allowedKeysAt(issue.path);
-          problems.push({
-            file,
-            line: keyLine(document.contents, issue.path, key, lineCounter) ?? lineOf(issue.path),
-            path: formatPath([...issue.path, key]),
-            message: `unknown key; expected one of ${allowed.join(", ")}`,
-          });
-        }
-        continue;
-      }
-      const value = valueAt(raw, issue.path);
-      let message = issue.message;
-      const isVerbatim = issue.code === "custom" && issue.params?.verbatim === true;
-      if (!isVerbatim) {
-        message =
-          value === undefined ? `missing; ${message}` : `${message}, got ${describe(value)}`;
-      }
-      problems.push({ file, line: lineOf(issue.path), path: formatPath(issue.path), message });
-    }
+    const problems = parsed.error.map(
+      (problem): ConfigProblem => ({
+        file,
+        line: lineOf(problem.path),
+        path: problem.field,
+        message:
+          problem.code === "unrecognized_keys"
+            ? `unknown key; expected one of ${allowedKeysAt(problem.path.slice(0, -1)).join(", ")}`
+            : problem.message,
+      }),
+    );
     problems.sort((left, right) => (left.line ?? 0) - (right.line ?? 0));
     return err(new ConfigError("CONFIG_INVALID", dedupeProblems(problems)));
   }
-  return ok(normalize(parsed.data, options.baseDirectory));
+  return ok(normalize(parsed.value, options.baseDirectory));
 }
 
 /**
@@ -291,33 +284,6 @@ function keyLine(
     }
   }
   return undefined;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const segment of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[segment];
-  }
-  return value;
-}
-
-/** `["seeds", 1, "port"]` → `seeds[1].port`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = "";
-  for (const segment of path) {
-    if (typeof segment === "number") text += `[${segment}]`;
-    else text += text === "" ? String(segment) : `.${String(segment)}`;
-  }
-  return text;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "nothing (null)";
-  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return JSON.stringify(value);
-  return String(value);
 }
 
 function dedupeProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {

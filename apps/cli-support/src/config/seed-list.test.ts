@@ -23,9 +23,24 @@ describe("parseSeedList", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.lines).toEqual([
-      'config.txt:2: expected a seed address ip:port (IPv4, port 1–65535), got "localhost:5001"',
-      'config.txt:3: expected a seed address ip:port (IPv4, port 1–65535), got "127.0.0.1:99999"',
+      'config.txt:2: expected a seed address ip:port or [ipv6]:port (port 1–65535), got "localhost:5001"',
+      'config.txt:3: expected a seed address ip:port or [ipv6]:port (port 1–65535), got "127.0.0.1:99999"',
       "config.txt:4: duplicate seed 127.0.0.1:5000 (same as line 1)",
+    ]);
+  });
+
+  it("reads IPv6 seeds in brackets and refuses other spellings of an address", () => {
+    expect(parseSeedList("[::1]:5000\n[fe80::1]:5001\n127.0.0.1:5002\n")).toEqual({
+      ok: true,
+      value: ["[::1]:5000", "[fe80::1]:5001", "127.0.0.1:5002"],
+    });
+    const result = parseSeedList("::1:5000\n[::ABCD]:5001\n[::1]:5000\n[::1]:5000\n");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.lines).toEqual([
+      'config.txt:1: expected a seed address ip:port or [ipv6]:port (port 1–65535), got "::1:5000"',
+      'config.txt:2: expected a seed address ip:port or [ipv6]:port (port 1–65535), got "[::ABCD]:5001"',
+      "config.txt:4: duplicate seed [::1]:5000 (same as line 3)",
     ]);
   });
 
@@ -74,7 +89,7 @@ describe("readSeedList and writeSeedList", () => {
     const path = join(directory, "config.txt");
     await writeFile(path, "127.0.0.1:5000\n");
     await expect(writeSeedList(path, ["127.0.0.1:5000", "nope"])).rejects.toMatchObject({
-      code: "INVALID_ADDRESS",
+      code: "ADDRESS_INVALID",
     });
     expect(await readFile(path, "utf8")).toBe("127.0.0.1:5000\n");
   });
@@ -93,6 +108,7 @@ describe("readSeedList and writeSeedList", () => {
 describe("nodeDataDirectory", () => {
   it("names one directory per role and address", () => {
     expect(nodeDataDirectory("/data", "seed", "127.0.0.1:5000")).toBe("/data/seed-127.0.0.1-5000");
+    expect(nodeDataDirectory("/data", "peer", "[::1]:6000")).toBe("/data/peer-__1-6000");
     expect(() => nodeDataDirectory("/data", "seed", "../etc:1")).toThrow(/not an ip:port/);
   });
 });

@@ -21,12 +21,13 @@ export function parseSeedList(
     const hash = rawLine.indexOf("#");
     const content = (hash === -1 ? rawLine : rawLine.slice(0, hash)).trim();
     if (content === "") return;
-    if (parseNodeAddress(content) === undefined) {
+    const parsed = parseNodeAddress(content);
+    if (!parsed.ok) {
       problems.push({
         file: fileName,
         line,
         path: "",
-        message: `expected a seed address ip:port (IPv4, port 1–65535), got ${JSON.stringify(content)}`,
+        message: `expected a seed address ip:port or [ipv6]:port (port 1–65535), got ${JSON.stringify(content)}`,
       });
       return;
     }
@@ -65,14 +66,16 @@ export async function readSeedList(path: string): Promise<Result<readonly string
 /**
  * Writes config.txt atomically: the list goes to a temporary file in the same directory,
  * which is then renamed over `path`, so a reader sees the old list or the new one, never
- * half of one. Throws `INVALID_ADDRESS` for a bad address (a caller mistake).
+ * half of one. Throws `ADDRESS_INVALID` for a bad address (a caller mistake).
  */
 export async function writeSeedList(path: string, addresses: readonly string[]): Promise<void> {
   for (const address of addresses) {
-    if (parseNodeAddress(address) === undefined) {
+    const parsed = parseNodeAddress(address);
+    if (!parsed.ok) {
       throw new P2pError(
-        "INVALID_ADDRESS",
-        `writeSeedList: ${JSON.stringify(address)} is not an ip:port address`,
+        "ADDRESS_INVALID",
+        `writeSeedList: ${JSON.stringify(address)} is not an ip:port address (${parsed.error.message})`,
+        { cause: parsed.error },
       );
     }
   }

@@ -1,0 +1,43 @@
+export {
+  AppExit,
+  addressArgument,
+  createProcessRandom,
+  EXIT,
+  handleProcessExit,
+  loadNetworkConfig,
+  parseCommandLine,
+  peerSeedList,
+  runApp,
+} from "./app-runtime.js";
+export type { NodeEndpoint } from "./config/address.js";
+export { formatNodeAddress, parseNodeAddress, parseNodeIp } from "./config/address.js";
+export type { ConfigProblem } from "./config/config-error.js";
+export { ConfigError, formatConfigProblem } from "./config/config-error.js";
+export type { NetworkConfig, ParseConfigOptions } from "./config/network-config.js";
+export { loadConfig, parseConfig } from "./config/network-config.js";
+export { nodeDataDirectory } from "./config/paths.js";
+export { parseSeedList, readSeedList, writeSeedList } from "./config/seed-list.js";
+export type { ClosableInput, NodeProcessRole } from "./files/child-process.js";
+export {
+  EXIT_WITH_STDIN_VARIABLE,
+  exitWhenStdinCloses,
+  formatReadyLine,
+} from "./files/child-process.js";
+export type {
+  LineLogFields,
+  LineLogger,
+  LineLoggerOptions,
+  LineSink,
+  LogLevel,
+} from "./files/line-logger.js";
+export { createLineLogger, formatLogLine } from "./files/line-logger.js";
+export type { MembersReport, SeedAnswer } from "./members-client.js";
+export { compareViews, formatMembersReport, queryMembers } from "./members-client.js";
+export type { SchemaProblem } from "./schema-problems.js";
+export {
+  describeValue,
+  formatFieldPath,
+  formatSchemaProblem,
+  parseWithSchema,
+  schemaProblems,
+} from "./schema-problems.js";
