@@ -1,5 +1,6 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { LRUCache } from "lru-cache";
 import type { SignedVote } from "./messages.js";
 
 /** The version tag at the start of every signed vote; changing the layout changes the tag. */
@@ -54,18 +55,16 @@ export interface SignatureCache {
   readonly size: number;
 }
 
-/** A FIFO-bounded {@link SignatureCache} holding at most `maxEntries` verified signatures. */
+/**
+ * A bounded {@link SignatureCache} holding at most `maxEntries` verified signatures; the oldest
+ * entry goes first (neither a lookup nor a repeated add refreshes an entry).
+ */
 export function createSignatureCache(maxEntries = 10_000): SignatureCache {
-  const entries = new Set<string>();
+  const entries = new LRUCache<string, true>({ max: maxEntries });
   return {
     has: (key) => entries.has(key),
     add(key) {
-      if (entries.has(key)) return;
-      entries.add(key);
-      if (entries.size > maxEntries) {
-        const oldest = entries.values().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
+      if (!entries.has(key)) entries.set(key, true);
     },
     get size() {
       return entries.size;
