@@ -105,8 +105,8 @@ export async function waitReady(node: NodeProcess, timeoutMs = 30_000): Promise<
   );
 }
 
-/** `count` distinct free TCP ports on 127.0.0.1. */
-export async function freePorts(count: number): Promise<number[]> {
+/** `count` distinct free TCP ports on `host` (127.0.0.1 unless given, e.g. `::1`). */
+export async function freePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -114,7 +114,7 @@ export async function freePorts(count: number): Promise<number[]> {
         new Promise<import("node:net").Server>((done, fail) => {
           const server = createServer();
           server.once("error", fail);
-          server.listen(0, "127.0.0.1", () => done(server));
+          server.listen(0, host, () => done(server));
         }),
     ),
   );
