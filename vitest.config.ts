@@ -9,7 +9,11 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ["@p2p/source"] } },
   test: {
-    projects: ["packages/*", "apps/*"],
+    projects: [
+      "packages/*",
+      "apps/*",
+      { test: { name: "scripts", include: ["scripts/**/*.test.mjs"], environment: "node" } },
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
