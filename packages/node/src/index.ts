@@ -16,8 +16,8 @@ export {
   WireMessageSchema,
 } from "./messages.js";
 export type { NodeEvents } from "./node-events.js";
-export type { PeerNode, PeerNodeEvent, PeerNodeOptions, PeerNodeView } from "./peer-node.js";
 export { createPeerNode } from "./peer-node.js";
+export type { PeerNode, PeerNodeEvent, PeerNodeOptions, PeerNodeView } from "./peer-types.js";
 export type { SeedNode, SeedNodeEvent, SeedNodeOptions } from "./seed-node.js";
 export { createSeedNode } from "./seed-node.js";
 export type { TimingOverrides, TimingProfile, TimingProfileName } from "./timing.js";

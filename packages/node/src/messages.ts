@@ -1,6 +1,7 @@
 import { GossipWireMessageSchema } from "@p2p/gossip";
 import { LivenessMessageSchema } from "@p2p/liveness";
 import { QuorumMessageSchema } from "@p2p/quorum";
+import { OverlayMessageSchema } from "@p2p/topology";
 import { createCodec } from "@p2p/wire";
 import { z } from "zod";
 
@@ -26,16 +27,9 @@ export const SeedProbeRequestSchema = z.object({
   incarnation: z.number().int().nonnegative(),
 });
 
-/**
- * A joining peer tells a peer it chose that they are now neighbours (the overlay is
- * undirected). Other peer connections — vote requests, probes — never make neighbours.
- */
-export const NeighbourRequestSchema = z.object({ type: z.literal("node.neighbour") });
-
 /** Every node-level message (not owned by a protocol package). */
 export const NodeControlMessageSchema = z.discriminatedUnion("type", [
   HelloMessageSchema,
-  NeighbourRequestSchema,
   MemberRemovedNoticeSchema,
   SeedProbeRequestSchema,
 ]);
@@ -44,6 +38,7 @@ export const NodeControlMessageSchema = z.discriminatedUnion("type", [
 export const WireMessageSchema = z.discriminatedUnion("type", [
   NodeControlMessageSchema,
   QuorumMessageSchema,
+  OverlayMessageSchema,
   GossipWireMessageSchema,
   LivenessMessageSchema,
 ]);

@@ -1,149 +1,50 @@
-import { createGossip, type GossipOutput } from "@p2p/gossip";
+import { createGossip, type GossipEvent, type GossipOutput } from "@p2p/gossip";
 import {
   createLiveness,
-  type DeadEvidence,
+  directoryInputs,
   keyPairFromSeed,
+  type LivenessEvent,
+  type LivenessInput,
   type LivenessOutput,
   livenessProfiles,
 } from "@p2p/liveness";
-import type { MemberEntry, MemberRecord } from "@p2p/quorum";
-import { chooseNeighbours } from "@p2p/topology";
 import {
-  type Clock,
-  createMachineHost,
-  type Listener,
-  type Logger,
-  P2pError,
-  type RandomSource,
-  shuffled,
-  type Transport,
-} from "@p2p/wire";
-import type { TimingProfile } from "./config/timing.js";
-import { createLinks, type Links } from "./links.js";
-
-import { degreesOf, undirectedNeighbours } from "./membership-view.js";
+  createDirectoryClient,
+  type DirectoryClientEvent,
+  type DirectoryClientInput,
+  type DirectoryClientOutput,
+  type MemberRecord,
+} from "@p2p/quorum";
+import {
+  createOverlay,
+  type OverlayEvent,
+  type OverlayInput,
+  type OverlayOutput,
+} from "@p2p/topology";
+import { assertNever, createMachineHost, P2pError } from "@p2p/wire";
+import { createLinks, type LinkPeer, type Links } from "./links.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
-import { createNodeEvents, type NodeEvents } from "./node-events.js";
+import { createNodeEvents } from "./node-events.js";
+import type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";
 
-/** Everything a peer needs from its host. */
-export interface PeerNodeOptions {
-  /** This peer's address `ip:port`: its identity and where it listens. */
-  readonly address: string;
-  /** The seeds (from config.txt or config.yml). */
-  readonly seeds: readonly string[];
-  readonly transport: Transport;
-  readonly clock: Clock;
-  readonly random: RandomSource;
-  readonly logger: Logger;
-  /** Gossip and liveness timing (`timingProfiles.default` or `.fast`, with overrides). */
-  readonly timing: TimingProfile;
-  /** Wall-clock milliseconds for message timestamps and votes (defaults to `clock.now`). */
-  readonly wallClock?: () => number;
-  /** Neighbours a joining peer picks by preferential attachment (default 2). */
-  readonly neighbourCount?: number;
-  /** This peer's Ed25519 secret key (hex); generated from `random` when absent. Keep it across restarts. */
-  readonly secretKey?: string;
-  /** How long one request to a seed may take (default 5 s, above the seeds' quorum timeout). */
-  readonly seedRequestTimeoutMs?: number;
-  /**
-   * When registration is refused (no majority of seeds), try again after this long instead of
-   * failing `start()`; each refusal is reported as a `registration-refused` event.
-   */
-  readonly registrationRetryMs?: number;
-}
-
-/** What a peer reports to its host (the app prints these and writes outputfile.txt). */
-export type PeerNodeEvent =
-  | { readonly type: "registration-refused"; readonly message: string; readonly retryInMs: number }
-  | {
-      readonly type: "registered";
-      readonly record: MemberRecord;
-      readonly seeds: readonly string[];
-    }
-  | {
-      readonly type: "peer-list";
-      readonly members: readonly string[];
-      readonly seeds: readonly string[];
-    }
-  | { readonly type: "neighbours-changed"; readonly neighbours: readonly string[] }
-  | {
-      readonly type: "message-delivered";
-      readonly id: string;
-      readonly origin: string;
-      /** The neighbour (peer address) the first copy came from. */
-      readonly from: string;
-      readonly text: string;
-      readonly hops: number;
-    }
-  | { readonly type: "message-published"; readonly id: string; readonly text: string }
-  | { readonly type: "peer-suspected"; readonly suspect: string }
-  | { readonly type: "suspicion-cleared"; readonly suspect: string; readonly by: string }
-  /** `line` is `Dead Node:<ip>:<port>:<timestamp>:<reporter ip>`. */
-  | { readonly type: "dead-reported"; readonly suspect: string; readonly line: string }
-  | { readonly type: "member-removed"; readonly address: string }
-  | { readonly type: "rejoined"; readonly incarnation: number }
-  | { readonly type: "left" };
-
-/** A running peer. */
-export interface PeerNode {
-  readonly address: string;
-  /** The Ed25519 public key (hex) registered with the seeds. */
-  readonly publicKey: string;
-  /**
-   * Listens, registers with a majority of seeds, fetches their peer lists, picks and connects
-   * neighbours, then starts gossip and liveness. Rejects with `REGISTRATION_FAILED` (a clear
-   * message naming what answered) when no majority of seeds commits the registration.
-   */
-  start(): Promise<Listener>;
-  /** Publishes an application payload to the whole overlay. */
-  publish(payload: Uint8Array): void;
-  /** Current neighbours, sorted. */
-  neighbours(): readonly string[];
-  /** Graceful leave: deregistered by the seeds' quorum, then stopped. */
-  leave(): Promise<void>;
-  /** Stops at once (no deregistration). */
-  stop(): Promise<void>;
-  inspect(): PeerNodeView;
-  on: NodeEvents<PeerNodeEvent>["on"];
-}
-
-/** A read-only view of a peer, for tests and metrics. */
-export interface PeerNodeView {
-  readonly address: string;
-  readonly incarnation: number;
-  readonly neighbours: readonly string[];
-  readonly gossip: ReturnType<ReturnType<typeof createGossip>["inspect"]>;
-  readonly liveness: ReturnType<ReturnType<typeof createLiveness>["inspect"]>;
-}
-
-type SeedResponse = Extract<
-  WireMessage,
-  { type: "quorum.register-response" | "quorum.operation-response" | "quorum.list-response" }
->;
+export type { PeerNode, PeerNodeEvent, PeerNodeOptions, PeerNodeView } from "./peer-types.js";
 
 const decoder = new TextDecoder();
 
-/** Creates a peer (not yet started). */
+/**
+ * Creates a peer (not yet started). The peer is wiring only: the directory client
+ * (`@p2p/quorum`), the overlay (`@p2p/topology`), gossip and liveness make every protocol
+ * decision; this host routes messages to them by type, applies their outputs in order and
+ * forwards each machine's events to the machines that take them.
+ */
 export function createPeerNode(options: PeerNodeOptions): PeerNode {
   const { address, clock, logger, random, timing } = options;
-  const seeds = [...new Set(options.seeds)].sort();
-  const majority = Math.floor(seeds.length / 2) + 1;
   const wallClock = options.wallClock ?? (() => clock.now());
-  const neighbourCount = options.neighbourCount ?? 2;
-  const requestTimeoutMs = options.seedRequestTimeoutMs ?? 5_000;
   const keys =
     options.secretKey === undefined
       ? keyPairFromSeed(Uint8Array.from({ length: 32 }, () => Math.floor(random.next() * 256)))
       : keyPairFromSeed(hexToBytes(options.secretKey));
   const events = createNodeEvents<PeerNodeEvent>();
-  const neighbourSet = new Set<string>();
-  const earlyNeighbours = new Set<string>();
-  const pending = new Map<string, (message: SeedResponse) => void>();
-  let incarnation = 0;
-  let requestSequence = 0;
-  let isStopped = false;
-  let isStarted = false;
-  let neighbourUpdate: { cancel(): void } | undefined;
 
   const links: Links<WireMessage> = createLinks<WireMessage>({
     self: address,
@@ -173,18 +74,105 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     },
     { random },
   );
+  const directory = createDirectoryClient(
+    {
+      self: address,
+      seeds: [...options.seeds],
+      publicKey: keys.publicKey,
+      requestTimeoutMs: options.seedRequestTimeoutMs ?? 5_000,
+      refreshIntervalMs: timing.pingIntervalMs * 2,
+      ...(options.registrationRetryMs === undefined
+        ? {}
+        : { registrationRetryMs: options.registrationRetryMs }),
+    },
+    { random },
+  );
+  const overlay = createOverlay(
+    { self: address, targetDegree: options.neighbourCount ?? 2 },
+    { random },
+  );
+
+  const time = () => ({ now: clock.now(), wallTimeMs: wallClock() });
 
   const gossipHost = createMachineHost({
     clock,
     machine: gossip,
     tick: (now) => ({ type: "tick" as const, now, wallTimeMs: wallClock() }),
     apply: (output: GossipOutput) => {
-      if (output.type === "send") {
-        links.send(output.to, output.message);
-        return;
+      if (output.type === "send") links.send(output.to, output.message);
+      else onGossipEvent(output.event);
+    },
+  });
+  const livenessHost = createMachineHost<LivenessInput, LivenessOutput>({
+    clock,
+    machine: liveness,
+    tick: (now) => ({ type: "tick", now, wallTimeMs: wallClock() }),
+    apply: (output) => {
+      if (output.type === "send") links.send(output.to, output.message);
+      else onLivenessEvent(output.event);
+    },
+  });
+  const directoryHost = createMachineHost<DirectoryClientInput, DirectoryClientOutput>({
+    clock,
+    machine: directory,
+    apply: (output) => {
+      if (output.type === "send") sendWhenConnected(output.to, output.message);
+      else onDirectoryEvent(output.event);
+    },
+  });
+  const overlayHost = createMachineHost<OverlayInput, OverlayOutput>({
+    clock,
+    machine: overlay,
+    apply: (output) => {
+      switch (output.type) {
+        case "connect":
+          void links.connect(output.address).then((isUp) =>
+            overlayHost.step({
+              type: isUp ? "connected" : "unreachable",
+              now: clock.now(),
+              address: output.address,
+            }),
+          );
+          return;
+        case "send":
+          links.send(output.to, output.message);
+          return;
+        case "disconnect":
+          links.disconnect(output.address);
+          return;
+        case "emit":
+          onOverlayEvent(output.event);
+          return;
+        default:
+          assertNever(output, "overlay output");
       }
-      const event = output.event;
-      if (event.type === "message-delivered") {
+    },
+  });
+
+  /** Dials `to` first, so a seed that cannot be reached fails the request at once. */
+  const sendWhenConnected = (to: string, message: WireMessage): void => {
+    void links.connect(to).then((isUp) => {
+      if (isUp) links.send(to, message);
+      else directoryHost.step({ type: "unreachable", now: clock.now(), address: to });
+    });
+  };
+
+  /** The last directory snapshot: the neighbour lists liveness needs for new neighbours. */
+  let snapshot: readonly MemberRecord[] = [];
+  const feedDirectory = (neighbours: readonly string[], suspects: readonly string[]): void => {
+    const context = { self: address, neighbours, suspects, ...time() };
+    for (const input of directoryInputs(snapshot, context)) livenessHost.step(input);
+  };
+  const watchSuspects = (): void =>
+    directoryHost.step({
+      type: "watch",
+      now: clock.now(),
+      suspects: liveness.inspect().suspicions,
+    });
+
+  const onGossipEvent = (event: GossipEvent): void => {
+    switch (event.type) {
+      case "message-delivered":
         events.emit({
           type: "message-delivered",
           id: event.id,
@@ -193,436 +181,211 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
           text: decoder.decode(event.payload),
           hops: event.hops,
         });
-      } else if (event.type === "message-published") {
+        return;
+      case "message-published":
         events.emit({
           type: "message-published",
           id: event.id,
           text: decoder.decode(event.payload),
         });
-      } else {
+        return;
+      case "message-rejected":
         logger.warn("gossip message rejected", { from: event.from, reason: event.reason });
-      }
-    },
-  });
+        return;
+      default:
+        assertNever(event, "gossip event");
+    }
+  };
 
-  const livenessHost = createMachineHost({
-    clock,
-    machine: liveness,
-    tick: (now) => ({ type: "tick" as const, now, wallTimeMs: wallClock() }),
-    apply: (output: LivenessOutput) => {
-      if (output.type === "send") {
-        links.send(output.to, output.message);
+  const onLivenessEvent = (event: LivenessEvent): void => {
+    switch (event.type) {
+      case "peer-suspected":
+        events.emit({ type: "peer-suspected", suspect: event.suspect });
+        watchSuspects();
+        return;
+      case "suspicion-cleared":
+        events.emit({ type: "suspicion-cleared", suspect: event.suspect, by: event.by });
+        watchSuspects();
+        return;
+      case "dead-report":
+      case "probe-request": {
+        const { suspect, evidence } = event;
+        const report = { suspect, incarnation: evidence.incarnation, evidence };
+        directoryHost.step({ type: "report", now: clock.now(), ...report });
+        if (event.type === "dead-report")
+          events.emit({ type: "dead-reported", suspect, line: event.line });
         return;
       }
-      const event = output.event;
-      switch (event.type) {
-        case "peer-suspected":
-          events.emit({ type: "peer-suspected", suspect: event.suspect });
-          void refreshSuspicions();
-          return;
-        case "suspicion-cleared":
-          events.emit({ type: "suspicion-cleared", suspect: event.suspect, by: event.by });
-          return;
-        case "dead-report":
-          reportToSeeds(event.suspect, event.evidence);
-          events.emit({ type: "dead-reported", suspect: event.suspect, line: event.line });
-          return;
-        case "probe-request":
-          // Too few neighbours to vote: the seeds probe the suspect themselves. Nothing is
-          // printed and the neighbour is kept until the seeds remove it.
-          reportToSeeds(event.suspect, event.evidence);
-          return;
-        case "neighbour-dropped":
-          dropNeighbour(event.address);
-          return;
-        case "self-removed":
-          void rejoin();
-          return;
-      }
-    },
-  });
-
-  const reportToSeeds = (suspect: string, evidence: DeadEvidence): void => {
-    for (const seed of seeds) {
-      links.send(seed, {
-        type: "quorum.dead-report",
-        requestId: nextRequestId(),
-        address: suspect,
-        incarnation: evidence.incarnation,
-        evidence,
-      });
+      case "neighbour-dropped":
+        overlayHost.step({ type: "neighbour-lost", now: clock.now(), address: event.address });
+        watchSuspects();
+        return;
+      case "self-removed":
+        directoryHost.step({ type: "rejoin", now: clock.now() });
+        return;
+      default:
+        assertNever(event, "liveness event");
     }
   };
 
-  /** Feeds liveness the neighbour sets the seeds' directory holds for `addresses`. */
-  const feedMemberNeighbours = (records: readonly MemberRecord[], addresses: readonly string[]) => {
-    for (const member of addresses) {
-      livenessHost.step({
-        type: "member-neighbours",
-        now: clock.now(),
-        address: member,
-        neighbours: undirectedNeighbours(member, records),
-        wallTimeMs: wallClock(),
-      });
-    }
-  };
+  let starting: { resolve(): void; reject(error: unknown): void } | undefined;
+  let leaving: (() => void) | undefined;
 
-  /**
-   * While any suspicion is open, asks one seed for the directory every two ping intervals and
-   * tells liveness the suspects' live neighbours and which of their neighbours the seeds have
-   * already removed — so a vote round never waits for a voter that is itself dead (a suspect
-   * whose other neighbours all crashed falls back to the seeds' own probe).
-   */
-  let refreshTimer: { cancel(): void } | undefined;
-  let isRefreshing = false;
-  const refreshSuspicions = async (): Promise<void> => {
-    if (isRefreshing || isStopped) return;
-    const suspects = liveness.inspect().suspicions;
-    if (suspects.length === 0) return;
-    isRefreshing = true;
-    refreshTimer?.cancel();
-    const records = await fetchMembers(shuffled(random, seeds).slice(0, 1));
-    isRefreshing = false;
-    if (isStopped) return;
-    const status = new Map(records.map((record) => [record.address, record.status]));
-    const told = new Set<string>();
-    for (const suspect of liveness.inspect().suspicions) {
-      const neighbours = undirectedNeighbours(suspect, records);
-      for (const neighbour of neighbours) {
-        const known = status.get(neighbour);
-        if (
-          known === undefined ||
-          known === "alive" ||
-          neighbour === address ||
-          told.has(neighbour)
-        ) {
-          continue;
+  const onDirectoryEvent = (event: DirectoryClientEvent): void => {
+    switch (event.type) {
+      case "registration-refused":
+        events.emit(event);
+        return;
+      case "registration-failed":
+        starting?.reject(new P2pError("REGISTRATION_FAILED", event.message));
+        starting = undefined;
+        return;
+      case "registered":
+        events.emit({ type: "registered", record: event.record, seeds: event.seeds });
+        return;
+      case "members": {
+        snapshot = event.records;
+        if (event.reason === "joined") {
+          const alive = event.records.filter((record) => record.status === "alive");
+          const members = alive.map((record) => record.address).sort();
+          events.emit({ type: "peer-list", members, seeds: event.seeds });
         }
-        told.add(neighbour);
-        livenessHost.step({
-          type: "member-removed",
-          now: clock.now(),
-          address: neighbour,
-          wallTimeMs: wallClock(),
-        });
+        overlayHost.step({ type: "members", now: clock.now(), members: event.records });
+        feedDirectory(overlay.inspect().neighbours, liveness.inspect().suspicions);
+        return;
       }
-      livenessHost.step({
-        type: "member-neighbours",
-        now: clock.now(),
-        address: suspect,
-        neighbours: neighbours.filter((neighbour) => status.get(neighbour) === "alive"),
-        wallTimeMs: wallClock(),
-      });
-    }
-    if (liveness.inspect().suspicions.length > 0) {
-      refreshTimer = clock.setTimer(timing.pingIntervalMs * 2, () => void refreshSuspicions());
+      case "rejoined":
+        livenessHost.step({ type: "rejoined", incarnation: event.record.incarnation, ...time() });
+        events.emit({ type: "rejoined", incarnation: event.record.incarnation });
+        directoryHost.step({ type: "fetch-members", now: clock.now() });
+        return;
+      case "rejoin-failed":
+        logger.error("re-registration failed", { error: event.message });
+        return;
+      case "left":
+        events.emit({ type: "left" });
+        leaving?.();
+        leaving = undefined;
+        return;
+      default:
+        assertNever(event, "directory event");
     }
   };
 
-  const nextRequestId = (): string => `${address}/${incarnation}/${++requestSequence}`;
-
-  /** Sends one request to one seed; resolves with its response, or undefined after the timeout. */
-  const request = (
-    seed: string,
-    build: (requestId: string) => WireMessage,
-  ): Promise<SeedResponse | undefined> => {
-    const requestId = nextRequestId();
-    return new Promise((resolve) => {
-      const timer = clock.setTimer(requestTimeoutMs, () => {
-        pending.delete(requestId);
-        resolve(undefined);
-      });
-      pending.set(requestId, (message) => {
-        timer.cancel();
-        pending.delete(requestId);
-        resolve(message);
-      });
-      void links.connect(seed).then((isUp) => {
-        if (!isUp && pending.has(requestId)) {
-          timer.cancel();
-          pending.delete(requestId);
-          resolve(undefined);
-        } else if (isUp) {
-          links.send(seed, build(requestId));
-        }
-      });
-    });
-  };
-
-  /** Registers with ⌊n/2⌋+1 seeds chosen at random, trying others when one fails. */
-  const register = async (): Promise<{ record: MemberRecord; seeds: string[] }> => {
-    const order = shuffled(random, seeds);
-    const answered: string[] = [];
-    const problems: string[] = [];
-    let record: MemberRecord | undefined;
-    let next = 0;
-    // `majority` workers; each keeps trying the next seed until one commits its registration.
-    const worker = async (): Promise<void> => {
-      while (next < order.length) {
-        const seed = order[next++] as string;
-        const response = await request(seed, (requestId) => ({
-          type: "quorum.register-request",
-          requestId,
-          address,
-          publicKey: keys.publicKey,
-          neighbours: [...neighbourSet],
-        }));
-        if (response === undefined) problems.push(`${seed}: no answer`);
-        else if (response.type !== "quorum.register-response") problems.push(`${seed}: bad answer`);
-        else if (!response.ok || response.record === null)
-          problems.push(`${seed}: ${response.error?.message ?? "refused"}`);
-        else {
-          answered.push(seed);
-          if (record === undefined || response.record.incarnation >= record.incarnation)
-            record = response.record;
-          return;
-        }
+  const onOverlayEvent = (event: OverlayEvent): void => {
+    switch (event.type) {
+      case "neighbours-changed": {
+        const { neighbours } = event;
+        gossipHost.step({ type: "neighbours", now: clock.now(), neighbours });
+        livenessHost.step({ type: "neighbours", neighbours, ...time() });
+        feedDirectory(neighbours, []);
+        directoryHost.step({ type: "neighbours", now: clock.now(), neighbours });
+        events.emit({ type: "neighbours-changed", neighbours });
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: majority }, worker));
-    if (record === undefined) {
-      throw new P2pError(
-        "REGISTRATION_FAILED",
-        `registration of ${address} failed: no majority of the ${seeds.length} seeds committed it (${problems.join("; ")})`,
-      );
+      case "members-wanted":
+        directoryHost.step({ type: "fetch-members", now: clock.now() });
+        return;
+      case "selection-finished":
+        starting?.resolve();
+        starting = undefined;
+        return;
+      case "neighbour-refused":
+      case "candidate-unreachable":
+        logger.info(event.type, { neighbour: event.address });
+        return;
+      default:
+        assertNever(event, "overlay event");
     }
-    return { record, seeds: answered.sort() };
   };
 
-  /** The union of the peer lists of `from` (latest version of each record wins). */
-  const fetchMembers = async (from: readonly string[]): Promise<MemberRecord[]> => {
-    const latest = new Map<string, MemberEntry>();
-    const responses = await Promise.all(
-      from.map((seed) =>
-        request(seed, (requestId) => ({ type: "quorum.list-request", requestId })),
-      ),
-    );
-    for (const response of responses) {
-      if (response?.type !== "quorum.list-response") continue;
-      for (const entry of response.members) {
-        const known = latest.get(entry.record.address);
-        if (known === undefined || entry.version > known.version)
-          latest.set(entry.record.address, entry);
-      }
-    }
-    return [...latest.values()].map((entry) => entry.record);
-  };
-
-  let announced = "";
-  const neighboursChanged = (): void => {
+  /** Routes each message to the machine that owns its type. */
+  const onMessage = (from: LinkPeer, message: WireMessage): void => {
     const now = clock.now();
-    const list = [...neighbourSet].sort();
-    if (list.join() === announced) return;
-    announced = list.join();
-    gossipHost.step({ type: "neighbours", now, neighbours: list });
-    livenessHost.step({ type: "neighbours", now, neighbours: list, wallTimeMs: wallClock() });
-    events.emit({ type: "neighbours-changed", neighbours: list });
-    // Tell the seeds (debounced): the directory's neighbour lists give joiners their degrees
-    // and give the evidence validator the suspect's neighbours.
-    neighbourUpdate?.cancel();
-    neighbourUpdate = clock.setTimer(50, () => void publishNeighbours());
-  };
-
-  const publishNeighbours = async (): Promise<void> => {
-    for (const seed of shuffled(random, seeds)) {
-      if (isStopped) return;
-      const response = await request(seed, (requestId) => ({
-        type: "quorum.update-neighbours",
-        requestId,
-        address,
-        neighbours: [...neighbourSet].sort(),
-      }));
-      if (response?.type === "quorum.operation-response" && response.ok) return;
-    }
-  };
-
-  const addNeighbour = (neighbour: string): void => {
-    if (neighbour === address || neighbourSet.has(neighbour)) return;
-    neighbourSet.add(neighbour);
-    if (isStarted) neighboursChanged();
-  };
-
-  const dropNeighbour = (neighbour: string): void => {
-    if (!neighbourSet.delete(neighbour)) return;
-    links.disconnect(neighbour);
-    neighboursChanged();
-    // Top up to `neighbourCount`, so peers that lost a shared hub do not stay an island.
-    if (neighbourSet.size < neighbourCount && !isStopped) void findNeighbours();
-  };
-
-  /** Picks neighbours by preferential attachment among the live members and connects them. */
-  const findNeighbours = async (): Promise<void> => {
-    const members = await fetchMembers(shuffled(random, seeds).slice(0, majority));
-    const degrees = degreesOf(members);
-    feedMemberNeighbours(members, [...neighbourSet]);
-    let candidates = members
-      .filter((record) => record.status === "alive" && record.address !== address)
-      .filter((record) => !neighbourSet.has(record.address))
-      .map((record) => ({ address: record.address, degree: degrees.get(record.address) ?? 0 }));
-    let wanted = Math.max(0, neighbourCount - neighbourSet.size);
-    while (wanted > 0 && candidates.length > 0) {
-      const chosen = chooseNeighbours({ joiner: address, candidates, k: wanted, random });
-      const results = await Promise.all(chosen.map((candidate) => links.connect(candidate)));
-      chosen.forEach((candidate, index) => {
-        if (results[index]) {
-          links.send(candidate, { type: "node.neighbour" });
-          addNeighbour(candidate);
-        } else logger.info("neighbour unreachable", { neighbour: candidate });
-      });
-      candidates = candidates.filter((candidate) => !chosen.includes(candidate.address));
-      wanted = Math.max(0, neighbourCount - neighbourSet.size);
-    }
-  };
-
-  const registerUntilAccepted = async (): Promise<{ record: MemberRecord; seeds: string[] }> => {
-    const retryMs = options.registrationRetryMs;
-    for (;;) {
-      try {
-        return await register();
-      } catch (error) {
-        if (!P2pError.is(error, "REGISTRATION_FAILED") || retryMs === undefined || isStopped) {
-          throw error;
-        }
-        events.emit({ type: "registration-refused", message: error.message, retryInMs: retryMs });
-        await new Promise<void>((resolve) => clock.setTimer(retryMs, resolve));
-        if (isStopped) throw error;
-      }
-    }
-  };
-
-  const rejoin = async (): Promise<void> => {
-    if (isStopped) return;
-    try {
-      const { record } = await register();
-      incarnation = record.incarnation;
-      livenessHost.step({
-        type: "rejoined",
-        now: clock.now(),
-        incarnation,
-        wallTimeMs: wallClock(),
-      });
-      events.emit({ type: "rejoined", incarnation });
-      if (neighbourSet.size < neighbourCount) await findNeighbours();
-    } catch (error) {
-      logger.error("re-registration failed", { error: String(error) });
-    }
-  };
-
-  links.on("message", (from, message) => {
-    const now = clock.now();
-    if (message.type.startsWith("gossip.")) {
-      if (from.role === "peer") {
-        gossipHost.step({ type: "receive", now, from: from.address, message: message as never });
-      }
-      return;
-    }
-    if (message.type.startsWith("liveness.")) {
-      // Only the seeds' probes come from non-neighbours; answer those too.
-      livenessHost.step({
-        type: "receive",
-        now,
-        from: from.address,
-        message: message as never,
-        wallTimeMs: wallClock(),
-      });
-      if (message.type === "liveness.ping" && from.role === "seed") {
-        links.send(from.address, {
-          type: "liveness.pong",
-          sequence: message.sequence,
-          sentAtMs: message.sentAtMs,
-          incarnation,
-          neighbours: [...neighbourSet].sort(),
-        });
-      }
-      return;
-    }
     switch (message.type) {
+      case "gossip.message":
+        if (from.role === "peer")
+          gossipHost.step({ type: "receive", now, from: from.address, message });
+        return;
+      case "liveness.ping":
+      case "liveness.pong":
+      case "liveness.vote-request":
+      case "liveness.vote":
+        livenessHost.step({ type: "receive", from: from.address, message, ...time() });
+        return;
       case "quorum.register-response":
       case "quorum.operation-response":
       case "quorum.list-response":
-        pending.get(message.requestId)?.(message);
+        directoryHost.step({ type: "receive", now, from: from.address, message });
         return;
       case "node.neighbour":
-        // A joining peer chose us: the overlay is undirected. Requests that arrive while we
-        // are still registering are taken once we start.
-        if (from.role !== "peer") return;
-        if (isStarted) addNeighbour(from.address);
-        else earlyNeighbours.add(from.address);
+      case "node.neighbour-refused":
+        if (from.role === "peer")
+          overlayHost.step({ type: "receive", now, from: from.address, message });
         return;
       case "node.member-removed":
         if (from.role !== "seed") return;
-        livenessHost.step({
-          type: "member-removed",
-          now,
-          address: message.address,
-          wallTimeMs: wallClock(),
-        });
+        livenessHost.step({ type: "member-removed", address: message.address, ...time() });
         if (message.address !== address) {
           events.emit({ type: "member-removed", address: message.address });
-          dropNeighbour(message.address);
+          overlayHost.step({ type: "neighbour-lost", now, address: message.address });
         }
         return;
+      case "node.hello":
+      case "node.seed-probe":
+      case "quorum.prepare":
+      case "quorum.promise":
+      case "quorum.accept":
+      case "quorum.accepted":
+      case "quorum.learn":
+      case "quorum.register-request":
+      case "quorum.list-request":
+      case "quorum.dead-report":
+      case "quorum.leave-request":
+      case "quorum.update-neighbours":
+      case "quorum.get-request":
+        return; // seeds' messages: a peer takes none of them
       default:
-        return;
+        assertNever(message, "message");
     }
-  });
+  };
+  links.on("message", onMessage);
 
+  const hosts = [gossipHost, livenessHost, directoryHost, overlayHost];
   const node: PeerNode = {
     address,
     publicKey: keys.publicKey,
     async start() {
       const listener = await links.listen();
-      const registration = await registerUntilAccepted();
-      incarnation = registration.record.incarnation;
-      events.emit({ type: "registered", record: registration.record, seeds: registration.seeds });
-      const members = await fetchMembers(registration.seeds);
-      events.emit({
-        type: "peer-list",
-        members: members
-          .filter((m) => m.status === "alive")
-          .map((m) => m.address)
-          .sort(),
-        seeds: registration.seeds,
+      await new Promise<void>((resolve, reject) => {
+        starting = { resolve, reject };
+        directoryHost.step({ type: "register", now: clock.now() });
       });
-      isStarted = true;
-      for (const peer of earlyNeighbours) if (peer !== address) neighbourSet.add(peer);
-      earlyNeighbours.clear();
-      await findNeighbours();
-      neighboursChanged();
-      feedMemberNeighbours(members, [...neighbourSet]);
       return listener;
     },
     publish(payload) {
       gossipHost.step({ type: "publish", now: clock.now(), payload });
     },
-    neighbours: () => [...neighbourSet].sort(),
+    neighbours: () => overlay.inspect().neighbours,
     async leave() {
-      for (const seed of shuffled(random, seeds)) {
-        const response = await request(seed, (requestId) => ({
-          type: "quorum.leave-request",
-          requestId,
-          address,
-          incarnation,
-        }));
-        if (response?.type === "quorum.operation-response" && response.ok) break;
-      }
-      events.emit({ type: "left" });
+      await new Promise<void>((resolve) => {
+        leaving = resolve;
+        directoryHost.step({ type: "leave", now: clock.now() });
+      });
       await node.stop();
     },
     async stop() {
-      isStopped = true;
-      neighbourUpdate?.cancel();
-      refreshTimer?.cancel();
-      gossipHost.stop();
-      livenessHost.stop();
+      for (const host of hosts) host.stop();
       await links.close();
     },
     inspect: () => ({
       address,
-      incarnation,
-      neighbours: [...neighbourSet].sort(),
+      incarnation: directory.inspect().incarnation,
+      neighbours: overlay.inspect().neighbours,
       gossip: gossip.inspect(),
       liveness: liveness.inspect(),
+      directory: directory.inspect(),
+      overlay: overlay.inspect(),
     }),
     on: events.on,
   };

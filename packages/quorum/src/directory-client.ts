@@ -114,6 +114,8 @@ export type DirectoryClientEvent =
       readonly type: "members";
       readonly reason: MembersReason;
       readonly records: readonly MemberRecord[];
+      /** The seeds asked, sorted. */
+      readonly seeds: readonly string[];
     }
   /** The leave was committed (`isCommitted`), or no seed could commit it. */
   | { readonly type: "left"; readonly isCommitted: boolean };
@@ -172,6 +174,7 @@ interface Registration {
 
 interface ListFetch {
   readonly reason: MembersReason;
+  readonly seeds: readonly string[];
   waiting: number;
   readonly latest: Map<string, MemberEntry>;
 }
@@ -315,7 +318,12 @@ export function createDirectoryClient(
 
   const fetchMembers = (from: readonly string[], reason: MembersReason): void => {
     const group = ++groupSequence;
-    fetches.set(group, { reason, waiting: from.length, latest: new Map() });
+    fetches.set(group, {
+      reason,
+      seeds: [...from].sort(),
+      waiting: from.length,
+      latest: new Map(),
+    });
     for (const seed of from) {
       request(seed, { kind: "list", group }, (requestId) => ({
         type: "quorum.list-request",
@@ -348,7 +356,7 @@ export function createDirectoryClient(
       isRefreshing = false;
       if (suspects.length > 0) refreshAt = now + config.refreshIntervalMs;
     }
-    emit({ type: "members", reason: fetch.reason, records });
+    emit({ type: "members", reason: fetch.reason, records, seeds: fetch.seeds });
   };
 
   const refresh = (): void => {

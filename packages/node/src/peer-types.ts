@@ -1,0 +1,100 @@
+import type { createGossip } from "@p2p/gossip";
+import type { createLiveness } from "@p2p/liveness";
+import type { createDirectoryClient, MemberRecord } from "@p2p/quorum";
+import type { createOverlay } from "@p2p/topology";
+import type { Clock, Listener, Logger, RandomSource, Transport } from "@p2p/wire";
+import type { NodeEvents } from "./node-events.js";
+import type { TimingProfile } from "./timing.js";
+
+/** Everything a peer needs from its host. */
+export interface PeerNodeOptions {
+  /** This peer's address `ip:port`: its identity and where it listens. */
+  readonly address: string;
+  /** The seeds (from config.txt or config.yml). */
+  readonly seeds: readonly string[];
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly logger: Logger;
+  /** Gossip and liveness timing (`timingProfiles.default` or `.fast`, with overrides). */
+  readonly timing: TimingProfile;
+  /** Wall-clock milliseconds for message timestamps and votes (defaults to `clock.now`). */
+  readonly wallClock?: () => number;
+  /** Neighbours a joining peer picks by preferential attachment (default 2). */
+  readonly neighbourCount?: number;
+  /** This peer's Ed25519 secret key (hex); generated from `random` when absent. Keep it across restarts. */
+  readonly secretKey?: string;
+  /** How long one request to a seed may take (default 5 s, above the seeds' quorum timeout). */
+  readonly seedRequestTimeoutMs?: number;
+  /**
+   * When registration is refused (no majority of seeds), try again after this long instead of
+   * failing `start()`; each refusal is reported as a `registration-refused` event.
+   */
+  readonly registrationRetryMs?: number;
+}
+
+/** What a peer reports to its host (the app prints these and writes outputfile.txt). */
+export type PeerNodeEvent =
+  | { readonly type: "registration-refused"; readonly message: string; readonly retryInMs: number }
+  | {
+      readonly type: "registered";
+      readonly record: MemberRecord;
+      readonly seeds: readonly string[];
+    }
+  | {
+      readonly type: "peer-list";
+      readonly members: readonly string[];
+      readonly seeds: readonly string[];
+    }
+  | { readonly type: "neighbours-changed"; readonly neighbours: readonly string[] }
+  | {
+      readonly type: "message-delivered";
+      readonly id: string;
+      readonly origin: string;
+      /** The neighbour (peer address) the first copy came from. */
+      readonly from: string;
+      readonly text: string;
+      readonly hops: number;
+    }
+  | { readonly type: "message-published"; readonly id: string; readonly text: string }
+  | { readonly type: "peer-suspected"; readonly suspect: string }
+  | { readonly type: "suspicion-cleared"; readonly suspect: string; readonly by: string }
+  /** `line` is `Dead Node:<ip>:<port>:<timestamp>:<reporter ip>`. */
+  | { readonly type: "dead-reported"; readonly suspect: string; readonly line: string }
+  | { readonly type: "member-removed"; readonly address: string }
+  | { readonly type: "rejoined"; readonly incarnation: number }
+  | { readonly type: "left" };
+
+/** A running peer. */
+export interface PeerNode {
+  readonly address: string;
+  /** The Ed25519 public key (hex) registered with the seeds. */
+  readonly publicKey: string;
+  /**
+   * Listens, registers with a majority of seeds, fetches their peer lists, picks and connects
+   * neighbours, then starts gossip and liveness. Rejects with `REGISTRATION_FAILED` (a clear
+   * message naming what answered) when no majority of seeds commits the registration.
+   */
+  start(): Promise<Listener>;
+  /** Publishes an application payload to the whole overlay. */
+  publish(payload: Uint8Array): void;
+  /** Current neighbours, sorted. */
+  neighbours(): readonly string[];
+  /** Graceful leave: deregistered by the seeds' quorum, then stopped. */
+  leave(): Promise<void>;
+  /** Stops at once (no deregistration). */
+  stop(): Promise<void>;
+  inspect(): PeerNodeView;
+  on: NodeEvents<PeerNodeEvent>["on"];
+}
+
+/** A read-only view of a peer, for tests and metrics. */
+export interface PeerNodeView {
+  readonly address: string;
+  readonly incarnation: number;
+  readonly neighbours: readonly string[];
+  readonly gossip: ReturnType<ReturnType<typeof createGossip>["inspect"]>;
+  readonly liveness: ReturnType<ReturnType<typeof createLiveness>["inspect"]>;
+  readonly directory: ReturnType<ReturnType<typeof createDirectoryClient>["inspect"]>;
+  readonly overlay: ReturnType<ReturnType<typeof createOverlay>["inspect"]>;
+}
