@@ -31,6 +31,31 @@ export {
   VoteRequestSchema,
 } from "./messages.js";
 export type {
+  SeedDirectoryRecord,
+  SeedEvidenceContext,
+  SeedEvidenceOptions,
+  SeedProbeOutcome,
+} from "./seed-evidence.js";
+export {
+  createSeedEvidenceValidator,
+  isOrphan,
+  needsSeedProbe,
+  seedMembershipView,
+} from "./seed-evidence.js";
+export type { SeedProbeRequest, SeedProberMessage } from "./seed-messages.js";
+export { SeedProbeRequestSchema, SeedProberMessageSchema } from "./seed-messages.js";
+export type {
+  SeedProber,
+  SeedProberEvent,
+  SeedProberInput,
+  SeedProberOutput,
+  SeedProberView,
+  SeedProbeView,
+} from "./seed-prober.js";
+export { createSeedProber } from "./seed-prober.js";
+export type { SeedProberConfig, SeedProberConfigInput } from "./seed-prober-config.js";
+export { parseSeedProberConfig, SeedProberConfigSchema } from "./seed-prober-config.js";
+export type {
   EvidenceVerdict,
   MemberStatus,
   MembershipView,

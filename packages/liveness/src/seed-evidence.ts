@@ -1,0 +1,158 @@
+import { err, ok, P2pError, type Result } from "@p2p/wire";
+import { type DirectoryRecord, undirectedNeighbours } from "./directory.js";
+import { type DeadEvidence, DeadEvidenceSchema } from "./messages.js";
+import { type MembershipView, validateDeadEvidence } from "./validator.js";
+import type { SignatureCache } from "./vote.js";
+
+/** A member record of the seeds' directory, as a seed checks evidence against it. */
+export interface SeedDirectoryRecord extends DirectoryRecord {
+  readonly incarnation: number;
+  readonly publicKey?: string | undefined;
+}
+
+/** The outcome of a seed's own probe (what its prober reported to its registry). */
+export interface SeedProbeOutcome {
+  readonly address: string;
+  readonly incarnation: number;
+  readonly isAlive: boolean;
+  /** Monotonic time the probe began. */
+  readonly atMs: number;
+}
+
+/** Everything besides the evidence that a seed's check looks at — all of it arguments. */
+export interface SeedEvidenceContext {
+  /** Monotonic time of the input being handled. */
+  readonly now: number;
+  /** Wall-clock time (ms since the epoch), for vote freshness. */
+  readonly wallTimeMs: number;
+  /** The seed's local view of the directory. */
+  readonly records: readonly SeedDirectoryRecord[];
+  /** The seed's latest own probe outcome per address. */
+  readonly probeResults: ReadonlyMap<string, SeedProbeOutcome>;
+}
+
+/** Options of {@link createSeedEvidenceValidator}. */
+export interface SeedEvidenceOptions {
+  /** Votes older than this (or further in the future) are stale. Default 5 min. */
+  readonly maxVoteAgeMs?: number;
+  /**
+   * A live neighbour whose own probe by this seed got no answer this recently cannot vote and
+   * is not waited for. Default 10 s (the seed prober's `probeReuseMs`).
+   */
+  readonly probeReuseMs?: number;
+  /** A failed probe of the suspect counts as the seeds' verdict for this long. Default 60 s. */
+  readonly probeVerdictMs?: number;
+  readonly signatureCache?: SignatureCache;
+}
+
+/**
+ * The seeds' membership view for checking votes about `suspect`: the directory, where a live
+ * member (other than the suspect) that `isUnresponsive` counts as dead — it cannot vote.
+ */
+export function seedMembershipView(
+  records: readonly SeedDirectoryRecord[],
+  suspect: string,
+  isUnresponsive: (member: string) => boolean,
+): MembershipView {
+  const byAddress = new Map(records.map((record) => [record.address, record]));
+  return {
+    neighboursOf: (member) => undirectedNeighbours(member, records),
+    publicKeyOf: (member) => byAddress.get(member)?.publicKey,
+    statusOf: (member) => {
+      const record = byAddress.get(member);
+      if (record === undefined) return undefined;
+      const isAlive = record.status === "alive" && (member === suspect || !isUnresponsive(member));
+      return { status: isAlive ? "alive" : "dead", incarnation: record.incarnation };
+    },
+  };
+}
+
+/** True when `member` is alive in `records` but has no live neighbour left. */
+export function isOrphan(member: string, records: readonly SeedDirectoryRecord[]): boolean {
+  const status = new Map(records.map((record) => [record.address, record.status]));
+  return undirectedNeighbours(member, records).every(
+    (neighbour) => status.get(neighbour) !== "alive",
+  );
+}
+
+/**
+ * True when `evidence` cannot carry a neighbour majority (the reporter said so, or too few
+ * live neighbours are left to vote): the seeds must probe the suspect themselves.
+ */
+export function needsSeedProbe(
+  evidence: DeadEvidence,
+  view: MembershipView,
+  options: { readonly wallTimeMs: number; readonly maxVoteAgeMs: number },
+): boolean {
+  if (evidence.insufficientNeighbours) return true;
+  const verdict = validateDeadEvidence(evidence, view, {
+    nowMs: options.wallTimeMs,
+    maxVoteAgeMs: options.maxVoteAgeMs,
+  });
+  return verdict.verdict === "needs-probe";
+}
+
+/**
+ * The evidence check of a seed's registry, a pure function of its arguments. Accepts a
+ * neighbour majority of valid signed dead votes ({@link validateDeadEvidence}); where too few
+ * neighbours can vote, or none is left (an orphan, reported with no votes), only this seed's
+ * own recent failed probe of that incarnation decides.
+ */
+export function createSeedEvidenceValidator(
+  options: SeedEvidenceOptions = {},
+): (subject: SeedDirectoryRecord, evidence: unknown, context: SeedEvidenceContext) => Result<void> {
+  const maxVoteAgeMs = options.maxVoteAgeMs ?? 5 * 60_000;
+  const probeReuseMs = options.probeReuseMs ?? 10_000;
+  const probeVerdictMs = options.probeVerdictMs ?? 60_000;
+  return (subject, evidence, context) => {
+    const parsed = DeadEvidenceSchema.safeParse(evidence);
+    if (!parsed.success) {
+      return err(new P2pError("EVIDENCE_INVALID", "dead evidence does not match its schema"));
+    }
+    if (parsed.data.suspect !== subject.address) {
+      return err(new P2pError("EVIDENCE_INVALID", "evidence names another suspect"));
+    }
+    const { now, records, probeResults } = context;
+    const ownProbeFoundDead = (): boolean => {
+      const probe = probeResults.get(subject.address);
+      return (
+        probe !== undefined &&
+        !probe.isAlive &&
+        probe.incarnation === subject.incarnation &&
+        now - probe.atMs < probeVerdictMs
+      );
+    };
+    if (parsed.data.votes.length === 0) {
+      // Nobody is left to vote (every neighbour is gone): only this seed's own probe decides.
+      if (isOrphan(subject.address, records) && ownProbeFoundDead()) return ok(undefined);
+      return err(new P2pError("EVIDENCE_REJECTED", "no-votes: the report carries no votes"));
+    }
+    const isUnresponsive = (member: string): boolean => {
+      const probe = probeResults.get(member);
+      return probe !== undefined && !probe.isAlive && now - probe.atMs < probeReuseMs;
+    };
+    const verdict = validateDeadEvidence(
+      parsed.data,
+      seedMembershipView(records, subject.address, isUnresponsive),
+      {
+        nowMs: context.wallTimeMs,
+        maxVoteAgeMs,
+        ...(options.signatureCache === undefined ? {} : { signatureCache: options.signatureCache }),
+      },
+    );
+    switch (verdict.verdict) {
+      case "accept":
+        return ok(undefined);
+      case "needs-probe":
+        // Too few neighbours for a majority of two witnesses: this seed's own probe decides.
+        if (ownProbeFoundDead()) return ok(undefined);
+        return err(
+          new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed the suspect"),
+        );
+      case "no-op":
+        return err(new P2pError("EVIDENCE_NO_OP", verdict.detail));
+      case "reject":
+        return err(new P2pError("EVIDENCE_REJECTED", `${verdict.reason}: ${verdict.detail}`));
+    }
+  };
+}

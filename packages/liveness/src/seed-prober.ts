@@ -1,0 +1,472 @@
+import { assertNever, createTimeGuard, type Machine } from "@p2p/wire";
+import { undirectedNeighbours } from "./directory.js";
+import { type DeadEvidence, DeadEvidenceSchema } from "./messages.js";
+import {
+  isOrphan,
+  needsSeedProbe,
+  type SeedDirectoryRecord,
+  seedMembershipView,
+} from "./seed-evidence.js";
+import type { SeedProberMessage } from "./seed-messages.js";
+import {
+  parseSeedProberConfig,
+  type SeedProberConfig,
+  type SeedProberConfigInput,
+} from "./seed-prober-config.js";
+
+/**
+ * Inputs of the seed prober. `now` is monotonic ms and never goes backwards; any input may
+ * carry `wallTimeMs` (wall-clock ms), remembered as an offset and used for vote freshness.
+ * `records` is the seed's directory (its registry's local view) when the input happens.
+ */
+export type SeedProberInput<Report> = (
+  | { readonly type: "receive"; readonly from: string; readonly message: SeedProberMessage }
+  | { readonly type: "tick" }
+  /**
+   * A dead report arrived from `from` (about `suspect` at `incarnation`). It goes to the
+   * registry (output `release-report`) at once, or — when its votes cannot carry a neighbour
+   * majority — once every seed has probed the suspect and its silent neighbours and this seed's
+   * probe of the suspect got no answer; never when the suspect answers.
+   */
+  | {
+      readonly type: "dead-report";
+      readonly from: string;
+      readonly suspect: string;
+      readonly incarnation: number;
+      readonly evidence: unknown;
+      readonly report: Report;
+      readonly records: readonly SeedDirectoryRecord[];
+    }
+  /** The registry removed `address` (dead or left): tell who needs to know; probe orphans. */
+  | {
+      readonly type: "member-removed";
+      readonly address: string;
+      readonly incarnation: number;
+      readonly records: readonly SeedDirectoryRecord[];
+    }
+) & { readonly now: number; readonly wallTimeMs?: number };
+
+/** Events for the host (logs, the screen). */
+export type SeedProberEvent =
+  | { readonly type: "dead-report-received"; readonly from: string; readonly address: string }
+  | { readonly type: "seed-probe-finished"; readonly address: string; readonly isAlive: boolean };
+
+/** Outputs, to apply in order. */
+export type SeedProberOutput<Report> =
+  | { readonly type: "send"; readonly to: string; readonly message: SeedProberMessage }
+  | { readonly type: "emit"; readonly event: SeedProberEvent }
+  /** This seed's probe finished: a `probe-result` input for the registry's evidence check. */
+  | {
+      readonly type: "probe-result";
+      readonly address: string;
+      readonly incarnation: number;
+      readonly isAlive: boolean;
+      readonly atMs: number;
+    }
+  /** Hand the held report to the registry, as received from `from`. */
+  | { readonly type: "release-report"; readonly from: string; readonly report: Report }
+  /** A member left without live neighbours did not answer: propose its removal (no votes). */
+  | {
+      readonly type: "propose-removal";
+      readonly operationId: string;
+      readonly address: string;
+      readonly incarnation: number;
+      readonly evidence: DeadEvidence;
+    }
+  /** Tell `to` (the removed member, or a live neighbour of it) that `address` was removed. */
+  | {
+      readonly type: "removal-notice";
+      readonly to: string;
+      readonly address: string;
+      readonly incarnation: number;
+    };
+
+/** A read-only view of one probe. */
+export interface SeedProbeView {
+  readonly address: string;
+  readonly incarnation: number;
+  readonly startedAt: number;
+  readonly pingsSent: number;
+  readonly state: "probing" | "alive" | "dead";
+}
+
+/** A read-only view of the machine. */
+export interface SeedProberView {
+  readonly self: string;
+  /** Running and recently finished probes, by address. */
+  readonly probes: readonly SeedProbeView[];
+  /** Reports and orphans waiting on probes. */
+  readonly waiting: number;
+  readonly counters: {
+    readonly pingsSent: number;
+    readonly probesStarted: number;
+    readonly reportsHeld: number;
+    readonly reportsReleased: number;
+    readonly reportsDropped: number;
+    readonly removalsProposed: number;
+  };
+}
+
+/** The seeds' own probing of suspects and orphans, sans-IO. */
+export interface SeedProber<Report>
+  extends Machine<SeedProberInput<Report>, SeedProberOutput<Report>, SeedProberView> {
+  readonly config: SeedProberConfig;
+  /** The one mutating entry point. Throws only on caller mistakes (time going backwards). */
+  step(input: SeedProberInput<Report>): readonly SeedProberOutput<Report>[];
+  nextDeadline(): number | undefined;
+  inspect(): SeedProberView;
+}
+
+interface Probe {
+  readonly incarnation: number;
+  readonly startedAt: number;
+  sent: number;
+  nextAt: number | undefined;
+  isAlive: boolean | undefined;
+}
+
+/** A report or an orphan waiting on probes. */
+interface Waiting<Report> {
+  readonly suspect: string;
+  /** Probes still awaited: address → incarnation. */
+  readonly awaiting: Map<string, number>;
+  isSuspectDead: boolean;
+  dueAt: number | undefined;
+  readonly then:
+    | { readonly type: "release"; readonly from: string; readonly report: Report }
+    | { readonly type: "propose"; readonly incarnation: number };
+}
+
+/**
+ * Creates a seed prober: answers liveness pings, probes a suspect (and its live neighbours
+ * that did not vote) when a dead report cannot carry a neighbour majority, asks the other
+ * seeds to probe too, probes members left without live neighbours after a removal, reuses a
+ * recent outcome, and tells the host when a held report may go to the registry or when to
+ * propose an orphan's removal. Every probe outcome goes to the registry as an input.
+ */
+export function createSeedProber<Report>(configInput: SeedProberConfigInput): SeedProber<Report> {
+  const config = parseSeedProberConfig(configInput);
+  const { self } = config;
+  const otherSeeds = config.seeds.filter((seed) => seed !== self);
+  const guardTime = createTimeGuard(`seed prober ${self}`);
+  let now = 0;
+  let wallOffsetMs = 0;
+  let nextWaitingId = 0;
+  const probes = new Map<string, Probe>();
+  const waiting = new Map<number, Waiting<Report>>();
+  const counters = {
+    pingsSent: 0,
+    probesStarted: 0,
+    reportsHeld: 0,
+    reportsReleased: 0,
+    reportsDropped: 0,
+    removalsProposed: 0,
+  };
+  let outputs: SeedProberOutput<Report>[] = [];
+
+  const ping = (to: string, probe: Probe): void => {
+    probe.sent += 1;
+    probe.nextAt = now + config.probeIntervalMs;
+    counters.pingsSent += 1;
+    outputs.push({
+      type: "send",
+      to,
+      message: { type: "liveness.ping", sequence: probe.sent, sentAtMs: now },
+    });
+  };
+
+  /** Forgets finished probes older than the reuse window (nothing waits on them). */
+  const expire = (): void => {
+    for (const [address, probe] of probes) {
+      if (probe.isAlive !== undefined && now - probe.startedAt >= config.probeReuseMs) {
+        probes.delete(address);
+      }
+    }
+  };
+
+  const isUnresponsive = (member: string): boolean => {
+    const probe = probes.get(member);
+    return probe?.isAlive === false && now - probe.startedAt < config.probeReuseMs;
+  };
+
+  /**
+   * Probes `address` here. Returns the outcome when a recent one is reused, "pending" while a
+   * probe runs, "refused" when the probe table is full.
+   */
+  const probeHere = (address: string, incarnation: number): boolean | "pending" | "refused" => {
+    const existing = probes.get(address);
+    if (existing !== undefined && existing.incarnation === incarnation) {
+      if (existing.isAlive === undefined) return "pending";
+      if (now - existing.startedAt < config.probeReuseMs) return existing.isAlive;
+    }
+    if (existing !== undefined) {
+      probes.delete(address);
+      // Whatever waited on an older incarnation's probe will never hear of it.
+      for (const [id, entry] of waiting) {
+        if (entry.awaiting.get(address) === existing.incarnation) waiting.delete(id);
+      }
+    } else if (probes.size >= config.maxProbes) {
+      return "refused";
+    }
+    const probe: Probe = {
+      incarnation,
+      startedAt: now,
+      sent: 0,
+      nextAt: undefined,
+      isAlive: undefined,
+    };
+    probes.set(address, probe);
+    counters.probesStarted += 1;
+    ping(address, probe);
+    return "pending";
+  };
+
+  /** Asks every other seed to probe `address`, and probes it here. */
+  const probeEverywhere = (address: string, incarnation: number) => {
+    for (const seed of otherSeeds) {
+      outputs.push({
+        type: "send",
+        to: seed,
+        message: { type: "liveness.seed-probe", address, incarnation },
+      });
+    }
+    return probeHere(address, incarnation);
+  };
+
+  const resolve = (id: number, address: string, isAlive: boolean): void => {
+    const entry = waiting.get(id);
+    if (entry === undefined) return;
+    entry.awaiting.delete(address);
+    if (address === entry.suspect) {
+      if (isAlive) {
+        // It answered: the report is not passed on, the orphan is not removed.
+        waiting.delete(id);
+        if (entry.then.type === "release") counters.reportsDropped += 1;
+        return;
+      }
+      entry.isSuspectDead = true;
+    }
+    // Decide one interval later, so the other seeds' probes have finished too.
+    if (entry.awaiting.size === 0 && entry.isSuspectDead)
+      entry.dueAt = now + config.probeIntervalMs;
+  };
+
+  const finish = (address: string, probe: Probe, isAlive: boolean): void => {
+    probe.isAlive = isAlive;
+    probe.nextAt = undefined;
+    outputs.push({ type: "emit", event: { type: "seed-probe-finished", address, isAlive } });
+    outputs.push({
+      type: "probe-result",
+      address,
+      incarnation: probe.incarnation,
+      isAlive,
+      atMs: probe.startedAt,
+    });
+    for (const [id, entry] of waiting) {
+      if (entry.awaiting.get(address) === probe.incarnation) resolve(id, address, isAlive);
+    }
+  };
+
+  /** Starts waiting on probes of `targets` (suspect last); false when there is no room. */
+  const wait = (
+    suspect: string,
+    targets: ReadonlyMap<string, number>,
+    then: Waiting<Report>["then"],
+  ): boolean => {
+    if (waiting.size >= config.maxWaiting) return false;
+    const id = nextWaitingId++;
+    const entry: Waiting<Report> = {
+      suspect,
+      awaiting: new Map(targets),
+      isSuspectDead: false,
+      dueAt: undefined,
+      then,
+    };
+    waiting.set(id, entry);
+    const known: [string, boolean][] = [];
+    for (const [address, incarnation] of targets) {
+      const outcome = probeEverywhere(address, incarnation);
+      if (outcome === "refused") {
+        waiting.delete(id);
+        return false;
+      }
+      if (outcome !== "pending") known.push([address, outcome]);
+    }
+    for (const [address, isAlive] of known) resolve(id, address, isAlive);
+    return true;
+  };
+
+  const onDeadReport = (input: Extract<SeedProberInput<Report>, { type: "dead-report" }>) => {
+    const { from, suspect, incarnation, report, records } = input;
+    outputs.push({ type: "emit", event: { type: "dead-report-received", from, address: suspect } });
+    const release = () => {
+      counters.reportsReleased += 1;
+      outputs.push({ type: "release-report", from, report });
+    };
+    const parsed = DeadEvidenceSchema.safeParse(input.evidence);
+    const record = records.find((candidate) => candidate.address === suspect);
+    if (
+      !parsed.success ||
+      record?.status !== "alive" ||
+      record.incarnation !== incarnation ||
+      !needsSeedProbe(parsed.data, seedMembershipView(records, suspect, isUnresponsive), {
+        wallTimeMs: now + wallOffsetMs,
+        maxVoteAgeMs: config.maxVoteAgeMs,
+      })
+    ) {
+      release(); // the registry decides on the votes alone (or answers that nothing changes)
+      return;
+    }
+    // Too few neighbours can vote: every seed probes the suspect and its live neighbours that
+    // did not vote (a crashed neighbour cannot vote and is then not waited for).
+    const voted = new Set(parsed.data.votes.map((vote) => vote.voter));
+    const byAddress = new Map(records.map((candidate) => [candidate.address, candidate]));
+    const targets = new Map<string, number>();
+    for (const member of undirectedNeighbours(suspect, records)) {
+      const neighbour = byAddress.get(member);
+      if (neighbour?.status === "alive" && !voted.has(member)) {
+        targets.set(member, neighbour.incarnation);
+      }
+    }
+    targets.set(suspect, incarnation);
+    counters.reportsHeld += 1;
+    if (!wait(suspect, targets, { type: "release", from, report })) release();
+  };
+
+  const onMemberRemoved = (input: Extract<SeedProberInput<Report>, { type: "member-removed" }>) => {
+    const { address, incarnation, records } = input;
+    const byAddress = new Map(records.map((record) => [record.address, record]));
+    const neighbours = undirectedNeighbours(address, records);
+    // A live member left with no live neighbour has nobody to notice its death: the seeds
+    // probe it themselves and, when it does not answer, propose its removal with no votes.
+    for (const member of neighbours) {
+      const record = byAddress.get(member);
+      if (record?.status !== "alive" || !isOrphan(member, records)) continue;
+      wait(member, new Map([[member, record.incarnation]]), {
+        type: "propose",
+        incarnation: record.incarnation,
+      });
+    }
+    // Tell the removed member (a live one re-registers) and its live neighbours (they drop it).
+    for (const to of [...new Set([address, ...neighbours])].sort()) {
+      if (to === address || byAddress.get(to)?.status === "alive") {
+        outputs.push({ type: "removal-notice", to, address, incarnation });
+      }
+    }
+  };
+
+  const receive = (from: string, message: SeedProberMessage): void => {
+    switch (message.type) {
+      case "liveness.ping":
+        outputs.push({
+          type: "send",
+          to: from,
+          message: {
+            type: "liveness.pong",
+            sequence: message.sequence,
+            sentAtMs: message.sentAtMs,
+            incarnation: 0,
+            neighbours: [],
+          },
+        });
+        return;
+      case "liveness.pong": {
+        const probe = probes.get(from);
+        if (probe !== undefined && probe.isAlive === undefined) finish(from, probe, true);
+        return;
+      }
+      case "liveness.seed-probe":
+        if (otherSeeds.includes(from)) probeHere(message.address, message.incarnation);
+        return;
+      default:
+        assertNever(message, "seed prober message");
+    }
+  };
+
+  const tick = (): void => {
+    for (const address of [...probes.keys()].sort()) {
+      const probe = probes.get(address);
+      if (probe?.nextAt === undefined || probe.nextAt > now) continue;
+      if (probe.sent >= config.probeAttempts) finish(address, probe, false);
+      else ping(address, probe);
+    }
+    for (const [id, entry] of waiting) {
+      if (entry.dueAt === undefined || entry.dueAt > now) continue;
+      waiting.delete(id);
+      if (entry.then.type === "release") {
+        counters.reportsReleased += 1;
+        outputs.push({ type: "release-report", from: entry.then.from, report: entry.then.report });
+        continue;
+      }
+      const { incarnation } = entry.then;
+      counters.removalsProposed += 1;
+      outputs.push({
+        type: "propose-removal",
+        operationId: `orphan:${self}:${entry.suspect}:${incarnation}`,
+        address: entry.suspect,
+        incarnation,
+        evidence: {
+          suspect: entry.suspect,
+          incarnation,
+          reporter: self,
+          votes: [],
+          insufficientNeighbours: true,
+        },
+      });
+    }
+  };
+
+  return {
+    config,
+    step(input) {
+      now = guardTime(input.now);
+      if (input.wallTimeMs !== undefined) wallOffsetMs = input.wallTimeMs - now;
+      outputs = [];
+      expire();
+      switch (input.type) {
+        case "receive":
+          receive(input.from, input.message);
+          break;
+        case "tick":
+          tick();
+          break;
+        case "dead-report":
+          onDeadReport(input);
+          break;
+        case "member-removed":
+          onMemberRemoved(input);
+          break;
+        default:
+          assertNever(input, "seed prober input");
+      }
+      return outputs;
+    },
+    nextDeadline() {
+      let next: number | undefined;
+      const consider = (at: number | undefined) => {
+        if (at !== undefined && (next === undefined || at < next)) next = at;
+      };
+      for (const probe of probes.values()) consider(probe.nextAt);
+      for (const entry of waiting.values()) consider(entry.dueAt);
+      return next;
+    },
+    inspect() {
+      return {
+        self,
+        probes: [...probes]
+          .sort(([x], [y]) => (x < y ? -1 : 1))
+          .map(([address, probe]) => {
+            return {
+              address,
+              incarnation: probe.incarnation,
+              startedAt: probe.startedAt,
+              pingsSent: probe.sent,
+              state: probe.isAlive === undefined ? "probing" : probe.isAlive ? "alive" : "dead",
+            };
+          }),
+        waiting: waiting.size,
+        counters: { ...counters },
+      };
+    },
+  };
+}
