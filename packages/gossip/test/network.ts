@@ -1,11 +1,12 @@
 import { createSimulation } from "@p2p/sim";
-import type { TimerHandle } from "@p2p/wire";
+import { createMachineHost, type MachineHost } from "@p2p/wire";
 import {
   createGossip,
   type Gossip,
   type GossipConfigInput,
   type GossipInput,
   type GossipMessage,
+  type GossipOutput,
 } from "../src/index.js";
 import type { Overlay } from "./overlay.js";
 
@@ -44,45 +45,32 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
     },
   });
   const machines = new Map<string, Gossip>();
-  const timers = new Map<string, { at: number; handle: TimerHandle }>();
   const deliveries: Delivery[] = [];
   const publishedAt = new Map<string, number>();
   /** "id|from|to" → copies sent over that link in that direction. */
   const linkCrossings = new Map<string, number>();
   const addresses = [...overlay.keys()].sort();
 
-  const apply = (address: string, input: GossipInput) => {
-    const machine = machines.get(address) as Gossip;
-    for (const output of machine.step(input)) {
-      if (output.type === "send") {
-        const key = `${output.message.id}|${address}|${output.to}`;
-        linkCrossings.set(key, (linkCrossings.get(key) ?? 0) + 1);
-        sim.send(address, output.to, output.message);
-      } else if (output.event.type === "message-delivered") {
-        deliveries.push({
-          at: address,
-          origin: output.event.origin,
-          id: output.event.id,
-          hops: output.event.hops,
-          atMs: sim.now(),
-        });
-      } else if (output.event.type === "message-published") {
-        publishedAt.set(output.event.id, sim.now());
-      }
-    }
-    const deadline = machine.nextDeadline();
-    const current = timers.get(address);
-    if (deadline === current?.at) return;
-    current?.handle.cancel();
-    timers.delete(address);
-    if (deadline !== undefined) {
-      const handle = sim.clockFor(address).setTimer(deadline - sim.now(), () => {
-        timers.delete(address);
-        apply(address, { type: "tick", now: sim.now() });
+  const hosts = new Map<string, MachineHost<GossipInput>>();
+  const applyOutput = (address: string, output: GossipOutput) => {
+    if (output.type === "send") {
+      const key = `${output.message.id}|${address}|${output.to}`;
+      linkCrossings.set(key, (linkCrossings.get(key) ?? 0) + 1);
+      sim.send(address, output.to, output.message);
+    } else if (output.event.type === "message-delivered") {
+      deliveries.push({
+        at: address,
+        origin: output.event.origin,
+        id: output.event.id,
+        hops: output.event.hops,
+        atMs: sim.now(),
       });
-      timers.set(address, { at: deadline, handle });
+    } else if (output.event.type === "message-published") {
+      publishedAt.set(output.event.id, sim.now());
     }
   };
+  /** Steps one peer's machine through the one machine host (timers on the simulator's clock). */
+  const apply = (address: string, input: GossipInput) => hosts.get(address)?.step(input);
 
   for (const address of addresses) {
     const config: GossipConfigInput = {
@@ -93,7 +81,16 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
     };
     if (options.catchUp !== undefined) config.catchUp = options.catchUp;
     if (options.forwarding !== undefined) config.forwarding = options.forwarding;
-    machines.set(address, createGossip(config, { random: sim.random(`gossip ${address}`) }));
+    const machine = createGossip(config, { random: sim.random(`gossip ${address}`) });
+    machines.set(address, machine);
+    hosts.set(
+      address,
+      createMachineHost({
+        clock: sim.clockFor(address),
+        machine,
+        apply: (output) => applyOutput(address, output),
+      }),
+    );
     sim.addNode(address, (from, message) =>
       apply(address, { type: "receive", now: sim.now(), from, message: message as GossipMessage }),
     );

@@ -1,5 +1,5 @@
 import { createSimulation } from "@p2p/sim";
-import { createSeededRandom, type TimerHandle } from "@p2p/wire";
+import { createMachineHost, createSeededRandom, type MachineHost } from "@p2p/wire";
 import {
   createLiveness,
   type DeadEvidence,
@@ -8,6 +8,7 @@ import {
   type LivenessConfigInput,
   type LivenessInput,
   type LivenessMessage,
+  type LivenessOutput,
   livenessProfiles,
   type MemberStatus,
   validateDeadEvidence,
@@ -38,7 +39,7 @@ export function livenessNetwork(
   const random = createSeededRandom(seed, "liveness-network");
   const addresses = [...overlay.keys()].sort();
   const machines = new Map<string, Liveness>();
-  const timers = new Map<string, { at: number; handle: TimerHandle }>();
+  const hosts = new Map<string, MachineHost<LivenessInput>>();
   const publicKeys = new Map<string, string>();
   const status = new Map<string, MemberStatus>();
   const accepted = new Map<string, { atMs: number; evidence: DeadEvidence }>();
@@ -84,34 +85,24 @@ export function livenessNetwork(
     }
   }
 
+  function applyOutput(address: string, output: LivenessOutput) {
+    if (output.type === "send") sim.send(address, output.to, output.message);
+    else if (output.event.type === "peer-suspected" && sim.isUp(output.event.suspect))
+      naiveFalseReports++;
+    else if (output.event.type === "dead-report") {
+      reports.push({ suspect: output.event.suspect, line: output.event.line });
+      const evidence = output.event.evidence;
+      sim.clock.setTimer(15, () => seedReceives(evidence));
+    } else if (output.event.type === "probe-request") {
+      probeRequests.push({ suspect: output.event.suspect, reporter: address });
+      const evidence = output.event.evidence;
+      sim.clock.setTimer(15, () => seedReceives(evidence));
+    }
+  }
+
+  /** Steps one peer's machine through the one machine host (timers on the simulator's clock). */
   function apply(address: string, input: LivenessInput) {
-    const machine = machines.get(address) as Liveness;
-    for (const output of machine.step({ ...input, wallTimeMs: wallBase + input.now })) {
-      if (output.type === "send") sim.send(address, output.to, output.message);
-      else if (output.event.type === "peer-suspected" && sim.isUp(output.event.suspect))
-        naiveFalseReports++;
-      else if (output.event.type === "dead-report") {
-        reports.push({ suspect: output.event.suspect, line: output.event.line });
-        const evidence = output.event.evidence;
-        sim.clock.setTimer(15, () => seedReceives(evidence));
-      } else if (output.event.type === "probe-request") {
-        probeRequests.push({ suspect: output.event.suspect, reporter: address });
-        const evidence = output.event.evidence;
-        sim.clock.setTimer(15, () => seedReceives(evidence));
-      }
-    }
-    const deadline = machine.nextDeadline();
-    const current = timers.get(address);
-    if (deadline === current?.at) return;
-    current?.handle.cancel();
-    timers.delete(address);
-    if (deadline !== undefined) {
-      const handle = sim.clockFor(address).setTimer(deadline - sim.now(), () => {
-        timers.delete(address);
-        apply(address, { type: "tick", now: sim.now() });
-      });
-      timers.set(address, { at: deadline, handle });
-    }
+    hosts.get(address)?.step({ ...input, wallTimeMs: wallBase + input.now });
   }
 
   for (const address of addresses) {
@@ -119,12 +110,19 @@ export function livenessNetwork(
     const keys = keyPairFromSeed(keySeed);
     publicKeys.set(address, keys.publicKey);
     status.set(address, { status: "alive", incarnation: 0 });
-    machines.set(
+    const machine = createLiveness(
+      { ...profile, self: address, secretKey: keys.secretKey },
+      { random: sim.random(address) },
+    );
+    machines.set(address, machine);
+    hosts.set(
       address,
-      createLiveness(
-        { ...profile, self: address, secretKey: keys.secretKey },
-        { random: sim.random(address) },
-      ),
+      createMachineHost({
+        clock: sim.clockFor(address),
+        machine,
+        tick: (now) => ({ type: "tick", now, wallTimeMs: wallBase + now }),
+        apply: (output) => applyOutput(address, output),
+      }),
     );
     sim.addNode(address, (from, message) =>
       apply(address, {
