@@ -16,6 +16,22 @@ export type { GrowNetworkInput } from "./grow.js";
 export { growNetwork, growUniformNetwork } from "./grow.js";
 export type { DegreeSummary, LiveOverlay, OverlayMember } from "./live-overlay.js";
 export { degreeSummary, formatDegreeSummary, liveOverlay } from "./live-overlay.js";
+export type { OverlayMessage } from "./messages.js";
+export {
+  NeighbourRefusedSchema,
+  NeighbourRequestSchema,
+  OverlayMessageSchema,
+} from "./messages.js";
+export type {
+  DirectoryMember,
+  Overlay,
+  OverlayConfig,
+  OverlayEvent,
+  OverlayInput,
+  OverlayOutput,
+  OverlayView,
+} from "./overlay.js";
+export { createOverlay, degreesOf } from "./overlay.js";
 export type {
   AlternativeName,
   FitOptions,
