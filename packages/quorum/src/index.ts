@@ -17,7 +17,6 @@ export type {
 } from "./directory-client.js";
 export { createDirectoryClient, DirectoryClientConfigSchema } from "./directory-client.js";
 export type {
-  EvidenceCheck,
   EvidenceContext,
   EvidenceValidator,
   MembershipLimits,

@@ -40,8 +40,14 @@ export type EvidenceValidator = (
   context: EvidenceContext,
 ) => Result<void>;
 
-/** An {@link EvidenceValidator} with its context already bound (what the acceptor calls). */
-export type EvidenceCheck = (subject: MemberRecord, evidence: unknown) => Result<void>;
+/** The context given when the caller supplies none (a bare acceptor in a test). */
+const NO_CONTEXT: EvidenceContext = Object.freeze({
+  now: 0,
+  wallTimeMs: 0,
+  records: [],
+  probeResults: new Map(),
+});
+const noContext = (): EvidenceContext => NO_CONTEXT;
 
 /** Limits the membership rules enforce. */
 export interface MembershipLimits {
@@ -67,8 +73,9 @@ const invalid = (message: string) => err(new P2pError("INVALID_TRANSITION", mess
  * validator accepts; an absent value may not overwrite a record.
  */
 export function createMembershipValidator(
-  validateEvidence: EvidenceCheck,
+  validateEvidence: EvidenceValidator,
   limits: MembershipLimits,
+  context: () => EvidenceContext = noContext,
 ): TransitionValidator {
   return (key, current, proposed) => {
     if (proposed === null) {
@@ -113,7 +120,7 @@ export function createMembershipValidator(
       if (proposed.evidence === undefined) return invalid(`${key}: a removal needs evidence`);
       const subject =
         current !== undefined && current.incarnation === proposed.incarnation ? current : proposed;
-      const verdict = validateEvidence(subject, proposed.evidence);
+      const verdict = validateEvidence(subject, proposed.evidence, context());
       if (!verdict.ok) return invalid(`${key}: evidence refused: ${verdict.error.message}`);
     }
     return ok(undefined);
@@ -192,8 +199,9 @@ export function markDeadChange(
   address: string,
   incarnation: number,
   evidence: unknown,
-  validateEvidence: EvidenceCheck,
+  validateEvidence: EvidenceValidator,
   now: number,
+  context: () => EvidenceContext = noContext,
 ): Change {
   return (current) => {
     if (current === undefined) return err(new P2pError("NOT_MEMBER", `${address} is unknown`));
@@ -209,7 +217,7 @@ export function markDeadChange(
     if (current.status === "left") {
       return err(new P2pError("NOT_MEMBER", `${address} already left`));
     }
-    const verdict = validateEvidence(current, evidence);
+    const verdict = validateEvidence(current, evidence, context());
     if (!verdict.ok) {
       return err(new P2pError("INVALID_EVIDENCE", verdict.error.message, { cause: verdict.error }));
     }

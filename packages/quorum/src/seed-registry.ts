@@ -6,7 +6,6 @@ import { type ClientMessage, createClientRequests } from "./client-requests.js";
 import {
   compactChange,
   createMembershipValidator,
-  type EvidenceCheck,
   type EvidenceContext,
   isCompacted,
   leaveChange,
@@ -80,11 +79,10 @@ export function createSeedRegistry(
     records: list().map((entry) => entry.record),
     probeResults: probeResults.table,
   });
-  /** The injected validator, given the context of the input being handled. */
-  const checkEvidence: EvidenceCheck = (subject, evidence) =>
-    deps.validateEvidence(subject, evidence, evidenceContext());
-
-  const acceptor = createAcceptor(createMembershipValidator(checkEvidence, config), initial);
+  const acceptor = createAcceptor(
+    createMembershipValidator(deps.validateEvidence, config, evidenceContext),
+    initial,
+  );
   const proposer = createProposer(
     {
       id: seedId,
@@ -270,8 +268,9 @@ export function createSeedRegistry(
           command.address,
           command.incarnation,
           command.evidence,
-          checkEvidence,
+          deps.validateEvidence,
           now,
+          evidenceContext,
         );
       case "leave":
         return leaveChange(command.address, command.incarnation, now);
