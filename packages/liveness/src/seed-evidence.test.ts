@@ -8,7 +8,7 @@ import {
 import { keyPairFromSeed, signVote } from "./vote.js";
 
 const WALL = 1_760_000_000_000;
-const [suspect, a, b] = ["10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1"] as const;
+const [suspect, a, b] = ["10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1"] as [string, string, string];
 const keys = new Map(
   [a, b].map((address, i) => [address, keyPairFromSeed(new Uint8Array(32).fill(i + 1))]),
 );

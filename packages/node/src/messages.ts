@@ -1,5 +1,5 @@
 import { GossipWireMessageSchema } from "@p2p/gossip";
-import { LivenessMessageSchema } from "@p2p/liveness";
+import { LivenessMessageSchema, SeedProbeRequestSchema } from "@p2p/liveness";
 import { QuorumMessageSchema } from "@p2p/quorum";
 import { OverlayMessageSchema } from "@p2p/topology";
 import { createCodec } from "@p2p/wire";
@@ -20,18 +20,10 @@ export const MemberRemovedNoticeSchema = z.object({
   incarnation: z.number().int().nonnegative(),
 });
 
-/** A seed asks the other seeds to probe a suspect themselves (too few neighbours to vote). */
-export const SeedProbeRequestSchema = z.object({
-  type: z.literal("node.seed-probe"),
-  address: z.string().min(1).max(256),
-  incarnation: z.number().int().nonnegative(),
-});
-
 /** Every node-level message (not owned by a protocol package). */
 export const NodeControlMessageSchema = z.discriminatedUnion("type", [
   HelloMessageSchema,
   MemberRemovedNoticeSchema,
-  SeedProbeRequestSchema,
 ]);
 
 /** Every message that crosses a p2p connection: the union of all protocols' messages. */
@@ -41,6 +33,7 @@ export const WireMessageSchema = z.discriminatedUnion("type", [
   OverlayMessageSchema,
   GossipWireMessageSchema,
   LivenessMessageSchema,
+  SeedProbeRequestSchema,
 ]);
 
 /** Any message on a p2p connection. */

@@ -1,31 +1,33 @@
-import { DeadEvidenceSchema, type MembershipView, validateDeadEvidence } from "@p2p/liveness";
+import {
+  createSeedEvidenceValidator,
+  createSeedProber,
+  type SeedProberEvent,
+  type SeedProberInput,
+  type SeedProberMessage,
+  type SeedProberOutput,
+} from "@p2p/liveness";
 import {
   createSeedRegistry,
+  type DeadReport,
   type MemberEntry,
-  type MemberRecord,
   type QuorumMessage,
   type SeedRegistry,
   type SeedRegistryConfigInput,
   type SeedRegistryEvent,
+  type SeedRegistryInput,
   type SeedRegistryOutput,
   type Storage,
 } from "@p2p/quorum";
 import {
+  assertNever,
   type Clock,
   createMachineHost,
-  err,
   type Listener,
   type Logger,
-  type MachineHost,
-  ok,
-  P2pError,
   type RandomSource,
-  type Result,
   type Transport,
 } from "@p2p/wire";
 import { createLinks, type LinkPeer, type Links } from "./links.js";
-
-import { undirectedNeighbours } from "./membership-view.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents, type NodeEvents } from "./node-events.js";
 
@@ -59,10 +61,7 @@ export interface SeedNodeOptions {
 }
 
 /** Events a seed reports to its host (for logs and the screen). */
-export type SeedNodeEvent =
-  | SeedRegistryEvent
-  | { readonly type: "dead-report-received"; readonly from: string; readonly address: string }
-  | { readonly type: "seed-probe-finished"; readonly address: string; readonly isAlive: boolean };
+export type SeedNodeEvent = SeedRegistryEvent | SeedProberEvent;
 
 /** A running seed: a quorum acceptor and proposer of the member directory, over a transport. */
 export interface SeedNode {
@@ -78,118 +77,74 @@ export interface SeedNode {
   on: NodeEvents<SeedNodeEvent>["on"];
 }
 
-/** Request ids of anti-entropy list requests. */
-const SYNC_PREFIX = "sync/";
+/** Each wire message type, and the message of that type. */
+type WireMessageOf = { [M in WireMessage as M["type"]]: M };
+/** The dispatch table: which machine each message type goes to. */
+type Routes = { [T in keyof WireMessageOf]: (from: LinkPeer, message: WireMessageOf[T]) => void };
+/** Each registry event type, and the event of that type. */
+type RegistryEventOf = { [E in SeedRegistryEvent as E["type"]]: E };
+type RegistryEventRoutes = {
+  [T in keyof RegistryEventOf]: (event: RegistryEventOf[T]) => void;
+};
 
-/** A finished probe's outcome is reused for this long. */
-const PROBE_REUSE_MS = 10_000;
+const dispatch = <T extends keyof WireMessageOf>(
+  routes: Routes,
+  type: T,
+  from: LinkPeer,
+  message: WireMessageOf[T],
+): void => routes[type](from, message);
 
-interface SeedProbe {
-  incarnation: number;
-  startedAt: number;
-  isAlive: boolean;
-  isDone: boolean;
-  /** Called once with the outcome when the probe finishes. */
-  waiters: Array<(isAlive: boolean) => void>;
-}
+const dispatchEvent = <T extends keyof RegistryEventOf>(
+  routes: RegistryEventRoutes,
+  type: T,
+  event: RegistryEventOf[T],
+): void => routes[type](event);
 
 /**
- * Creates a seed. Loads acceptor state from `storage` first, so a restarted seed keeps every
+ * Creates a seed: wiring only. Two machines — the registry (`@p2p/quorum`: consensus,
+ * acceptor rules, client requests, anti-entropy) and the seed prober (`@p2p/liveness`: the
+ * seeds' own probes of suspects and orphans, pings) — connected to the links, the storage and
+ * the clock. Loads acceptor state from `storage` first, so a restarted seed keeps every
  * promise and accepted value.
  */
 export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode> {
   const { address, clock, logger, storage } = options;
   const wallClock = options.wallClock ?? (() => clock.now());
   const maxVoteAgeMs = options.maxVoteAgeMs ?? 5 * 60_000;
-  const probeAttempts = options.seedProbeAttempts ?? 5;
-  const probeIntervalMs = options.seedProbeIntervalMs ?? 200;
   const seeds = [...new Set(options.seeds)].sort();
   const events = createNodeEvents<SeedNodeEvent>();
-  const probes = new Map<string, SeedProbe>();
   const initialState = await storage.loadAll();
+  const time = () => ({ now: clock.now(), wallTimeMs: wallClock() });
 
-  // The view the evidence validator checks votes against: this seed's local directory.
-  /** The directory as the validator sees it for `suspect` (whose neighbours may be probed dead). */
-  const view = (suspect: string): MembershipView => {
-    const records = registry.list().map((entry) => entry.record);
-    const byAddress = new Map(records.map((record) => [record.address, record]));
-    return {
-      neighboursOf: (member) => undirectedNeighbours(member, records),
-      publicKeyOf: (member) => byAddress.get(member)?.publicKey,
-      statusOf: (member) => {
-        const record = byAddress.get(member);
-        if (
-          record !== undefined &&
-          record.status === "alive" &&
-          member !== suspect &&
-          recentlyUnresponsive(member)
-        ) {
-          // this seed's own recent probe got no answer: it cannot vote, do not wait for it
-          return { status: "dead", incarnation: record.incarnation };
-        }
-        return record === undefined
-          ? undefined
-          : {
-              status: record.status === "alive" ? "alive" : "dead",
-              incarnation: record.incarnation,
-            };
-      },
-    };
-  };
-
-  const recentlyUnresponsive = (member: string): boolean => {
-    const probe = probes.get(member);
-    return (
-      probe?.isDone === true && !probe.isAlive && clock.now() - probe.startedAt < PROBE_REUSE_MS
-    );
-  };
-
-  const validateEvidence = (subject: MemberRecord, evidence: unknown): Result<void> => {
-    const parsed = DeadEvidenceSchema.safeParse(evidence);
-    if (!parsed.success) {
-      return err(new P2pError("EVIDENCE_INVALID", "dead evidence does not match its schema"));
-    }
-    if (parsed.data.suspect !== subject.address) {
-      return err(new P2pError("EVIDENCE_INVALID", "evidence names another suspect"));
-    }
-    const ownProbeFoundDead = (): boolean => {
-      const probe = probes.get(subject.address);
-      return probe?.isDone === true && !probe.isAlive && probe.incarnation === subject.incarnation;
-    };
-    if (parsed.data.votes.length === 0) {
-      // Nobody is left to vote (every neighbour is gone): only this seed's own probe decides.
-      const records = registry.list().map((entry) => entry.record);
-      const isOrphan = undirectedNeighbours(subject.address, records).every(
-        (neighbour) => records.find((record) => record.address === neighbour)?.status !== "alive",
-      );
-      if (isOrphan && ownProbeFoundDead()) return ok(undefined);
-      return err(new P2pError("EVIDENCE_REJECTED", "no-votes: the report carries no votes"));
-    }
-    const verdict = validateDeadEvidence(parsed.data, view(subject.address), {
-      nowMs: wallClock(),
-      maxVoteAgeMs,
-    });
-    switch (verdict.verdict) {
-      case "accept":
-        return ok(undefined);
-      case "needs-probe": {
-        // Too few neighbours for a majority of two witnesses: this seed's own probe decides.
-        if (ownProbeFoundDead()) return ok(undefined);
-        return err(
-          new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed the suspect"),
-        );
-      }
-      case "no-op":
-        return err(new P2pError("EVIDENCE_NO_OP", verdict.detail));
-      case "reject":
-        return err(new P2pError("EVIDENCE_REJECTED", `${verdict.reason}: ${verdict.detail}`));
-    }
-  };
-
+  const prober = createSeedProber<DeadReport>({
+    self: address,
+    seeds,
+    maxVoteAgeMs,
+    ...(options.seedProbeAttempts === undefined
+      ? {}
+      : { probeAttempts: options.seedProbeAttempts }),
+    ...(options.seedProbeIntervalMs === undefined
+      ? {}
+      : { probeIntervalMs: options.seedProbeIntervalMs }),
+  });
   const registry = createSeedRegistry(
-    { ...options.registry, seedId: address, seeds },
-    { random: options.random, validateEvidence, initialState },
+    {
+      ...options.registry,
+      ...(options.syncIntervalMs === undefined ? {} : { syncIntervalMs: options.syncIntervalMs }),
+      seedId: address,
+      seeds,
+      ownRecordsOnly: true,
+    },
+    {
+      random: options.random,
+      validateEvidence: createSeedEvidenceValidator({
+        maxVoteAgeMs,
+        probeReuseMs: prober.config.probeReuseMs,
+      }),
+      initialState,
+    },
   );
+  const records = () => registry.list().map((entry) => entry.record);
 
   const links: Links<WireMessage> = createLinks<WireMessage>({
     self: address,
@@ -213,7 +168,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     if (output.type === "send") links.send(output.to, output.message);
     else onRegistryEvent(output.event);
   };
-  const apply = (output: SeedRegistryOutput): void => {
+  const applyRegistry = (output: SeedRegistryOutput): void => {
     if (output.type === "persist") {
       const saving = storage.save(output.key, output.state);
       if (!(saving instanceof Promise)) return;
@@ -238,306 +193,141 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     durable = current;
   };
 
-  const host: MachineHost<Parameters<SeedRegistry["step"]>[0]> = createMachineHost({
-    clock,
-    machine: registry,
-    tick: (now) => ({ type: "tick", now }),
-    apply,
-  });
-
-  const onRegistryEvent = (event: SeedRegistryEvent): void => {
-    events.emit(event);
-    if (event.type === "member-removed" || event.type === "member-left") {
-      probeOrphansOf(event.record.address);
-      // Tell the removed peer (a live one re-registers) and its neighbours (they drop it).
-      const notice: WireMessage = {
-        type: "node.member-removed",
-        address: event.record.address,
-        incarnation: event.record.incarnation,
-      };
-      const records = registry.list().map((entry) => entry.record);
-      const targets = new Set([
-        event.record.address,
-        ...undirectedNeighbours(event.record.address, records),
-      ]);
-      for (const target of [...targets].sort()) {
-        const status = records.find((record) => record.address === target)?.status;
-        if (target === event.record.address || status === "alive") links.send(target, notice);
-      }
-    }
-  };
-
-  const finishProbe = (suspect: string, state: SeedProbe, isAlive: boolean): void => {
-    state.isAlive = isAlive;
-    state.isDone = true;
-    events.emit({ type: "seed-probe-finished", address: suspect, isAlive });
-    for (const waiter of state.waiters.splice(0)) waiter(isAlive);
-  };
-
-  /** Pings `suspect` up to `probeAttempts` times; `then` gets the outcome (a recent one is reused). */
-  const probe = (suspect: string, incarnation: number, then?: (isAlive: boolean) => void): void => {
-    const existing = probes.get(suspect);
-    if (existing !== undefined && existing.incarnation === incarnation) {
-      if (!existing.isDone) {
-        if (then !== undefined) existing.waiters.push(then);
+  const applyProber = (output: SeedProberOutput<DeadReport>): void => {
+    switch (output.type) {
+      case "send":
+        links.send(output.to, output.message);
+        return;
+      case "emit":
+        events.emit(output.event);
+        return;
+      case "probe-result": {
+        const { type: _, ...result } = output;
+        registryHost.step({ type: "probe-result", ...time(), ...result });
         return;
       }
-      if (clock.now() - existing.startedAt < PROBE_REUSE_MS) {
-        then?.(existing.isAlive);
-        return;
-      }
-    }
-    const state: SeedProbe = {
-      incarnation,
-      startedAt: clock.now(),
-      isAlive: false,
-      isDone: false,
-      waiters: then === undefined ? [] : [then],
-    };
-    probes.set(suspect, state);
-    let sent = 0;
-    const next = (): void => {
-      if (state.isDone || probes.get(suspect) !== state) return;
-      if (sent >= probeAttempts) {
-        finishProbe(suspect, state, false);
-        return;
-      }
-      sent += 1;
-      links.send(suspect, { type: "liveness.ping", sequence: sent, sentAtMs: clock.now() });
-      clock.setTimer(probeIntervalMs, next);
-    };
-    next();
-  };
-
-  const onMessage = (from: LinkPeer, message: WireMessage): void => {
-    const now = clock.now();
-    switch (message.type) {
-      case "liveness.pong": {
-        const state = probes.get(from.address);
-        if (state !== undefined && !state.isDone) finishProbe(from.address, state, true);
-        return;
-      }
-      case "liveness.ping":
-        links.send(from.address, {
-          type: "liveness.pong",
-          sequence: message.sequence,
-          sentAtMs: message.sentAtMs,
-          incarnation: 0,
-          neighbours: [],
+      case "release-report":
+        registryHost.step({
+          type: "receive",
+          ...time(),
+          from: output.from,
+          message: output.report,
         });
         return;
-      case "quorum.list-response":
-        if (from.role === "seed" && message.requestId.startsWith(SYNC_PREFIX)) {
-          catchUp(message.members);
-        }
+      case "propose-removal": {
+        const { type: _, ...command } = output;
+        registryHost.step({
+          type: "command",
+          ...time(),
+          command: { type: "mark-dead", ...command },
+        });
         return;
-      case "node.seed-probe":
-        if (from.role === "seed") probe(message.address, message.incarnation);
-        return;
-      case "quorum.dead-report":
-        events.emit({ type: "dead-report-received", from: from.address, address: message.address });
-        if (!needsSeedProbe(message.evidence)) {
-          host.step({ type: "receive", now, from: from.address, message });
-          return;
-        }
-        // Too few neighbours to vote: every seed probes the suspect, and the report goes to
-        // the quorum only once this seed's own probe got no answer.
-        probeSuspectAndSilentNeighbours(
-          message.address,
-          message.incarnation,
-          message.evidence,
-          () => host.step({ type: "receive", now: clock.now(), from: from.address, message }),
-        );
-        return;
-      case "quorum.register-request":
-      case "quorum.leave-request":
-      case "quorum.update-neighbours":
-        // A peer changes only its own record: the address must be the one its connection
-        // introduced itself with.
-        if (from.role !== "peer" || from.address !== message.address) {
-          logger.warn(`refused ${message.type} for ${message.address} from ${from.address}`);
-          links.send(from.address, {
-            type:
-              message.type === "quorum.register-request"
-                ? "quorum.register-response"
-                : "quorum.operation-response",
-            requestId: message.requestId,
-            ok: false,
-            record: null,
-            error: {
-              code: "NOT_OWN_RECORD",
-              message: `${from.address} may not change ${message.address}`,
-            },
-          });
-          return;
-        }
-        host.step({ type: "receive", now, from: from.address, message });
+      }
+      case "removal-notice":
+        links.send(output.to, {
+          type: "node.member-removed",
+          address: output.address,
+          incarnation: output.incarnation,
+        });
         return;
       default:
-        if (message.type.startsWith("quorum.")) {
-          host.step({
-            type: "receive",
-            now,
-            from: from.address,
-            message: message as QuorumMessage,
-          });
-        }
+        assertNever(output, "seed prober output");
     }
   };
 
-  /** True when the evidence cannot carry a neighbour majority: the seeds must probe. */
-  const needsSeedProbe = (evidence: unknown): boolean => {
-    const parsed = DeadEvidenceSchema.safeParse(evidence);
-    if (!parsed.success) return false;
-    if (parsed.data.insufficientNeighbours) return true;
-    const verdict = validateDeadEvidence(parsed.data, view(parsed.data.suspect), {
-      nowMs: wallClock(),
-      maxVoteAgeMs,
-    });
-    return verdict.verdict === "needs-probe";
-  };
-
-  /**
-   * Asks every seed to probe `suspect` and probes it here; when this seed's probe got no
-   * answer, runs `onDead` a probe interval later (so the other seeds' probes finish too).
-   */
-  const probeEverywhere = (
-    suspect: string,
-    incarnation: number,
-    onDead?: () => void,
-    onDone?: (isAlive: boolean) => void,
-  ): void => {
-    for (const seed of seeds) {
-      if (seed !== address) {
-        links.send(seed, { type: "node.seed-probe", address: suspect, incarnation });
-      }
-    }
-    probe(suspect, incarnation, (isAlive) => {
-      onDone?.(isAlive);
-      if (!isAlive && onDead !== undefined) clock.setTimer(probeIntervalMs, onDead);
-    });
-  };
-
-  /**
-   * Probes the suspect and every live neighbour of it that did not vote (from every seed);
-   * runs `onDead` once this seed's probes have all finished and the suspect did not answer.
-   */
-  const probeSuspectAndSilentNeighbours = (
-    suspect: string,
-    incarnation: number,
-    evidence: unknown,
-    onDead: () => void,
-  ): void => {
-    const parsed = DeadEvidenceSchema.safeParse(evidence);
-    const voted = new Set(parsed.success ? parsed.data.votes.map((vote) => vote.voter) : []);
-    const records = registry.list().map((entry) => entry.record);
-    const statusOf = new Map(records.map((record) => [record.address, record]));
-    const silent = undirectedNeighbours(suspect, records).filter(
-      (member) => statusOf.get(member)?.status === "alive" && !voted.has(member),
-    );
-    let waiting = silent.length + 1;
-    let isSuspectDead = false;
-    const done = (): void => {
-      waiting -= 1;
-      if (waiting === 0 && isSuspectDead) clock.setTimer(probeIntervalMs, onDead);
-    };
-    for (const member of silent) {
-      probeEverywhere(member, statusOf.get(member)?.incarnation ?? 0, undefined, done);
-    }
-    probeEverywhere(suspect, incarnation, undefined, (isAlive) => {
-      isSuspectDead = !isAlive;
-      done();
-    });
-  };
-
-  /**
-   * After a removal, a live member left with no live neighbour has nobody to notice its
-   * death: the seeds probe it themselves and, when it does not answer, propose its removal
-   * with zero votes — which each acceptor accepts only on its own failed probe.
-   */
-  const probeOrphansOf = (removed: string): void => {
-    const records = registry.list().map((entry) => entry.record);
-    const alive = new Set(records.filter((r) => r.status === "alive").map((r) => r.address));
-    for (const member of undirectedNeighbours(removed, records)) {
-      const record = records.find((candidate) => candidate.address === member);
-      if (record === undefined || record.status !== "alive") continue;
-      if (undirectedNeighbours(member, records).some((n) => alive.has(n))) continue;
-      probeEverywhere(member, record.incarnation, () => {
-        host.step({
-          type: "command",
-          now: clock.now(),
-          command: {
-            type: "mark-dead",
-            operationId: `orphan:${address}:${member}:${record.incarnation}`,
-            address: member,
-            incarnation: record.incarnation,
-            evidence: {
-              suspect: member,
-              incarnation: record.incarnation,
-              reporter: address,
-              votes: [],
-              insufficientNeighbours: true,
-            },
-          },
-        });
-      });
-    }
-  };
-
-  // Anti-entropy between seeds. A lagging record is learned through a quorum read (the
-  // registry's "read" command), never copied from another seed's word.
-  const syncIntervalMs = options.syncIntervalMs ?? 5_000;
-  let syncTimer: { cancel(): void } | undefined;
-  let syncSequence = 0;
-  const reading = new Set<string>();
-  const catchUp = (members: readonly MemberEntry[]): void => {
-    for (const entry of members) {
-      const key = entry.record.address;
-      const mine = registry.get(key);
-      if ((mine !== undefined && mine.version >= entry.version) || reading.has(key)) continue;
-      reading.add(key);
-      host.step({
-        type: "command",
-        now: clock.now(),
-        command: {
-          type: "read",
-          operationId: `sync:${address}:${key}:${++syncSequence}`,
-          address: key,
-        },
-      });
-    }
-  };
-  const sync = (): void => {
-    const others = seeds.filter((seed) => seed !== address);
-    const other = others[Math.floor(options.random.next() * others.length)];
-    if (other !== undefined) {
-      links.send(other, {
-        type: "quorum.list-request",
-        requestId: `${SYNC_PREFIX}${++syncSequence}`,
-      });
-    }
-    syncTimer = clock.setTimer(syncIntervalMs, sync);
-  };
-  events.on((event) => {
-    if (event.type === "operation-completed" && event.operationId.startsWith("sync:")) {
-      reading.delete(event.address);
-    }
+  const registryHost = createMachineHost<SeedRegistryInput, SeedRegistryOutput>({
+    clock,
+    machine: registry,
+    tick: (now) => ({ type: "tick", now, wallTimeMs: wallClock() }),
+    apply: applyRegistry,
+  });
+  const proberHost = createMachineHost<SeedProberInput<DeadReport>, SeedProberOutput<DeadReport>>({
+    clock,
+    machine: prober,
+    tick: (now) => ({ type: "tick", now, wallTimeMs: wallClock() }),
+    apply: applyProber,
   });
 
-  links.on("message", onMessage);
+  const toRegistry = (from: LinkPeer, message: QuorumMessage): void =>
+    registryHost.step({ type: "receive", ...time(), from: from.address, message });
+  const toProber = (from: LinkPeer, message: SeedProberMessage): void =>
+    proberHost.step({ type: "receive", ...time(), from: from.address, message });
+  const removed = (event: RegistryEventOf["member-removed" | "member-left"]): void =>
+    proberHost.step({
+      type: "member-removed",
+      ...time(),
+      address: event.record.address,
+      incarnation: event.record.incarnation,
+      records: records(),
+    });
+  const ignore = (): void => {};
+
+  const routes: Routes = {
+    "quorum.prepare": toRegistry,
+    "quorum.promise": toRegistry,
+    "quorum.accept": toRegistry,
+    "quorum.accepted": toRegistry,
+    "quorum.learn": toRegistry,
+    "quorum.register-request": toRegistry,
+    "quorum.register-response": toRegistry,
+    "quorum.update-neighbours": toRegistry,
+    "quorum.leave-request": toRegistry,
+    "quorum.get-request": toRegistry,
+    "quorum.list-request": toRegistry,
+    "quorum.list-response": toRegistry,
+    "quorum.operation-response": toRegistry,
+    // A dead report waits in the prober for the seeds' own probe when its votes cannot decide.
+    "quorum.dead-report": (from, message) =>
+      proberHost.step({
+        type: "dead-report",
+        ...time(),
+        from: from.address,
+        suspect: message.address,
+        incarnation: message.incarnation,
+        evidence: message.evidence,
+        report: message,
+        records: records(),
+      }),
+    "liveness.ping": toProber,
+    "liveness.pong": toProber,
+    "liveness.seed-probe": toProber,
+    // Meant for peers: a seed takes no part in votes, gossip or the overlay.
+    "liveness.vote-request": ignore,
+    "liveness.vote": ignore,
+    "gossip.message": ignore,
+    "node.hello": ignore,
+    "node.member-removed": ignore,
+    "node.neighbour": ignore,
+    "node.neighbour-refused": ignore,
+  };
+
+  const registryEventRoutes: RegistryEventRoutes = {
+    "member-removed": removed,
+    "member-left": removed,
+    "member-registered": ignore,
+    "member-updated": ignore,
+    "operation-completed": ignore,
+    "request-refused": (event) =>
+      logger.warn(`refused ${event.request} for ${event.address} from ${event.from}`),
+  };
+  const onRegistryEvent = (event: SeedRegistryEvent): void => {
+    events.emit(event);
+    dispatchEvent(registryEventRoutes, event.type, event);
+  };
+
+  links.on("message", (from, message) => dispatch(routes, message.type, from, message));
 
   const node: SeedNode = {
     address,
     registry,
     async start() {
       const listener = await links.listen();
-      host.step({ type: "tick", now: clock.now() });
-      if (seeds.length > 1) syncTimer = clock.setTimer(syncIntervalMs, sync);
+      registryHost.step({ type: "tick", ...time() });
       return listener;
     },
     async stop() {
-      syncTimer?.cancel();
-      host.stop();
+      registryHost.stop();
+      proberHost.stop();
       await links.close();
     },
     members: () => registry.list(),
