@@ -1,7 +1,8 @@
 import { utf8ToBytes } from "@noble/hashes/utils.js";
-import { assertNever, P2pError, type RandomSource } from "@p2p/wire";
+import { assertNever, createTimeGuard, type Machine, P2pError, type RandomSource } from "@p2p/wire";
 import { LRUCache } from "lru-cache";
 import { type GossipConfig, type GossipConfigInput, parseGossipConfig } from "./config.js";
+import type { GossipErrorCode } from "./errors.js";
 import { type ForwardingPolicy, floodPolicy, randomFanoutPolicy } from "./forwarding.js";
 import { messageId } from "./message-id.js";
 import type { GossipMessage } from "./messages.js";
@@ -82,7 +83,7 @@ export interface GossipView {
 }
 
 /** The gossip state machine. */
-export interface Gossip {
+export interface Gossip extends Machine<GossipInput, GossipOutput, GossipView> {
   readonly config: GossipConfig;
   /** The one mutating entry point. Throws only on caller mistakes (time going back, oversized publish). */
   step(input: GossipInput): readonly GossipOutput[];
@@ -188,13 +189,9 @@ export function createGossip(
     }
   }
 
+  const guardTime = createTimeGuard("gossip");
   function advance(now: number): void {
-    if (!Number.isFinite(now))
-      throw new P2pError("GOSSIP_TIME", `gossip: now must be finite, got ${now}`);
-    if (now < currentNow) {
-      throw new P2pError("GOSSIP_TIME", `gossip: time went backwards (${now} < ${currentNow})`);
-    }
-    currentNow = now;
+    currentNow = guardTime(now);
   }
 
   /** Sends `message` to the neighbours the policy picks; returns them. */
@@ -213,8 +210,8 @@ export function createGossip(
 
   function publish(outputs: GossipOutput[], payload: Uint8Array, generated: boolean): void {
     if (payload.length > config.maxPayloadBytes) {
-      throw new P2pError(
-        "GOSSIP_PAYLOAD_TOO_LARGE",
+      throw new P2pError<GossipErrorCode>(
+        "PAYLOAD_TOO_LARGE",
         `gossip: payload of ${payload.length} bytes exceeds maxPayloadBytes ${config.maxPayloadBytes}`,
       );
     }

@@ -5,6 +5,7 @@ export {
   GossipConfigSchema,
   parseGossipConfig,
 } from "./config.js";
+export type { GossipErrorCode } from "./errors.js";
 export type { ForwardingContext, ForwardingPolicy } from "./forwarding.js";
 export { floodPolicy, randomFanoutPolicy } from "./forwarding.js";
 export type {

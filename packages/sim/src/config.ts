@@ -1,5 +1,6 @@
 import { P2pError } from "@p2p/wire";
 import { z } from "zod";
+import type { SimErrorCode } from "./errors.js";
 
 const rate = z.number().min(0).max(1);
 const milliseconds = z.number().nonnegative().finite();
@@ -71,7 +72,7 @@ function describeIssues(error: z.ZodError, prefix: string): string {
     .join("; ");
 }
 
-/** Validates `input` against `schema`, throwing a `SIM_INVALID_CONFIG` P2pError. */
+/** Validates `input` against `schema`, throwing a `CONFIG_INVALID` P2pError. */
 export function parseConfig<T extends z.ZodType>(
   schema: T,
   input: unknown,
@@ -79,8 +80,8 @@ export function parseConfig<T extends z.ZodType>(
 ): z.infer<T> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    throw new P2pError(
-      "SIM_INVALID_CONFIG",
+    throw new P2pError<SimErrorCode>(
+      "CONFIG_INVALID",
       `invalid simulation config: ${describeIssues(result.error, prefix)}`,
     );
   }

@@ -1,6 +1,7 @@
 export { hostOf, portOf } from "./address.js";
 export type { Link, LinkInput, SimulationConfig, SimulationConfigInput } from "./config.js";
 export { LinkSchema, SimulationConfigSchema } from "./config.js";
+export type { SimErrorCode } from "./errors.js";
 export { forEachSeed, parseSeed, SeedFailure, seededRun } from "./seeded.js";
 export type {
   DropCause,

@@ -88,7 +88,7 @@ describe("createSimulation", () => {
       }
     });
     sim.runUntilIdle();
-    expect(P2pError.is(caught, "SIM_REENTRANT")).toBe(true);
+    expect(P2pError.is(caught, "REENTRANT_CALL")).toBe(true);
   });
 
   it("gives the same trace hash for the same seed and different hashes for different seeds", () => {

@@ -10,6 +10,7 @@ import {
   type SimulationConfigInput,
   SimulationConfigSchema,
 } from "./config.js";
+import type { SimErrorCode } from "./errors.js";
 import { EventQueue, type ScheduledEvent } from "./event-queue.js";
 import { TraceHash } from "./trace.js";
 import { createTransportNetwork, type TransportNetwork } from "./transport.js";
@@ -121,8 +122,8 @@ export interface Simulation<Message = unknown> {
   runUntilIdle(options?: RunUntilIdleOptions): boolean;
   /**
    * Runs events one at a time, letting promise continuations run between them, until `promise`
-   * settles; returns its outcome. Rejects with `SIM_STUCK` when nothing is left to run, or
-   * `SIM_SETTLE_TIMEOUT` after `timeoutMs` of virtual time. Use it for code built on promises
+   * settles; returns its outcome. Rejects with `SIMULATION_STUCK` when nothing is left to run, or
+   * `SETTLE_TIMEOUT` after `timeoutMs` of virtual time. Use it for code built on promises
    * (the stream Transport): the synchronous runners give continuations no chance to run.
    */
   settle<T>(promise: Promise<T>, options?: RunUntilOptions): Promise<T>;
@@ -175,8 +176,8 @@ const NETWORK_LABEL = "@p2p/sim network";
 
 function checkDuration(name: string, value: number): void {
   if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new P2pError(
-      "SIM_INVALID_ARGUMENT",
+    throw new P2pError<SimErrorCode>(
+      "ARGUMENT_INVALID",
       `${name} must be a non-negative number, got ${String(value)}`,
     );
   }
@@ -184,8 +185,8 @@ function checkDuration(name: string, value: number): void {
 
 function checkAddress(name: string, value: string): void {
   if (typeof value !== "string" || value === "") {
-    throw new P2pError(
-      "SIM_INVALID_ARGUMENT",
+    throw new P2pError<SimErrorCode>(
+      "ARGUMENT_INVALID",
       `${name} must be a non-empty string, got ${String(value)}`,
     );
   }
@@ -344,8 +345,8 @@ export function createSimulation<Message = unknown>(
 
   const guarded = <T>(name: string, body: () => T): T => {
     if (isRunning) {
-      throw new P2pError(
-        "SIM_REENTRANT",
+      throw new P2pError<SimErrorCode>(
+        "REENTRANT_CALL",
         `${name} was called from inside a simulation event; return and let the run continue`,
       );
     }
@@ -399,8 +400,8 @@ export function createSimulation<Message = unknown>(
       let stream = streams.get(label);
       if (stream === undefined) {
         if (label === NETWORK_LABEL) {
-          throw new P2pError(
-            "SIM_INVALID_ARGUMENT",
+          throw new P2pError<SimErrorCode>(
+            "ARGUMENT_INVALID",
             `the random label ${JSON.stringify(label)} is reserved`,
           );
         }
@@ -413,8 +414,8 @@ export function createSimulation<Message = unknown>(
     addNode(address, handler) {
       checkAddress("address", address);
       if (handlers.has(address)) {
-        throw new P2pError(
-          "SIM_NODE_EXISTS",
+        throw new P2pError<SimErrorCode>(
+          "NODE_EXISTS",
           `a node is already registered at ${address}; removeNode it first`,
         );
       }
@@ -475,12 +476,18 @@ export function createSimulation<Message = unknown>(
     },
     partition(groupA, groupB, options = {}) {
       if (groupA.length === 0 || groupB.length === 0) {
-        throw new P2pError("SIM_INVALID_ARGUMENT", "partition needs two non-empty groups");
+        throw new P2pError<SimErrorCode>(
+          "ARGUMENT_INVALID",
+          "partition needs two non-empty groups",
+        );
       }
       const setA = new Set(groupA);
       for (const member of groupB) {
         if (setA.has(member)) {
-          throw new P2pError("SIM_INVALID_ARGUMENT", `${member} is in both partition groups`);
+          throw new P2pError<SimErrorCode>(
+            "ARGUMENT_INVALID",
+            `${member} is in both partition groups`,
+          );
         }
       }
       const partition: Partition = {
@@ -597,15 +604,15 @@ export function createSimulation<Message = unknown>(
         if (isSettled) return done;
         const next = queue.peek();
         if (next === undefined) {
-          throw new P2pError(
-            "SIM_STUCK",
+          throw new P2pError<SimErrorCode>(
+            "SIMULATION_STUCK",
             `the simulation is idle at ${now} ms but the promise has not settled`,
           );
         }
         if (next.time > end) {
           now = end;
-          throw new P2pError(
-            "SIM_SETTLE_TIMEOUT",
+          throw new P2pError<SimErrorCode>(
+            "SETTLE_TIMEOUT",
             `the promise did not settle within ${timeoutMs} ms of virtual time`,
           );
         }

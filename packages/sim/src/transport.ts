@@ -10,6 +10,7 @@ import type {
 import { P2pError } from "@p2p/wire";
 import { hostOf, portOf } from "./address.js";
 import type { Link } from "./config.js";
+import type { SimErrorCode } from "./errors.js";
 import type { ScheduledEvent } from "./event-queue.js";
 import type { SimulationCore } from "./simulation.js";
 
@@ -58,7 +59,7 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
     let port = nextPort.get(host) ?? FIRST_EPHEMERAL_PORT;
     for (let tries = 0; usedPorts.has(`${host}:${port}`); tries++) {
       if (tries > LAST_PORT)
-        throw new P2pError("SIM_PORTS_EXHAUSTED", `no free port left on ${host}`);
+        throw new P2pError<SimErrorCode>("PORTS_EXHAUSTED", `no free port left on ${host}`);
       port = port >= LAST_PORT ? 1024 : port + 1;
     }
     nextPort.set(host, port >= LAST_PORT ? 1024 : port + 1);
@@ -117,16 +118,16 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
 
     send(payload: Uint8Array): boolean {
       if (this.state !== "open") {
-        throw new P2pError(
+        throw new P2pError<SimErrorCode>(
           "CONNECTION_CLOSED",
           `cannot send: connection to ${this.remoteAddress} is ${this.state}`,
         );
       }
       if (payload.byteLength === 0) {
-        throw new P2pError("FRAME_EMPTY", "cannot send an empty frame");
+        throw new P2pError<SimErrorCode>("FRAME_EMPTY", "cannot send an empty frame");
       }
       if (payload.byteLength > config.maxFrameBytes) {
-        throw new P2pError(
+        throw new P2pError<SimErrorCode>(
           "FRAME_TOO_LARGE",
           `frame of ${payload.byteLength} bytes exceeds the limit of ${config.maxFrameBytes}`,
         );
@@ -219,7 +220,7 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
       this.breakEvent = core.schedule(at, () => {
         this.finish({
           reason: "transport-error",
-          error: new P2pError(
+          error: new P2pError<SimErrorCode>(
             "CONNECTION_BROKEN",
             `connection to ${this.remoteAddress} broke: ${why}`,
           ),
@@ -295,7 +296,7 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
       port > LAST_PORT ||
       (port === 0 && !allowPortZero)
     ) {
-      throw new P2pError(
+      throw new P2pError<SimErrorCode>(
         "ADDRESS_INVALID",
         `${JSON.stringify(address)} is not a host:port address`,
       );
@@ -313,17 +314,23 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
       async listen(address, onConnection) {
         const { host, port } = parseEndpoint(address, true);
         if (host !== ownerHost) {
-          throw new P2pError(
+          throw new P2pError<SimErrorCode>(
             "LISTEN_FAILED",
             `cannot listen on ${address}: this transport belongs to ${owner}`,
           );
         }
         if (!core.isUp(ownerIds)) {
-          throw new P2pError("LISTEN_FAILED", `cannot listen on ${address}: ${owner} is down`);
+          throw new P2pError<SimErrorCode>(
+            "LISTEN_FAILED",
+            `cannot listen on ${address}: ${owner} is down`,
+          );
         }
         const bound = `${host}:${port === 0 ? allocatePort(host) : port}`;
         if (usedPorts.has(bound)) {
-          throw new P2pError("LISTEN_FAILED", `cannot listen on ${bound}: address in use`);
+          throw new P2pError<SimErrorCode>(
+            "LISTEN_FAILED",
+            `cannot listen on ${bound}: address in use`,
+          );
         }
         const ids = endpointIds(bound, owner);
         const entry: BoundListener = {
@@ -353,10 +360,13 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
           const target = parseEndpoint(address, false);
           const signal = options.signal;
           if (signal?.aborted === true) {
-            throw new P2pError("DIAL_ABORTED", `dial to ${address} was aborted`);
+            throw new P2pError<SimErrorCode>("DIAL_ABORTED", `dial to ${address} was aborted`);
           }
           if (!core.isUp(ownerIds)) {
-            throw new P2pError("DIAL_FAILED", `cannot connect to ${address}: ${owner} is down`);
+            throw new P2pError<SimErrorCode>(
+              "DIAL_FAILED",
+              `cannot connect to ${address}: ${owner} is down`,
+            );
           }
           const local = `${ownerHost}:${allocatePort(ownerHost)}`;
           usedPorts.add(local);
@@ -386,10 +396,15 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
           };
           const timeoutMs = options.timeoutMs ?? config.dialTimeoutMs;
           const timeout = core.schedule(core.now() + timeoutMs, () =>
-            fail(new P2pError("DIAL_TIMEOUT", `no answer from ${address} within ${timeoutMs} ms`)),
+            fail(
+              new P2pError<SimErrorCode>(
+                "DIAL_TIMEOUT",
+                `no answer from ${address} within ${timeoutMs} ms`,
+              ),
+            ),
           );
           const onAbort = (): void =>
-            fail(new P2pError("DIAL_ABORTED", `dial to ${address} was aborted`));
+            fail(new P2pError<SimErrorCode>("DIAL_ABORTED", `dial to ${address} was aborted`));
           signal?.addEventListener("abort", onAbort);
           const clientAlive = (): boolean =>
             core.isUp(localIds) && core.incarnation(localIds) === localIncarnation;
@@ -408,7 +423,10 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
               core.schedule(core.now() + core.delay(replyLink), () => {
                 if (clientAlive()) {
                   fail(
-                    new P2pError("DIAL_FAILED", `cannot connect to ${address}: connection refused`),
+                    new P2pError<SimErrorCode>(
+                      "DIAL_FAILED",
+                      `cannot connect to ${address}: connection refused`,
+                    ),
                   );
                 }
               });

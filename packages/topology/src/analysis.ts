@@ -1,6 +1,7 @@
 import { P2pError } from "@p2p/wire";
 import type { CcdfPoint } from "./degree-distribution.js";
 import { degreeCcdf } from "./degree-distribution.js";
+import type { TopologyErrorCode } from "./errors.js";
 import {
   averageClustering,
   connectedComponents,
@@ -45,8 +46,8 @@ export function analyseGraph(
   const degreeList = degrees(graph);
   const positive = degreeList.filter((degree) => degree > 0);
   if (positive.length < 2) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       "the graph needs at least two connected nodes to fit a degree distribution",
     );
   }

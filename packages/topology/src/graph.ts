@@ -1,4 +1,5 @@
 import { P2pError, type RandomSource } from "@p2p/wire";
+import type { TopologyErrorCode } from "./errors.js";
 
 /**
  * A compact undirected simple graph: nodes are 0..nodeCount-1, each edge is stored once
@@ -19,12 +20,12 @@ export interface Graph {
 /**
  * Builds a {@link Graph} from an edge list. Self-loops are dropped and duplicate edges
  * (in either direction) are merged, so the graph is simple. Throws
- * `TOPOLOGY_INVALID_ARGUMENT` when an endpoint is outside 0..nodeCount-1.
+ * `ARGUMENT_INVALID` when an endpoint is outside 0..nodeCount-1.
  */
 export function createGraph(nodeCount: number, edges: Iterable<readonly [number, number]>): Graph {
   if (!Number.isInteger(nodeCount) || nodeCount < 0) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       `nodeCount must be a non-negative integer, got ${nodeCount}`,
     );
   }
@@ -34,8 +35,8 @@ export function createGraph(nodeCount: number, edges: Iterable<readonly [number,
   for (const [a, b] of edges) {
     for (const endpoint of [a, b]) {
       if (!Number.isInteger(endpoint) || endpoint < 0 || endpoint >= nodeCount) {
-        throw new P2pError(
-          "TOPOLOGY_INVALID_ARGUMENT",
+        throw new P2pError<TopologyErrorCode>(
+          "ARGUMENT_INVALID",
           `edge endpoint ${endpoint} is outside 0..${nodeCount - 1}`,
         );
       }

@@ -1,4 +1,5 @@
 import { P2pError, type RandomSource } from "@p2p/wire";
+import type { TopologyErrorCode } from "./errors.js";
 import { type Graph, graphFromEdgeArrays } from "./graph.js";
 
 /** Input of {@link growNetwork}. */
@@ -27,13 +28,16 @@ export function growNetwork(input: GrowNetworkInput): Graph {
   const { nodes, k, random, onProgress } = input;
   const progressEvery = input.progressEvery ?? 10_000;
   if (!Number.isInteger(nodes) || nodes < 1) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       `nodes must be a positive integer, got ${nodes}`,
     );
   }
   if (!Number.isInteger(k) || k < 1) {
-    throw new P2pError("TOPOLOGY_INVALID_ARGUMENT", `k must be a positive integer, got ${k}`);
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
+      `k must be a positive integer, got ${k}`,
+    );
   }
   const maxEdges = nodes * k;
   const sources = new Int32Array(maxEdges);
@@ -85,8 +89,8 @@ export function growNetwork(input: GrowNetworkInput): Graph {
 export function growUniformNetwork(input: GrowNetworkInput): Graph {
   const { nodes, k, random } = input;
   if (!Number.isInteger(nodes) || nodes < 1 || !Number.isInteger(k) || k < 1) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       `nodes and k must be positive integers, got ${nodes}, ${k}`,
     );
   }

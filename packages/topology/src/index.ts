@@ -3,6 +3,7 @@ export type { TopologyReport } from "./analysis.js";
 export { analyseGraph, formatReport, verdict } from "./analysis.js";
 export type { CcdfPoint, HistogramBin } from "./degree-distribution.js";
 export { degreeCcdf, degreeHistogram } from "./degree-distribution.js";
+export type { TopologyErrorCode } from "./errors.js";
 export type { Components, DiameterEstimate, DiameterOptions, Graph } from "./graph.js";
 export {
   averageClustering,

@@ -1,4 +1,5 @@
 import { assertNever, createTimeGuard, type Machine, P2pError, type RandomSource } from "@p2p/wire";
+import type { TopologyErrorCode } from "./errors.js";
 import { degrees } from "./graph.js";
 import { liveOverlay, type OverlayMember } from "./live-overlay.js";
 import type { OverlayMessage } from "./messages.js";
@@ -99,14 +100,14 @@ export function createOverlay(
     maxDegree: config.maxDegree ?? 64,
   });
   if (!Number.isInteger(settings.targetDegree) || settings.targetDegree < 1) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       `targetDegree must be a positive integer, got ${settings.targetDegree}`,
     );
   }
   if (!Number.isInteger(settings.maxDegree) || settings.maxDegree < settings.targetDegree) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       `maxDegree must be an integer ≥ targetDegree, got ${settings.maxDegree}`,
     );
   }

@@ -1,4 +1,5 @@
 import { P2pError, type RandomSource } from "@p2p/wire";
+import type { TopologyErrorCode } from "./errors.js";
 import {
   hurwitzZeta,
   logNormalInterval,
@@ -78,15 +79,15 @@ function tabulate(sorted: ArrayLike<number>): Tabulated {
 function validateSample(sample: ArrayLike<number>): Float64Array {
   const sorted = Float64Array.from(sample as ArrayLike<number>).sort();
   if (sorted.length < 2) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       `a power-law fit needs at least 2 values, got ${sorted.length}`,
     );
   }
   for (const value of sorted) {
     if (!Number.isInteger(value) || value < 1) {
-      throw new P2pError(
-        "TOPOLOGY_INVALID_ARGUMENT",
+      throw new P2pError<TopologyErrorCode>(
+        "ARGUMENT_INVALID",
         `power-law samples must be integers ≥ 1, got ${value}`,
       );
     }
@@ -147,8 +148,8 @@ function fitTabulated(table: Tabulated, options: FitOptions): PowerLawFit {
     const xmin = options.xmin;
     const start = table.values.findIndex((value) => value >= xmin);
     if (!Number.isInteger(xmin) || xmin < 1 || start < 0) {
-      throw new P2pError(
-        "TOPOLOGY_INVALID_ARGUMENT",
+      throw new P2pError<TopologyErrorCode>(
+        "ARGUMENT_INVALID",
         `xmin must be an integer ≥ 1 with observations above it, got ${xmin}`,
       );
     }
@@ -209,8 +210,8 @@ export function createPowerLawSampler(
   xmin: number,
 ): (random: RandomSource) => number {
   if (!(alpha > 1) || !Number.isInteger(xmin) || xmin < 1) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       `need α > 1 and integer xmin ≥ 1, got ${alpha}, ${xmin}`,
     );
   }
@@ -284,8 +285,8 @@ export function powerLawGoodnessOfFit(
 ): GoodnessOfFit {
   const bootstrapSamples = options.bootstrapSamples ?? 1000;
   if (!Number.isInteger(bootstrapSamples) || bootstrapSamples < 1) {
-    throw new P2pError(
-      "TOPOLOGY_INVALID_ARGUMENT",
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
       `bootstrapSamples must be a positive integer, got ${bootstrapSamples}`,
     );
   }

@@ -1,4 +1,5 @@
 import { P2pError, type RandomSource } from "@p2p/wire";
+import type { TopologyErrorCode } from "./errors.js";
 
 /** A member a joining peer may link to, with its current (undirected) degree. */
 export interface NeighbourCandidate {
@@ -29,19 +30,22 @@ export interface ChooseNeighboursInput {
  * - Candidates are sorted by address first, so the result depends only on the candidate set
  *   and the random stream, not on input order: a seed replays exactly.
  *
- * Throws `P2pError` (`TOPOLOGY_INVALID_ARGUMENT`) on a caller mistake: k not a positive
+ * Throws `P2pError` (`ARGUMENT_INVALID`) on a caller mistake: k not a positive
  * integer, or a degree that is negative or not an integer.
  */
 export function chooseNeighbours(input: ChooseNeighboursInput): string[] {
   const { joiner, candidates, k, random } = input;
   if (!Number.isInteger(k) || k < 1) {
-    throw new P2pError("TOPOLOGY_INVALID_ARGUMENT", `k must be a positive integer, got ${k}`);
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
+      `k must be a positive integer, got ${k}`,
+    );
   }
   const byAddress = new Map<string, number>();
   for (const candidate of candidates) {
     if (!Number.isInteger(candidate.degree) || candidate.degree < 0) {
-      throw new P2pError(
-        "TOPOLOGY_INVALID_ARGUMENT",
+      throw new P2pError<TopologyErrorCode>(
+        "ARGUMENT_INVALID",
         `degree of ${candidate.address} must be a non-negative integer, got ${candidate.degree}`,
       );
     }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { err, ok, P2pError, type Result } from "./errors.js";
+import { err, ok, P2pError, type Result, type WireErrorCode } from "./errors.js";
 
 /** The kind of host in an address. */
 export type AddressFamily = "ipv4" | "ipv6" | "hostname";
@@ -50,7 +50,7 @@ const HOSTNAME_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 const DIGITS = /^[0-9]+$/;
 
 function invalid(input: string, why: string): Result<ParsedAddress, P2pError> {
-  return err(new P2pError("ADDRESS_INVALID", `${JSON.stringify(input)} ${why}`));
+  return err(new P2pError<WireErrorCode>("ADDRESS_INVALID", `${JSON.stringify(input)} ${why}`));
 }
 
 function familyOfHost(host: string): AddressFamily | undefined {

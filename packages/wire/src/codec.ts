@@ -1,6 +1,6 @@
 import { type Options, Packr } from "msgpackr";
 import type { z } from "zod";
-import { err, ok, P2pError, type Result } from "./errors.js";
+import { err, ok, P2pError, type Result, type WireErrorCode } from "./errors.js";
 import { checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES } from "./framing.js";
 
 /** Turns typed messages into msgpack frame bodies and back, validating both ways. */
@@ -98,14 +98,14 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
     encode(message) {
       const parsed = schema.safeParse(message);
       if (!parsed.success) {
-        throw new P2pError(
+        throw new P2pError<WireErrorCode>(
           "MESSAGE_INVALID",
           `cannot encode an invalid message: ${formatIssues(parsed.error.issues, message)}`,
         );
       }
       const body: Uint8Array = packr.pack(message);
       if (body.byteLength > maxFrameBytes) {
-        throw new P2pError(
+        throw new P2pError<WireErrorCode>(
           "FRAME_TOO_LARGE",
           `encoded message of ${body.byteLength} bytes exceeds the limit of ${maxFrameBytes} bytes`,
         );
@@ -115,12 +115,15 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
     decode(body) {
       if (body.byteLength === 0) {
         return err(
-          new P2pError("MESSAGE_UNDECODABLE", "body is empty; expected one msgpack value"),
+          new P2pError<WireErrorCode>(
+            "MESSAGE_UNDECODABLE",
+            "body is empty; expected one msgpack value",
+          ),
         );
       }
       if (body.byteLength > maxFrameBytes) {
         return err(
-          new P2pError(
+          new P2pError<WireErrorCode>(
             "FRAME_TOO_LARGE",
             `body of ${body.byteLength} bytes exceeds the limit of ${maxFrameBytes} bytes`,
           ),
@@ -132,14 +135,20 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
       } catch (cause) {
         const reason = cause instanceof Error ? cause.message : String(cause);
         return err(
-          new P2pError("MESSAGE_UNDECODABLE", `body is not one msgpack value: ${shorten(reason)}`, {
-            cause,
-          }),
+          new P2pError<WireErrorCode>(
+            "MESSAGE_UNDECODABLE",
+            `body is not one msgpack value: ${shorten(reason)}`,
+            {
+              cause,
+            },
+          ),
         );
       }
       const parsed = schema.safeParse(value);
       if (!parsed.success) {
-        return err(new P2pError("MESSAGE_INVALID", formatIssues(parsed.error.issues, value)));
+        return err(
+          new P2pError<WireErrorCode>("MESSAGE_INVALID", formatIssues(parsed.error.issues, value)),
+        );
       }
       return ok(parsed.data);
     },

@@ -1,4 +1,4 @@
-import { P2pError, type Result } from "./errors.js";
+import { P2pError, type Result, type WireErrorCode } from "./errors.js";
 
 /** Bytes in the length prefix of every frame. */
 export const FRAME_HEADER_BYTES = 4;
@@ -35,7 +35,7 @@ export interface FrameDecoder {
 /** Validates a max frame size option (caller mistake → throws). */
 export function checkMaxFrameBytes(maxFrameBytes: number): number {
   if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1 || maxFrameBytes > MAX_U32) {
-    throw new P2pError(
+    throw new P2pError<WireErrorCode>(
       "CONFIG_INVALID",
       `maxFrameBytes: expected an integer from 1 to ${MAX_U32}, got ${String(maxFrameBytes)}`,
     );
@@ -45,9 +45,10 @@ export function checkMaxFrameBytes(maxFrameBytes: number): number {
 
 /** The error for a body of `length` bytes, or undefined when it is acceptable. */
 export function checkFrameLength(length: number, maxFrameBytes: number): P2pError | undefined {
-  if (length === 0) return new P2pError("FRAME_EMPTY", "frame has a zero-length body");
+  if (length === 0)
+    return new P2pError<WireErrorCode>("FRAME_EMPTY", "frame has a zero-length body");
   if (length > maxFrameBytes) {
-    return new P2pError(
+    return new P2pError<WireErrorCode>(
       "FRAME_TOO_LARGE",
       `frame of ${length} bytes exceeds the limit of ${maxFrameBytes} bytes`,
     );

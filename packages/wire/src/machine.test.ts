@@ -105,6 +105,7 @@ describe("createTimeGuard", () => {
     expect(guard(9)).toBe(9);
     expect(() => guard(8)).toThrowError(/time went backwards/);
     expect(() => guard(1)).toThrow(expect.objectContaining({ code: "TIME_WENT_BACKWARDS" }));
-    expect(() => guard(Number.NaN)).toThrowError(/time went backwards/);
+    expect(() => guard(Number.NaN)).toThrowError(/finite/);
+    expect(() => guard(Number.POSITIVE_INFINITY)).toThrowError(/finite/);
   });
 });

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from "./clock.js";
-import { P2pError } from "./errors.js";
+import { P2pError, type WireErrorCode } from "./errors.js";
 
 /**
  * The one contract of every p2p protocol machine (gossip, liveness, the seed registry, the
@@ -26,14 +26,20 @@ export type MachineOutput<M> = M extends Machine<never, infer Output, unknown> ?
 
 /**
  * Guards a machine's time input: returns a function that takes each input's `now`, throws
- * `TIME_WENT_BACKWARDS` (a caller mistake) when it is earlier than the last one, and
- * otherwise returns it.
+ * `TIME_WENT_BACKWARDS` (a caller mistake) when it is not finite or earlier than the last one,
+ * and otherwise returns it.
  */
 export function createTimeGuard(machine: string): (now: number) => number {
   let last = Number.NEGATIVE_INFINITY;
   return (now) => {
-    if (!(now >= last)) {
-      throw new P2pError(
+    if (!Number.isFinite(now)) {
+      throw new P2pError<WireErrorCode>(
+        "TIME_WENT_BACKWARDS",
+        `${machine}: now must be a finite number, got ${now}`,
+      );
+    }
+    if (now < last) {
+      throw new P2pError<WireErrorCode>(
         "TIME_WENT_BACKWARDS",
         `${machine}: time went backwards (${now} < ${last})`,
       );

@@ -1,6 +1,6 @@
 import { parseAddress } from "./address.js";
 import { EventSet } from "./connection-events.js";
-import { P2pError } from "./errors.js";
+import { P2pError, type WireErrorCode } from "./errors.js";
 import { checkFrameLength, checkMaxFrameBytes, DEFAULT_MAX_FRAME_BYTES } from "./framing.js";
 import { type Logger, silentLogger } from "./logger.js";
 import type {
@@ -85,7 +85,7 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
 
     send(payload: Uint8Array): boolean {
       if (this.state !== "open") {
-        throw new P2pError(
+        throw new P2pError<WireErrorCode>(
           "CONNECTION_CLOSED",
           `cannot send: connection to ${this.remoteAddress} is ${this.state}`,
         );
@@ -192,7 +192,7 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
         const parsed = parseAddress(address, { allowPortZero: true });
         if (!parsed.ok) throw parsed.error;
         if (parsed.value.host !== host) {
-          throw new P2pError(
+          throw new P2pError<WireErrorCode>(
             "LISTEN_FAILED",
             `cannot listen on ${address}: this transport belongs to host ${host}`,
           );
@@ -200,7 +200,10 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
         const port = parsed.value.port === 0 ? allocatePort(host) : parsed.value.port;
         const bound = `${host}:${port}`;
         if (listeners.has(bound)) {
-          throw new P2pError("LISTEN_FAILED", `cannot listen on ${bound}: address in use`);
+          throw new P2pError<WireErrorCode>(
+            "LISTEN_FAILED",
+            `cannot listen on ${bound}: address in use`,
+          );
         }
         listeners.set(bound, onConnection);
         logger.debug("listening", { address: bound });
@@ -220,11 +223,14 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
         if (!parsed.ok) throw parsed.error;
         await Promise.resolve();
         if (dialOptions.signal?.aborted === true) {
-          throw new P2pError("DIAL_ABORTED", `dial to ${address} was aborted`);
+          throw new P2pError<WireErrorCode>("DIAL_ABORTED", `dial to ${address} was aborted`);
         }
         const onConnection = listeners.get(address);
         if (onConnection === undefined) {
-          throw new P2pError("DIAL_FAILED", `cannot connect to ${address}: connection refused`);
+          throw new P2pError<WireErrorCode>(
+            "DIAL_FAILED",
+            `cannot connect to ${address}: connection refused`,
+          );
         }
         const local = `${host}:${allocatePort(host)}`;
         const client = new MemoryConnection(local, address);

@@ -1,6 +1,6 @@
 import { parseAddress } from "./address.js";
 import type { Clock, TimerHandle } from "./clock.js";
-import { P2pError } from "./errors.js";
+import { P2pError, type WireErrorCode } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
 import type { RandomSource } from "./random.js";
 import type { Connection, Transport } from "./transport.js";
@@ -60,7 +60,7 @@ interface Entry {
 export function createConnectionPool(options: ConnectionPoolOptions): ConnectionPool {
   const { transport, clock, random } = options;
   if (!(options.initialBackoffMs > 0) || !(options.maxBackoffMs >= options.initialBackoffMs)) {
-    throw new P2pError(
+    throw new P2pError<WireErrorCode>(
       "CONFIG_INVALID",
       "initialBackoffMs must be > 0 and maxBackoffMs >= initialBackoffMs",
     );
@@ -70,7 +70,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
   let isClosed = false;
 
   function poolClosed(): P2pError {
-    return new P2pError("POOL_CLOSED", "the connection pool is closed");
+    return new P2pError<WireErrorCode>("POOL_CLOSED", "the connection pool is closed");
   }
 
   function entryOf(address: string): Entry {
@@ -122,7 +122,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
       entry.retryAtMs = clock.now() + delay;
       const error = P2pError.is(cause)
         ? cause
-        : new P2pError("DIAL_FAILED", `cannot connect to ${address}`, { cause });
+        : new P2pError<WireErrorCode>("DIAL_FAILED", `cannot connect to ${address}`, { cause });
       logger.info("dial failed; backing off", {
         address,
         failures: entry.failures,

@@ -1,7 +1,7 @@
 import { createServer, type Server, Socket } from "node:net";
 import { formatAddress, parseAddress } from "./address.js";
 import { EventSet } from "./connection-events.js";
-import { P2pError } from "./errors.js";
+import { P2pError, type WireErrorCode } from "./errors.js";
 import {
   checkFrameLength,
   checkMaxFrameBytes,
@@ -119,7 +119,7 @@ class TcpConnection implements Connection {
 
   send(payload: Uint8Array): boolean {
     if (this.currentState !== "open") {
-      throw new P2pError(
+      throw new P2pError<WireErrorCode>(
         "CONNECTION_CLOSED",
         `cannot send: connection to ${this.remoteAddress} is ${this.currentState}`,
       );
@@ -207,7 +207,7 @@ class TcpConnection implements Connection {
     }
     this.finish({
       reason: "transport-error",
-      error: new P2pError(
+      error: new P2pError<WireErrorCode>(
         "CONNECTION_FAILED",
         `connection to ${this.remoteAddress} failed: ${error.message}`,
         {
@@ -269,9 +269,13 @@ export function createTcpTransport(options: TcpTransportOptions = {}): Transport
         });
         server.once("error", (error) => {
           reject(
-            new P2pError("LISTEN_FAILED", `cannot listen on ${address}: ${error.message}`, {
-              cause: error,
-            }),
+            new P2pError<WireErrorCode>(
+              "LISTEN_FAILED",
+              `cannot listen on ${address}: ${error.message}`,
+              {
+                cause: error,
+              },
+            ),
           );
         });
         server.listen({ host, port }, () => {
@@ -304,7 +308,7 @@ export function createTcpTransport(options: TcpTransportOptions = {}): Transport
       const signal = dialOptions.signal;
       return new Promise<Connection>((resolve, reject) => {
         if (signal?.aborted === true) {
-          reject(new P2pError("DIAL_ABORTED", `dial to ${address} was aborted`));
+          reject(new P2pError<WireErrorCode>("DIAL_ABORTED", `dial to ${address} was aborted`));
           return;
         }
         // `writableHighWaterMark` is passed through to the Duplex stream (missing from @types/node).
@@ -316,13 +320,14 @@ export function createTcpTransport(options: TcpTransportOptions = {}): Transport
         let settled = false;
         const timer = setTimeout(() => {
           fail(
-            new P2pError(
+            new P2pError<WireErrorCode>(
               "DIAL_TIMEOUT",
               `cannot connect to ${address}: no answer in ${timeoutMs} ms`,
             ),
           );
         }, timeoutMs);
-        const onAbort = () => fail(new P2pError("DIAL_ABORTED", `dial to ${address} was aborted`));
+        const onAbort = () =>
+          fail(new P2pError<WireErrorCode>("DIAL_ABORTED", `dial to ${address} was aborted`));
         signal?.addEventListener("abort", onAbort);
         function cleanup(): void {
           settled = true;
@@ -338,9 +343,13 @@ export function createTcpTransport(options: TcpTransportOptions = {}): Transport
         }
         function onError(error: Error): void {
           fail(
-            new P2pError("DIAL_FAILED", `cannot connect to ${address}: ${error.message}`, {
-              cause: error,
-            }),
+            new P2pError<WireErrorCode>(
+              "DIAL_FAILED",
+              `cannot connect to ${address}: ${error.message}`,
+              {
+                cause: error,
+              },
+            ),
           );
         }
         socket.once("error", onError);
