@@ -332,7 +332,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         }
         return;
       case "node.hello":
-      case "node.seed-probe":
+      case "liveness.seed-probe":
       case "quorum.prepare":
       case "quorum.promise":
       case "quorum.accept":
