@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { resolveTimingProfile, type TimingProfileName } from "@p2p/node";
-import type { RandomSource } from "@p2p/wire";
+import { createSeededRandom, type RandomSource } from "@p2p/wire";
 import { parseNodeAddress } from "./config/address.js";
 import { ConfigError } from "./config/config-error.js";
 import { loadConfig, type NetworkConfig } from "./config/network-config.js";
@@ -30,22 +30,12 @@ export class AppExit extends Error {
   }
 }
 
-/** A fast non-cryptographic RandomSource (xorshift128+) seeded from the OS. */
+/**
+ * The project's one seeded generator (`createSeededRandom` of `@p2p/wire`, xoroshiro128+),
+ * seeded from the OS: a fast non-cryptographic RandomSource for a running process.
+ */
 export function createProcessRandom(): RandomSource {
-  const seed = randomBytes(16);
-  let s0 = seed.readBigUInt64LE(0) | 1n;
-  let s1 = seed.readBigUInt64LE(8) | 2n;
-  const mask = (1n << 64n) - 1n;
-  return {
-    next() {
-      let x = s0;
-      const y = s1;
-      s0 = y;
-      x ^= (x << 23n) & mask;
-      s1 = x ^ y ^ (x >> 17n) ^ (y >> 26n);
-      return Number(((s1 + y) & mask) >> 11n) / 2 ** 53;
-    },
-  };
+  return createSeededRandom(randomBytes(6).readUIntBE(0, 6));
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type WireMessage,
 } from "@p2p/node";
 import { type AcceptorState, createMemoryStorage, type Storage } from "@p2p/quorum";
-import { type RandomSource, silentLogger, systemClock } from "@p2p/wire";
+import { createSeededRandom, silentLogger, systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { createLmdbStorage } from "../src/storage/lmdb-storage.js";
 
@@ -40,21 +40,6 @@ const SCALE = process.env.P2P_BENCH_QUICK === "1" ? 0.1 : 1;
 const MAX_SECONDS_PER_CONFIG = 15;
 const WARMUP_OPERATIONS = 30;
 const REQUEST_TIMEOUT_MS = 10_000;
-
-/** A deterministic xorshift stream: the bench needs randomness only for the registry's backoff. */
-function benchRandom(seed: number): RandomSource {
-  let state = seed >>> 0 || 1;
-  return {
-    next() {
-      state ^= state << 13;
-      state >>>= 0;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      state >>>= 0;
-      return state / 2 ** 32;
-    },
-  };
-}
 
 /** Free TCP ports on 127.0.0.1 (bound to port 0, read, released). */
 async function freePorts(count: number): Promise<number[]> {
@@ -106,7 +91,7 @@ async function measure(config: Config, run: number): Promise<Measurement> {
       transport: createTcpTransport(),
       clock: systemClock,
       storage,
-      random: benchRandom(run * 100 + index + 1),
+      random: createSeededRandom(run * 100 + index + 1), // only the registry's backoff uses it
       logger: silentLogger,
       wallClock: Date.now,
     });
