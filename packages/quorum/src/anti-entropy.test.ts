@@ -84,7 +84,7 @@ describe("seed registry: anti-entropy in its tick", () => {
     );
   });
 
-  it("does not compare versions before another seed has been heard from", () => {
+  it("does not compare versions before it has received any message", () => {
     const registry = createSeedRegistry({ seedId: a, seeds }, deps);
     expect(registry.step({ type: "tick", now: 0 })).toEqual([]);
     expect(registry.nextDeadline()).toBeUndefined();
@@ -98,7 +98,7 @@ describe("seed registry: anti-entropy in its tick", () => {
     expect(network.get(a).get(peer)?.record.status).toBe("alive");
     expect(network.get(c).get(peer)).toBeUndefined();
     network.cut.delete(c);
-    // c hears from another seed (an unrelated operation), which starts its comparisons
+    // c hears from another seed (an unrelated operation): its comparisons start
     network.command(b, "10.1.0.2:6000", "r2");
     expect(network.get(c).inspect().nextSyncAt).toBe(network.now + 5_000);
     const logged = network.log.length;

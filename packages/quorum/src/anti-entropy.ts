@@ -26,7 +26,7 @@ export interface AntiEntropyCore {
  * How a seed catches up without trusting any other seed's word:
  * - a learn message is applied only once this seed's own acceptor accepted exactly that
  *   value; otherwise, after `catchUpDelayMs`, a quorum read settles it;
- * - every `syncIntervalMs` (once another seed has been heard from) one other seed, picked
+ * - every `syncIntervalMs` (from the first message received) one other seed, picked
  *   with the injected random, is asked for its versions, and every record where this seed
  *   lags is quorum-read.
  * At most one read per key is in flight, and at most `maxCatchUpReads` in all.
@@ -38,8 +38,12 @@ export interface AntiEntropy {
   confirm(key: string): SeedRegistryOutput[];
   /** Another seed answered a version request. */
   onVersions(now: number, from: string, message: ListResponse): SeedRegistryOutput[];
-  /** Any message from another seed: starts the periodic version comparison. */
-  heardFromSeed(now: number): void;
+  /**
+   * Starts the periodic version comparison (idempotent). The registry calls it on the first
+   * message it receives: a seed nobody has talked to has nobody to compare with, and nobody
+   * who could see its view.
+   */
+  start(now: number): void;
   tick(now: number): SeedRegistryOutput[];
   /** A read started here completed (whatever its result). */
   readCompleted(key: string): void;
@@ -125,7 +129,7 @@ export function createAntiEntropy(
       }
       return outputs;
     },
-    heardFromSeed(now) {
+    start(now) {
       if (nextSyncAt === undefined && others.length > 0) {
         nextSyncAt = now + config.syncIntervalMs;
       }

@@ -38,7 +38,7 @@ export const SeedRegistryConfigSchema = z
      */
     catchUpDelayMs: z.number().positive().default(1_000),
     /**
-     * Anti-entropy: this often (once another seed has been heard from) the registry asks one
+     * Anti-entropy: this often (from the first message it receives) the registry asks one
      * other seed, picked at random, for its versions, and runs a quorum read for every record
      * where it lags (a lost learn message, a restart). Another seed's word is never copied.
      */

@@ -288,7 +288,7 @@ export function createSeedRegistry(
     clients.receive(now, from, message, (command) => runCommand(now, command));
 
   const receive = (now: number, from: string, message: QuorumMessage): SeedRegistryOutput[] => {
-    if (isSeed(from) && from !== seedId) antiEntropy.heardFromSeed(now);
+    if (from !== seedId) antiEntropy.start(now);
     switch (message.type) {
       case "quorum.prepare":
       case "quorum.accept": {
