@@ -1,6 +1,7 @@
 import {
   type Clock,
   type Connection,
+  createMessageConnection,
   type Listener,
   type Logger,
   P2pError,
@@ -165,17 +166,9 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
       logger.warn("closing connection: no hello in time", { remote: connection.remoteAddress });
       connection.abort(new P2pError("HELLO_TIMEOUT", `no hello within ${helloTimeoutMs} ms`));
     });
-    connection.on("message", (body) => {
-      const decoded = codec.decode(body);
-      if (!decoded.ok) {
-        logger.warn(`closing connection: ${decoded.error.message}`, {
-          remote: peer?.address ?? connection.remoteAddress,
-          code: decoded.error.code,
-        });
-        connection.abort(decoded.error);
-        return;
-      }
-      const message = decoded.value;
+    // A frame that does not decode, or fails the schema, aborts this connection (logged).
+    const messages = createMessageConnection(connection, codec, { logger });
+    messages.on("message", (message) => {
       if (peer === undefined) {
         if (message.type !== "node.hello") {
           const error = new P2pError(

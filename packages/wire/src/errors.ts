@@ -57,6 +57,5 @@ export type WireErrorCode =
   | "LISTEN_FAILED"
   | "MESSAGE_INVALID"
   | "MESSAGE_UNDECODABLE"
-  | "POOL_CLOSED"
   | "TIME_WENT_BACKWARDS"
   | "UNREACHABLE";

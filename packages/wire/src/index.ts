@@ -39,8 +39,6 @@ export type {
   MessageConnectionOptions,
 } from "./message-connection.js";
 export { createMessageConnection } from "./message-connection.js";
-export type { ConnectionPool, ConnectionPoolOptions, PoolEntryView } from "./pool.js";
-export { createConnectionPool } from "./pool.js";
 export type { RandomSource, SeededRandom } from "./random.js";
 export { createSeededRandom, hashString32, randomInt, shuffled } from "./random.js";
 export type {
