@@ -1,5 +1,15 @@
 import { assertNever, P2pError, type Result } from "@p2p/wire";
+import {
+  type EvidenceContext,
+  type EvidenceValidator,
+  leaveChange,
+  markDeadChange,
+  readChange,
+  registerChange,
+  updateNeighboursChange,
+} from "./membership.js";
 import type { MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
+import type { Change } from "./proposer.js";
 import type { SeedCommand, SeedRegistryConfig, SeedRegistryOutput } from "./seed-registry-types.js";
 
 /** The requests a peer or a client sends a seed. */
@@ -181,4 +191,38 @@ export function createClientRequests(
       return { type: "send", to: client.from, message };
     },
   };
+}
+
+/** The change a command makes (a removal is checked by `validateEvidence` in `context`). */
+export function commandChange(
+  now: number,
+  command: SeedCommand,
+  validateEvidence: EvidenceValidator,
+  context: () => EvidenceContext,
+): Change {
+  switch (command.type) {
+    case "register":
+      return registerChange(
+        command.address,
+        { publicKey: command.publicKey, neighbours: command.neighbours },
+        now,
+      );
+    case "update-neighbours":
+      return updateNeighboursChange(command.address, command.neighbours, now);
+    case "mark-dead":
+      return markDeadChange(
+        command.address,
+        command.incarnation,
+        command.evidence,
+        validateEvidence,
+        now,
+        context,
+      );
+    case "leave":
+      return leaveChange(command.address, command.incarnation, now);
+    case "read":
+      return readChange;
+    default:
+      return assertNever(command, "seed command");
+  }
 }

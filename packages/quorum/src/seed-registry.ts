@@ -2,17 +2,13 @@ import { assertNever, createTimeGuard, err, P2pError } from "@p2p/wire";
 import { createAcceptor } from "./acceptor.js";
 import { CATCH_UP, createAntiEntropy } from "./anti-entropy.js";
 import { type Ballot, compareBallots } from "./ballot.js";
-import { type ClientMessage, createClientRequests } from "./client-requests.js";
+import { type ClientMessage, commandChange, createClientRequests } from "./client-requests.js";
 import {
   compactChange,
   createMembershipValidator,
   type EvidenceContext,
   isCompacted,
-  leaveChange,
-  markDeadChange,
   readChange,
-  registerChange,
-  updateNeighboursChange,
 } from "./membership.js";
 import type { LearnMessage, MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
 import { createProbeResults } from "./probe-results.js";
@@ -253,36 +249,13 @@ export function createSeedRegistry(
     return drive(now, proposer.submit(now, operationId, key, change));
   };
 
-  const changeFor = (now: number, command: SeedCommand): Change => {
-    switch (command.type) {
-      case "register":
-        return registerChange(
-          command.address,
-          { publicKey: command.publicKey, neighbours: command.neighbours },
-          now,
-        );
-      case "update-neighbours":
-        return updateNeighboursChange(command.address, command.neighbours, now);
-      case "mark-dead":
-        return markDeadChange(
-          command.address,
-          command.incarnation,
-          command.evidence,
-          deps.validateEvidence,
-          now,
-          evidenceContext,
-        );
-      case "leave":
-        return leaveChange(command.address, command.incarnation, now);
-      case "read":
-        return readChange;
-      default:
-        return assertNever(command, "seed command");
-    }
-  };
-
   const runCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
-    submit(now, command.operationId, command.address, changeFor(now, command));
+    submit(
+      now,
+      command.operationId,
+      command.address,
+      commandChange(now, command, deps.validateEvidence, evidenceContext),
+    );
 
   const fromClient = (now: number, from: string, message: ClientMessage) =>
     clients.receive(now, from, message, (command) => runCommand(now, command));
