@@ -44,17 +44,18 @@ export {
 } from "./seed-evidence.js";
 export type { SeedProbeRequest, SeedProberMessage } from "./seed-messages.js";
 export { SeedProbeRequestSchema, SeedProberMessageSchema } from "./seed-messages.js";
+export { createSeedProber } from "./seed-prober.js";
 export type {
   SeedProber,
+  SeedProberConfig,
+  SeedProberConfigInput,
   SeedProberEvent,
   SeedProberInput,
   SeedProberOutput,
   SeedProberView,
   SeedProbeView,
-} from "./seed-prober.js";
-export { createSeedProber } from "./seed-prober.js";
-export type { SeedProberConfig, SeedProberConfigInput } from "./seed-prober-config.js";
-export { parseSeedProberConfig, SeedProberConfigSchema } from "./seed-prober-config.js";
+} from "./seed-prober-types.js";
+export { parseSeedProberConfig, SeedProberConfigSchema } from "./seed-prober-types.js";
 export type {
   EvidenceVerdict,
   MemberStatus,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SeedDirectoryRecord } from "./seed-evidence.js";
-import { createSeedProber, type SeedProber, type SeedProberOutput } from "./seed-prober.js";
+import { createSeedProber } from "./seed-prober.js";
+import type { SeedProber, SeedProberOutput } from "./seed-prober-types.js";
 
 const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
 const self = "10.0.0.1:5000";

@@ -1,121 +1,15 @@
-import { assertNever, createTimeGuard, type Machine } from "@p2p/wire";
+import { assertNever, createTimeGuard } from "@p2p/wire";
 import { undirectedNeighbours } from "./directory.js";
-import { type DeadEvidence, DeadEvidenceSchema } from "./messages.js";
-import {
-  isOrphan,
-  needsSeedProbe,
-  type SeedDirectoryRecord,
-  seedMembershipView,
-} from "./seed-evidence.js";
+import { DeadEvidenceSchema } from "./messages.js";
+import { isOrphan, needsSeedProbe, seedMembershipView } from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
 import {
   parseSeedProberConfig,
-  type SeedProberConfig,
+  type SeedProber,
   type SeedProberConfigInput,
-} from "./seed-prober-config.js";
-
-/**
- * Inputs of the seed prober. `now` is monotonic ms and never goes backwards; any input may
- * carry `wallTimeMs` (wall-clock ms), remembered as an offset and used for vote freshness.
- * `records` is the seed's directory (its registry's local view) when the input happens.
- */
-export type SeedProberInput<Report> = (
-  | { readonly type: "receive"; readonly from: string; readonly message: SeedProberMessage }
-  | { readonly type: "tick" }
-  /**
-   * A dead report arrived from `from` (about `suspect` at `incarnation`). It goes to the
-   * registry (output `release-report`) at once, or — when its votes cannot carry a neighbour
-   * majority — once every seed has probed the suspect and its silent neighbours and this seed's
-   * probe of the suspect got no answer; never when the suspect answers.
-   */
-  | {
-      readonly type: "dead-report";
-      readonly from: string;
-      readonly suspect: string;
-      readonly incarnation: number;
-      readonly evidence: unknown;
-      readonly report: Report;
-      readonly records: readonly SeedDirectoryRecord[];
-    }
-  /** The registry removed `address` (dead or left): tell who needs to know; probe orphans. */
-  | {
-      readonly type: "member-removed";
-      readonly address: string;
-      readonly incarnation: number;
-      readonly records: readonly SeedDirectoryRecord[];
-    }
-) & { readonly now: number; readonly wallTimeMs?: number };
-
-/** Events for the host (logs, the screen). */
-export type SeedProberEvent =
-  | { readonly type: "dead-report-received"; readonly from: string; readonly address: string }
-  | { readonly type: "seed-probe-finished"; readonly address: string; readonly isAlive: boolean };
-
-/** Outputs, to apply in order. */
-export type SeedProberOutput<Report> =
-  | { readonly type: "send"; readonly to: string; readonly message: SeedProberMessage }
-  | { readonly type: "emit"; readonly event: SeedProberEvent }
-  /** This seed's probe finished: a `probe-result` input for the registry's evidence check. */
-  | {
-      readonly type: "probe-result";
-      readonly address: string;
-      readonly incarnation: number;
-      readonly isAlive: boolean;
-      readonly atMs: number;
-    }
-  /** Hand the held report to the registry, as received from `from`. */
-  | { readonly type: "release-report"; readonly from: string; readonly report: Report }
-  /** A member left without live neighbours did not answer: propose its removal (no votes). */
-  | {
-      readonly type: "propose-removal";
-      readonly operationId: string;
-      readonly address: string;
-      readonly incarnation: number;
-      readonly evidence: DeadEvidence;
-    }
-  /** Tell `to` (the removed member, or a live neighbour of it) that `address` was removed. */
-  | {
-      readonly type: "removal-notice";
-      readonly to: string;
-      readonly address: string;
-      readonly incarnation: number;
-    };
-
-/** A read-only view of one probe. */
-export interface SeedProbeView {
-  readonly address: string;
-  readonly incarnation: number;
-  readonly startedAt: number;
-  readonly pingsSent: number;
-  readonly state: "probing" | "alive" | "dead";
-}
-
-/** A read-only view of the machine. */
-export interface SeedProberView {
-  readonly self: string;
-  /** Running and recently finished probes, by address. */
-  readonly probes: readonly SeedProbeView[];
-  /** Reports and orphans waiting on probes. */
-  readonly waiting: number;
-  readonly counters: {
-    readonly pingsSent: number;
-    readonly probesStarted: number;
-    readonly reportsHeld: number;
-    readonly reportsReleased: number;
-    readonly reportsDropped: number;
-    readonly removalsProposed: number;
-  };
-}
-
-/** The seeds' own probing of suspects and orphans, sans-IO. */
-export interface SeedProber<Report>
-  extends Machine<SeedProberInput<Report>, SeedProberOutput<Report>, SeedProberView> {
-  readonly config: SeedProberConfig;
-  /** The one mutating entry point. Throws only on caller mistakes (time going backwards). */
-  step(input: SeedProberInput<Report>): readonly SeedProberOutput<Report>[];
-  nextDeadline(): number | undefined;
-  inspect(): SeedProberView;
-}
+  type SeedProberInput,
+  type SeedProberOutput,
+} from "./seed-prober-types.js";
 
 interface Probe {
   readonly incarnation: number;
