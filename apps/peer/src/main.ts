@@ -17,6 +17,7 @@ import {
   peerSeedList,
   runApp,
 } from "@p2p/cli-support";
+import { createEd25519Signer } from "@p2p/liveness";
 import { createPeerNode } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
@@ -77,7 +78,7 @@ await runApp("peer", async () => {
   const keyPath = join(dataDirectory, "secret-key");
   if (!existsSync(keyPath))
     writeFileSync(keyPath, randomBytes(32).toString("hex"), { mode: 0o600 });
-  const secretKey = readFileSync(keyPath, "utf8").trim();
+  const signer = createEd25519Signer(readFileSync(keyPath, "utf8").trim());
 
   const node = createPeerNode({
     address,
@@ -89,7 +90,7 @@ await runApp("peer", async () => {
     timing: config.timing,
     wallClock: Date.now,
     neighbourCount,
-    secretKey,
+    signer,
     registrationRetryMs: 2_000,
   });
   node.on((event) => {

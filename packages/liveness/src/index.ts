@@ -64,8 +64,9 @@ export type {
   ValidateOptions,
 } from "./validator.js";
 export { MIN_WITNESSES, requiredDeadVotes, validateDeadEvidence } from "./validator.js";
-export type { SignatureCache, UnsignedVote } from "./vote.js";
+export type { Sign, SignatureCache, Signer, UnsignedVote } from "./vote.js";
 export {
+  createEd25519Signer,
   createSignatureCache,
   keyPairFromSeed,
   publicKeyOf,

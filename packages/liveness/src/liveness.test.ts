@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { createLiveness, type LivenessOutput } from "./liveness.js";
 import type { LivenessMessage } from "./messages.js";
-import { keyPairFromSeed } from "./vote.js";
+import { createEd25519Signer, keyPairFromSeed } from "./vote.js";
 
 const random = { next: () => 0 };
-const key = (n: number) => keyPairFromSeed(new Uint8Array(32).fill(n));
+const key = (n: number) => {
+  const pair = keyPairFromSeed(new Uint8Array(32).fill(n));
+  return { ...pair, sign: createEd25519Signer(pair.secretKey).sign };
+};
 const fast = {
   pingIntervalMs: 1000,
   pingTimeoutMs: 300,
@@ -25,20 +28,17 @@ describe("createLiveness", () => {
       createLiveness(
         {
           self: "10.0.0.1:1",
-          secretKey: key(1).secretKey,
+
           pingTimeoutMs: 2000,
           pingIntervalMs: 1000,
         },
-        { random },
+        { random, sign: key(1).sign },
       ),
     ).toThrow(/pingTimeoutMs/);
   });
 
   it("answers a ping with a pong echoing it and carrying its neighbour list", () => {
-    const machine = createLiveness(
-      { self: "10.0.0.1:1", secretKey: key(1).secretKey, ...fast },
-      { random },
-    );
+    const machine = createLiveness({ self: "10.0.0.1:1", ...fast }, { random, sign: key(1).sign });
     machine.step({ type: "neighbours", now: 0, neighbours: ["10.0.0.3:1", "10.0.0.2:1"] });
     const out = machine.step({
       type: "receive",
@@ -64,7 +64,7 @@ describe("createLiveness", () => {
   it("suspects after 3 missed rounds, asks the suspect's other neighbours, reports with a majority", () => {
     const self = "10.0.0.1:1";
     const suspect = "10.0.0.2:1";
-    const machine = createLiveness({ self, secretKey: key(1).secretKey, ...fast }, { random });
+    const machine = createLiveness({ self, ...fast }, { random, sign: key(1).sign });
     machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
     // One pong teaches the suspect's neighbours.
     const first = sends(machine.step({ type: "tick", now: 0 }));
@@ -86,10 +86,7 @@ describe("createLiveness", () => {
     const requests = sends(all).filter((s) => s.message.type === "liveness.vote-request");
     expect(requests.map((r) => r.to)).toEqual(["10.0.0.3:1", "10.0.0.4:1"]);
     // A voter's probe fails and it votes dead: with 2 of 3 neighbours the report goes out.
-    const voter = createLiveness(
-      { self: "10.0.0.3:1", secretKey: key(3).secretKey, ...fast },
-      { random },
-    );
+    const voter = createLiveness({ self: "10.0.0.3:1", ...fast }, { random, sign: key(3).sign });
     const voterOut: LivenessOutput[] = [
       ...voter.step({ type: "receive", now, from: self, message: requests[0]!.message }),
     ];
@@ -115,7 +112,7 @@ describe("createLiveness", () => {
   it("one alive vote clears the suspicion", () => {
     const self = "10.0.0.1:1";
     const suspect = "10.0.0.2:1";
-    const machine = createLiveness({ self, secretKey: key(1).secretKey, ...fast }, { random });
+    const machine = createLiveness({ self, ...fast }, { random, sign: key(1).sign });
     machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
     const first = sends(machine.step({ type: "tick", now: 0 }));
     machine.step({
@@ -135,10 +132,7 @@ describe("createLiveness", () => {
       now = machine.nextDeadline() ?? now + 1;
       machine.step({ type: "tick", now });
     }
-    const voter = createLiveness(
-      { self: "10.0.0.3:1", secretKey: key(3).secretKey, ...fast },
-      { random },
-    );
+    const voter = createLiveness({ self: "10.0.0.3:1", ...fast }, { random, sign: key(3).sign });
     const probe = sends(
       voter.step({
         type: "receive",
@@ -170,7 +164,7 @@ describe("createLiveness", () => {
   });
 
   it("tells the host when it learns it was removed while alive", () => {
-    const machine = createLiveness({ self: "10.0.0.1:1", secretKey: key(1).secretKey }, { random });
+    const machine = createLiveness({ self: "10.0.0.1:1" }, { random, sign: key(1).sign });
     expect(events(machine.step({ type: "member-removed", now: 0, address: "10.0.0.1:1" }))).toEqual(
       [{ type: "self-removed", incarnation: 0, nextIncarnation: 1 }],
     );
@@ -184,8 +178,8 @@ describe("createLiveness", () => {
     /** A machine whose only neighbour never answers: runs until it suspects it. */
     const suspecting = (extra: Record<string, number> = {}) => {
       const machine = createLiveness(
-        { self, secretKey: key(1).secretKey, ...fast, voteRoundTimeoutMs: 5000, ...extra },
-        { random },
+        { self, ...fast, voteRoundTimeoutMs: 5000, ...extra },
+        { random, sign: key(1).sign },
       );
       machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
       const outputs: LivenessOutput[] = [];
@@ -226,7 +220,7 @@ describe("createLiveness", () => {
     });
 
     it("learns the suspect's neighbours from the seeds' directory and reports only with a majority", () => {
-      const machine = createLiveness({ self, secretKey: key(1).secretKey, ...fast }, { random });
+      const machine = createLiveness({ self, ...fast }, { random, sign: key(1).sign });
       machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
       // The seeds' directory: the suspect's undirected neighbour set (it never answered a ping here).
       machine.step({
@@ -252,10 +246,7 @@ describe("createLiveness", () => {
       const requests = sends(all).filter((s) => s.message.type === "liveness.vote-request");
       expect(requests.map((r) => r.to)).toEqual(["10.0.0.3:1", "10.0.0.4:1"]);
       // Three neighbours (self, .3, .4): self's vote and one more make the majority.
-      const voter = createLiveness(
-        { self: "10.0.0.3:1", secretKey: key(3).secretKey, ...fast },
-        { random },
-      );
+      const voter = createLiveness({ self: "10.0.0.3:1", ...fast }, { random, sign: key(3).sign });
       const voterOut = [
         ...voter.step({ type: "receive", now, from: self, message: requests[0]!.message }),
       ];
@@ -297,8 +288,8 @@ describe("createLiveness", () => {
 
     it("keeps at most maxMemberNeighbourLists lists, forgetting the oldest", () => {
       const machine = createLiveness(
-        { self, secretKey: key(1).secretKey, maxMemberNeighbourLists: 3 },
-        { random },
+        { self, maxMemberNeighbourLists: 3 },
+        { random, sign: key(1).sign },
       );
       for (let i = 0; i < 10; i++)
         machine.step({

@@ -2,7 +2,7 @@ import { assertNever, P2pError, type RandomSource } from "@p2p/wire";
 import { type LivenessConfig, type LivenessConfigInput, parseLivenessConfig } from "./config.js";
 import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
 import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
-import { signVote } from "./vote.js";
+import { type Sign, signVote } from "./vote.js";
 
 /**
  * Inputs of the liveness machine. `now` is monotonic ms; any input may carry `wallTimeMs`
@@ -95,6 +95,8 @@ export interface Liveness {
 export interface LivenessDependencies {
   /** Spreads ping rounds of different peers (the first round starts at a random offset). */
   readonly random: RandomSource;
+  /** Signs this peer's votes with its identity key (the key itself is never given). */
+  readonly sign: Sign;
 }
 
 interface Neighbour {
@@ -179,7 +181,7 @@ export function createLiveness(
     counters.votesCast++;
     return signVote(
       { voter: self, suspect, incarnation: suspectIncarnation, verdict, issuedAtMs: wallNow() },
-      config.secretKey,
+      dependencies.sign,
     );
   }
 

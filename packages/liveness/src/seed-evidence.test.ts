@@ -5,7 +5,7 @@ import {
   type SeedEvidenceContext,
   type SeedProbeOutcome,
 } from "./seed-evidence.js";
-import { keyPairFromSeed, signVote } from "./vote.js";
+import { createEd25519Signer, keyPairFromSeed, signVote } from "./vote.js";
 
 const WALL = 1_760_000_000_000;
 const [suspect, a, b] = ["10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1"] as [string, string, string];
@@ -23,7 +23,7 @@ const subject = record(suspect, [a, b]);
 const vote = (voter: string) =>
   signVote(
     { voter, suspect, incarnation: 0, verdict: "dead", issuedAtMs: WALL },
-    keys.get(voter)?.secretKey as string,
+    createEd25519Signer(keys.get(voter)?.secretKey as string).sign,
   );
 const evidence = (votes: ReturnType<typeof vote>[]) => ({
   suspect,

@@ -6,7 +6,13 @@ import {
   requiredDeadVotes,
   validateDeadEvidence,
 } from "./validator.js";
-import { createSignatureCache, keyPairFromSeed, signVote, verifyVote } from "./vote.js";
+import {
+  createEd25519Signer,
+  createSignatureCache,
+  keyPairFromSeed,
+  signVote,
+  verifyVote,
+} from "./vote.js";
 
 const NOW = 1_760_000_000_000;
 const addresses = ["10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.4:1", "10.0.0.5:1"];
@@ -29,7 +35,7 @@ function view(
 const deadVote = (voter: string, overrides: Partial<SignedVote> = {}): SignedVote =>
   signVote(
     { voter, suspect, incarnation: 0, verdict: "dead", issuedAtMs: NOW - 1000, ...overrides },
-    keys.get(voter)?.secretKey as string,
+    createEd25519Signer(keys.get(voter)?.secretKey as string).sign,
   );
 const evidence = (votes: SignedVote[], reporter = a): DeadEvidence => ({
   suspect,
@@ -77,7 +83,7 @@ describe("validateDeadEvidence", () => {
     // A vote signed by a with b's name on it.
     const impersonated = signVote(
       { voter: b, suspect, incarnation: 0, verdict: "dead", issuedAtMs: NOW },
-      keys.get(a)?.secretKey as string,
+      createEd25519Signer(keys.get(a)?.secretKey as string).sign,
     );
     expect(
       validateDeadEvidence(evidence([deadVote(a), impersonated, deadVote(c)]), view(), options),

@@ -26,10 +26,37 @@ export function voteSigningBytes(vote: UnsignedVote): Uint8Array {
   );
 }
 
-/** Signs a vote with an Ed25519 secret key (32 bytes, hex). */
-export function signVote(vote: UnsignedVote, secretKeyHex: string): SignedVote {
-  const signature = ed25519.sign(voteSigningBytes(vote), hexToBytes(secretKeyHex));
-  return { ...vote, signature: bytesToHex(signature) };
+/**
+ * Signs bytes with this node's Ed25519 identity key and returns the 64-byte signature. Hosts
+ * inject it; the key itself never enters a machine's config or view.
+ */
+export type Sign = (bytes: Uint8Array) => Uint8Array;
+
+/** This node's identity as the machines see it: its public key and a way to sign. */
+export interface Signer {
+  /** Ed25519 public key, 32 bytes as hex. */
+  readonly publicKey: string;
+  readonly sign: Sign;
+}
+
+/** Signs a vote with the injected `sign`. */
+export function signVote(vote: UnsignedVote, sign: Sign): SignedVote {
+  return { ...vote, signature: bytesToHex(sign(voteSigningBytes(vote))) };
+}
+
+/**
+ * A {@link Signer} over an Ed25519 secret key (32 bytes, hex). The key stays inside the
+ * returned closure: it is in no config object and no view.
+ */
+export function createEd25519Signer(secretKeyHex: string): Signer {
+  if (!/^[0-9a-f]{64}$/.test(secretKeyHex)) {
+    throw new RangeError("createEd25519Signer: the secret key must be 64 lower-case hex digits");
+  }
+  const secretKey = hexToBytes(secretKeyHex);
+  return {
+    publicKey: bytesToHex(ed25519.getPublicKey(secretKey)),
+    sign: (bytes) => ed25519.sign(bytes, secretKey),
+  };
 }
 
 /** The Ed25519 public key (hex) of a secret key (hex): what the seeds store in the member record. */

@@ -1,6 +1,7 @@
 import { createSimulation } from "@p2p/sim";
 import { createMachineHost, createSeededRandom, type MachineHost } from "@p2p/wire";
 import {
+  createEd25519Signer,
   createLiveness,
   type DeadEvidence,
   keyPairFromSeed,
@@ -111,8 +112,8 @@ export function livenessNetwork(
     publicKeys.set(address, keys.publicKey);
     status.set(address, { status: "alive", incarnation: 0 });
     const machine = createLiveness(
-      { ...profile, self: address, secretKey: keys.secretKey },
-      { random: sim.random(address) },
+      { ...profile, self: address },
+      { random: sim.random(address), sign: createEd25519Signer(keys.secretKey).sign },
     );
     machines.set(address, machine);
     hosts.set(

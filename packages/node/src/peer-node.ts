@@ -1,5 +1,6 @@
 import { createGossip, type GossipEvent, type GossipOutput } from "@p2p/gossip";
 import {
+  createEd25519Signer,
   createLiveness,
   directoryInputs,
   keyPairFromSeed,
@@ -40,10 +41,12 @@ const decoder = new TextDecoder();
 export function createPeerNode(options: PeerNodeOptions): PeerNode {
   const { address, clock, logger, random, timing } = options;
   const wallClock = options.wallClock ?? (() => clock.now());
-  const keys =
-    options.secretKey === undefined
-      ? keyPairFromSeed(Uint8Array.from({ length: 32 }, () => Math.floor(random.next() * 256)))
-      : keyPairFromSeed(hexToBytes(options.secretKey));
+  const signer =
+    options.signer ??
+    createEd25519Signer(
+      keyPairFromSeed(Uint8Array.from({ length: 32 }, () => Math.floor(random.next() * 256)))
+        .secretKey,
+    );
   const events = createNodeEvents<PeerNodeEvent>();
 
   const links: Links<WireMessage> = createLinks<WireMessage>({
@@ -67,18 +70,17 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     {
       ...profile,
       self: address,
-      secretKey: keys.secretKey,
       pingIntervalMs: timing.pingIntervalMs,
       pingTimeoutMs: timing.pingTimeoutMs,
       missesBeforeSuspect: timing.pingMisses,
     },
-    { random },
+    { random, sign: signer.sign },
   );
   const directory = createDirectoryClient(
     {
       self: address,
       seeds: [...options.seeds],
-      publicKey: keys.publicKey,
+      publicKey: signer.publicKey,
       requestTimeoutMs: options.seedRequestTimeoutMs ?? 5_000,
       refreshIntervalMs: timing.pingIntervalMs * 2,
       ...(options.registrationRetryMs === undefined
@@ -354,7 +356,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
   const hosts = [gossipHost, livenessHost, directoryHost, overlayHost];
   const node: PeerNode = {
     address,
-    publicKey: keys.publicKey,
+    publicKey: signer.publicKey,
     async start() {
       const listener = await links.listen();
       await new Promise<void>((resolve, reject) => {
@@ -390,12 +392,4 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     on: events.on,
   };
   return node;
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(hex))
-    throw new P2pError("INVALID_KEY", "secretKey must be 64 hex digits");
-  return Uint8Array.from({ length: 32 }, (_, index) =>
-    Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16),
-  );
 }

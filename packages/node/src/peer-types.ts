@@ -1,5 +1,5 @@
 import type { createGossip } from "@p2p/gossip";
-import type { createLiveness } from "@p2p/liveness";
+import type { createLiveness, Signer } from "@p2p/liveness";
 import type { createDirectoryClient, MemberRecord } from "@p2p/quorum";
 import type { createOverlay } from "@p2p/topology";
 import type { Clock, Listener, Logger, RandomSource, Transport } from "@p2p/wire";
@@ -22,8 +22,12 @@ export interface PeerNodeOptions {
   readonly wallClock?: () => number;
   /** Neighbours a joining peer picks by preferential attachment (default 2). */
   readonly neighbourCount?: number;
-  /** This peer's Ed25519 secret key (hex); generated from `random` when absent. Keep it across restarts. */
-  readonly secretKey?: string;
+  /**
+   * This peer's identity: its Ed25519 public key and a function that signs with the secret key
+   * (`createEd25519Signer` of `@p2p/liveness`). The key itself is never passed in. A signer is
+   * made from `random` when absent (a simulated peer); a real peer keeps its key across restarts.
+   */
+  readonly signer?: Signer;
   /** How long one request to a seed may take (default 5 s, above the seeds' quorum timeout). */
   readonly seedRequestTimeoutMs?: number;
   /**

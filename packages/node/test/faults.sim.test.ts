@@ -1,4 +1,4 @@
-import { keyPairFromSeed, signVote } from "@p2p/liveness";
+import { createEd25519Signer, keyPairFromSeed, signVote } from "@p2p/liveness";
 import { forEachSeed } from "@p2p/sim";
 import { silentLogger } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
@@ -40,7 +40,7 @@ describe("faults across the whole stack (simulated network)", () => {
               verdict: "dead",
               issuedAtMs: wallTimeMs,
             },
-            liarKeys.secretKey, // signed with the liar's key, claiming to be someone else
+            createEd25519Signer(liarKeys.secretKey).sign, // signed with the liar's key, claiming to be someone else
           );
         const neighbours = victim.node.neighbours();
         const evidences = [
