@@ -8,12 +8,12 @@ import {
   type TranscriptCommand,
 } from "@p2p/wire/transcript";
 import { describe, expect, it } from "vitest";
-import {
-  createDirectoryClient,
-  type DirectoryClient,
-  type DirectoryClientInput,
-  type DirectoryClientOutput,
-} from "./directory-client.js";
+import { createDirectoryClient } from "./directory-client.js";
+import type {
+  DirectoryClient,
+  DirectoryClientInput,
+  DirectoryClientOutput,
+} from "./directory-client-types.js";
 import type { MemberEntry, MemberRecord } from "./messages.js";
 
 const directory = join(import.meta.dirname, "../testdata/directory-client");

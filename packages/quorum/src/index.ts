@@ -2,6 +2,7 @@ export type { Acceptor, AcceptorOutput, TransitionValidator } from "./acceptor.j
 export { createAcceptor } from "./acceptor.js";
 export type { Ballot } from "./ballot.js";
 export { compareBallots, maxBallot, zeroBallot } from "./ballot.js";
+export { createDirectoryClient } from "./directory-client.js";
 export type {
   DirectoryClient,
   DirectoryClientConfig,
@@ -14,8 +15,8 @@ export type {
   DirectoryRequest,
   DirectoryResponse,
   MembersReason,
-} from "./directory-client.js";
-export { createDirectoryClient, DirectoryClientConfigSchema } from "./directory-client.js";
+} from "./directory-client-types.js";
+export { DirectoryClientConfigSchema } from "./directory-client-types.js";
 export type {
   EvidenceContext,
   EvidenceValidator,
