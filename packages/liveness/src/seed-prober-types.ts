@@ -41,14 +41,14 @@ export type SeedProberConfigInput = z.input<typeof SeedProberConfigSchema>;
 /** Configuration after validation, defaults applied, seeds sorted and unique. */
 export type SeedProberConfig = Readonly<z.output<typeof SeedProberConfigSchema>>;
 
-/** Validates, applies defaults, freezes; throws P2pError `SEED_PROBER_CONFIG` naming the field. */
+/** Validates, applies defaults, freezes; throws P2pError `CONFIG_INVALID` naming the field. */
 export function parseSeedProberConfig(input: SeedProberConfigInput): SeedProberConfig {
   const parsed = SeedProberConfigSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join(".") || "(root)";
     throw new P2pError(
-      "SEED_PROBER_CONFIG",
+      "CONFIG_INVALID",
       `seed prober config: ${where}: ${issue?.message ?? "invalid"}`,
       { cause: parsed.error },
     );
