@@ -1,6 +1,5 @@
-import { AddressSchema, P2pError } from "@p2p/wire";
+import { AddressSchema, parseConfig } from "@p2p/wire";
 import { z } from "zod";
-import type { GossipErrorCode } from "./errors.js";
 
 /** The message generator of the seed document: `count` messages, one every `intervalMs`. */
 export const GeneratorConfigSchema = z.object({
@@ -71,19 +70,7 @@ export type GossipConfigInput = z.input<typeof GossipConfigSchema>;
 /** Configuration after validation, with every default applied. */
 export type GossipConfig = Readonly<z.output<typeof GossipConfigSchema>>;
 
-/** Validates `input`, applies defaults and freezes the result; throws P2pError `CONFIG_INVALID`. */
+/** Validates `input`, applies defaults and freezes the result; throws `CONFIG_INVALID` naming every bad field. */
 export function parseGossipConfig(input: GossipConfigInput): GossipConfig {
-  const parsed = GossipConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join(".") || "(root)";
-    throw new P2pError<GossipErrorCode>(
-      "CONFIG_INVALID",
-      `gossip config: ${where}: ${issue?.message ?? "invalid"}`,
-      {
-        cause: parsed.error,
-      },
-    );
-  }
-  return Object.freeze(parsed.data);
+  return parseConfig(GossipConfigSchema, input, "gossip config");
 }

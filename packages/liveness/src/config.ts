@@ -1,4 +1,4 @@
-import { AddressSchema, P2pError } from "@p2p/wire";
+import { AddressSchema, parseConfig } from "@p2p/wire";
 import { z } from "zod";
 
 /**
@@ -75,19 +75,7 @@ export type LivenessConfigInput = z.input<typeof LivenessConfigSchema>;
 /** Configuration after validation, defaults applied. */
 export type LivenessConfig = Readonly<z.output<typeof LivenessConfigSchema>>;
 
-/** Validates, applies defaults, freezes; throws P2pError `LIVENESS_CONFIG` naming the field. */
+/** Validates, applies defaults, freezes; throws `CONFIG_INVALID` naming every bad field. */
 export function parseLivenessConfig(input: LivenessConfigInput): LivenessConfig {
-  const parsed = LivenessConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join(".") || "(root)";
-    throw new P2pError(
-      "LIVENESS_CONFIG",
-      `liveness config: ${where}: ${issue?.message ?? "invalid"}`,
-      {
-        cause: parsed.error,
-      },
-    );
-  }
-  return Object.freeze(parsed.data);
+  return parseConfig(LivenessConfigSchema, input, "liveness config");
 }

@@ -1,4 +1,4 @@
-import type { LivenessInput } from "./liveness.js";
+import type { LivenessInput } from "./liveness-types.js";
 
 /** What liveness needs to know of a member record of the seeds' directory. */
 export interface DirectoryRecord {

@@ -2,6 +2,8 @@ export type { LivenessConfig, LivenessConfigInput } from "./config.js";
 export { LivenessConfigSchema, livenessProfiles, parseLivenessConfig } from "./config.js";
 export type { DirectoryRecord, DirectorySnapshotContext } from "./directory.js";
 export { directoryInputs, undirectedNeighbours } from "./directory.js";
+export type { LivenessErrorCode } from "./errors.js";
+export { createLiveness } from "./liveness.js";
 export type {
   Liveness,
   LivenessDependencies,
@@ -10,8 +12,7 @@ export type {
   LivenessOutput,
   LivenessView,
   NeighbourView,
-} from "./liveness.js";
-export { createLiveness } from "./liveness.js";
+} from "./liveness-types.js";
 export type {
   DeadEvidence,
   LivenessMessage,

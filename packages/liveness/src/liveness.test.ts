@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createLiveness, type LivenessOutput } from "./liveness.js";
+import { createLiveness } from "./liveness.js";
+import type { LivenessOutput } from "./liveness-types.js";
 import type { LivenessMessage } from "./messages.js";
 import { createEd25519Signer, keyPairFromSeed } from "./vote.js";
 

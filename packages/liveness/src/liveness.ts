@@ -1,103 +1,16 @@
-import { assertNever, P2pError, type RandomSource } from "@p2p/wire";
-import { type LivenessConfig, type LivenessConfigInput, parseLivenessConfig } from "./config.js";
+import { assertNever, createTimeGuard, P2pError } from "@p2p/wire";
+import { LRUCache } from "lru-cache";
+import { type LivenessConfigInput, parseLivenessConfig } from "./config.js";
+import type { LivenessErrorCode } from "./errors.js";
+import type {
+  Liveness,
+  LivenessDependencies,
+  LivenessEvent,
+  LivenessOutput,
+} from "./liveness-types.js";
 import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
 import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
-import { type Sign, signVote } from "./vote.js";
-
-/**
- * Inputs of the liveness machine. `now` is monotonic ms; any input may carry `wallTimeMs`
- * (wall-clock ms), remembered as an offset and used for vote timestamps and report lines.
- */
-export type LivenessInput = (
-  | { type: "neighbours"; neighbours: readonly string[] }
-  | { type: "receive"; from: string; message: LivenessMessage }
-  | { type: "tick" }
-  /**
-   * The neighbour list (undirected set) the seeds' directory holds for member `address`; used,
-   * merged with the lists neighbours advertise in pongs, to pick who votes about a suspect.
-   * Replaces the previous list for `address`; an empty list forgets it.
-   */
-  | { type: "member-neighbours"; address: string; neighbours: readonly string[] }
-  /** The seeds removed `address` (learned from them). About this peer itself: see "self-removed". */
-  | { type: "member-removed"; address: string }
-  /** This peer re-registered under a new incarnation after a false removal. */
-  | { type: "rejoined"; incarnation: number }
-) & { now: number; wallTimeMs?: number };
-
-/** Events for the host. */
-export type LivenessEvent =
-  | { type: "peer-suspected"; suspect: string; incarnation: number; misses: number }
-  | { type: "suspicion-cleared"; suspect: string; by: string }
-  /**
-   * A majority of the suspect's neighbours (at least two witnesses) voted dead: send `evidence`
-   * to the seeds, print `line` and append it to outputfile.txt. Followed by neighbour-dropped.
-   */
-  | { type: "dead-report"; suspect: string; evidence: DeadEvidence; line: string }
-  /**
-   * This peer suspects `suspect` but knows too few of its neighbours for a majority with two
-   * witnesses: ask the seeds to probe it themselves (send `evidence`, which has
-   * `insufficientNeighbours: true`, as a dead report). Nothing is printed and the neighbour is
-   * kept until the seeds remove it (step `member-removed`) or it answers. Repeated once per vote
-   * round while the suspicion lasts.
-   */
-  | { type: "probe-request"; suspect: string; evidence: DeadEvidence }
-  /** Close the connection to `address` and forget it as a neighbour. */
-  | { type: "neighbour-dropped"; address: string; reason: "reported-dead" | "removed" }
-  /**
-   * The seeds removed this very peer while it is alive (a false positive): re-register as
-   * `nextIncarnation`, reconnect, then step {type: "rejoined"}.
-   */
-  | { type: "self-removed"; incarnation: number; nextIncarnation: number };
-
-/** Outputs, to apply in order. */
-export type LivenessOutput =
-  | { type: "send"; to: string; message: LivenessMessage }
-  | { type: "emit"; event: LivenessEvent };
-
-/** A read-only view of one neighbour. */
-export interface NeighbourView {
-  readonly address: string;
-  readonly misses: number;
-  readonly suspected: boolean;
-  readonly incarnation: number | undefined;
-  readonly advertisedNeighbours: readonly string[];
-}
-
-/** A read-only view of the machine. */
-export interface LivenessView {
-  readonly self: string;
-  readonly incarnation: number;
-  readonly neighbours: readonly NeighbourView[];
-  readonly suspicions: readonly string[];
-  readonly probing: readonly string[];
-  /** Members whose neighbour list from the seeds' directory is held. */
-  readonly memberNeighbourLists: number;
-  readonly counters: {
-    readonly pingsSent: number;
-    readonly probesSent: number;
-    readonly suspicions: number;
-    readonly cleared: number;
-    readonly reports: number;
-    readonly probeRequests: number;
-    readonly votesCast: number;
-  };
-}
-
-/** The liveness state machine. */
-export interface Liveness {
-  readonly config: LivenessConfig;
-  step(input: LivenessInput): readonly LivenessOutput[];
-  nextDeadline(): number | undefined;
-  inspect(): LivenessView;
-}
-
-/** Dependencies of {@link createLiveness}. */
-export interface LivenessDependencies {
-  /** Spreads ping rounds of different peers (the first round starts at a random offset). */
-  readonly random: RandomSource;
-  /** Signs this peer's votes with its identity key (the key itself is never given). */
-  readonly sign: Sign;
-}
+import { signVote } from "./vote.js";
 
 interface Neighbour {
   misses: number;
@@ -135,6 +48,7 @@ export function createLiveness(
   dependencies: LivenessDependencies,
 ): Liveness {
   const config = parseLivenessConfig(configInput);
+  const guardTime = createTimeGuard(`liveness ${config.self}`);
   const { random } = dependencies;
   const self = config.self;
   const selfIp = self.slice(0, self.lastIndexOf(":"));
@@ -151,7 +65,9 @@ export function createLiveness(
   const recentVotes = new Map<string, { vote: SignedVote; until: number }>();
   const removed = new Set<string>();
   /** Neighbour lists from the seeds' directory, oldest-fed first. */
-  const directory = new Map<string, readonly string[]>();
+  const directory = new LRUCache<string, readonly string[]>({
+    max: config.maxMemberNeighbourLists,
+  });
   const counters = {
     pingsSent: 0,
     probesSent: 0,
@@ -215,7 +131,7 @@ export function createLiveness(
    */
   function votersFor(suspect: string): Set<string> {
     const known = new Set<string>(neighbours.get(suspect)?.advertised ?? []);
-    for (const address of directory.get(suspect) ?? []) known.add(address);
+    for (const address of directory.peek(suspect) ?? []) known.add(address);
     for (const [member, list] of directory) if (list.includes(suspect)) known.add(member);
     known.delete(self);
     known.delete(suspect);
@@ -488,10 +404,6 @@ export function createLiveness(
     directory.delete(address);
     if (list.length === 0 || list.length > config.maxAdvertisedNeighbours) return;
     directory.set(address, [...new Set(list)].filter((a) => a !== address).sort());
-    for (const oldest of directory.keys()) {
-      if (directory.size <= config.maxMemberNeighbourLists) break;
-      directory.delete(oldest);
-    }
     widenVoters();
   }
 
@@ -516,14 +428,7 @@ export function createLiveness(
   return {
     config,
     step(input) {
-      if (!Number.isFinite(input.now))
-        throw new P2pError("LIVENESS_TIME", `liveness: now must be finite`);
-      if (input.now < now)
-        throw new P2pError(
-          "LIVENESS_TIME",
-          `liveness: time went backwards (${input.now} < ${now})`,
-        );
-      now = input.now;
+      now = guardTime(input.now);
       if (input.wallTimeMs !== undefined) wallOffsetMs = input.wallTimeMs - now;
       outputs = [];
       switch (input.type) {
@@ -544,8 +449,8 @@ export function createLiveness(
           break;
         case "rejoined":
           if (input.incarnation <= incarnation) {
-            throw new P2pError(
-              "LIVENESS_INCARNATION",
+            throw new P2pError<LivenessErrorCode>(
+              "INCARNATION_INVALID",
               `liveness: incarnation must grow past ${incarnation}`,
             );
           }

@@ -1,4 +1,4 @@
-import { type Machine, P2pError } from "@p2p/wire";
+import { type Machine, parseConfig } from "@p2p/wire";
 import { z } from "zod";
 import type { DeadEvidence } from "./messages.js";
 import type { SeedDirectoryRecord } from "./seed-evidence.js";
@@ -41,21 +41,12 @@ export type SeedProberConfigInput = z.input<typeof SeedProberConfigSchema>;
 /** Configuration after validation, defaults applied, seeds sorted and unique. */
 export type SeedProberConfig = Readonly<z.output<typeof SeedProberConfigSchema>>;
 
-/** Validates, applies defaults, freezes; throws P2pError `CONFIG_INVALID` naming the field. */
+/** Validates, applies defaults, freezes; throws `CONFIG_INVALID` naming every bad field. */
 export function parseSeedProberConfig(input: SeedProberConfigInput): SeedProberConfig {
-  const parsed = SeedProberConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join(".") || "(root)";
-    throw new P2pError(
-      "CONFIG_INVALID",
-      `seed prober config: ${where}: ${issue?.message ?? "invalid"}`,
-      { cause: parsed.error },
-    );
-  }
+  const parsed = parseConfig(SeedProberConfigSchema, input, "seed prober config");
   return Object.freeze({
-    ...parsed.data,
-    seeds: Object.freeze([...new Set(parsed.data.seeds)].sort()) as string[],
+    ...parsed,
+    seeds: Object.freeze([...new Set(parsed.seeds)].sort()) as string[],
   });
 }
 

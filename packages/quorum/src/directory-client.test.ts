@@ -213,6 +213,6 @@ describe("createDirectoryClient", () => {
         { self: "10.0.1.1:6000", seeds: ["10.0.0.1:99999"], publicKey: KEY },
         { random: createSeededRandom(1) },
       ),
-    ).toThrow();
+    ).toThrow(/directory client config: seeds\.0: /);
   });
 });

@@ -1,4 +1,4 @@
-import { assertNever, createTimeGuard, shuffled } from "@p2p/wire";
+import { assertNever, createTimeGuard, parseConfig, shuffled } from "@p2p/wire";
 import {
   type DirectoryClient,
   type DirectoryClientConfig,
@@ -61,8 +61,10 @@ export function createDirectoryClient(
   configInput: DirectoryClientConfigInput,
   dependencies: DirectoryClientDependencies,
 ): DirectoryClient {
-  const config: DirectoryClientConfig = Object.freeze(
-    DirectoryClientConfigSchema.parse(configInput),
+  const config: DirectoryClientConfig = parseConfig(
+    DirectoryClientConfigSchema,
+    configInput,
+    "directory client config",
   );
   const { random } = dependencies;
   const seeds = [...new Set(config.seeds)].sort();

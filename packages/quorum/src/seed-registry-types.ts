@@ -1,4 +1,4 @@
-import { type Machine, P2pError, type RandomSource, type Result } from "@p2p/wire";
+import { type Machine, parseConfig, type RandomSource, type Result } from "@p2p/wire";
 import { z } from "zod";
 import type { EvidenceValidator } from "./membership.js";
 import type { MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
@@ -88,21 +88,14 @@ export type SeedRegistryConfig = Readonly<z.output<typeof SeedRegistryConfigSche
   readonly quorumSize: number;
 };
 
-/** Validates, applies defaults, sorts the seeds and freezes; throws `INVALID_CONFIG`. */
+/** Validates, applies defaults, sorts the seeds and freezes; throws `CONFIG_INVALID` naming every bad field. */
 export function parseSeedRegistryConfig(input: SeedRegistryConfigInput): SeedRegistryConfig {
-  const parsed = SeedRegistryConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new P2pError(
-      "INVALID_CONFIG",
-      `seed registry config: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
-    );
-  }
-  const seeds = Object.freeze([...parsed.data.seeds].sort());
+  const parsed = parseConfig(SeedRegistryConfigSchema, input, "seed registry config");
+  const seeds = Object.freeze([...parsed.seeds].sort());
   return Object.freeze({
-    ...parsed.data,
+    ...parsed,
     seeds: seeds as string[],
-    quorumSize: parsed.data.quorumSize ?? Math.floor(seeds.length / 2) + 1,
+    quorumSize: parsed.quorumSize ?? Math.floor(seeds.length / 2) + 1,
   });
 }
 

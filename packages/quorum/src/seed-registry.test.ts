@@ -1,4 +1,4 @@
-import { ok, P2pError, type RandomSource } from "@p2p/wire";
+import { ok, type RandomSource } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import type { QuorumMessage } from "./messages.js";
 import {
@@ -21,11 +21,9 @@ describe("createSeedRegistry", () => {
     expect(() =>
       createSeedRegistry({ seedId: seeds[0] as string, seeds, quorumSize: 4 }, deps),
     ).toThrow(/quorumSize/);
-    try {
-      createSeedRegistry({ seedId: "x", seeds }, deps);
-    } catch (error) {
-      expect(P2pError.is(error, "INVALID_CONFIG")).toBe(true);
-    }
+    expect(() => createSeedRegistry({ seedId: "x", seeds }, deps)).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID" }),
+    );
     const registry = createSeedRegistry({ seedId: seeds[1] as string, seeds }, deps);
     expect(registry.config.quorumSize).toBe(2);
     expect(Object.isFrozen(registry.config)).toBe(true);

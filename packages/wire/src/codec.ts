@@ -59,9 +59,13 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
  * Formats zod issues as one line: `seeds.1.port: expected number, received string; ...`.
  * `input` (the value that was validated) lets type errors say what was received.
  */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input?: unknown): string {
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input?: unknown,
+  limit = 5,
+): string {
   return issues
-    .slice(0, 5)
+    .slice(0, limit)
     .map((issue) => {
       const path = issue.path.length === 0 ? "(message)" : issue.path.map(String).join(".");
       if (issue.code === "invalid_type") {

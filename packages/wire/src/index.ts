@@ -12,6 +12,7 @@ export type { Clock, TimerHandle } from "./clock.js";
 export { systemClock } from "./clock.js";
 export type { Codec, CodecOptions } from "./codec.js";
 export { createCodec, createPackr, formatIssues } from "./codec.js";
+export { parseConfig } from "./config.js";
 export type { Result, WireErrorCode } from "./errors.js";
 export { assertNever, err, ok, P2pError } from "./errors.js";
 export type { FrameDecoder, FrameDecoderOptions, FrameResult } from "./framing.js";

@@ -1,0 +1,99 @@
+import type { Machine, RandomSource } from "@p2p/wire";
+import type { LivenessConfig } from "./config.js";
+import type { DeadEvidence, LivenessMessage } from "./messages.js";
+import type { Sign } from "./vote.js";
+
+/**
+ * Inputs of the liveness machine. `now` is monotonic ms; any input may carry `wallTimeMs`
+ * (wall-clock ms), remembered as an offset and used for vote timestamps and report lines.
+ */
+export type LivenessInput = (
+  | { type: "neighbours"; neighbours: readonly string[] }
+  | { type: "receive"; from: string; message: LivenessMessage }
+  | { type: "tick" }
+  /**
+   * The neighbour list (undirected set) the seeds' directory holds for member `address`; used,
+   * merged with the lists neighbours advertise in pongs, to pick who votes about a suspect.
+   * Replaces the previous list for `address`; an empty list forgets it.
+   */
+  | { type: "member-neighbours"; address: string; neighbours: readonly string[] }
+  /** The seeds removed `address` (learned from them). About this peer itself: see "self-removed". */
+  | { type: "member-removed"; address: string }
+  /** This peer re-registered under a new incarnation after a false removal. */
+  | { type: "rejoined"; incarnation: number }
+) & { now: number; wallTimeMs?: number };
+
+/** Events for the host. */
+export type LivenessEvent =
+  | { type: "peer-suspected"; suspect: string; incarnation: number; misses: number }
+  | { type: "suspicion-cleared"; suspect: string; by: string }
+  /**
+   * A majority of the suspect's neighbours (at least two witnesses) voted dead: send `evidence`
+   * to the seeds, print `line` and append it to outputfile.txt. Followed by neighbour-dropped.
+   */
+  | { type: "dead-report"; suspect: string; evidence: DeadEvidence; line: string }
+  /**
+   * This peer suspects `suspect` but knows too few of its neighbours for a majority with two
+   * witnesses: ask the seeds to probe it themselves (send `evidence`, which has
+   * `insufficientNeighbours: true`, as a dead report). Nothing is printed and the neighbour is
+   * kept until the seeds remove it (step `member-removed`) or it answers. Repeated once per vote
+   * round while the suspicion lasts.
+   */
+  | { type: "probe-request"; suspect: string; evidence: DeadEvidence }
+  /** Close the connection to `address` and forget it as a neighbour. */
+  | { type: "neighbour-dropped"; address: string; reason: "reported-dead" | "removed" }
+  /**
+   * The seeds removed this very peer while it is alive (a false positive): re-register as
+   * `nextIncarnation`, reconnect, then step {type: "rejoined"}.
+   */
+  | { type: "self-removed"; incarnation: number; nextIncarnation: number };
+
+/** Outputs, to apply in order. */
+export type LivenessOutput =
+  | { type: "send"; to: string; message: LivenessMessage }
+  | { type: "emit"; event: LivenessEvent };
+
+/** A read-only view of one neighbour. */
+export interface NeighbourView {
+  readonly address: string;
+  readonly misses: number;
+  readonly suspected: boolean;
+  readonly incarnation: number | undefined;
+  readonly advertisedNeighbours: readonly string[];
+}
+
+/** A read-only view of the machine. */
+export interface LivenessView {
+  readonly self: string;
+  readonly incarnation: number;
+  readonly neighbours: readonly NeighbourView[];
+  readonly suspicions: readonly string[];
+  readonly probing: readonly string[];
+  /** Members whose neighbour list from the seeds' directory is held. */
+  readonly memberNeighbourLists: number;
+  readonly counters: {
+    readonly pingsSent: number;
+    readonly probesSent: number;
+    readonly suspicions: number;
+    readonly cleared: number;
+    readonly reports: number;
+    readonly probeRequests: number;
+    readonly votesCast: number;
+  };
+}
+
+/** The liveness state machine. */
+export interface Liveness extends Machine<LivenessInput, LivenessOutput, LivenessView> {
+  readonly config: LivenessConfig;
+  step(input: LivenessInput): readonly LivenessOutput[];
+  nextDeadline(): number | undefined;
+  inspect(): LivenessView;
+}
+
+/** Dependencies of {@link createLiveness}. */
+export interface LivenessDependencies {
+  /** Spreads ping rounds of different peers (the first round starts at a random offset). */
+  readonly random: RandomSource;
+  /** Signs this peer's votes with its identity key (the key itself is never given). */
+  readonly sign: Sign;
+}
