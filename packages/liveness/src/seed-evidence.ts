@@ -1,5 +1,6 @@
 import { err, ok, P2pError, type Result } from "@p2p/wire";
 import { type DirectoryRecord, undirectedNeighbours } from "./directory.js";
+import type { LivenessErrorCode } from "./errors.js";
 import { type DeadEvidence, DeadEvidenceSchema } from "./messages.js";
 import { type MembershipView, validateDeadEvidence } from "./validator.js";
 import type { SignatureCache } from "./vote.js";
@@ -107,10 +108,17 @@ export function createSeedEvidenceValidator(
   return (subject, evidence, context) => {
     const parsed = DeadEvidenceSchema.safeParse(evidence);
     if (!parsed.success) {
-      return err(new P2pError("EVIDENCE_INVALID", "dead evidence does not match its schema"));
+      return err(
+        new P2pError<LivenessErrorCode>(
+          "EVIDENCE_INVALID",
+          "dead evidence does not match its schema",
+        ),
+      );
     }
     if (parsed.data.suspect !== subject.address) {
-      return err(new P2pError("EVIDENCE_INVALID", "evidence names another suspect"));
+      return err(
+        new P2pError<LivenessErrorCode>("EVIDENCE_INVALID", "evidence names another suspect"),
+      );
     }
     const { now, records, probeResults } = context;
     const ownProbeFoundDead = (): boolean => {
@@ -125,7 +133,12 @@ export function createSeedEvidenceValidator(
     if (parsed.data.votes.length === 0) {
       // Nobody is left to vote (every neighbour is gone): only this seed's own probe decides.
       if (isOrphan(subject.address, records) && ownProbeFoundDead()) return ok(undefined);
-      return err(new P2pError("EVIDENCE_REJECTED", "no-votes: the report carries no votes"));
+      return err(
+        new P2pError<LivenessErrorCode>(
+          "EVIDENCE_REJECTED",
+          "no-votes: the report carries no votes",
+        ),
+      );
     }
     const isUnresponsive = (member: string): boolean => {
       const probe = probeResults.get(member);
@@ -147,12 +160,20 @@ export function createSeedEvidenceValidator(
         // Too few neighbours for a majority of two witnesses: this seed's own probe decides.
         if (ownProbeFoundDead()) return ok(undefined);
         return err(
-          new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed the suspect"),
+          new P2pError<LivenessErrorCode>(
+            "EVIDENCE_NEEDS_PROBE",
+            "the seeds have not yet probed the suspect",
+          ),
         );
       case "no-op":
-        return err(new P2pError("EVIDENCE_NO_OP", verdict.detail));
+        return err(new P2pError<LivenessErrorCode>("EVIDENCE_NO_OP", verdict.detail));
       case "reject":
-        return err(new P2pError("EVIDENCE_REJECTED", `${verdict.reason}: ${verdict.detail}`));
+        return err(
+          new P2pError<LivenessErrorCode>(
+            "EVIDENCE_REJECTED",
+            `${verdict.reason}: ${verdict.detail}`,
+          ),
+        );
     }
   };
 }

@@ -1,3 +1,4 @@
+export type { NodeErrorCode } from "./errors.js";
 export type {
   HelloMessage,
   LinkPeer,

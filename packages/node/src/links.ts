@@ -8,6 +8,7 @@ import {
   type Result,
   type Transport,
 } from "@p2p/wire";
+import type { NodeErrorCode } from "./errors.js";
 
 /** Encodes and decodes one message type (a `createCodec` from @p2p/wire fits). */
 export interface MessageCodec<T> {
@@ -164,14 +165,16 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
     const helloTimer = clock.setTimer(helloTimeoutMs, () => {
       if (peer !== undefined) return;
       logger.warn("closing connection: no hello in time", { remote: connection.remoteAddress });
-      connection.abort(new P2pError("HELLO_TIMEOUT", `no hello within ${helloTimeoutMs} ms`));
+      connection.abort(
+        new P2pError<NodeErrorCode>("HELLO_TIMEOUT", `no hello within ${helloTimeoutMs} ms`),
+      );
     });
     // A frame that does not decode, or fails the schema, aborts this connection (logged).
     const messages = createMessageConnection(connection, codec, { logger });
     messages.on("message", (message) => {
       if (peer === undefined) {
         if (message.type !== "node.hello") {
-          const error = new P2pError(
+          const error = new P2pError<NodeErrorCode>(
             "HELLO_EXPECTED",
             `expected node.hello first, got ${message.type}`,
           );

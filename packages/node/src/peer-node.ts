@@ -23,6 +23,7 @@ import {
   type OverlayOutput,
 } from "@p2p/topology";
 import { assertNever, createMachineHost, P2pError } from "@p2p/wire";
+import type { NodeErrorCode } from "./errors.js";
 import { createLinks, type LinkPeer, type Links } from "./links.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents } from "./node-events.js";
@@ -239,7 +240,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         events.emit(event);
         return;
       case "registration-failed":
-        starting?.reject(new P2pError("REGISTRATION_FAILED", event.message));
+        starting?.reject(new P2pError<NodeErrorCode>("REGISTRATION_FAILED", event.message));
         starting = undefined;
         return;
       case "registered":

@@ -80,7 +80,7 @@ describe("createAcceptor", () => {
   });
 
   it("refuses a transition its validator rejects, with the reason, and keeps its state", () => {
-    const refuse: TransitionValidator = () => err(new P2pError("INVALID_TRANSITION", "no way"));
+    const refuse: TransitionValidator = () => err(new P2pError("TRANSITION_INVALID", "no way"));
     const acceptor = createAcceptor(refuse);
     acceptor.prepare(prepare(1));
     const before = acceptor.state(key);

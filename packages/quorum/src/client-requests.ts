@@ -1,4 +1,5 @@
 import { assertNever, P2pError, type Result } from "@p2p/wire";
+import type { QuorumErrorCode } from "./errors.js";
 import {
   type EvidenceContext,
   type EvidenceValidator,
@@ -143,7 +144,10 @@ export function createClientRequests(
           ? "quorum.register-response"
           : "quorum.operation-response";
       if (isRefused(from, message)) {
-        const refusal = new P2pError("NOT_OWN_RECORD", `${from} may not change ${message.address}`);
+        const refusal = new P2pError<QuorumErrorCode>(
+          "NOT_OWN_RECORD",
+          `${from} may not change ${message.address}`,
+        );
         return [
           {
             type: "emit",

@@ -17,6 +17,7 @@ export type {
   MembersReason,
 } from "./directory-client-types.js";
 export { DirectoryClientConfigSchema } from "./directory-client-types.js";
+export type { QuorumErrorCode } from "./errors.js";
 export type {
   EvidenceContext,
   EvidenceValidator,

@@ -19,7 +19,7 @@ const pool = ["10.8.0.1:7000", "10.8.0.2:7000", "10.8.0.3:7000"];
 const twoVotes: EvidenceValidator = (subject, evidence) => {
   const voters = (evidence as { voters?: string[] }).voters ?? [];
   const valid = new Set(voters.filter((voter) => subject.neighbours.includes(voter)));
-  return valid.size >= 2 ? ok(undefined) : err(new P2pError("BAD_EVIDENCE", "need 2 votes"));
+  return valid.size >= 2 ? ok(undefined) : err(new P2pError("EVIDENCE_INVALID", "need 2 votes"));
 };
 const validate = createMembershipValidator(twoVotes, { maxNeighbours: 8 });
 
@@ -52,7 +52,7 @@ describe("membership changes", () => {
   it("marks dead only with valid evidence and the current incarnation", () => {
     const alive = apply(registerChange(address, { neighbours: pool }, 1), undefined);
     const bad = markDeadChange(address, 0, { voters: [pool[0]] }, twoVotes, 2)(alive);
-    expect(bad.ok === false && bad.error.code).toBe("INVALID_EVIDENCE");
+    expect(bad.ok === false && bad.error.code).toBe("EVIDENCE_INVALID");
     const stale = markDeadChange(address, 3, { voters: pool }, twoVotes, 2)(alive);
     expect(stale.ok === false && stale.error.code).toBe("STALE_INCARNATION");
     const dead = apply(markDeadChange(address, 0, { voters: pool }, twoVotes, 2), alive);

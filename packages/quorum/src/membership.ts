@@ -1,5 +1,6 @@
 import { err, ok, P2pError, type Result } from "@p2p/wire";
 import type { TransitionValidator } from "./acceptor.js";
+import type { QuorumErrorCode } from "./errors.js";
 import type { MemberRecord } from "./messages.js";
 import type { Change } from "./proposer.js";
 
@@ -64,7 +65,8 @@ export function normaliseNeighbours(address: string, neighbours: readonly string
   return [...new Set(neighbours)].filter((neighbour) => neighbour !== address).sort();
 }
 
-const invalid = (message: string) => err(new P2pError("INVALID_TRANSITION", message));
+const invalid = (message: string) =>
+  err(new P2pError<QuorumErrorCode>("TRANSITION_INVALID", message));
 
 /**
  * The acceptor-side rules every proposed transition must satisfy: the key matches the
@@ -159,7 +161,10 @@ export function registerChange(address: string, options: RegisterOptions, now: n
       options.publicKey !== current.publicKey
     ) {
       return err(
-        new P2pError("KEY_MISMATCH", `${address} is registered with a different public key`),
+        new P2pError<QuorumErrorCode>(
+          "KEY_MISMATCH",
+          `${address} is registered with a different public key`,
+        ),
       );
     }
     const publicKey = current.publicKey ?? options.publicKey;
@@ -186,7 +191,7 @@ export function updateNeighboursChange(
 ): Change {
   return (current) => {
     if (current === undefined || isTombstone(current)) {
-      return err(new P2pError("NOT_MEMBER", `${address} is not an alive member`));
+      return err(new P2pError<QuorumErrorCode>("NOT_MEMBER", `${address} is not an alive member`));
     }
     const next = normaliseNeighbours(address, neighbours);
     if (sameNeighbours(next, current.neighbours)) return ok(current);
@@ -204,10 +209,11 @@ export function markDeadChange(
   context: () => EvidenceContext = noContext,
 ): Change {
   return (current) => {
-    if (current === undefined) return err(new P2pError("NOT_MEMBER", `${address} is unknown`));
+    if (current === undefined)
+      return err(new P2pError<QuorumErrorCode>("NOT_MEMBER", `${address} is unknown`));
     if (current.incarnation !== incarnation) {
       return err(
-        new P2pError(
+        new P2pError<QuorumErrorCode>(
           "STALE_INCARNATION",
           `${address} is at incarnation ${current.incarnation}, not ${incarnation}`,
         ),
@@ -215,11 +221,15 @@ export function markDeadChange(
     }
     if (current.status === "dead") return ok(current);
     if (current.status === "left") {
-      return err(new P2pError("NOT_MEMBER", `${address} already left`));
+      return err(new P2pError<QuorumErrorCode>("NOT_MEMBER", `${address} already left`));
     }
     const verdict = validateEvidence(current, evidence, context());
     if (!verdict.ok) {
-      return err(new P2pError("INVALID_EVIDENCE", verdict.error.message, { cause: verdict.error }));
+      return err(
+        new P2pError<QuorumErrorCode>("EVIDENCE_INVALID", verdict.error.message, {
+          cause: verdict.error,
+        }),
+      );
     }
     return ok({ ...current, status: "dead", changedAt: now, evidence });
   };
@@ -228,17 +238,19 @@ export function markDeadChange(
 /** Incarnation `incarnation` of `address` leaves (idempotent). */
 export function leaveChange(address: string, incarnation: number, now: number): Change {
   return (current) => {
-    if (current === undefined) return err(new P2pError("NOT_MEMBER", `${address} is unknown`));
+    if (current === undefined)
+      return err(new P2pError<QuorumErrorCode>("NOT_MEMBER", `${address} is unknown`));
     if (current.incarnation !== incarnation) {
       return err(
-        new P2pError(
+        new P2pError<QuorumErrorCode>(
           "STALE_INCARNATION",
           `${address} is at incarnation ${current.incarnation}, not ${incarnation}`,
         ),
       );
     }
     if (current.status === "left") return ok(current);
-    if (current.status === "dead") return err(new P2pError("NOT_MEMBER", `${address} is dead`));
+    if (current.status === "dead")
+      return err(new P2pError<QuorumErrorCode>("NOT_MEMBER", `${address} is dead`));
     return ok({ address, status: "left", incarnation, neighbours: [], changedAt: now });
   };
 }

@@ -1,5 +1,6 @@
 import { err, P2pError, type RandomSource, type Result } from "@p2p/wire";
 import { type Ballot, compareBallots } from "./ballot.js";
+import type { QuorumErrorCode } from "./errors.js";
 import type {
   AcceptedMessage,
   AcceptMessage,
@@ -287,7 +288,8 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         operations: operation.proposedOperations,
       });
     }
-    const outcome = operation.outcome ?? err(new P2pError("UNREACHABLE", "no outcome"));
+    const outcome =
+      operation.outcome ?? err(new P2pError<QuorumErrorCode>("UNREACHABLE", "no outcome"));
     return finish(operation, outcome, operation.ballot, now);
   };
 
@@ -349,11 +351,11 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         if (now >= operation.deadline) {
           const error =
             operation.lastRefusal !== undefined
-              ? new P2pError(
+              ? new P2pError<QuorumErrorCode>(
                   "NO_QUORUM",
                   `no quorum for ${key} before the deadline; last refusal: ${operation.lastRefusal}`,
                 )
-              : new P2pError(
+              : new P2pError<QuorumErrorCode>(
                   "NO_QUORUM",
                   `no quorum of ${settings.quorumSize} seeds answered for ${key} before the deadline`,
                 );
@@ -377,7 +379,10 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
               operationId: operation.operationId,
               key,
               result: err(
-                new P2pError("NO_QUORUM", `operation on ${key} waited past its deadline`),
+                new P2pError<QuorumErrorCode>(
+                  "NO_QUORUM",
+                  `operation on ${key} waited past its deadline`,
+                ),
               ),
               ballot: undefined,
               committed: null,

@@ -3,6 +3,7 @@ import { createAcceptor } from "./acceptor.js";
 import { CATCH_UP, createAntiEntropy } from "./anti-entropy.js";
 import { type Ballot, compareBallots } from "./ballot.js";
 import { type ClientMessage, commandChange, createClientRequests } from "./client-requests.js";
+import type { QuorumErrorCode } from "./errors.js";
 import {
   compactChange,
   createMembershipValidator,
@@ -241,7 +242,9 @@ export function createSeedRegistry(
         type: "completed",
         operationId,
         key,
-        result: err(new P2pError("BUSY", `seed ${seedId} has too many pending operations`)),
+        result: err(
+          new P2pError<QuorumErrorCode>("BUSY", `seed ${seedId} has too many pending operations`),
+        ),
         ballot: undefined,
         committed: null,
       });

@@ -17,9 +17,10 @@ import {
 /** Test evidence: two distinct voters, both neighbours of the subject. */
 export const fakeEvidenceValidator: EvidenceValidator = (subject, evidence) => {
   const voters = (evidence as { voters?: unknown } | null)?.voters;
-  if (!Array.isArray(voters)) return err(new P2pError("BAD_EVIDENCE", "no voters"));
+  if (!Array.isArray(voters)) return err(new P2pError("EVIDENCE_INVALID", "no voters"));
   const distinct = new Set(voters.filter((voter) => subject.neighbours.includes(String(voter))));
-  if (distinct.size < 2) return err(new P2pError("BAD_EVIDENCE", "fewer than 2 neighbour votes"));
+  if (distinct.size < 2)
+    return err(new P2pError("EVIDENCE_INVALID", "fewer than 2 neighbour votes"));
   return ok(undefined);
 };
 
