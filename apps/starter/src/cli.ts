@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
-import { loadConfig } from "@p2p/cli-support";
+import { EXIT, loadConfig } from "@p2p/cli-support";
 import type { TimingProfileName } from "@p2p/node";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { liveNetworkClient } from "./live-network-client.js";
@@ -9,7 +9,6 @@ import type { NetworkClient } from "./network-client.js";
 import { nodeCommand } from "./node-command.js";
 
 /** Exit codes of the starter (BSD sysexits where one fits). */
-export const EXIT_CODES = Object.freeze({ ok: 0, unexpected: 1, usage: 64, config: 78 });
 
 /** The streams the starter talks through (the process's own by default). */
 export interface StarterIo {
@@ -101,7 +100,7 @@ export async function runStarter(
     configArgument = program.processedArgs[0] as string;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     throw error;
   }
@@ -110,7 +109,7 @@ export async function runStarter(
   const loaded = await loadConfig(configArgument);
   if (!loaded.ok) {
     for (const line of loaded.error.lines) io.stderr.write(`${line}\n`);
-    return EXIT_CODES.config;
+    return EXIT.config;
   }
 
   let prompt: Interface | undefined;
@@ -165,13 +164,13 @@ export async function runStarter(
     } catch (error) {
       if (isInterrupted) {
         await manager.shutdown();
-        return EXIT_CODES.ok;
+        return EXIT.ok;
       }
       const message = error instanceof Error ? error.message : String(error);
       for (const line of message.split("\n")) printError(`starter: ${line}`);
       printError("starter: stopping the nodes that did start");
       await manager.shutdown();
-      return EXIT_CODES.unexpected;
+      return EXIT.unexpected;
     }
     print(`network up: ${manager.list().length} nodes; type help for commands`);
 
@@ -195,7 +194,7 @@ export async function runStarter(
     prompt.close();
     await manager.shutdown();
     print("every node stopped");
-    return EXIT_CODES.ok;
+    return EXIT.ok;
   } finally {
     if (handleSignals) for (const signal of signals) process.off(signal, stopOnSignal);
   }

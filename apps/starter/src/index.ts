@@ -1,5 +1,5 @@
 export type { StarterIo } from "./cli.js";
-export { EXIT_CODES, runStarter } from "./cli.js";
+export { runStarter } from "./cli.js";
 export type {
   CommandOutcome,
   Manager,
