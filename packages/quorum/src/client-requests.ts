@@ -1,4 +1,5 @@
 import { assertNever, P2pError, type Result } from "@p2p/wire";
+import { LRUCache } from "lru-cache";
 import type { QuorumErrorCode } from "./errors.js";
 import {
   type EvidenceContext,
@@ -63,15 +64,12 @@ export function createClientRequests(
   list: () => MemberEntry[],
 ): ClientRequests {
   const inFlight = new Map<string, ClientRequest>();
-  const answered = new Map<string, QuorumMessage>();
+  /** Answers kept to answer a duplicated or retried request the same way (oldest dropped first). */
+  const answered = new LRUCache<string, QuorumMessage>({ max: config.maxRememberedRequests });
   const isSeed = (address: string): boolean => config.seeds.includes(address);
 
   const remember = (operationId: string, message: QuorumMessage): void => {
     answered.set(operationId, message);
-    if (answered.size > config.maxRememberedRequests) {
-      const oldest = answered.keys().next().value;
-      if (oldest !== undefined) answered.delete(oldest);
-    }
   };
 
   const commandOf = (operationId: string, message: ClientMessage): SeedCommand | undefined => {
@@ -172,7 +170,7 @@ export function createClientRequests(
         ];
       }
       const operationId = `client:${from}:${message.requestId}`;
-      const previous = answered.get(operationId);
+      const previous = answered.peek(operationId);
       if (previous !== undefined) return [{ type: "send", to: from, message: previous }];
       if (inFlight.has(operationId)) return []; // a duplicate of a request in flight
       const command = commandOf(operationId, message);
