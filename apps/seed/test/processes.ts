@@ -18,7 +18,7 @@ export interface NodeProcess {
 }
 
 /** Every process started here, so the suite can kill them all by PID. */
-export const started = new Set<NodeProcess>();
+const started = new Set<NodeProcess>();
 
 /** Starts `apps/<app>/src/<entry>.ts` from source with the given arguments. */
 export function startApp(

@@ -36,14 +36,12 @@ export const SimulateOptionsSchema = z.object({
   k: integerText(1, 1000),
   ...common,
 });
-export type SimulateOptions = z.infer<typeof SimulateOptionsSchema>;
 
 /** Options of `topology analyze`, validated. */
 export const AnalyzeOptionsSchema = z.object({
   file: z.string().regex(/\.(json|csv)$/i, "expected a .json or .csv file"),
   ...common,
 });
-export type AnalyzeOptions = z.infer<typeof AnalyzeOptionsSchema>;
 
 /** `drawMaxNodes` → `--draw-max-nodes`; the positional `file` is `<edges>`. */
 function optionName(key: PropertyKey | undefined): string {

@@ -4,7 +4,7 @@ import type { RandomSource } from "@p2p/wire";
 /** An undirected overlay: address → neighbour addresses. */
 export type Overlay = Map<string, Set<string>>;
 
-export const addressOf = (index: number) => `10.${(index >> 8) & 255}.${index & 255}.1:7000`;
+const addressOf = (index: number) => `10.${(index >> 8) & 255}.${index & 255}.1:7000`;
 
 /** A seeded power-law overlay grown by @p2p/topology's `growNetwork` (peer i links to min(k, i) earlier peers). */
 export function preferentialAttachment(

@@ -14,7 +14,7 @@ export const HelloMessageSchema = z.object({
 });
 
 /** A seed tells a peer (the removed one, or a neighbour of it) that a member was removed. */
-export const MemberRemovedNoticeSchema = z.object({
+const MemberRemovedNoticeSchema = z.object({
   type: z.literal("node.member-removed"),
   address: z.string().min(1).max(256),
   incarnation: z.number().int().nonnegative(),

@@ -29,7 +29,7 @@ import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents } from "./node-events.js";
 import type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";
 
-export type { PeerNode, PeerNodeEvent, PeerNodeOptions, PeerNodeView } from "./peer-types.js";
+export type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";
 
 const decoder = new TextDecoder();
 

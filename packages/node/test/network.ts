@@ -9,7 +9,7 @@ import { type TimingProfile, timingProfiles } from "../src/timing.js";
 export const EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /** A seed in a simulated network, with its durable storage (which survives a crash). */
-export interface SimSeed {
+interface SimSeed {
   readonly address: string;
   node: SeedNode;
   readonly storage: MemoryStorage;

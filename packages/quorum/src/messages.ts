@@ -46,7 +46,7 @@ const AcceptedSchema = z.object({
 // ---- seed to seed (CASPaxos) ----
 
 /** Phase 1a: a proposer asks for a promise on `key` at `ballot`. */
-export const PrepareMessageSchema = z.object({
+const PrepareMessageSchema = z.object({
   type: z.literal("quorum.prepare"),
   requestId: RequestIdSchema,
   key: AddressSchema,
@@ -54,7 +54,7 @@ export const PrepareMessageSchema = z.object({
 });
 
 /** Phase 1b: the acceptor's answer; `ok: false` carries the higher ballot it already promised. */
-export const PromiseMessageSchema = z.object({
+const PromiseMessageSchema = z.object({
   type: z.literal("quorum.promise"),
   requestId: RequestIdSchema,
   key: AddressSchema,
@@ -68,7 +68,7 @@ export const PromiseMessageSchema = z.object({
  * Phase 2a: accept `value` at `ballot`. `nextBallot` piggybacks the proposer's next prepare
  * (the CASPaxos one-round-trip optimisation): an acceptor that accepts also promises it.
  */
-export const AcceptMessageSchema = z.object({
+const AcceptMessageSchema = z.object({
   type: z.literal("quorum.accept"),
   requestId: RequestIdSchema,
   key: AddressSchema,
@@ -80,7 +80,7 @@ export const AcceptMessageSchema = z.object({
 });
 
 /** Phase 2b: accepted, or refused (a higher promise, or the validator's `reason`). */
-export const AcceptedMessageSchema = z.object({
+const AcceptedMessageSchema = z.object({
   type: z.literal("quorum.accepted"),
   requestId: RequestIdSchema,
   key: AddressSchema,
@@ -91,7 +91,7 @@ export const AcceptedMessageSchema = z.object({
 });
 
 /** A proposer tells the other seeds about a committed value (updates their local view). */
-export const LearnMessageSchema = z.object({
+const LearnMessageSchema = z.object({
   type: z.literal("quorum.learn"),
   key: AddressSchema,
   ballot: BallotSchema,
@@ -101,7 +101,7 @@ export const LearnMessageSchema = z.object({
 // ---- peer to seed (client protocol) ----
 
 /** A peer asks a seed to register it (idempotent for the same incarnation). */
-export const RegisterRequestSchema = z.object({
+const RegisterRequestSchema = z.object({
   type: z.literal("quorum.register-request"),
   requestId: RequestIdSchema,
   address: AddressSchema,
@@ -113,7 +113,7 @@ export const RegisterRequestSchema = z.object({
 });
 
 /** The answer to a register request: the committed record, or an error. */
-export const RegisterResponseSchema = z.object({
+const RegisterResponseSchema = z.object({
   type: z.literal("quorum.register-response"),
   requestId: RequestIdSchema,
   ok: z.boolean(),
@@ -122,7 +122,7 @@ export const RegisterResponseSchema = z.object({
 });
 
 /** A peer asks for a seed's local view of the membership. */
-export const ListRequestSchema = z.object({
+const ListRequestSchema = z.object({
   type: z.literal("quorum.list-request"),
   requestId: RequestIdSchema,
 });
@@ -131,14 +131,14 @@ export const ListRequestSchema = z.object({
 export const MemberEntrySchema = z.object({ record: MemberRecordSchema, version: z.number() });
 
 /** The seed's local view (every record it knows, tombstones included). */
-export const ListResponseSchema = z.object({
+const ListResponseSchema = z.object({
   type: z.literal("quorum.list-response"),
   requestId: RequestIdSchema,
   members: z.array(MemberEntrySchema),
 });
 
 /** A dead report: `evidence` (defined by the liveness package) must satisfy the acceptors' validator. */
-export const DeadReportSchema = z.object({
+const DeadReportSchema = z.object({
   type: z.literal("quorum.dead-report"),
   requestId: RequestIdSchema,
   address: AddressSchema,
@@ -147,7 +147,7 @@ export const DeadReportSchema = z.object({
 });
 
 /** A peer leaves the network gracefully. */
-export const LeaveRequestSchema = z.object({
+const LeaveRequestSchema = z.object({
   type: z.literal("quorum.leave-request"),
   requestId: RequestIdSchema,
   address: AddressSchema,
@@ -155,7 +155,7 @@ export const LeaveRequestSchema = z.object({
 });
 
 /** A peer replaces its own neighbour list (soft state). */
-export const UpdateNeighboursSchema = z.object({
+const UpdateNeighboursSchema = z.object({
   type: z.literal("quorum.update-neighbours"),
   requestId: RequestIdSchema,
   address: AddressSchema,
@@ -163,14 +163,14 @@ export const UpdateNeighboursSchema = z.object({
 });
 
 /** A quorum read of one record (linearizable: a CASPaxos identity change). */
-export const GetRequestSchema = z.object({
+const GetRequestSchema = z.object({
   type: z.literal("quorum.get-request"),
   requestId: RequestIdSchema,
   address: AddressSchema,
 });
 
 /** The answer to a dead report, leave, neighbour update or get: the committed record or an error. */
-export const OperationResponseSchema = z.object({
+const OperationResponseSchema = z.object({
   type: z.literal("quorum.operation-response"),
   requestId: RequestIdSchema,
   ok: z.boolean(),

@@ -50,7 +50,7 @@ export function createMemoryStorage(): MemoryStorage {
 }
 
 /** Deep copy of msgpack-plain data (objects, arrays, Uint8Array, primitives). */
-export function clonePlain<T>(value: T): T {
+function clonePlain<T>(value: T): T {
   if (value instanceof Uint8Array) return value.slice() as T;
   if (Array.isArray(value)) return value.map(clonePlain) as T;
   if (typeof value === "object" && value !== null) {

@@ -1,6 +1,6 @@
 /** Test harness: seed registries hosted on @p2p/sim, clients, and a recorded history. */
 import { createSimulation, type LinkInput, type Simulation } from "@p2p/sim";
-import { err, ok, P2pError, type Result, type TimerHandle } from "@p2p/wire";
+import { err, ok, P2pError, type TimerHandle } from "@p2p/wire";
 import {
   createMemoryStorage,
   createSeedRegistry,
@@ -24,7 +24,7 @@ export const fakeEvidenceValidator: EvidenceValidator = (subject, evidence) => {
   return ok(undefined);
 };
 
-export interface SeedHost {
+interface SeedHost {
   readonly address: string;
   readonly storage: MemoryStorage;
   registry: SeedRegistry;
@@ -51,7 +51,7 @@ export interface Cluster {
   addClient(address: string, onMessage: (from: string, message: QuorumMessage) => void): void;
 }
 
-export const seedAddress = (index: number): string => `10.0.0.${index + 1}:5000`;
+const seedAddress = (index: number): string => `10.0.0.${index + 1}:5000`;
 
 /** Builds `seedCount` seeds on a fresh simulation. */
 export function createCluster(options: ClusterOptions): Cluster {
@@ -158,11 +158,4 @@ export function normalise(record: MemberRecord | undefined | null): string {
     record.publicKey ?? null,
     record.evidence ?? null,
   ]);
-}
-
-/** Converts a result to an outcome. */
-export function outcomeOf(result: Result<MemberRecord | undefined>): Outcome {
-  return result.ok
-    ? { ok: true, state: normalise(result.value) }
-    : { ok: false, code: result.error.code };
 }

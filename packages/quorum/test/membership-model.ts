@@ -19,7 +19,7 @@ export type MemberOperation =
   | { readonly kind: "leave"; readonly incarnation: number }
   | { readonly kind: "get" };
 
-export function changeOf(address: string, operation: MemberOperation): Change {
+function changeOf(address: string, operation: MemberOperation): Change {
   switch (operation.kind) {
     case "register":
       return registerChange(address, { neighbours: operation.neighbours }, 0);

@@ -44,7 +44,7 @@ export class ConfigError extends P2pError {
 }
 
 /** Describes a file-system error in a few words (`file not found`, `permission denied`). */
-export function describeFileError(error: unknown): string {
+function describeFileError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   switch (code) {
     case "ENOENT":
