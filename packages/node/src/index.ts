@@ -8,7 +8,6 @@ export type {
   MessageCodec,
 } from "./links.js";
 export { createLinks } from "./links.js";
-export { degreesOf, undirectedNeighbours } from "./membership-view.js";
 export type { NodeControlMessage, WireMessage } from "./messages.js";
 export {
   createWireCodec,
