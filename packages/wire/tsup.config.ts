@@ -4,7 +4,7 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     tcp: "src/tcp.ts",
-    "testing/transport-contract": "src/testing/transport-contract.ts",
+    "testing/index": "src/testing/index.ts",
     "testing/transcript": "src/testing/transcript.ts",
   },
   format: ["esm"],

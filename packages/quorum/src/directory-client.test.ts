@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSeededRandom } from "@p2p/wire";
+import { testTranscripts } from "@p2p/wire/testing";
 import {
   listArgument,
   numberArgument,
@@ -184,17 +184,7 @@ function replay(text: string): string {
 }
 
 describe("directory client transcripts (testdata/directory-client)", () => {
-  for (const file of readdirSync(directory)
-    .filter((name) => name.endsWith(".txt"))
-    .sort()) {
-    it(file, () => {
-      const path = join(directory, file);
-      const text = readFileSync(path, "utf8");
-      const replayed = replay(text);
-      if (process.env.P2P_REWRITE === "1") writeFileSync(path, replayed);
-      else expect(replayed).toBe(text);
-    });
-  }
+  testTranscripts(directory, replay);
 });
 
 describe("createDirectoryClient", () => {

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSeededRandom } from "@p2p/wire";
+import { testTranscripts } from "@p2p/wire/testing";
 import { numberArgument, replayTranscript, type TranscriptCommand } from "@p2p/wire/transcript";
 import { describe, expect, it } from "vitest";
 import {
@@ -94,17 +94,7 @@ function replay(text: string): string {
 }
 
 describe("overlay transcripts (testdata/overlay)", () => {
-  for (const file of readdirSync(directory)
-    .filter((name) => name.endsWith(".txt"))
-    .sort()) {
-    it(file, () => {
-      const path = join(directory, file);
-      const text = readFileSync(path, "utf8");
-      const replayed = replay(text);
-      if (process.env.P2P_REWRITE === "1") writeFileSync(path, replayed);
-      else expect(replayed).toBe(text);
-    });
-  }
+  testTranscripts(directory, replay);
 });
 
 describe("degreesOf", () => {

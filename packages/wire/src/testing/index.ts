@@ -1,0 +1,3 @@
+export { testTranscripts } from "./transcript-files.js";
+export type { TransportHarness } from "./transport-contract.js";
+export { runTransportContract } from "./transport-contract.js";
