@@ -1,17 +1,18 @@
 import type { Clock, RandomSource, SeededRandom, TimerHandle, Transport } from "@p2p/wire";
 import { createSeededRandom, P2pError } from "@p2p/wire";
-import { identitiesOf } from "./address.js";
+import { checkAddress } from "./argument-checks.js";
 import {
   type Link,
   type LinkInput,
-  LinkSchema,
   parseConfig,
   type SimulationConfig,
   type SimulationConfigInput,
   SimulationConfigSchema,
 } from "./config.js";
 import type { SimErrorCode } from "./errors.js";
-import { EventQueue, type ScheduledEvent } from "./event-queue.js";
+import type { ScheduledEvent } from "./event-queue.js";
+import { createFaultModel, type PartitionHandle, type PartitionOptions } from "./faults.js";
+import { createScheduler, type RunUntilIdleOptions, type RunUntilOptions } from "./scheduler.js";
 import { TraceHash } from "./trace.js";
 import { createTransportNetwork, type TransportNetwork } from "./transport.js";
 
@@ -43,29 +44,6 @@ export interface SimulationStats {
   readonly duplicated: number;
   /** `dropped`, split by cause. */
   readonly droppedBy: Readonly<Record<DropCause, number>>;
-}
-
-/** Options of {@link Simulation.partition}. */
-export interface PartitionOptions {
-  /** Cut only traffic from group A to group B (B can still reach A). Default false. */
-  readonly oneWay?: boolean;
-}
-
-/** A partition in force; `heal()` removes just this one. */
-export interface PartitionHandle {
-  heal(): void;
-}
-
-/** Options of {@link Simulation.runUntil}. */
-export interface RunUntilOptions {
-  /** Give up after this much virtual time (default 60,000 ms). */
-  readonly timeoutMs?: number;
-}
-
-/** Options of {@link Simulation.runUntilIdle}. */
-export interface RunUntilIdleOptions {
-  /** Stop after this much virtual time even if events remain (default: no limit). */
-  readonly maxTimeMs?: number;
 }
 
 /** A deterministic discrete-event network in virtual time. */
@@ -156,12 +134,6 @@ export interface SimulationCore {
   incarnation(ids: readonly string[]): number;
 }
 
-interface Partition {
-  readonly groupA: ReadonlySet<string>;
-  readonly groupB: ReadonlySet<string>;
-  readonly isOneWay: boolean;
-}
-
 const DROP_CAUSES: readonly DropCause[] = [
   "loss",
   "partition",
@@ -174,24 +146,6 @@ const DROP_KINDS: Readonly<Record<DropCause, string>> = Object.fromEntries(
 ) as Record<DropCause, string>;
 const NETWORK_LABEL = "@p2p/sim network";
 
-function checkDuration(name: string, value: number): void {
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new P2pError<SimErrorCode>(
-      "ARGUMENT_INVALID",
-      `${name} must be a non-negative number, got ${String(value)}`,
-    );
-  }
-}
-
-function checkAddress(name: string, value: string): void {
-  if (typeof value !== "string" || value === "") {
-    throw new P2pError<SimErrorCode>(
-      "ARGUMENT_INVALID",
-      `${name} must be a non-empty string, got ${String(value)}`,
-    );
-  }
-}
-
 /**
  * Creates a deterministic simulated network. Everything random (latency jitter, loss,
  * duplication, reordering, and every `random(label)` stream) derives from `config.seed`, and
@@ -202,16 +156,11 @@ export function createSimulation<Message = unknown>(
 ): Simulation<Message> {
   const config: SimulationConfig = Object.freeze(parseConfig(SimulationConfigSchema, input));
   const defaultLink: Link = Object.freeze({ ...config.link });
-  const queue = new EventQueue();
+  const scheduler = createScheduler(config.microtaskTurns);
   const trace = new TraceHash(config.recordTrace);
   const network: SeededRandom = createSeededRandom(config.seed, NETWORK_LABEL);
   const streams = new Map<string, SeededRandom>();
   const handlers = new Map<string, MessageHandler<Message>>();
-  const identityCache = new Map<string, readonly string[]>();
-  const links = new Map<string, Link>();
-  const partitions = new Set<Partition>();
-  const down = new Set<string>();
-  const epochs = new Map<string, number>();
   const counts = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
   const droppedBy: Record<DropCause, number> = {
     loss: 0,
@@ -220,78 +169,21 @@ export function createSimulation<Message = unknown>(
     "sender-down": 0,
     "no-node": 0,
   };
-  let now = 0;
   let messageCount = 0;
   let timerCount = 0;
-  let isRunning = false;
+  let transports: TransportNetwork | undefined;
 
-  const identities = (address: string): readonly string[] => {
-    let ids = identityCache.get(address);
-    if (ids === undefined) {
-      ids = identitiesOf(address);
-      identityCache.set(address, ids);
-    }
-    return ids;
-  };
-
-  const isUpIds = (ids: readonly string[]): boolean => {
-    if (down.size === 0) return true;
-    for (const id of ids) if (down.has(id)) return false;
-    return true;
-  };
-
-  const incarnation = (ids: readonly string[]): number => {
-    if (epochs.size === 0) return 0;
-    let sum = 0;
-    for (const id of ids) sum += epochs.get(id) ?? 0;
-    return sum;
-  };
-
-  const linkFor = (fromIds: readonly string[], toIds: readonly string[]): Link => {
-    if (links.size === 0) return defaultLink;
-    for (const from of fromIds) {
-      for (const to of toIds) {
-        const link = links.get(`${from}\u0000${to}`);
-        if (link !== undefined) return link;
-      }
-    }
-    return defaultLink;
-  };
-
-  const intersects = (group: ReadonlySet<string>, ids: readonly string[]): boolean => {
-    for (const id of ids) if (group.has(id)) return true;
-    return false;
-  };
-
-  const isCut = (fromIds: readonly string[], toIds: readonly string[]): boolean => {
-    if (partitions.size === 0) return false;
-    for (const partition of partitions) {
-      if (intersects(partition.groupA, fromIds) && intersects(partition.groupB, toIds)) return true;
-      if (
-        !partition.isOneWay &&
-        intersects(partition.groupB, fromIds) &&
-        intersects(partition.groupA, toIds)
-      ) {
-        return true;
-      }
-    }
-    return false;
-  };
-
-  const delay = (link: Link): number => {
-    let total = link.latencyMs;
-    if (link.jitterMs > 0) total += network.next() * link.jitterMs;
-    return total;
-  };
-
-  const schedule = (time: number, run: () => void): ScheduledEvent =>
-    queue.push(Math.max(time, now), run);
+  const { now, schedule } = scheduler;
+  const faults = createFaultModel(defaultLink, network, trace, now, () => {
+    transports?.faultsChanged();
+  });
+  const { identities, isUp: isUpIds, incarnation, link: linkFor, isCut, delay } = faults;
 
   const core: SimulationCore = {
     config,
-    now: () => now,
+    now,
     schedule,
-    cancel: (event) => queue.cancel(event),
+    cancel: scheduler.cancel,
     trace: (entry) => trace.add(entry),
     identities,
     link: linkFor,
@@ -300,12 +192,11 @@ export function createSimulation<Message = unknown>(
     isUp: isUpIds,
     incarnation,
   };
-  let transports: TransportNetwork | undefined;
 
   const drop = (cause: DropCause, id: number, from: string, to: string): void => {
     counts.dropped++;
     droppedBy[cause]++;
-    trace.addEvent(DROP_KINDS[cause], now, id, from, to);
+    trace.addEvent(DROP_KINDS[cause], now(), id, from, to);
   };
 
   const scheduleCopy = (
@@ -315,14 +206,15 @@ export function createSimulation<Message = unknown>(
     to: string,
     message: Message,
   ): void => {
-    let time = now + delay(link);
+    let time = now() + delay(link);
     if (link.reorderRate > 0 && network.next() < link.reorderRate) {
       const extraMs = link.reorderDelayMs ?? Math.max(1, link.latencyMs + link.jitterMs);
       time += network.next() * extraMs;
     }
     const toIds = identities(to);
     const expected = incarnation(toIds);
-    queue.push(time, () => {
+    // Never earlier than now: latency, jitter and reorder delay are non-negative.
+    schedule(time, () => {
       if (!isUpIds(toIds) || incarnation(toIds) !== expected) {
         drop("crashed", id, from, to);
         return;
@@ -333,29 +225,9 @@ export function createSimulation<Message = unknown>(
         return;
       }
       counts.delivered++;
-      trace.addEvent("deliver", now, id, from, to);
+      trace.addEvent("deliver", now(), id, from, to);
       handler(from, message);
     });
-  };
-
-  const runEvent = (event: ScheduledEvent): void => {
-    now = event.time;
-    event.run();
-  };
-
-  const guarded = <T>(name: string, body: () => T): T => {
-    if (isRunning) {
-      throw new P2pError<SimErrorCode>(
-        "REENTRANT_CALL",
-        `${name} was called from inside a simulation event; return and let the run continue`,
-      );
-    }
-    isRunning = true;
-    try {
-      return body();
-    } finally {
-      isRunning = false;
-    }
   };
 
   const makeTimer = (
@@ -367,35 +239,27 @@ export function createSimulation<Message = unknown>(
     const ownerIds = owner === undefined ? undefined : identities(owner);
     const expected = ownerIds === undefined ? 0 : incarnation(ownerIds);
     const wait = Number.isNaN(delayMs) ? 0 : Math.max(0, delayMs);
-    const event = schedule(now + wait, () => {
+    const event = schedule(now() + wait, () => {
       if (ownerIds !== undefined && (!isUpIds(ownerIds) || incarnation(ownerIds) !== expected)) {
-        trace.add(`timer-dropped ${now} ${id} ${owner}`);
+        trace.add(`timer-dropped ${now()} ${id} ${owner}`);
         return;
       }
-      trace.add(`timer ${now} ${id}`);
+      trace.add(`timer ${now()} ${id}`);
       callback();
     });
-    return { cancel: () => queue.cancel(event) };
+    return { cancel: () => scheduler.cancel(event) };
   };
 
   const clock: Clock = Object.freeze({
-    now: () => now,
+    now,
     setTimer: (delayMs: number, callback: () => void) => makeTimer(delayMs, callback, undefined),
   });
 
-  const flushMicrotasks = async (): Promise<void> => {
-    for (let turn = 0; turn < config.microtaskTurns; turn++) await Promise.resolve();
-  };
-
-  const faultsChanged = (): void => {
-    transports?.faultsChanged();
-  };
-
-  const simulation: Simulation<Message> = {
+  return {
     seed: config.seed,
     config,
     clock,
-    now: () => now,
+    now,
     random(label) {
       let stream = streams.get(label);
       if (stream === undefined) {
@@ -420,11 +284,11 @@ export function createSimulation<Message = unknown>(
         );
       }
       handlers.set(address, handler);
-      trace.add(`add ${now} ${address}`);
+      trace.add(`add ${now()} ${address}`);
     },
     removeNode(address) {
       handlers.delete(address);
-      trace.add(`remove ${now} ${address}`);
+      trace.add(`remove ${now()} ${address}`);
     },
     send(from, to, message) {
       const id = ++messageCount;
@@ -444,11 +308,11 @@ export function createSimulation<Message = unknown>(
         drop("loss", id, from, to);
         return;
       }
-      trace.addEvent("send", now, id, from, to);
+      trace.addEvent("send", now(), id, from, to);
       scheduleCopy(link, id, from, to, message);
       if (link.duplicateRate > 0 && network.next() < link.duplicateRate) {
         counts.duplicated++;
-        trace.addEvent("duplicate", now, id, from, to);
+        trace.addEvent("duplicate", now(), id, from, to);
         scheduleCopy(link, id, from, to, message);
       }
     },
@@ -460,178 +324,26 @@ export function createSimulation<Message = unknown>(
     clockFor(address) {
       checkAddress("address", address);
       return Object.freeze({
-        now: () => now,
+        now,
         setTimer: (delayMs: number, callback: () => void) => makeTimer(delayMs, callback, address),
       });
     },
 
-    setLink(from, to, link) {
-      checkAddress("from", from);
-      checkAddress("to", to);
-      const key = `${from}\u0000${to}`;
-      const base = links.get(key) ?? defaultLink;
-      const merged = parseConfig(LinkSchema, { ...base, ...link }, "link");
-      links.set(key, Object.freeze(merged));
-      trace.add(`link ${now} ${from} ${to} ${JSON.stringify(merged)}`);
-    },
-    partition(groupA, groupB, options = {}) {
-      if (groupA.length === 0 || groupB.length === 0) {
-        throw new P2pError<SimErrorCode>(
-          "ARGUMENT_INVALID",
-          "partition needs two non-empty groups",
-        );
-      }
-      const setA = new Set(groupA);
-      for (const member of groupB) {
-        if (setA.has(member)) {
-          throw new P2pError<SimErrorCode>(
-            "ARGUMENT_INVALID",
-            `${member} is in both partition groups`,
-          );
-        }
-      }
-      const partition: Partition = {
-        groupA: setA,
-        groupB: new Set(groupB),
-        isOneWay: options.oneWay === true,
-      };
-      partitions.add(partition);
-      trace.add(
-        `partition ${now} ${[...setA].join(",")} ${[...partition.groupB].join(",")} ${partition.isOneWay}`,
-      );
-      faultsChanged();
-      return {
-        heal() {
-          if (partitions.delete(partition)) {
-            trace.add(`heal-one ${now}`);
-            faultsChanged();
-          }
-        },
-      };
-    },
-    heal() {
-      partitions.clear();
-      trace.add(`heal ${now}`);
-      faultsChanged();
-    },
-    crash(address) {
-      checkAddress("address", address);
-      if (down.has(address)) return;
-      down.add(address);
-      epochs.set(address, (epochs.get(address) ?? 0) + 1);
-      trace.add(`crash ${now} ${address}`);
-      faultsChanged();
-    },
-    restart(address) {
-      checkAddress("address", address);
-      if (!down.delete(address)) return;
-      epochs.set(address, (epochs.get(address) ?? 0) + 1);
-      trace.add(`restart ${now} ${address}`);
-      faultsChanged();
-    },
+    setLink: faults.setLink,
+    partition: faults.partition,
+    heal: faults.heal,
+    crash: faults.crash,
+    restart: faults.restart,
     isUp: (address) => isUpIds(identities(address)),
 
-    runNext() {
-      return guarded("runNext", () => {
-        const event = queue.pop();
-        if (event === undefined) return false;
-        runEvent(event);
-        return true;
-      });
-    },
-    runFor(durationMs) {
-      checkDuration("durationMs", durationMs);
-      guarded("runFor", () => {
-        const end = now + durationMs;
-        for (;;) {
-          const next = queue.peek();
-          if (next === undefined || next.time > end) break;
-          runEvent(queue.pop() as ScheduledEvent);
-        }
-        now = end;
-      });
-    },
-    runUntil(predicate, options = {}) {
-      const timeoutMs = options.timeoutMs ?? 60_000;
-      checkDuration("timeoutMs", timeoutMs);
-      return guarded("runUntil", () => {
-        const end = now + timeoutMs;
-        for (;;) {
-          if (predicate()) return true;
-          const next = queue.peek();
-          if (next === undefined || next.time > end) {
-            if (Number.isFinite(end)) now = end;
-            return false;
-          }
-          runEvent(queue.pop() as ScheduledEvent);
-        }
-      });
-    },
-    runUntilIdle(options = {}) {
-      const maxTimeMs = options.maxTimeMs ?? Number.POSITIVE_INFINITY;
-      checkDuration("maxTimeMs", maxTimeMs);
-      return guarded("runUntilIdle", () => {
-        const end = now + maxTimeMs;
-        for (;;) {
-          const next = queue.peek();
-          if (next === undefined) return true;
-          if (next.time > end) {
-            now = end;
-            return false;
-          }
-          runEvent(queue.pop() as ScheduledEvent);
-        }
-      });
-    },
-    async settle(promise, options = {}) {
-      const timeoutMs = options.timeoutMs ?? 60_000;
-      checkDuration("timeoutMs", timeoutMs);
-      let isSettled = false;
-      const done = promise.then(
-        (value) => {
-          isSettled = true;
-          return value;
-        },
-        (error: unknown) => {
-          isSettled = true;
-          throw error;
-        },
-      );
-      done.catch(() => {});
-      const end = now + timeoutMs;
-      for (;;) {
-        await flushMicrotasks();
-        if (isSettled) return done;
-        const next = queue.peek();
-        if (next === undefined) {
-          throw new P2pError<SimErrorCode>(
-            "SIMULATION_STUCK",
-            `the simulation is idle at ${now} ms but the promise has not settled`,
-          );
-        }
-        if (next.time > end) {
-          now = end;
-          throw new P2pError<SimErrorCode>(
-            "SETTLE_TIMEOUT",
-            `the promise did not settle within ${timeoutMs} ms of virtual time`,
-          );
-        }
-        simulation.runNext();
-      }
-    },
-    async runForAsync(durationMs) {
-      checkDuration("durationMs", durationMs);
-      const end = now + durationMs;
-      for (;;) {
-        await flushMicrotasks();
-        const next = queue.peek();
-        if (next === undefined || next.time > end) break;
-        simulation.runNext();
-      }
-      now = end;
-    },
+    runNext: scheduler.runNext,
+    runFor: scheduler.runFor,
+    runUntil: scheduler.runUntil,
+    runUntilIdle: scheduler.runUntilIdle,
+    settle: scheduler.settle,
+    runForAsync: scheduler.runForAsync,
     get pending() {
-      return queue.size;
+      return scheduler.pending;
     },
 
     get stats() {
@@ -642,5 +354,4 @@ export function createSimulation<Message = unknown>(
     traceHash: () => trace.hex(),
     traceEntries: () => trace.recorded(),
   };
-  return simulation;
 }

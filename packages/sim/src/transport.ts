@@ -1,17 +1,8 @@
-import type {
-  CloseInfo,
-  Connection,
-  ConnectionEvents,
-  ConnectionState,
-  DialOptions,
-  Listener,
-  Transport,
-} from "@p2p/wire";
+import type { Connection, DialOptions, Listener, Transport } from "@p2p/wire";
 import { P2pError } from "@p2p/wire";
 import { hostOf, portOf } from "./address.js";
-import type { Link } from "./config.js";
 import type { SimErrorCode } from "./errors.js";
-import type { ScheduledEvent } from "./event-queue.js";
+import { type ConnectionPool, SimConnection } from "./sim-connection.js";
 import type { SimulationCore } from "./simulation.js";
 
 /** The stream transports of one simulation. */
@@ -22,13 +13,6 @@ export interface TransportNetwork {
   /** Connections not yet closed, both ends counted. */
   readonly openConnections: number;
 }
-
-type Segment =
-  | { readonly kind: "frame"; readonly payload: Uint8Array }
-  | { readonly kind: "fin" }
-  | { readonly kind: "rst" };
-
-type Listeners = { [E in keyof ConnectionEvents]: Set<ConnectionEvents[E]> };
 
 const FIRST_EPHEMERAL_PORT = 49152;
 const LAST_PORT = 65535;
@@ -48,12 +32,16 @@ function unique(values: readonly string[]): readonly string[] {
 /** Creates the stream transport layer over the simulation core. */
 export function createTransportNetwork(core: SimulationCore): TransportNetwork {
   const { config } = core;
+  const pool: ConnectionPool = {
+    core,
+    usedPorts: new Set<string>(),
+    live: new Set<SimConnection>(),
+    openConnections: 0,
+  };
+  const { usedPorts, live } = pool;
   const listeners = new Map<string, BoundListener>();
-  const usedPorts = new Set<string>();
   const nextPort = new Map<string, number>();
   const transports = new Map<string, Transport>();
-  const live = new Set<SimConnection>();
-  let connectionCount = 0;
 
   function allocatePort(host: string): number {
     let port = nextPort.get(host) ?? FIRST_EPHEMERAL_PORT;
@@ -68,190 +56,6 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
 
   function endpointIds(address: string, owner: string): readonly string[] {
     return unique([address, ...core.identities(owner), hostOf(address)]);
-  }
-
-  class SimConnection implements Connection {
-    state: ConnectionState = "open";
-    peer!: SimConnection;
-    /** Set once a partition or crash has broken the pair: nothing more crosses it. */
-    isBroken = false;
-    isFinished = false;
-    private readonly events: Listeners = { message: new Set(), drain: new Set(), close: new Set() };
-    private readonly link: () => Link;
-    /** Arrival time of the last segment sent from here; later ones never arrive earlier. */
-    lastArrival = 0;
-    private bytesInFlight = 0;
-    private needsDrain = false;
-    private closePromise: Promise<void> | undefined;
-    private resolveClose: (() => void) | undefined;
-    private breakEvent: ScheduledEvent | undefined;
-
-    constructor(
-      readonly id: string,
-      readonly localAddress: string,
-      readonly remoteAddress: string,
-      readonly ids: readonly string[],
-      readonly incarnation: number,
-      private readonly ownsLocalPort: boolean,
-    ) {
-      connectionCount++;
-      live.add(this);
-      this.link = () => core.link(this.ids, this.peer.ids);
-    }
-
-    on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void {
-      const set = this.events[event] as Set<ConnectionEvents[E]>;
-      set.add(listener);
-      return () => {
-        set.delete(listener);
-      };
-    }
-
-    private emit<E extends keyof ConnectionEvents>(
-      event: E,
-      ...args: Parameters<ConnectionEvents[E]>
-    ): void {
-      const set = this.events[event] as Set<(...values: Parameters<ConnectionEvents[E]>) => void>;
-      if (set.size === 0) return;
-      for (const listener of [...set]) listener(...args);
-    }
-
-    send(payload: Uint8Array): boolean {
-      if (this.state !== "open") {
-        throw new P2pError<SimErrorCode>(
-          "CONNECTION_CLOSED",
-          `cannot send: connection to ${this.remoteAddress} is ${this.state}`,
-        );
-      }
-      if (payload.byteLength === 0) {
-        throw new P2pError<SimErrorCode>("FRAME_EMPTY", "cannot send an empty frame");
-      }
-      if (payload.byteLength > config.maxFrameBytes) {
-        throw new P2pError<SimErrorCode>(
-          "FRAME_TOO_LARGE",
-          `frame of ${payload.byteLength} bytes exceeds the limit of ${config.maxFrameBytes}`,
-        );
-      }
-      this.bytesInFlight += payload.byteLength;
-      this.transmit({ kind: "frame", payload: payload.slice() });
-      if (this.bytesInFlight >= config.sendHighWaterMarkBytes) {
-        this.needsDrain = true;
-        return false;
-      }
-      return true;
-    }
-
-    close(): Promise<void> {
-      if (this.closePromise === undefined) {
-        this.closePromise = new Promise((resolve) => {
-          this.resolveClose = resolve;
-        });
-        if (this.state === "closed") {
-          this.resolveClose?.();
-        } else {
-          this.state = "closing";
-          core.trace(`conn-close ${core.now()} ${this.id}`);
-          this.transmit({ kind: "fin" });
-        }
-      }
-      return this.closePromise;
-    }
-
-    abort(error?: P2pError): void {
-      if (this.state === "closed") return;
-      core.trace(`conn-abort ${core.now()} ${this.id}`);
-      this.transmit({ kind: "rst" });
-      this.finish(
-        error === undefined ? { reason: "local-abort" } : { reason: "local-abort", error },
-      );
-    }
-
-    /** Puts one segment on the wire toward the peer, after everything sent before it. */
-    transmit(segment: Segment): void {
-      if (this.isBroken) return;
-      const arrival = Math.max(core.now() + core.delay(this.link()), this.lastArrival);
-      this.lastArrival = arrival;
-      const peer = this.peer;
-      core.schedule(arrival, () => peer.receive(segment, this));
-    }
-
-    private receive(segment: Segment, from: SimConnection): void {
-      if (segment.kind === "frame") from.acknowledge(segment.payload.byteLength);
-      if (this.isFinished) return;
-      switch (segment.kind) {
-        case "frame":
-          core.trace(`frame ${core.now()} ${this.id} ${segment.payload.byteLength}`);
-          this.emit("message", segment.payload);
-          return;
-        case "fin":
-          if (this.state === "closing") {
-            this.finish({ reason: "local-close" });
-          } else {
-            // No half-open streams: answer the FIN after what this side already sent.
-            this.state = "closing";
-            this.transmit({ kind: "fin" });
-            this.finish({ reason: "remote-close" });
-          }
-          return;
-        case "rst":
-          this.finish({ reason: "remote-close" });
-          return;
-      }
-    }
-
-    /** The peer received `bytes` of ours: maybe emit drain. */
-    private acknowledge(bytes: number): void {
-      this.bytesInFlight -= bytes;
-      if (
-        this.needsDrain &&
-        this.bytesInFlight < config.sendHighWaterMarkBytes &&
-        this.state !== "closed"
-      ) {
-        this.needsDrain = false;
-        this.emit("drain");
-      }
-    }
-
-    /** Breaks the connection: a transport-error close after the detection delay. */
-    breakAfter(delayMs: number, why: string): void {
-      if (this.isFinished || this.breakEvent !== undefined) return;
-      // Whatever the peer sent before the break still arrives first.
-      const at = Math.max(core.now() + delayMs, this.peer.lastArrival);
-      this.breakEvent = core.schedule(at, () => {
-        this.finish({
-          reason: "transport-error",
-          error: new P2pError<SimErrorCode>(
-            "CONNECTION_BROKEN",
-            `connection to ${this.remoteAddress} broke: ${why}`,
-          ),
-        });
-      });
-    }
-
-    /** Marks this end closed and emits `close` exactly once (not at all when `isSilent`). */
-    finish(info: CloseInfo, isSilent = false): void {
-      if (this.isFinished) return;
-      this.isFinished = true;
-      this.state = "closed";
-      connectionCount--;
-      if (this.ownsLocalPort) usedPorts.delete(this.localAddress);
-      if (this.breakEvent !== undefined) core.cancel(this.breakEvent);
-      if (this.peer.isFinished) {
-        live.delete(this);
-        live.delete(this.peer);
-      }
-      core.trace(`conn-closed ${core.now()} ${this.id} ${info.reason}${isSilent ? " silent" : ""}`);
-      if (!isSilent) this.emit("close", info);
-      this.events.message.clear();
-      this.events.drain.clear();
-      this.events.close.clear();
-      this.resolveClose?.();
-    }
-
-    /** True while the owner of this end has not crashed since the connection opened. */
-    isAlive(): boolean {
-      return core.isUp(this.ids) && core.incarnation(this.ids) === this.incarnation;
-    }
   }
 
   function pairIsCut(a: SimConnection): boolean {
@@ -433,6 +237,7 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
               return;
             }
             const client = new SimConnection(
+              pool,
               dialId,
               local,
               address,
@@ -441,6 +246,7 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
               true,
             );
             const server = new SimConnection(
+              pool,
               `${address}<${local}`,
               address,
               local,
@@ -487,7 +293,7 @@ export function createTransportNetwork(core: SimulationCore): TransportNetwork {
     transport,
     faultsChanged,
     get openConnections() {
-      return connectionCount;
+      return pool.openConnections;
     },
   };
 }
