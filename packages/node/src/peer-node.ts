@@ -302,13 +302,16 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     }
   };
 
-  /** Routes each message to the machine that owns its type. */
+  /**
+   * Routes each message to the machine that owns its type. Every input reads the clock when it
+   * is stepped (never a reading taken before another step), so a machine's time never goes
+   * back while a real clock moves during one message.
+   */
   const onMessage = (from: LinkPeer, message: WireMessage): void => {
-    const now = clock.now();
     switch (message.type) {
       case "gossip.message":
         if (from.role === "peer")
-          gossipHost.step({ type: "receive", now, from: from.address, message });
+          gossipHost.step({ type: "receive", now: clock.now(), from: from.address, message });
         return;
       case "liveness.ping":
       case "liveness.pong":
@@ -319,19 +322,19 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       case "quorum.register-response":
       case "quorum.operation-response":
       case "quorum.list-response":
-        directoryHost.step({ type: "receive", now, from: from.address, message });
+        directoryHost.step({ type: "receive", now: clock.now(), from: from.address, message });
         return;
       case "node.neighbour":
       case "node.neighbour-refused":
         if (from.role === "peer")
-          overlayHost.step({ type: "receive", now, from: from.address, message });
+          overlayHost.step({ type: "receive", now: clock.now(), from: from.address, message });
         return;
       case "node.member-removed":
         if (from.role !== "seed") return;
         livenessHost.step({ type: "member-removed", address: message.address, ...time() });
         if (message.address !== address) {
           events.emit({ type: "member-removed", address: message.address });
-          overlayHost.step({ type: "neighbour-lost", now, address: message.address });
+          overlayHost.step({ type: "neighbour-lost", now: clock.now(), address: message.address });
         }
         return;
       case "node.hello":

@@ -88,4 +88,31 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
       replay,
     );
   }, 120_000);
+
+  it("a clock that moves during a synchronous step (as a real one does) never runs a machine's time backwards", async () => {
+    await forEachSeed(
+      2,
+      303,
+      async (seed) => {
+        const network = await createSimNetwork({ seed, isClockMoving: true });
+        await network.addPeers(6, 200, 3_000);
+        const leaver = network.peers[2]!;
+        const neighbours = leaver.node.neighbours();
+        // the seeds commit the leave and tell its neighbours (node.member-removed); each drops
+        // it in liveness and in the overlay while handling that one message
+        await network.sim.settle(leaver.node.leave());
+        await network.sim.runForAsync(3_000);
+        for (const seedNode of network.seeds) {
+          const record = seedNode.node
+            .members()
+            .find((entry) => entry.record.address === leaver.address);
+          expect(record?.record.status, `leaver at ${seedNode.address}`).toBe("left");
+        }
+        for (const peer of network.peers.filter((other) => neighbours.includes(other.address))) {
+          expect(peer.node.neighbours(), peer.address).not.toContain(leaver.address);
+        }
+      },
+      replay,
+    );
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { createMemoryStorage, type MemoryStorage } from "@p2p/quorum";
 import { createSimulation, type Simulation } from "@p2p/sim";
-import { silentLogger } from "@p2p/wire";
+import { type Clock, silentLogger } from "@p2p/wire";
 import { createPeerNode, type PeerNode, type PeerNodeEvent } from "../src/peer-node.js";
 import { createSeedNode, type SeedNode } from "../src/seed-node.js";
 import { type TimingProfile, timingProfiles } from "../src/timing.js";
@@ -39,6 +39,12 @@ export async function createSimNetwork(options: {
   seedCount?: number;
   timing?: TimingProfile;
   lossRate?: number;
+  /**
+   * Make each node's clock move on every reading (by a microsecond), as a real clock does while
+   * a synchronous step runs (virtual time alone stands still within one event). Default true;
+   * false gives every node the bare virtual clock.
+   */
+  isClockMoving?: boolean;
 }): Promise<SimNetwork> {
   const sim = createSimulation({
     seed: options.seed,
@@ -50,13 +56,19 @@ export async function createSimNetwork(options: {
     (_, index) => `10.0.0.${index + 1}:5000`,
   );
   const wallClock = () => EPOCH_MS + sim.now();
+  let readings = 0;
+  const clockFor = (address: string): Clock => {
+    const clock = sim.clockFor(address);
+    if (options.isClockMoving === false) return clock;
+    return { now: () => clock.now() + ++readings / 1_000_000, setTimer: clock.setTimer };
+  };
 
   const startSeed = async (address: string, storage: MemoryStorage): Promise<SeedNode> => {
     const node = await createSeedNode({
       address,
       seeds: seedAddresses,
       transport: sim.transport(address),
-      clock: sim.clockFor(address),
+      clock: clockFor(address),
       storage,
       random: sim.random(`seed ${address}`),
       logger: silentLogger,
@@ -82,7 +94,7 @@ export async function createSimNetwork(options: {
         address,
         seeds: seedAddresses,
         transport: sim.transport(address),
-        clock: sim.clockFor(address),
+        clock: clockFor(address),
         random: sim.random(`peer ${address}`),
         logger: silentLogger,
         timing,
