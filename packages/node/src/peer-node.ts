@@ -84,6 +84,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       publicKey: signer.publicKey,
       requestTimeoutMs: options.seedRequestTimeoutMs ?? 5_000,
       refreshIntervalMs: timing.pingIntervalMs * 2,
+      bootId: Math.floor(random.next() * 2 ** 48).toString(36),
       ...(options.registrationRetryMs === undefined
         ? {}
         : { registrationRetryMs: options.registrationRetryMs }),
@@ -260,7 +261,6 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       case "rejoined":
         livenessHost.step({ type: "rejoined", incarnation: event.record.incarnation, ...time() });
         events.emit({ type: "rejoined", incarnation: event.record.incarnation });
-        directoryHost.step({ type: "fetch-members", now: clock.now() });
         return;
       case "rejoin-failed":
         logger.error("re-registration failed", { error: event.message });

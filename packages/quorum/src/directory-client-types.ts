@@ -33,6 +33,14 @@ export const DirectoryClientConfigSchema = z.object({
   refreshIntervalMs: z.number().positive().default(2_000),
   /** Most neighbours sent in one request. */
   maxNeighbours: z.number().int().positive().max(1024).default(64),
+  /**
+   * Unique per start of the process (a host draws it at random): it goes into every request id,
+   * so a restarted peer's requests are never mistaken for the ones a seed answered before.
+   */
+  bootId: z
+    .string()
+    .regex(/^[0-9a-z]{1,16}$/)
+    .optional(),
 });
 
 /** Input form of {@link DirectoryClientConfigSchema}. */

@@ -94,6 +94,7 @@ function replay(text: string): string {
           requestTimeoutMs: numberArgument(command, "timeout", 5_000),
           neighbourUpdateDelayMs: numberArgument(command, "delay", 50),
           refreshIntervalMs: numberArgument(command, "refresh", 2_000),
+          ...(command.args.boot === undefined ? {} : { bootId: command.args.boot }),
           ...(command.args.retry === undefined
             ? {}
             : { registrationRetryMs: numberArgument(command, "retry") }),

@@ -19,7 +19,7 @@ import type { ListResponse, MemberEntry, MemberRecord, RegisterResponse } from "
 type Purpose =
   | { readonly kind: "register"; readonly slot: number }
   | { readonly kind: "list"; readonly group: number }
-  | { readonly kind: "update" }
+  | { readonly kind: "update"; readonly chain: number }
   | { readonly kind: "leave" };
 
 interface Outstanding {
@@ -80,7 +80,8 @@ export function createDirectoryClient(
   let registration: Registration | undefined;
   let retryAt: number | undefined;
   let updateDueAt: number | undefined;
-  let update: Chain | undefined;
+  let update: (Chain & { readonly id: number }) | undefined;
+  let chainSequence = 0;
   let leave: Chain | undefined;
   let suspects: readonly string[] = [];
   let refreshAt: number | undefined;
@@ -88,6 +89,7 @@ export function createDirectoryClient(
   const outstanding = new Map<string, Outstanding>();
   const fetches = new Map<number, ListFetch>();
   let outputs: DirectoryClientOutput[] = [];
+  const idPrefix = `${config.self}/${config.bootId === undefined ? "" : `${config.bootId}:`}`;
 
   const emit = (event: DirectoryClientEvent) => outputs.push({ type: "emit", event });
 
@@ -97,7 +99,7 @@ export function createDirectoryClient(
     purpose: Purpose,
     build: (requestId: string) => DirectoryRequest,
   ): void => {
-    const requestId = `${config.self}/${incarnation}/${++sequence}`;
+    const requestId = `${idPrefix}${incarnation}/${++sequence}`;
     outstanding.set(requestId, { seed, deadline: now + config.requestTimeoutMs, purpose });
     outputs.push({ type: "send", to: seed, message: build(requestId) });
   };
@@ -164,6 +166,7 @@ export function createDirectoryClient(
       const answered = [...finished.answered].sort();
       if (finished.isRejoin) {
         emit({ type: "rejoined", record });
+        fetchMembers(answered, "requested"); // the overlay tops up from a fresh snapshot
         return;
       }
       emit({ type: "registered", record, seeds: answered });
@@ -244,7 +247,7 @@ export function createDirectoryClient(
       return;
     }
     chain.next += 1;
-    request(seed, { kind: "update" }, (requestId) => ({
+    request(seed, { kind: "update", chain: chain.id }, (requestId) => ({
       type: "quorum.update-neighbours",
       requestId,
       address: config.self,
@@ -294,6 +297,8 @@ export function createDirectoryClient(
         listAnswer(purpose.group, answer?.type === "quorum.list-response" ? answer : undefined);
         return;
       case "update":
+        // An answer to an older walk (a newer list has been sent since) changes nothing.
+        if (update?.id !== purpose.chain) return;
         if (answer?.type === "quorum.operation-response" && answer.ok) update = undefined;
         else sendUpdate();
         return;
@@ -309,7 +314,7 @@ export function createDirectoryClient(
   /** Every outstanding request to `seed` failed at once. */
   const failAllTo = (seed: string): void => {
     for (const [requestId, entry] of [...outstanding]) {
-      if (entry.seed !== seed) continue;
+      if (entry.seed !== seed || !outstanding.has(requestId)) continue;
       outstanding.delete(requestId);
       settle(entry, undefined);
     }
@@ -325,7 +330,7 @@ export function createDirectoryClient(
       startRegistration(false);
     if (updateDueAt !== undefined && now >= updateDueAt && phase === "registered") {
       updateDueAt = undefined;
-      update = { order: shuffled(random, seeds), next: 0 };
+      update = { id: ++chainSequence, order: shuffled(random, seeds), next: 0 };
       sendUpdate();
     }
     if (refreshAt !== undefined && now >= refreshAt && !isRefreshing) refresh();
@@ -371,7 +376,7 @@ export function createDirectoryClient(
             to: seed,
             message: {
               type: "quorum.dead-report",
-              requestId: `${config.self}/${incarnation}/${++sequence}`,
+              requestId: `${idPrefix}${incarnation}/${++sequence}`,
               address: input.suspect,
               incarnation: input.incarnation,
               evidence: input.evidence,
@@ -379,11 +384,13 @@ export function createDirectoryClient(
           });
         }
         break;
-      case "watch":
+      case "watch": {
+        const hasNewSuspect = input.suspects.some((suspect) => !suspects.includes(suspect));
         suspects = [...input.suspects];
         if (suspects.length === 0) refreshAt = undefined;
-        else if (!isRefreshing && refreshAt === undefined) refresh();
+        else if (!isRefreshing && (refreshAt === undefined || hasNewSuspect)) refresh();
         break;
+      }
       case "receive": {
         const entry = outstanding.get(input.message.requestId);
         if (entry === undefined || entry.seed !== input.from) break;
