@@ -19,6 +19,12 @@ export type LivenessInput = (
   | { type: "member-neighbours"; address: string; neighbours: readonly string[] }
   /** The seeds removed `address` (learned from them). About this peer itself: see "self-removed". */
   | { type: "member-removed"; address: string }
+  /**
+   * The seeds registered this peer under `incarnation` (at its first start that is 0; a peer
+   * that left or was removed before registers under a later one). Pongs and votes about it use
+   * it from now on; an incarnation not above the current one changes nothing.
+   */
+  | { type: "registered"; incarnation: number }
   /** This peer re-registered under a new incarnation after a false removal. */
   | { type: "rejoined"; incarnation: number }
 ) & { now: number; wallTimeMs?: number };

@@ -173,6 +173,18 @@ describe("createLiveness", () => {
     expect(machine.inspect().incarnation).toBe(1);
   });
 
+  it("takes the incarnation the seeds registered it under, and answers pings with it", () => {
+    const machine = createLiveness({ self: "10.0.0.1:1" }, { random, sign: key(1).sign });
+    machine.step({ type: "registered", now: 0, incarnation: 3 });
+    machine.step({ type: "registered", now: 0, incarnation: 1 }); // an older answer changes nothing
+    expect(machine.inspect().incarnation).toBe(3);
+    const ping: LivenessMessage = { type: "liveness.ping", sequence: 1, sentAtMs: 0 };
+    const answer = machine.step({ type: "receive", now: 1, from: "10.0.0.2:1", message: ping });
+    expect(answer).toMatchObject([
+      { type: "send", to: "10.0.0.2:1", message: { type: "liveness.pong", incarnation: 3 } },
+    ]);
+  });
+
   describe("never reports without a real majority", () => {
     const self = "10.0.0.1:1";
     const suspect = "10.0.0.2:1";

@@ -447,6 +447,9 @@ export function createLiveness(
         case "member-removed":
           memberRemoved(input.address);
           break;
+        case "registered":
+          incarnation = Math.max(incarnation, input.incarnation);
+          break;
         case "rejoined":
           if (input.incarnation <= incarnation) {
             throw new P2pError<LivenessErrorCode>(

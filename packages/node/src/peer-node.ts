@@ -245,6 +245,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         starting = undefined;
         return;
       case "registered":
+        livenessHost.step({ type: "registered", incarnation: event.record.incarnation, ...time() });
         events.emit({ type: "registered", record: event.record, seeds: event.seeds });
         return;
       case "members": {

@@ -221,4 +221,31 @@ describe("faults across the whole stack (simulated network)", () => {
     );
     if (replay === undefined) expect(exercised).toBeGreaterThan(0);
   }, 120_000);
+
+  it("a peer that registers again after leaving (incarnation 1) is removed when it crashes", async () => {
+    await forEachSeed(
+      2,
+      707,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        await network.addPeers(6, 200, 2_000);
+        const first = network.peers[2]!;
+        await network.sim.settle(first.node.leave());
+        await network.sim.runForAsync(1_000);
+        const again = await network.addPeer(3); // the same address, a new process
+        expect(again.address).toBe(first.address);
+        await network.sim.runForAsync(3_000);
+        expect(recordAt(network, 0, again.address)).toMatchObject({
+          status: "alive",
+          incarnation: 1,
+        });
+        network.sim.crash(again.address);
+        await network.sim.runForAsync(20_000);
+        for (let index = 0; index < network.seeds.length; index++) {
+          expect(recordAt(network, index, again.address)?.status, `at seed ${index}`).toBe("dead");
+        }
+      },
+      replay,
+    );
+  }, 120_000);
 });
