@@ -80,6 +80,27 @@ describe("createMachineHost", () => {
     expect(applied).toEqual(["0:first", "after 0:first", "0:nested", "after 0:nested"]);
   });
 
+  it("keeps its timer armed when a step throws, so the machine is ticked again", () => {
+    const time = manualClock();
+    const inner = echoMachine();
+    let isBroken = true;
+    const machine: Machine<Input, string, { inputs: number }> = {
+      ...inner,
+      step(input) {
+        const outputs = inner.step(input);
+        if (input.type === "tick" && isBroken) throw new Error("broken tick");
+        return outputs;
+      },
+    };
+    const applied: string[] = [];
+    const host = createMachineHost({ clock: time.clock, machine, apply: (o) => applied.push(o) });
+    host.step({ type: "echo", now: 0, text: "a" });
+    expect(() => time.advance(100)).toThrow(/broken tick/);
+    isBroken = false;
+    time.advance(250);
+    expect(applied).toEqual(["0:a", "200:tick"]);
+  });
+
   it("stop cancels the timer and ignores later steps", () => {
     const time = manualClock();
     const applied: string[] = [];

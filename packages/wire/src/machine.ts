@@ -113,10 +113,12 @@ export function createMachineHost<Input extends { readonly now: number }, Output
           for (const output of machine.step(next)) apply(output);
         }
       } finally {
+        // A step or an output that throws (a caller mistake) propagates; the inputs queued
+        // behind it are dropped, and the timer is re-armed so the machine keeps being ticked.
         isApplying = false;
         queue.length = 0;
+        arm();
       }
-      arm();
     },
     stop() {
       isStopped = true;
