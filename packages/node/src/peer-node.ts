@@ -233,7 +233,10 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
   };
 
   let starting: { resolve(): void; reject(error: unknown): void } | undefined;
-  let leaving: (() => void) | undefined;
+  /** One leave for every caller of `leave()`; settled when the leave ends or the node stops. */
+  let leaving: Promise<void> | undefined;
+  let onLeft: (() => void) | undefined;
+  let stopping: Promise<void> | undefined;
 
   const onDirectoryEvent = (event: DirectoryClientEvent): void => {
     switch (event.type) {
@@ -268,8 +271,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         return;
       case "left":
         events.emit({ type: "left" });
-        leaving?.();
-        leaving = undefined;
+        onLeft?.();
         return;
       default:
         assertNever(event, "directory event");
@@ -374,16 +376,22 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       gossipHost.step({ type: "publish", now: clock.now(), payload });
     },
     neighbours: () => overlay.inspect().neighbours,
-    async leave() {
-      await new Promise<void>((resolve) => {
-        leaving = resolve;
+    leave() {
+      leaving ??= new Promise<void>((resolve) => {
+        onLeft = resolve;
         directoryHost.step({ type: "leave", now: clock.now() });
-      });
-      await node.stop();
+      }).then(() => node.stop());
+      return leaving;
     },
-    async stop() {
-      for (const host of hosts) host.stop();
-      await links.close();
+    stop() {
+      stopping ??= (async () => {
+        for (const host of hosts) host.stop();
+        starting?.reject(new P2pError<NodeErrorCode>("STOPPED", `${address} was stopped`));
+        starting = undefined;
+        onLeft?.();
+        await links.close();
+      })();
+      return stopping;
     },
     inspect: () => ({
       address,

@@ -77,16 +77,20 @@ export interface PeerNode {
   /**
    * Listens, registers with a majority of seeds, fetches their peer lists, picks and connects
    * neighbours, then starts gossip and liveness. Rejects with `REGISTRATION_FAILED` (a clear
-   * message naming what answered) when no majority of seeds commits the registration.
+   * message naming what answered) when no majority of seeds commits the registration, and with
+   * `STOPPED` when the peer is stopped first.
    */
   start(): Promise<Listener>;
   /** Publishes an application payload to the whole overlay. */
   publish(payload: Uint8Array): void;
   /** Current neighbours, sorted. */
   neighbours(): readonly string[];
-  /** Graceful leave: deregistered by the seeds' quorum, then stopped. */
+  /**
+   * Graceful leave: deregistered by the seeds' quorum, then stopped. Every call shares one
+   * leave; it also settles when the peer is stopped first.
+   */
   leave(): Promise<void>;
-  /** Stops at once (no deregistration). */
+  /** Stops at once (no deregistration). Idempotent. */
   stop(): Promise<void>;
   inspect(): PeerNodeView;
   on: NodeEvents<PeerNodeEvent>["on"];

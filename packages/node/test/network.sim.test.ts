@@ -1,5 +1,8 @@
 import { forEachSeed } from "@p2p/sim";
+import { P2pError, silentLogger } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
+import { createPeerNode } from "../src/peer-node.js";
+import { timingProfiles } from "../src/timing.js";
 import { createSimNetwork, deliveries } from "./network.js";
 
 const replay = process.env.P2P_SEED;
@@ -115,4 +118,33 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
       replay,
     );
   }, 120_000);
+
+  it("leave() called twice settles both calls; stop() during start() rejects start", async () => {
+    const network = await createSimNetwork({ seed: 404 });
+    await network.addPeers(3, 200, 1_000);
+    const leaver = network.peers[0]!;
+    const first = leaver.node.leave();
+    const second = leaver.node.leave();
+    await network.sim.settle(Promise.all([first, second]), { timeoutMs: 30_000 });
+    await network.sim.settle(leaver.node.leave(), { timeoutMs: 1_000 }); // after it left
+
+    // a peer whose seeds never answer is still registering when it is stopped
+    const lonely = createPeerNode({
+      address: "10.0.9.9:6000",
+      seeds: ["10.0.9.1:5000"],
+      transport: network.sim.transport("10.0.9.9:6000"),
+      clock: network.sim.clockFor("10.0.9.9:6000"),
+      random: network.sim.random("lonely"),
+      logger: silentLogger,
+      timing: timingProfiles.fast,
+      registrationRetryMs: 1_000,
+    });
+    const starting = lonely.start().then(
+      () => "started",
+      (error: unknown) => (P2pError.is(error) ? error.code : String(error)),
+    );
+    await network.sim.runForAsync(3_000);
+    await network.sim.settle(lonely.stop());
+    expect(await network.sim.settle(starting, { timeoutMs: 1_000 })).toBe("STOPPED");
+  }, 60_000);
 });
