@@ -1,2 +1,5 @@
-/** Every error code `@p2p/topology` throws (caller mistakes: a bad argument or config). */
-export type TopologyErrorCode = "ARGUMENT_INVALID" | "TIME_WENT_BACKWARDS";
+/**
+ * Every error code `@p2p/topology` throws (caller mistakes): a bad argument to a graph or fit
+ * function, a bad overlay config, time going backwards in the overlay machine.
+ */
+export type TopologyErrorCode = "ARGUMENT_INVALID" | "CONFIG_INVALID" | "TIME_WENT_BACKWARDS";

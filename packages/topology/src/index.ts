@@ -27,12 +27,13 @@ export type {
   DirectoryMember,
   Overlay,
   OverlayConfig,
+  OverlayConfigInput,
   OverlayEvent,
   OverlayInput,
   OverlayOutput,
   OverlayView,
 } from "./overlay.js";
-export { createOverlay, degreesOf } from "./overlay.js";
+export { createOverlay, degreesOf, OverlayConfigSchema } from "./overlay.js";
 export type {
   AlternativeName,
   FitOptions,

@@ -120,6 +120,6 @@ describe("createOverlay", () => {
         { self: "a:1", targetDegree: 3, maxDegree: 2 },
         { random: createSeededRandom(1) },
       ),
-    ).toThrow(/maxDegree/);
+    ).toThrow(/overlay config: maxDegree: must be at least targetDegree/);
   });
 });

@@ -1,5 +1,13 @@
-import { assertNever, createTimeGuard, type Machine, P2pError, type RandomSource } from "@p2p/wire";
-import type { TopologyErrorCode } from "./errors.js";
+import {
+  AddressSchema,
+  assertNever,
+  createTimeGuard,
+  type Machine,
+  parseConfig,
+  type RandomSource,
+} from "@p2p/wire";
+import { LRUCache } from "lru-cache";
+import { z } from "zod";
 import { degrees } from "./graph.js";
 import { liveOverlay, type OverlayMember } from "./live-overlay.js";
 import type { OverlayMessage } from "./messages.js";
@@ -12,14 +20,28 @@ export interface DirectoryMember extends OverlayMember {
 }
 
 /** Configuration of {@link createOverlay}. */
-export interface OverlayConfig {
-  /** This peer's address. */
-  readonly self: string;
-  /** Neighbours a peer picks by preferential attachment, and tops up to when it loses one (default 2). */
-  readonly targetDegree?: number;
-  /** Neighbour requests beyond this many neighbours are refused (default 64). */
-  readonly maxDegree?: number;
-}
+export const OverlayConfigSchema = z
+  .object({
+    /** This peer's address. */
+    self: AddressSchema,
+    /** Neighbours a peer picks by preferential attachment, and tops up to when it loses one. */
+    targetDegree: z.number().int().positive().default(2),
+    /** Neighbour requests beyond this many neighbours are refused. */
+    maxDegree: z.number().int().positive().default(64),
+    /** A peer that refused our request is not asked again for this long (input time). */
+    refusalMemoryMs: z.number().nonnegative().default(60_000),
+    /** Most refusals remembered. */
+    maxRememberedRefusals: z.number().int().positive().default(1_024),
+  })
+  .refine((config) => config.maxDegree >= config.targetDegree, {
+    path: ["maxDegree"],
+    message: "must be at least targetDegree",
+  });
+
+/** Input form of {@link OverlayConfigSchema} (defaults optional). */
+export type OverlayConfigInput = z.input<typeof OverlayConfigSchema>;
+/** The validated, frozen configuration. */
+export type OverlayConfig = Readonly<z.output<typeof OverlayConfigSchema>>;
 
 /** Inputs of the overlay. `now` is monotonic milliseconds and never goes backwards. */
 export type OverlayInput =
@@ -74,7 +96,7 @@ export interface OverlayView {
 
 /** A peer's overlay upkeep, as a sans-IO machine. */
 export interface Overlay extends Machine<OverlayInput, OverlayOutput, OverlayView> {
-  readonly config: Readonly<Required<OverlayConfig>>;
+  readonly config: OverlayConfig;
 }
 
 /** Each live member's degree in the undirected overlay the members describe. */
@@ -91,27 +113,14 @@ export function degreesOf(members: readonly DirectoryMember[]): Map<string, numb
  * it asks for a fresh snapshot to top up, so peers that lost a shared hub do not stay an island.
  */
 export function createOverlay(
-  config: OverlayConfig,
+  configInput: OverlayConfigInput,
   dependencies: { random: RandomSource },
 ): Overlay {
-  const settings = Object.freeze({
-    self: config.self,
-    targetDegree: config.targetDegree ?? 2,
-    maxDegree: config.maxDegree ?? 64,
-  });
-  if (!Number.isInteger(settings.targetDegree) || settings.targetDegree < 1) {
-    throw new P2pError<TopologyErrorCode>(
-      "ARGUMENT_INVALID",
-      `targetDegree must be a positive integer, got ${settings.targetDegree}`,
-    );
-  }
-  if (!Number.isInteger(settings.maxDegree) || settings.maxDegree < settings.targetDegree) {
-    throw new P2pError<TopologyErrorCode>(
-      "ARGUMENT_INVALID",
-      `maxDegree must be an integer ≥ targetDegree, got ${settings.maxDegree}`,
-    );
-  }
+  const settings = parseConfig(OverlayConfigSchema, configInput, "overlay config");
   const { random } = dependencies;
+  /** Peers that refused us, with when they may be asked again. */
+  const refusedUntil = new LRUCache<string, number>({ max: settings.maxRememberedRefusals });
+  let now = 0;
   const guardTime = createTimeGuard("overlay");
   const neighbours = new Set<string>();
   const early = new Set<string>();
@@ -175,6 +184,7 @@ export function createOverlay(
     const degrees = degreesOf(members);
     candidates = members
       .filter((member) => member.status === "alive" && member.address !== settings.self)
+      .filter((member) => (refusedUntil.peek(member.address) ?? now) <= now)
       .filter((member) => !neighbours.has(member.address) && !pending.has(member.address))
       .map((member) => ({ address: member.address, degree: degrees.get(member.address) ?? 0 }));
     isSelecting = true;
@@ -197,6 +207,7 @@ export function createOverlay(
         add(from);
         return;
       case "node.neighbour-refused":
+        refusedUntil.set(from, now + settings.refusalMemoryMs);
         lose(from);
         return;
       default:
@@ -205,7 +216,7 @@ export function createOverlay(
   };
 
   const step = (input: OverlayInput): readonly OverlayOutput[] => {
-    guardTime(input.now);
+    now = guardTime(input.now);
     outputs = [];
     switch (input.type) {
       case "members":
