@@ -130,6 +130,21 @@ describe("createSeedProber", () => {
     expect(prober.nextDeadline()).toBeUndefined();
   });
 
+  it("passes a held report on when another seed's request replaces its probe (a newer incarnation)", () => {
+    const prober = createSeedProber<Report>(config);
+    report(prober, 0, "r"); // held: waits for this seed's probe of the suspect (incarnation 0)
+    const replaced = prober.step({
+      type: "receive",
+      now: 10,
+      from: "10.0.0.2:5000",
+      message: { type: "liveness.seed-probe", address: suspect, incarnation: 1 },
+    });
+    // the probe it waited on will never finish: the registry decides on the report as it is
+    expect(ofType(replaced, "release-report")).toEqual([
+      { type: "release-report", from: other, report: { id: "r" } },
+    ]);
+  });
+
   it("holds a report that needs the seeds' probe: probes the suspect and its silent neighbour everywhere, releases it when only the suspect is silent", () => {
     const prober = createSeedProber<Report>(config);
     const first = report(prober, 0, "r");

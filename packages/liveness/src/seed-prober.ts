@@ -95,9 +95,20 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     }
     if (existing !== undefined) {
       probes.delete(address);
-      // Whatever waited on an older incarnation's probe will never hear of it.
+      // Whatever waited on an older incarnation's probe will never hear of it: a held report
+      // goes to the registry as it is (its acceptors decide without this probe); an orphan's
+      // removal is not proposed.
       for (const [id, entry] of waiting) {
-        if (entry.awaiting.get(address) === existing.incarnation) waiting.delete(id);
+        if (entry.awaiting.get(address) !== existing.incarnation) continue;
+        waiting.delete(id);
+        if (entry.then.type === "release") {
+          counters.reportsReleased += 1;
+          outputs.push({
+            type: "release-report",
+            from: entry.then.from,
+            report: entry.then.report,
+          });
+        }
       }
     } else if (probes.size >= config.maxProbes) {
       return "refused";

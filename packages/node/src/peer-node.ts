@@ -284,6 +284,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         const { neighbours } = event;
         gossipHost.step({ type: "neighbours", now: clock.now(), neighbours });
         livenessHost.step({ type: "neighbours", neighbours, ...time() });
+        watchSuspects(); // a suspect that is no longer a neighbour is no longer suspected
         feedDirectory(neighbours, []);
         directoryHost.step({ type: "neighbours", now: clock.now(), neighbours });
         events.emit({ type: "neighbours-changed", neighbours });
