@@ -13,23 +13,30 @@ export function createProbeResults(limits: {
   readonly probeResultRetentionMs: number;
   readonly maxProbeResults: number;
 }): ProbeResults {
-  /** Oldest first. */
+  /** Oldest recorded first. */
   const table = new Map<string, ProbeResult>();
+  /** When each outcome was recorded (input time): the table's order, so expiry stops early. */
+  const recordedAt = new Map<string, number>();
+  const forget = (address: string): void => {
+    table.delete(address);
+    recordedAt.delete(address);
+  };
   const expire = (now: number): void => {
-    for (const [address, result] of table) {
-      if (result.atMs + limits.probeResultRetentionMs > now) break;
-      table.delete(address);
+    for (const [address, at] of recordedAt) {
+      if (at + limits.probeResultRetentionMs > now) break;
+      forget(address);
     }
   };
   return {
     table,
     record(now, result) {
-      table.delete(result.address);
+      forget(result.address);
       table.set(result.address, result);
+      recordedAt.set(result.address, now);
       expire(now);
       if (table.size > limits.maxProbeResults) {
         const oldest = table.keys().next().value;
-        if (oldest !== undefined) table.delete(oldest);
+        if (oldest !== undefined) forget(oldest);
       }
     },
     expire,
