@@ -1,6 +1,4 @@
-import { P2pError } from "@p2p/wire";
 import { z } from "zod";
-import type { SimErrorCode } from "./errors.js";
 
 const rate = z.number().min(0).max(1);
 const milliseconds = z.number().nonnegative().finite();
@@ -62,28 +60,3 @@ export const SimulationConfigSchema = z
 export type SimulationConfig = Readonly<z.infer<typeof SimulationConfigSchema>>;
 /** Simulation configuration as a caller writes it. */
 export type SimulationConfigInput = z.input<typeof SimulationConfigSchema>;
-
-function describeIssues(error: z.ZodError, prefix: string): string {
-  return error.issues
-    .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter((part) => part !== "").join(".");
-      return `${path === "" ? "config" : path}: ${issue.message}`;
-    })
-    .join("; ");
-}
-
-/** Validates `input` against `schema`, throwing a `CONFIG_INVALID` P2pError. */
-export function parseConfig<T extends z.ZodType>(
-  schema: T,
-  input: unknown,
-  prefix = "",
-): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    throw new P2pError<SimErrorCode>(
-      "CONFIG_INVALID",
-      `invalid simulation config: ${describeIssues(result.error, prefix)}`,
-    );
-  }
-  return result.data;
-}

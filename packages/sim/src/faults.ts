@@ -1,8 +1,8 @@
 import type { SeededRandom } from "@p2p/wire";
-import { P2pError } from "@p2p/wire";
+import { P2pError, parseConfig } from "@p2p/wire";
 import { identitiesOf } from "./address.js";
 import { checkAddress } from "./argument-checks.js";
-import { type Link, type LinkInput, LinkSchema, parseConfig } from "./config.js";
+import { type Link, type LinkInput, LinkSchema } from "./config.js";
 import type { SimErrorCode } from "./errors.js";
 import type { TraceHash } from "./trace.js";
 
@@ -147,7 +147,7 @@ export function createFaultModel(
       checkAddress("to", to);
       const key = `${from}\u0000${to}`;
       const base = links.get(key) ?? defaultLink;
-      const merged = parseConfig(LinkSchema, { ...base, ...link }, "link");
+      const merged = parseConfig(LinkSchema, { ...base, ...link }, "simulation link");
       links.set(key, Object.freeze(merged));
       trace.add(`link ${now()} ${from} ${to} ${JSON.stringify(merged)}`);
     },

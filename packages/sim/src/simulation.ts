@@ -1,10 +1,9 @@
 import type { Clock, RandomSource, SeededRandom, TimerHandle, Transport } from "@p2p/wire";
-import { createSeededRandom, P2pError } from "@p2p/wire";
+import { createSeededRandom, P2pError, parseConfig } from "@p2p/wire";
 import { checkAddress } from "./argument-checks.js";
 import {
   type Link,
   type LinkInput,
-  parseConfig,
   type SimulationConfig,
   type SimulationConfigInput,
   SimulationConfigSchema,
@@ -154,7 +153,7 @@ const NETWORK_LABEL = "@p2p/sim network";
 export function createSimulation<Message = unknown>(
   input: SimulationConfigInput,
 ): Simulation<Message> {
-  const config: SimulationConfig = Object.freeze(parseConfig(SimulationConfigSchema, input));
+  const config: SimulationConfig = parseConfig(SimulationConfigSchema, input, "simulation config");
   const defaultLink: Link = Object.freeze({ ...config.link });
   const scheduler = createScheduler(config.microtaskTurns);
   const trace = new TraceHash(config.recordTrace);
