@@ -1,6 +1,6 @@
 /** Test harness: seed registries hosted on @p2p/sim, clients, and a recorded history. */
 import { createSimulation, type LinkInput, type Simulation } from "@p2p/sim";
-import { err, ok, P2pError, type TimerHandle } from "@p2p/wire";
+import { createMachineHost, err, type MachineHost, ok, P2pError } from "@p2p/wire";
 import {
   createMemoryStorage,
   createSeedRegistry,
@@ -12,6 +12,8 @@ import {
   type SeedRegistry,
   type SeedRegistryConfigInput,
   type SeedRegistryEvent,
+  type SeedRegistryInput,
+  type SeedRegistryOutput,
 } from "../src/index.js";
 
 /** Test evidence: two distinct voters, both neighbours of the subject. */
@@ -28,8 +30,9 @@ interface SeedHost {
   readonly address: string;
   readonly storage: MemoryStorage;
   registry: SeedRegistry;
+  /** Drives `registry` (the one machine host of @p2p/wire, on the simulator's clock). */
+  driver: MachineHost<SeedRegistryInput>;
   events: SeedRegistryEvent[];
-  timer: TimerHandle | undefined;
   generation: number;
 }
 
@@ -69,32 +72,28 @@ export function createCluster(options: ClusterOptions): Cluster {
       },
     );
 
-  const schedule = (host: SeedHost): void => {
-    host.timer?.cancel();
-    host.timer = undefined;
-    const deadline = host.registry.nextDeadline();
-    if (deadline === undefined) return;
-    host.timer = sim.clockFor(host.address).setTimer(Math.max(0, deadline - sim.now()), () => {
-      host.timer = undefined;
-      run(host, { type: "tick", now: sim.now() });
-    });
+  const apply = (host: SeedHost, output: SeedRegistryOutput): void => {
+    switch (output.type) {
+      case "persist":
+        host.storage.save(output.key, output.state); // synchronous: durable before the sends below
+        break;
+      case "send":
+        sim.send(host.address, output.to, output.message);
+        break;
+      case "emit":
+        host.events.push(output.event);
+        break;
+    }
   };
 
-  const run = (host: SeedHost, input: Parameters<SeedRegistry["step"]>[0]): void => {
-    for (const output of host.registry.step(input)) {
-      switch (output.type) {
-        case "persist":
-          host.storage.save(output.key, output.state); // synchronous: durable before the sends below
-          break;
-        case "send":
-          sim.send(host.address, output.to, output.message);
-          break;
-        case "emit":
-          host.events.push(output.event);
-          break;
-      }
-    }
-    schedule(host);
+  /** A new registry for `host` (restored from its storage) and a host to drive it. */
+  const start = (host: SeedHost): void => {
+    host.registry = build(host);
+    host.driver = createMachineHost({
+      clock: sim.clockFor(host.address),
+      machine: host.registry,
+      apply: (output) => apply(host, output),
+    });
   };
 
   for (const address of seeds) {
@@ -102,14 +101,14 @@ export function createCluster(options: ClusterOptions): Cluster {
       address,
       storage: createMemoryStorage(),
       registry: undefined as unknown as SeedRegistry,
+      driver: undefined as unknown as MachineHost<SeedRegistryInput>,
       events: [],
-      timer: undefined,
       generation: 0,
     };
-    host.registry = build(host);
+    start(host);
     hosts.set(address, host);
     sim.addNode(address, (from, message) =>
-      run(host, { type: "receive", now: sim.now(), from, message }),
+      host.driver.step({ type: "receive", now: sim.now(), from, message }),
     );
   }
 
@@ -121,21 +120,20 @@ export function createCluster(options: ClusterOptions): Cluster {
       const host = hosts.get(address);
       if (host === undefined) throw new Error(`no seed ${address}`);
       sim.crash(address);
-      host.timer?.cancel();
-      host.timer = undefined;
+      host.driver.stop();
     },
     restart(address) {
       const host = hosts.get(address);
       if (host === undefined) throw new Error(`no seed ${address}`);
       host.generation += 1;
-      host.registry = build(host); // everything but the storage is lost
+      start(host); // everything but the storage is lost
       sim.restart(address);
-      schedule(host);
+      host.driver.arm();
     },
     command(address, command) {
       const host = hosts.get(address);
       if (host === undefined) throw new Error(`no seed ${address}`);
-      run(host, { type: "command", now: sim.now(), command });
+      host.driver.step({ type: "command", now: sim.now(), command });
     },
     addClient(address, onMessage) {
       sim.addNode(address, onMessage);

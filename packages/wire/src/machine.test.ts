@@ -101,6 +101,20 @@ describe("createMachineHost", () => {
     expect(applied).toEqual(["0:a", "200:tick"]);
   });
 
+  it("arm() sets the timer at a restored machine's deadline without stepping it", () => {
+    const time = manualClock();
+    const applied: string[] = [];
+    const host = createMachineHost({
+      clock: time.clock,
+      machine: echoMachine(), // due at 100 before its first input
+      apply: (output) => applied.push(output),
+    });
+    host.arm();
+    expect(applied).toEqual([]);
+    time.advance(100);
+    expect(applied).toEqual(["100:tick"]);
+  });
+
   it("stop cancels the timer and ignores later steps", () => {
     const time = manualClock();
     const applied: string[] = [];

@@ -71,6 +71,11 @@ export interface MachineHost<Input> {
    * right after, so outputs are always applied in the order they were produced.
    */
   step(input: Input): void;
+  /**
+   * Arms the timer at the machine's current deadline without stepping it: for a machine that
+   * starts with work already due (one restored from storage).
+   */
+  arm(): void;
   /** Cancels the timer; later steps are ignored. */
   stop(): void;
 }
@@ -120,6 +125,7 @@ export function createMachineHost<Input extends { readonly now: number }, Output
         arm();
       }
     },
+    arm,
     stop() {
       isStopped = true;
       timer?.cancel();
