@@ -115,6 +115,19 @@ describe("createMachineHost", () => {
     expect(applied).toEqual(["100:tick"]);
   });
 
+  it("feeds an input built from an earlier clock reading at the latest time fed", () => {
+    const time = manualClock();
+    const applied: string[] = [];
+    const host = createMachineHost({
+      clock: time.clock,
+      machine: echoMachine(),
+      apply: (output) => applied.push(output),
+    });
+    host.step({ type: "echo", now: 7, text: "later" });
+    host.step({ type: "echo", now: 5, text: "read before" });
+    expect(applied).toEqual(["7:later", "7:read before"]);
+  });
+
   it("stop cancels the timer and ignores later steps", () => {
     const time = manualClock();
     const applied: string[] = [];

@@ -68,7 +68,9 @@ export interface MachineHost<Input> {
   /**
    * Steps the machine with `input` and applies the outputs. An input stepped while outputs
    * are being applied (an output handler that feeds this machine again) is queued and stepped
-   * right after, so outputs are always applied in the order they were produced.
+   * right after, so outputs are always applied in the order they were produced. An input whose
+   * `now` is earlier than the last one fed is fed at that last time (a real clock moves while
+   * outputs are applied), so the machine's time never goes backwards.
    */
   step(input: Input): void;
   /**
@@ -90,6 +92,7 @@ export function createMachineHost<Input extends { readonly now: number }, Output
   let armedAt: number | undefined;
   let isStopped = false;
   let isApplying = false;
+  let lastNow = Number.NEGATIVE_INFINITY;
   const queue: Input[] = [];
 
   const arm = (): void => {
@@ -115,7 +118,11 @@ export function createMachineHost<Input extends { readonly now: number }, Output
       try {
         for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
           if (isStopped) break;
-          for (const output of machine.step(next)) apply(output);
+          // An input made before a later one was fed (queued behind it, or built from an
+          // earlier clock reading) is fed at the latest time fed so far: time never goes back.
+          const input = next.now < lastNow ? { ...next, now: lastNow } : next;
+          lastNow = input.now;
+          for (const output of machine.step(input)) apply(output);
         }
       } finally {
         // A step or an output that throws (a caller mistake) propagates; the inputs queued
