@@ -19,6 +19,8 @@ export interface NodeProcess {
 
 /** Every process started here, so the suite can kill them all by PID. */
 const started = new Set<NodeProcess>();
+/** Every process started, exited ones too (for the diagnosis when a wait times out). */
+const everyProcess: NodeProcess[] = [];
 
 /** Starts `apps/<app>/src/<entry>.ts` from source with the given arguments. */
 export function startApp(
@@ -54,6 +56,7 @@ export function startApp(
   const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
   const node: NodeProcess = { child, address, lines, errors, exited };
   started.add(node);
+  everyProcess.push(node);
   void exited.then(() => started.delete(node));
   return node;
 }
@@ -84,7 +87,18 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      // Say what every process that printed to stderr or exited early had to say.
+      const trouble = everyProcess
+        .filter((node) => node.errors.length > 0 || node.child.exitCode !== null)
+        .map(
+          (node) =>
+            `${node.address || "process"} (exit ${node.child.exitCode ?? "none"}): ${node.errors.slice(-5).join(" | ")}`,
+        );
+      throw new Error(
+        `timed out waiting for ${what}${trouble.length > 0 ? `; ${trouble.join("; ")}` : ""}`,
+      );
+    }
     await new Promise((done) => setTimeout(done, 100));
   }
 }
