@@ -11,6 +11,7 @@ import type {
 import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
 import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
 import { signVote } from "./vote.js";
+import { createVoter } from "./voter.js";
 
 interface Neighbour {
   misses: number;
@@ -27,14 +28,6 @@ interface Suspicion {
   roundEndsAt: number;
   /** A probe-request went out in this round. */
   probeRequested: boolean;
-}
-
-interface Probe {
-  incarnation: number;
-  requesters: Set<string>;
-  sent: number;
-  nextAt: number | undefined;
-  expiresAt: number | undefined;
 }
 
 const sortedKeys = <T>(map: Map<string, T>) => [...map.keys()].sort();
@@ -61,8 +54,6 @@ export function createLiveness(
   let roundExpiresAt: number | undefined;
   const neighbours = new Map<string, Neighbour>();
   const suspicions = new Map<string, Suspicion>();
-  const probes = new Map<string, Probe>();
-  const recentVotes = new Map<string, { vote: SignedVote; until: number }>();
   const removed = new Set<string>();
   /** Neighbour lists from the seeds' directory, oldest-fed first. */
   const directory = new LRUCache<string, readonly string[]>({
@@ -100,6 +91,17 @@ export function createLiveness(
       dependencies.sign,
     );
   }
+  /** Answers other peers' vote requests: probes the suspect, then a signed vote. */
+  const voter = createVoter({
+    config,
+    now: () => now,
+    probe: (target) => {
+      counters.probesSent++;
+      ping(target);
+    },
+    vote,
+    send,
+  });
 
   /** Any message from `address` proves it is alive. */
   function heardFrom(address: string): void {
@@ -112,17 +114,7 @@ export function createLiveness(
       counters.cleared++;
       emit({ type: "suspicion-cleared", suspect: address, by: self });
     }
-    if (probes.has(address)) finishProbe(address, "alive");
-  }
-
-  function finishProbe(suspect: string, verdict: "dead" | "alive"): void {
-    const probe = probes.get(suspect);
-    if (probe === undefined) return;
-    probes.delete(suspect);
-    const signed = vote(suspect, probe.incarnation, verdict);
-    recentVotes.set(suspect, { vote: signed, until: now + config.voteCacheMs });
-    for (const requester of [...probe.requesters].sort())
-      send(requester, { type: "liveness.vote", vote: signed });
+    voter.heardFrom(address);
   }
 
   /**
@@ -256,28 +248,7 @@ export function createLiveness(
       case "liveness.vote-request": {
         const target = message.suspect;
         if (target === self || target === from) return;
-        const recent = recentVotes.get(target);
-        if (
-          recent !== undefined &&
-          recent.until > now &&
-          recent.vote.incarnation === message.incarnation
-        ) {
-          send(from, { type: "liveness.vote", vote: recent.vote });
-          return;
-        }
-        const running = probes.get(target);
-        if (running !== undefined && running.incarnation === message.incarnation) {
-          running.requesters.add(from);
-          return;
-        }
-        probes.set(target, {
-          incarnation: message.incarnation,
-          requesters: new Set([from]),
-          sent: 0,
-          nextAt: now,
-          expiresAt: undefined,
-        });
-        advanceProbe(target);
+        voter.request(from, target, message.incarnation);
         break;
       }
       case "liveness.vote": {
@@ -303,23 +274,6 @@ export function createLiveness(
     }
   }
 
-  function advanceProbe(target: string): void {
-    const probe = probes.get(target);
-    if (probe === undefined) return;
-    while (probe.nextAt !== undefined && probe.nextAt <= now) {
-      counters.probesSent++;
-      ping(target);
-      probe.sent++;
-      if (probe.sent < config.probeAttempts) {
-        probe.nextAt += config.probeIntervalMs;
-      } else {
-        probe.nextAt = undefined;
-        probe.expiresAt = now + config.probeTimeoutMs;
-      }
-    }
-    if (probe.expiresAt !== undefined && probe.expiresAt <= now) finishProbe(target, "dead");
-  }
-
   function tick(): void {
     if (roundExpiresAt !== undefined && roundExpiresAt <= now) {
       roundExpiresAt = undefined;
@@ -343,7 +297,7 @@ export function createLiveness(
       }
       roundExpiresAt = now + config.pingTimeoutMs;
     }
-    for (const target of sortedKeys(probes)) advanceProbe(target);
+    voter.tick();
     for (const address of sortedKeys(suspicions)) {
       const suspicion = suspicions.get(address) as Suspicion;
       if (suspicion.nextRetryAt > now) continue;
@@ -372,8 +326,6 @@ export function createLiveness(
         });
       }
     }
-    for (const [address, recent] of recentVotes)
-      if (recent.until <= now) recentVotes.delete(address);
   }
 
   function setNeighbours(list: readonly string[]): void {
@@ -415,7 +367,7 @@ export function createLiveness(
     removed.add(address);
     directory.delete(address);
     suspicions.delete(address);
-    probes.delete(address);
+    voter.forget(address);
     if (neighbours.delete(address)) emit({ type: "neighbour-dropped", address, reason: "removed" });
     for (const suspect of sortedKeys(suspicions)) {
       const suspicion = suspicions.get(suspect) as Suspicion;
@@ -472,10 +424,7 @@ export function createLiveness(
         if (at !== undefined && (next === undefined || at < next)) next = at;
       };
       consider(roundExpiresAt);
-      for (const probe of probes.values()) {
-        consider(probe.nextAt);
-        consider(probe.expiresAt);
-      }
+      consider(voter.nextDeadline());
       for (const suspicion of suspicions.values()) consider(suspicion.nextRetryAt);
       return next;
     },
@@ -494,7 +443,7 @@ export function createLiveness(
           };
         }),
         suspicions: sortedKeys(suspicions),
-        probing: sortedKeys(probes),
+        probing: voter.probing(),
         memberNeighbourLists: directory.size,
         counters: { ...counters },
       };
