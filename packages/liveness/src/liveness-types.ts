@@ -1,6 +1,6 @@
 import type { Machine, RandomSource } from "@p2p/wire";
 import type { LivenessConfig } from "./config.js";
-import type { DeadEvidence, LivenessMessage } from "./messages.js";
+import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
 import type { Sign } from "./vote.js";
 
 /**
@@ -102,4 +102,23 @@ export interface LivenessDependencies {
   readonly random: RandomSource;
   /** Signs this peer's votes with its identity key (the key itself is never given). */
   readonly sign: Sign;
+}
+
+/** What the machine keeps about one neighbour (internal state). */
+export interface Neighbour {
+  misses: number;
+  answered: boolean;
+  incarnation: number | undefined;
+  advertised: string[];
+}
+
+/** One open suspicion and its vote round (internal state). */
+export interface Suspicion {
+  incarnation: number;
+  voters: Set<string>;
+  deadVotes: Map<string, SignedVote>;
+  nextRetryAt: number;
+  roundEndsAt: number;
+  /** A probe-request went out in this round. */
+  probeRequested: boolean;
 }

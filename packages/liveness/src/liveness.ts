@@ -7,28 +7,13 @@ import type {
   LivenessDependencies,
   LivenessEvent,
   LivenessOutput,
+  Neighbour,
+  Suspicion,
 } from "./liveness-types.js";
 import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
 import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
 import { signVote } from "./vote.js";
 import { createVoter } from "./voter.js";
-
-interface Neighbour {
-  misses: number;
-  answered: boolean;
-  incarnation: number | undefined;
-  advertised: string[];
-}
-
-interface Suspicion {
-  incarnation: number;
-  voters: Set<string>;
-  deadVotes: Map<string, SignedVote>;
-  nextRetryAt: number;
-  roundEndsAt: number;
-  /** A probe-request went out in this round. */
-  probeRequested: boolean;
-}
 
 const sortedKeys = <T>(map: Map<string, T>) => [...map.keys()].sort();
 
