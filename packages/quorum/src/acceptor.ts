@@ -1,5 +1,5 @@
 import type { Result } from "@p2p/wire";
-import { type Ballot, compareBallots, zeroBallot } from "./ballot.js";
+import { type Ballot, compareBallots, isBallotInRange, zeroBallot } from "./ballot.js";
 import type {
   AcceptedMessage,
   AcceptMessage,
@@ -48,6 +48,8 @@ export function createAcceptor(
 
   return {
     prepare(message) {
+      // A ballot past the bound is nobody's honest ballot: no promise, no reply.
+      if (!isBallotInRange(message.ballot)) return [];
       const current = get(message.key);
       const base = { requestId: message.requestId, key: message.key, ballot: message.ballot };
       // A ballot equal to the promise is answered again (a duplicate prepare, or the
@@ -87,6 +89,8 @@ export function createAcceptor(
     },
 
     accept(message) {
+      const isNextInRange = message.nextBallot === null || isBallotInRange(message.nextBallot);
+      if (!isBallotInRange(message.ballot) || !isNextInRange) return [];
       const current = get(message.key);
       const base = { requestId: message.requestId, key: message.key, ballot: message.ballot };
       const refuse = (reason: string | null): AcceptorOutput[] => [

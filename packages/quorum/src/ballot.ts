@@ -21,3 +21,20 @@ export function compareBallots(a: Ballot, b: Ballot): number {
 export function maxBallot(a: Ballot, b: Ballot): Ballot {
   return compareBallots(a, b) >= 0 ? a : b;
 }
+
+/**
+ * The highest ballot counter an acceptor promises or accepts and a proposer learns (2^48).
+ * Honest proposers advance by at most a few per operation, so they never come near it; a
+ * reply or a prepare claiming more is ignored, so no message can push a proposer to where
+ * `counter + 1 === counter` (a wedged proposer that can never outbid anyone again).
+ */
+export const MAX_BALLOT_COUNTER = 2 ** 48;
+
+/** True when `ballot.counter` is a whole number from 0 to {@link MAX_BALLOT_COUNTER}. */
+export function isBallotInRange(ballot: Ballot): boolean {
+  return (
+    Number.isSafeInteger(ballot.counter) &&
+    ballot.counter >= 0 &&
+    ballot.counter <= MAX_BALLOT_COUNTER
+  );
+}

@@ -1,7 +1,13 @@
 export type { Acceptor, AcceptorOutput, TransitionValidator } from "./acceptor.js";
 export { createAcceptor } from "./acceptor.js";
 export type { Ballot } from "./ballot.js";
-export { compareBallots, maxBallot, zeroBallot } from "./ballot.js";
+export {
+  compareBallots,
+  isBallotInRange,
+  MAX_BALLOT_COUNTER,
+  maxBallot,
+  zeroBallot,
+} from "./ballot.js";
 export { createDirectoryClient } from "./directory-client.js";
 export type {
   DirectoryClient,

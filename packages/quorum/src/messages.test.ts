@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_BALLOT_COUNTER } from "./ballot.js";
 import { QuorumMessageSchema } from "./messages.js";
 
 const registerRequest = (address: string, neighbours: string[] = []) => ({
@@ -29,5 +30,17 @@ describe("QuorumMessageSchema addresses", () => {
       const neighbour = registerRequest("10.0.0.1:6000", [address]);
       expect(QuorumMessageSchema.safeParse(neighbour).success, address).toBe(false);
     }
+  });
+});
+
+describe("QuorumMessageSchema ballots", () => {
+  it("refuses a ballot counter past MAX_BALLOT_COUNTER (it would wedge a proposer)", () => {
+    const at = (counter: number) => ({
+      ...prepare("10.0.0.1:6000"),
+      ballot: { counter, proposer: "10.8.0.1:7000" },
+    });
+    expect(QuorumMessageSchema.safeParse(at(MAX_BALLOT_COUNTER)).success).toBe(true);
+    expect(QuorumMessageSchema.safeParse(at(MAX_BALLOT_COUNTER + 1)).success).toBe(false);
+    expect(QuorumMessageSchema.safeParse(at(Number.MAX_SAFE_INTEGER)).success).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { AddressSchema } from "@p2p/wire";
 import { z } from "zod";
+import { MAX_BALLOT_COUNTER } from "./ballot.js";
 
 /** Largest neighbour list a record may carry on the wire (the registry config may set a lower limit). */
 const MAX_WIRE_NEIGHBOURS = 1024;
@@ -9,7 +10,7 @@ const RequestIdSchema = z.string().min(1).max(MAX_WIRE_STRING);
 
 /** A ballot on the wire. */
 export const BallotSchema = z.object({
-  counter: z.number().int().nonnegative(),
+  counter: z.number().int().nonnegative().max(MAX_BALLOT_COUNTER),
   proposer: z.string().max(MAX_WIRE_STRING),
 });
 

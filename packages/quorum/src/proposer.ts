@@ -1,5 +1,5 @@
 import { err, P2pError, type RandomSource, type Result } from "@p2p/wire";
-import { type Ballot, compareBallots } from "./ballot.js";
+import { type Ballot, compareBallots, isBallotInRange, MAX_BALLOT_COUNTER } from "./ballot.js";
 import type { QuorumErrorCode } from "./errors.js";
 import type {
   AcceptedMessage,
@@ -111,6 +111,11 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
   let reservedUpTo = settings.reservedCounter;
   let requestSequence = 0;
 
+  /** A refusal names the ballot its acceptor promised: outbid it next time (within the bound). */
+  const learnHeight = (promised: Ballot): void => {
+    if (isBallotInRange(promised)) highestCounter = Math.max(highestCounter, promised.counter);
+  };
+
   /** Reserves counters up to `counter` durably before a ballot that uses them goes out. */
   const reserve = (counter: number): ProposerOutput[] => {
     if (counter <= reservedUpTo) return [];
@@ -189,7 +194,18 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     // After a conflict, leap well past the highest ballot seen: a proposer on the
     // one-round-trip path advances its promise by one per commit, so a plain +1 arrives
     // already outbid, starving everyone but that proposer.
-    highestCounter += operation.attempt > 1 ? CONFLICT_LEAP : 1;
+    const step = operation.attempt > 1 ? CONFLICT_LEAP : 1;
+    if (highestCounter + step + 1 > MAX_BALLOT_COUNTER) {
+      // Out of ballots for good (only a faulty seed can have pushed promises this high).
+      const exhausted = `ballot counters on ${operation.key} are exhausted (${highestCounter})`;
+      return finish(
+        operation,
+        err(new P2pError<QuorumErrorCode>("NO_QUORUM", exhausted)),
+        undefined,
+        now,
+      );
+    }
+    highestCounter += step;
     operation.ballot = { counter: highestCounter, proposer: settings.id };
     operation.phase = "prepare";
     operation.promises = new Map();
@@ -247,7 +263,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
 
   const onPromise = (now: number, from: string, message: PromiseMessage, operation: Operation) => {
     if (!message.ok) {
-      highestCounter = Math.max(highestCounter, message.promised.counter);
+      learnHeight(message.promised);
       operation.refusals.add(from);
       if (majorityImpossible(operation.refusals.size)) backoff(now, operation);
       return [];
@@ -273,7 +289,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     operation: Operation,
   ) => {
     if (!message.ok) {
-      highestCounter = Math.max(highestCounter, message.promised.counter);
+      learnHeight(message.promised);
       if (message.reason !== null) operation.lastRefusal = message.reason;
       operation.refusals.add(from);
       if (majorityImpossible(operation.refusals.size)) backoff(now, operation);
@@ -333,8 +349,8 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         compareBallots(operation.ballot, message.ballot) !== 0 ||
         !settings.acceptors.includes(from)
       ) {
-        // Stale, duplicate or foreign reply: learn the ballot height and ignore it.
-        if (!message.ok) highestCounter = Math.max(highestCounter, message.promised.counter);
+        // Stale, duplicate or foreign reply: ignored, its ballot height too (anyone can send
+        // one; heights are learned only from this proposer's own acceptors' answers).
         return [];
       }
       if (message.type === "quorum.promise") {

@@ -117,4 +117,72 @@ describe("no unilateral change", () => {
       replay,
     );
   });
+
+  it("a reply with a huge ballot counter, even from a seed's address, does not wedge a proposer (also after a restart)", async () => {
+    await forEachSeed(
+      4,
+      750,
+      (seed) => {
+        const cluster = createCluster({ seed, seedCount: 3, link: { latencyMs: 5 } });
+        const [a, b, c] = cluster.seeds as [string, string, string];
+        const huge = { counter: Number.MAX_SAFE_INTEGER, proposer: c };
+        const lie = (
+          requestId: string,
+          type: "quorum.promise" | "quorum.accepted",
+        ): QuorumMessage =>
+          type === "quorum.promise"
+            ? {
+                type,
+                requestId,
+                key: victim,
+                ballot: { counter: 1, proposer: a },
+                ok: false,
+                promised: huge,
+                accepted: null,
+              }
+            : {
+                type,
+                requestId,
+                key: victim,
+                ballot: { counter: 1, proposer: a },
+                ok: false,
+                promised: huge,
+                reason: null,
+              };
+        // unsolicited refusals that claim a ballot at the top of the safe integers
+        cluster.sim.send(c, a, lie("stale", "quorum.promise"));
+        cluster.sim.send(c, a, lie("stale", "quorum.accepted"));
+        // a prepare at that height, as a seed's own
+        cluster.sim.send(c, a, {
+          type: "quorum.prepare",
+          requestId: "high",
+          key: victim,
+          ballot: huge,
+        });
+        cluster.sim.runFor(200);
+        const commits = (seedAddress: string, operationId: string) => {
+          cluster.command(seedAddress, {
+            type: "register",
+            operationId,
+            address: victim,
+            neighbours,
+          });
+          cluster.sim.runFor(3_000);
+          const done = cluster.hosts
+            .get(seedAddress)
+            ?.events.find(
+              (event) => event.type === "operation-completed" && event.operationId === operationId,
+            );
+          return done?.type === "operation-completed" && done.result.ok;
+        };
+        expect(commits(a, "after the lie"), "seed a commits after the forged replies").toBe(true);
+        cluster.crash(a);
+        cluster.restart(a);
+        cluster.sim.runFor(500);
+        expect(commits(a, "after a restart"), "seed a commits after a restart").toBe(true);
+        expect(commits(b, "at another seed"), "seed b commits").toBe(true);
+      },
+      replay,
+    );
+  });
 });
