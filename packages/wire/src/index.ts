@@ -40,6 +40,20 @@ export type {
   MessageConnectionOptions,
 } from "./message-connection.js";
 export { createMessageConnection } from "./message-connection.js";
+export type {
+  NoiseCipher,
+  NoiseKeyPair,
+  NoiseSession,
+  NoiseXX,
+  NoiseXXOptions,
+} from "./noise.js";
+export {
+  createNoiseXX,
+  NOISE_MAX_MESSAGE_BYTES,
+  NOISE_PROTOCOL_NAME,
+  NOISE_TAG_BYTES,
+  noiseKeyPair,
+} from "./noise.js";
 export type { RandomSource, SeededRandom } from "./random.js";
 export { createSeededRandom, hashString32, randomInt, shuffled } from "./random.js";
 export type {
