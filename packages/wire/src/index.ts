@@ -22,6 +22,17 @@ export {
   encodeFrame,
   FRAME_HEADER_BYTES,
 } from "./framing.js";
+export type {
+  LinkHandshake,
+  LinkHandshakeConfig,
+  LinkHandshakeDependencies,
+  LinkHandshakeInput,
+  LinkHandshakeOutput,
+  LinkHandshakeView,
+  LinkIdentity,
+  LinkRole,
+} from "./link-handshake.js";
+export { createLinkHandshake, linkPrologue, linkSigningBytes } from "./link-handshake.js";
 export type { LogFields, Logger } from "./logger.js";
 export { silentLogger } from "./logger.js";
 export type {
