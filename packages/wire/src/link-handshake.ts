@@ -1,3 +1,4 @@
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { isCanonicalAddress } from "./address.js";
 import { assertNever, P2pError, type WireErrorCode } from "./errors.js";
 import { createTimeGuard, type Machine } from "./machine.js";
@@ -80,24 +81,19 @@ export interface LinkHandshakeView {
 /** One side of a link handshake, as a sans-IO machine. */
 export type LinkHandshake = Machine<LinkHandshakeInput, LinkHandshakeOutput, LinkHandshakeView>;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 const ROLE_BYTES: Readonly<Record<LinkRole, number>> = { seed: 1, peer: 2, client: 3 };
 const ROLES: readonly (LinkRole | undefined)[] = [undefined, "seed", "peer", "client"];
 const IDENTITY_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 const MAX_ADDRESS_BYTES = 256;
 
-const toHex = (bytes: Uint8Array) =>
-  Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-const fromHex = (hex: string) =>
-  Uint8Array.from({ length: hex.length / 2 }, (_, index) =>
-    Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16),
-  );
+/** Addresses are ASCII (canonical host:port); anything else is a malformed payload. */
+const asciiToString = (bytes: Uint8Array): string | undefined =>
+  bytes.every((byte) => byte < 0x80) ? String.fromCharCode(...bytes) : undefined;
 
 /** `address` as u16 BE length ‖ UTF-8 bytes. */
 function lengthPrefixed(address: string): Uint8Array {
-  const bytes = encoder.encode(address);
+  const bytes = utf8ToBytes(address);
   if (bytes.length > MAX_ADDRESS_BYTES) throw new RangeError("an address over 256 bytes");
   const out = new Uint8Array(2 + bytes.length);
   new DataView(out.buffer).setUint16(0, bytes.length);
@@ -105,25 +101,15 @@ function lengthPrefixed(address: string): Uint8Array {
   return out;
 }
 
-function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** The prologue both sides mix in: the responder's listening address. */
 export function linkPrologue(responderAddress: string): Uint8Array {
-  return concat(encoder.encode("p2p-link/v1"), lengthPrefixed(responderAddress));
+  return concatBytes(utf8ToBytes("p2p-link/v1"), lengthPrefixed(responderAddress));
 }
 
 /** The bytes an identity key signs: this side's Noise static key, role and address. */
 export function linkSigningBytes(staticKey: Uint8Array, role: LinkRole, address: string) {
-  return concat(
-    encoder.encode("p2p-link/v1 static-key"),
+  return concatBytes(
+    utf8ToBytes("p2p-link/v1 static-key"),
     staticKey,
     Uint8Array.of(ROLE_BYTES[role]),
     lengthPrefixed(address),
@@ -141,16 +127,14 @@ function decodeIdentity(
   if (role === undefined || length > MAX_ADDRESS_BYTES || payload.length !== fixed + length) {
     return undefined;
   }
-  try {
-    return {
-      identityKey: payload.slice(0, IDENTITY_KEY_BYTES),
-      signature: payload.slice(IDENTITY_KEY_BYTES, IDENTITY_KEY_BYTES + SIGNATURE_BYTES),
-      role,
-      address: decoder.decode(payload.subarray(fixed)),
-    };
-  } catch {
-    return undefined;
-  }
+  const address = asciiToString(payload.subarray(fixed));
+  if (address === undefined) return undefined;
+  return {
+    identityKey: payload.slice(0, IDENTITY_KEY_BYTES),
+    signature: payload.slice(IDENTITY_KEY_BYTES, IDENTITY_KEY_BYTES + SIGNATURE_BYTES),
+    role,
+    address,
+  };
 }
 
 /**
@@ -188,8 +172,8 @@ export function createLinkHandshake(
     const signature = dependencies.identity.sign(
       linkSigningBytes(dependencies.staticKey.publicKey, role, self),
     );
-    return concat(
-      fromHex(dependencies.identity.publicKey),
+    return concatBytes(
+      hexToBytes(dependencies.identity.publicKey),
       signature,
       Uint8Array.of(ROLE_BYTES[role]),
       lengthPrefixed(self),
@@ -206,7 +190,7 @@ export function createLinkHandshake(
       return `the responder speaks for ${decoded.address}, not the dialled ${responderAddress}`;
     }
     const remoteStatic = noise.remoteStaticKey();
-    const identityKey = toHex(decoded.identityKey);
+    const identityKey = bytesToHex(decoded.identityKey);
     const signed = linkSigningBytes(
       remoteStatic ?? new Uint8Array(),
       decoded.role,

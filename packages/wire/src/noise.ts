@@ -2,6 +2,7 @@ import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { P2pError, type WireErrorCode } from "./errors.js";
 
 /**
@@ -28,21 +29,11 @@ const MAX_NONCE = 2n ** 64n - 1n;
 
 const empty = new Uint8Array(0);
 
-function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** HKDF with two outputs, as §4.3 defines it on HMAC-SHA256. */
 function hkdf(chainingKey: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array] {
   const temporary = hmac(sha256, chainingKey, input);
   const first = hmac(sha256, temporary, Uint8Array.of(1));
-  const second = hmac(sha256, temporary, concat(first, Uint8Array.of(2)));
+  const second = hmac(sha256, temporary, concatBytes(first, Uint8Array.of(2)));
   return [first, second];
 }
 
@@ -145,7 +136,7 @@ export interface NoiseXXOptions {
  */
 export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
   const { isInitiator, staticKey, ephemeralKey } = options;
-  const name = new TextEncoder().encode(NOISE_PROTOCOL_NAME);
+  const name = utf8ToBytes(NOISE_PROTOCOL_NAME);
   let hash: Uint8Array = new Uint8Array(KEY_BYTES);
   hash.set(name); // exactly 32 bytes: used as is, padded with zeros (§5.2)
   let chainingKey = hash;
@@ -157,7 +148,7 @@ export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
   let established: NoiseSession | undefined;
 
   const mixHash = (data: Uint8Array): void => {
-    hash = sha256(concat(hash, data));
+    hash = sha256(concatBytes(hash, data));
   };
   const mixKey = (input: Uint8Array): void => {
     const [nextChainingKey, key] = hkdf(chainingKey, input);
@@ -219,7 +210,7 @@ export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
         if (step === 0) {
           // -> e
           mixHash(ephemeralKey.publicKey);
-          message = concat(ephemeralKey.publicKey, encryptAndHash(payload));
+          message = concatBytes(ephemeralKey.publicKey, encryptAndHash(payload));
         } else if (step === 1) {
           // <- e, ee, s, es
           const peerEphemeral = remoteEphemeral as Uint8Array;
@@ -227,12 +218,12 @@ export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
           mixKey(dh(ephemeralKey.secretKey, peerEphemeral));
           const encryptedStatic = encryptAndHash(staticKey.publicKey);
           mixKey(dh(staticKey.secretKey, peerEphemeral));
-          message = concat(ephemeralKey.publicKey, encryptedStatic, encryptAndHash(payload));
+          message = concatBytes(ephemeralKey.publicKey, encryptedStatic, encryptAndHash(payload));
         } else {
           // -> s, se
           const encryptedStatic = encryptAndHash(staticKey.publicKey);
           mixKey(dh(staticKey.secretKey, remoteEphemeral as Uint8Array));
-          message = concat(encryptedStatic, encryptAndHash(payload));
+          message = concatBytes(encryptedStatic, encryptAndHash(payload));
           split();
         }
         if (message.length > NOISE_MAX_MESSAGE_BYTES) throw failure("the payload is too large");
