@@ -31,6 +31,8 @@ export type {
   LogLevel,
 } from "./files/line-logger.js";
 export { createLineLogger, formatLogLine } from "./files/line-logger.js";
+export type { NodeIdentity } from "./identity.js";
+export { IDENTITY_KEY_FILE, loadIdentity, verifyEd25519 } from "./identity.js";
 export type { MembersReport, SeedAnswer } from "./members-client.js";
 export { compareViews, formatMembersReport, queryMembers } from "./members-client.js";
 export type { SchemaProblem } from "./schema-problems.js";

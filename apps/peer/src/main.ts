@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-import { randomBytes } from "node:crypto";
-// `peer <ip>:<port> [--config config.yml] [--seeds config.txt] [--profile default|fast]`
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   AppExit,
@@ -11,13 +8,13 @@ import {
   EXIT,
   formatReadyLine,
   handleProcessExit,
+  loadIdentity,
   loadNetworkConfig,
   nodeDataDirectory,
   parseCommandLine,
   peerSeedList,
   runApp,
 } from "@p2p/cli-support";
-import { createEd25519Signer } from "@p2p/liveness";
 import { createPeerNode } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
@@ -72,13 +69,8 @@ await runApp("peer", async () => {
     output.info(line);
   };
 
-  // The peer keeps its key across restarts, so `revive` re-registers the same identity.
-  const dataDirectory = nodeDataDirectory(config.dataDir, "peer", address);
-  mkdirSync(dataDirectory, { recursive: true });
-  const keyPath = join(dataDirectory, "secret-key");
-  if (!existsSync(keyPath))
-    writeFileSync(keyPath, randomBytes(32).toString("hex"), { mode: 0o600 });
-  const signer = createEd25519Signer(readFileSync(keyPath, "utf8").trim());
+  // The peer keeps its identity key across restarts, so `revive` re-registers the same identity.
+  const signer = loadIdentity(nodeDataDirectory(config.dataDir, "peer", address));
 
   const node = createPeerNode({
     address,

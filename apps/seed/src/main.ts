@@ -10,6 +10,7 @@ import {
   EXIT,
   formatReadyLine,
   handleProcessExit,
+  loadIdentity,
   loadNetworkConfig,
   nodeDataDirectory,
   parseCommandLine,
@@ -68,6 +69,8 @@ await runApp("seed", async () => {
   });
   const dataDirectory = nodeDataDirectory(options.dataDir ?? config.dataDir, "seed", address);
   mkdirSync(dataDirectory, { recursive: true });
+  // Every node has an Ed25519 identity key, created on first start (owner-only file).
+  const identity = loadIdentity(dataDirectory);
   const storage = createLmdbStorage<AcceptorState>(join(dataDirectory, "acceptor.mdb"));
   const node = await createSeedNode({
     address,
@@ -88,7 +91,9 @@ await runApp("seed", async () => {
   }
   // config.txt: the seed list peers read, written atomically (every seed writes the same content).
   await writeSeedList(join(directory, "config.txt"), config.seeds);
-  logger.info(`seed listening; ${node.members().length} records restored from ${dataDirectory}`);
+  logger.info(
+    `seed listening; identity key ${identity.publicKey}; ${node.members().length} records restored from ${dataDirectory}`,
+  );
   process.stdout.write(`${formatReadyLine("seed", address)}\n`);
   handleProcessExit(async (signal) => {
     logger.info(`stopping (${signal})`);

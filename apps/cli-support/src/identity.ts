@@ -1,0 +1,88 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  sign as signWith,
+  verify as verifyWith,
+} from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { P2pError } from "@p2p/wire";
+
+/** The name of the identity key file in a node's data directory. */
+export const IDENTITY_KEY_FILE = "secret-key";
+
+/** DER prefixes that wrap a raw 32-byte Ed25519 key as PKCS #8 (private) and SPKI (public). */
+const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+/**
+ * A node's Ed25519 identity, on Node's built-in crypto: its public key (hex) and a signing
+ * function. The secret key stays inside the closure: it is in no object that a caller could
+ * log or inspect.
+ */
+export interface NodeIdentity {
+  /** Ed25519 public key, 32 bytes as hex. */
+  readonly publicKey: string;
+  /** Signs `bytes`; returns the 64-byte signature. */
+  sign(bytes: Uint8Array): Uint8Array;
+}
+
+/** Verifies an Ed25519 signature with Node's crypto; false (never a throw) on any bad input. */
+export function verifyEd25519(
+  publicKeyHex: string,
+  bytes: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || signature.length !== 64) return false;
+  try {
+    const key = createPublicKey({
+      key: Buffer.concat([SPKI_PREFIX, Buffer.from(publicKeyHex, "hex")]),
+      format: "der",
+      type: "spki",
+    });
+    return verifyWith(null, bytes, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+function identityOf(privateKey: KeyObject): NodeIdentity {
+  const der = createPublicKey(privateKey).export({ format: "der", type: "spki" });
+  return {
+    publicKey: der.subarray(SPKI_PREFIX.length).toString("hex"),
+    sign: (bytes) => new Uint8Array(signWith(null, bytes, privateKey)),
+  };
+}
+
+/**
+ * Loads the node's identity from `secret-key` in its data directory, creating the directory
+ * (owner only) and a new key (owner-only permissions) on first start. The file holds the
+ * 32-byte Ed25519 secret as 64 hex digits. A file that is not that, or that others can read,
+ * is refused with `IDENTITY_INVALID` naming the file — never its contents.
+ */
+export function loadIdentity(dataDirectory: string): NodeIdentity {
+  mkdirSync(dataDirectory, { recursive: true, mode: 0o700 });
+  const path = join(dataDirectory, IDENTITY_KEY_FILE);
+  if (!existsSync(path)) {
+    writeFileSync(path, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  }
+  if ((statSync(path).mode & 0o077) !== 0) {
+    // Written by an older version or by hand: keep it private before using it.
+    chmodSync(path, 0o600);
+  }
+  const text = readFileSync(path, "utf8").trim();
+  if (!/^[0-9a-f]{64}$/.test(text)) {
+    throw new P2pError(
+      "IDENTITY_INVALID",
+      `${path}: expected an Ed25519 secret key as 64 lower-case hex digits; move the file away to make a new identity`,
+    );
+  }
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, Buffer.from(text, "hex")]),
+    format: "der",
+    type: "pkcs8",
+  });
+  return identityOf(privateKey);
+}
