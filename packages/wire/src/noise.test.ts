@@ -136,4 +136,23 @@ describe("Noise XX (25519, ChaChaPoly, SHA256)", () => {
     const reply = responder.session()?.send.encrypt(Uint8Array.of(4)) ?? new Uint8Array();
     expect([...(initiator.session()?.receive.decrypt(reply) ?? [])]).toEqual([4]);
   });
+
+  it("a forged transport message does not move the nonce: the genuine one still opens", () => {
+    const { initiator, responder } = pair();
+    handshake(initiator, responder);
+    const genuine = initiator.session()?.send.encrypt(Uint8Array.of(5)) ?? new Uint8Array();
+    const forged = Uint8Array.from(genuine);
+    flip(forged, 0);
+    expect(() => responder.session()?.receive.decrypt(forged)).toThrow(/failed authentication/);
+    expect([...(responder.session()?.receive.decrypt(genuine) ?? [])]).toEqual([5]);
+  });
+
+  it("refuses a transport message over 65535 bytes and hands out copies of its hash", () => {
+    const { initiator, responder } = pair();
+    handshake(initiator, responder);
+    expect(() => initiator.session()?.send.encrypt(new Uint8Array(65_520))).toThrow(/65535/);
+    const hash = initiator.handshakeHash();
+    hash.fill(0);
+    expect(hex(initiator.handshakeHash())).toBe(hex(responder.handshakeHash()));
+  });
 });

@@ -56,22 +56,31 @@ function createCipher(key: Uint8Array | undefined): NoiseCipher {
     if (nonce >= MAX_NONCE) throw failure("the nonce is exhausted; start a new session");
     const bytes = new Uint8Array(12);
     new DataView(bytes.buffer).setBigUint64(4, nonce, true);
-    nonce += 1n;
     return bytes;
   };
   return {
     encrypt(plaintext, ad = empty) {
       if (key === undefined) return plaintext;
-      return chacha20poly1305(key, nonceBytes(), ad).encrypt(plaintext);
+      if (plaintext.length + NOISE_TAG_BYTES > NOISE_MAX_MESSAGE_BYTES) {
+        throw failure("a message over 65535 bytes (split it)");
+      }
+      const sealed = chacha20poly1305(key, nonceBytes(), ad).encrypt(plaintext);
+      nonce += 1n;
+      return sealed;
     },
     decrypt(ciphertext, ad = empty) {
       if (key === undefined) return ciphertext;
       if (ciphertext.length < NOISE_TAG_BYTES) throw failure("a message shorter than its tag");
+      if (ciphertext.length > NOISE_MAX_MESSAGE_BYTES) throw failure("a message over 65535 bytes");
+      let opened: Uint8Array;
       try {
-        return chacha20poly1305(key, nonceBytes(), ad).decrypt(ciphertext);
+        opened = chacha20poly1305(key, nonceBytes(), ad).decrypt(ciphertext);
       } catch {
+        // The nonce stays where it was (§5.1): a forged message does not desynchronise.
         throw failure("a message failed authentication");
       }
+      nonce += 1n;
+      return opened;
     },
     get nonce() {
       return nonce;
@@ -179,7 +188,7 @@ export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
     established = {
       send: isInitiator ? initiatorToResponder : responderToInitiator,
       receive: isInitiator ? responderToInitiator : initiatorToResponder,
-      handshakeHash: hash,
+      handshakeHash: hash.slice(),
       remoteStaticKey: remoteStatic as Uint8Array,
     };
   };
@@ -224,10 +233,10 @@ export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
           const encryptedStatic = encryptAndHash(staticKey.publicKey);
           mixKey(dh(staticKey.secretKey, remoteEphemeral as Uint8Array));
           message = concatBytes(encryptedStatic, encryptAndHash(payload));
-          split();
         }
         if (message.length > NOISE_MAX_MESSAGE_BYTES) throw failure("the payload is too large");
         step += 1;
+        if (step === 3) split();
         return message;
       });
     },
@@ -248,23 +257,26 @@ export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
           mixHash(remoteEphemeral);
           mixKey(dh(ephemeralKey.secretKey, remoteEphemeral));
           const encryptedStatic = take(message, KEY_BYTES, KEY_BYTES + NOISE_TAG_BYTES);
-          remoteStatic = decryptAndHash(encryptedStatic);
-          mixKey(dh(ephemeralKey.secretKey, remoteStatic));
+          const proven = decryptAndHash(encryptedStatic);
+          mixKey(dh(ephemeralKey.secretKey, proven));
           payload = decryptAndHash(message.subarray(KEY_BYTES * 2 + NOISE_TAG_BYTES));
+          remoteStatic = proven;
         } else {
           // -> s, se
           const encryptedStatic = take(message, 0, KEY_BYTES + NOISE_TAG_BYTES);
-          remoteStatic = decryptAndHash(encryptedStatic);
-          mixKey(dh(ephemeralKey.secretKey, remoteStatic));
+          const proven = decryptAndHash(encryptedStatic);
+          mixKey(dh(ephemeralKey.secretKey, proven));
           payload = decryptAndHash(message.subarray(KEY_BYTES + NOISE_TAG_BYTES));
-          split();
+          remoteStatic = proven;
         }
         step += 1;
+        if (step === 3) split();
         return payload;
       });
     },
-    remoteStaticKey: () => remoteStatic,
-    handshakeHash: () => hash,
-    session: () => established,
+    remoteStaticKey: () =>
+      isBroken || remoteStatic === undefined ? undefined : remoteStatic.slice(),
+    handshakeHash: () => hash.slice(),
+    session: () => (isBroken ? undefined : established),
   };
 }
