@@ -155,4 +155,79 @@ describe("createLinkHandshake", () => {
       { type: "failed", reason: "a message before the handshake started" },
     ]);
   });
+
+  it("fails when the responder's identity key is not the one the initiator expects for that address", () => {
+    // mallory, with a key of her own, claims the seed's address outright
+    const result = run(
+      createLinkHandshake(
+        {
+          isInitiator: true,
+          self: "10.0.1.2:6000",
+          role: "peer",
+          dialled: "10.0.0.1:5000",
+          expectedIdentityKey: seedA.identity.publicKey,
+        },
+        {
+          identity: peerB.identity,
+          verify,
+          staticKey: peerB.staticKey,
+          ephemeralKey: noiseKeyPair(bytes32(++ephemeralLabel)),
+        },
+      ),
+      side(mallory, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }),
+    );
+    expect(result.initiator).toMatchObject({
+      type: "failed",
+      reason: expect.stringMatching(/not the expected/),
+    });
+    expect(result.third).toBeUndefined();
+  });
+
+  it("refuses a small-order identity key (one whose signatures verify for any message)", () => {
+    const weak = {
+      publicKey: `01${"00".repeat(31)}`,
+      sign: () => Uint8Array.from([1, ...new Array<number>(63).fill(0)]),
+    };
+    const result = run(
+      side(peerB, {
+        isInitiator: true,
+        self: "10.0.1.2:6000",
+        role: "peer",
+        dialled: "10.0.0.1:5000",
+      }),
+      side(mallory, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }, weak),
+    );
+    expect(result.initiator).toMatchObject({
+      type: "failed",
+      reason: expect.stringMatching(/weak/),
+    });
+  });
+
+  it("fails a late message even without a tick, and a peer using this node's own identity", () => {
+    const responder = side(seedA, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" });
+    responder.step({ type: "start", now: 0 });
+    const initiator = side(peerB, {
+      isInitiator: true,
+      self: "10.0.1.2:6000",
+      role: "peer",
+      dialled: "10.0.0.1:5000",
+    });
+    const [first] = sends(initiator.step({ type: "start", now: 0 }));
+    expect(responder.step({ type: "receive", now: 6_000, message: first as Uint8Array })).toEqual([
+      { type: "failed", reason: "no handshake within 5000 ms" },
+    ]);
+    const mirror = run(
+      side(seedA, {
+        isInitiator: true,
+        self: "10.0.0.9:5000",
+        role: "seed",
+        dialled: "10.0.0.1:5000",
+      }),
+      side(seedA, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }),
+    );
+    expect(mirror.initiator).toMatchObject({
+      type: "failed",
+      reason: expect.stringMatching(/own identity/),
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { isCanonicalAddress } from "./address.js";
 import { assertNever, P2pError, type WireErrorCode } from "./errors.js";
@@ -41,6 +42,13 @@ export interface LinkHandshakeConfig {
   readonly role: LinkRole;
   /** The initiator: the address it dialled (the responder must prove it speaks for it). */
   readonly dialled?: string;
+  /**
+   * The initiator: the identity key the dialled address must prove (a pinned seed key, or the
+   * key the directory holds for a peer). Without it the handshake proves only that the other
+   * side holds *some* key and claims the address; deciding whether that key may speak for the
+   * address is then the caller's check.
+   */
+  readonly expectedIdentityKey?: string;
   /** Fail the handshake when it has not finished this long after it started. */
   readonly timeoutMs?: number;
 }
@@ -116,6 +124,18 @@ export function linkSigningBytes(staticKey: Uint8Array, role: LinkRole, address:
   );
 }
 
+/**
+ * True for an identity key of small order (or not a point at all): for such keys a signature
+ * can verify for any message, so they prove nothing.
+ */
+function isWeakKey(key: Uint8Array): boolean {
+  try {
+    return ed25519.Point.fromBytes(key).isSmallOrder();
+  } catch {
+    return true;
+  }
+}
+
 /** Decodes an identity payload; undefined when it is malformed. */
 function decodeIdentity(
   payload: Uint8Array,
@@ -155,6 +175,12 @@ export function createLinkHandshake(
       "link handshake: an initiator needs `dialled`",
     );
   }
+  if (!/^[0-9a-f]{64}$/.test(dependencies.identity.publicKey)) {
+    throw new P2pError<WireErrorCode>(
+      "CONFIG_INVALID",
+      "link handshake: identity.publicKey must be 32 bytes as 64 lower-case hex digits",
+    );
+  }
   const responderAddress = isInitiator ? (config.dialled as string) : self;
   const noise = createNoiseXX({
     isInitiator,
@@ -187,10 +213,16 @@ export function createLinkHandshake(
     if (!isCanonicalAddress(decoded.address))
       return `an address that is not canonical (${decoded.address})`;
     if (isInitiator && decoded.address !== responderAddress) {
-      return `the responder speaks for ${decoded.address}, not the dialled ${responderAddress}`;
+      return `the responder speaks for ${JSON.stringify(decoded.address)}, not the dialled ${responderAddress}`;
     }
     const remoteStatic = noise.remoteStaticKey();
     const identityKey = bytesToHex(decoded.identityKey);
+    if (isWeakKey(decoded.identityKey)) return "a weak identity key (small order)";
+    if (identityKey === dependencies.identity.publicKey)
+      return "the other side uses this node's own identity";
+    if (config.expectedIdentityKey !== undefined && identityKey !== config.expectedIdentityKey) {
+      return `${JSON.stringify(decoded.address)} answered with an identity key that is not the expected one`;
+    }
     const signed = linkSigningBytes(
       remoteStatic ?? new Uint8Array(),
       decoded.role,
@@ -252,6 +284,9 @@ export function createLinkHandshake(
         }
         case "receive":
           if (phase === "idle") return fail("a message before the handshake started");
+          if (deadline !== undefined && now >= deadline) {
+            return fail(`no handshake within ${timeoutMs} ms`);
+          }
           try {
             return onMessage(input.message);
           } catch (error) {
