@@ -195,7 +195,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     // one-round-trip path advances its promise by one per commit, so a plain +1 arrives
     // already outbid, starving everyone but that proposer.
     const step = operation.attempt > 1 ? CONFLICT_LEAP : 1;
-    if (highestCounter + step + 1 > MAX_BALLOT_COUNTER) {
+    if (!(highestCounter + step + 1 <= MAX_BALLOT_COUNTER)) {
       // Out of ballots for good (only a faulty seed can have pushed promises this high).
       const exhausted = `ballot counters on ${operation.key} are exhausted (${highestCounter})`;
       return finish(
