@@ -30,7 +30,13 @@ const verify = (publicKey: string, data: Uint8Array, signature: Uint8Array) =>
 let ephemeralLabel = 1000;
 const side = (
   who: ReturnType<typeof node>,
-  options: { isInitiator: boolean; self: string; role: LinkRole; dialled?: string },
+  options: {
+    isInitiator: boolean;
+    self: string;
+    role: LinkRole;
+    dialled?: string;
+    expectedIdentityKey?: string;
+  },
   identity = who.identity,
 ): LinkHandshake =>
   createLinkHandshake(options, {
@@ -159,21 +165,13 @@ describe("createLinkHandshake", () => {
   it("fails when the responder's identity key is not the one the initiator expects for that address", () => {
     // mallory, with a key of her own, claims the seed's address outright
     const result = run(
-      createLinkHandshake(
-        {
-          isInitiator: true,
-          self: "10.0.1.2:6000",
-          role: "peer",
-          dialled: "10.0.0.1:5000",
-          expectedIdentityKey: seedA.identity.publicKey,
-        },
-        {
-          identity: peerB.identity,
-          verify,
-          staticKey: peerB.staticKey,
-          ephemeralKey: noiseKeyPair(bytes32(++ephemeralLabel)),
-        },
-      ),
+      side(peerB, {
+        isInitiator: true,
+        self: "10.0.1.2:6000",
+        role: "peer",
+        dialled: "10.0.0.1:5000",
+        expectedIdentityKey: seedA.identity.publicKey,
+      }),
       side(mallory, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }),
     );
     expect(result.initiator).toMatchObject({

@@ -49,15 +49,21 @@ function echoMachine(): Machine<Input, string, { inputs: number }> {
   };
 }
 
+/** An echo machine on a host over a manual clock, recording what it applies. */
+function echoHost() {
+  const time = manualClock();
+  const applied: string[] = [];
+  const host = createMachineHost({
+    clock: time.clock,
+    machine: echoMachine(),
+    apply: (output) => applied.push(output),
+  });
+  return { time, applied, host };
+}
+
 describe("createMachineHost", () => {
   it("applies outputs in order and ticks the machine at its deadline", () => {
-    const time = manualClock();
-    const applied: string[] = [];
-    const host = createMachineHost({
-      clock: time.clock,
-      machine: echoMachine(),
-      apply: (output) => applied.push(output),
-    });
+    const { time, applied, host } = echoHost();
     host.step({ type: "echo", now: 0, text: "a" });
     time.advance(250);
     expect(applied).toEqual(["0:a", "100:tick", "200:tick"]);
@@ -102,13 +108,7 @@ describe("createMachineHost", () => {
   });
 
   it("arm() sets the timer at a restored machine's deadline without stepping it", () => {
-    const time = manualClock();
-    const applied: string[] = [];
-    const host = createMachineHost({
-      clock: time.clock,
-      machine: echoMachine(), // due at 100 before its first input
-      apply: (output) => applied.push(output),
-    });
+    const { time, applied, host } = echoHost(); // due at 100 before its first input
     host.arm();
     expect(applied).toEqual([]);
     time.advance(100);
@@ -116,26 +116,14 @@ describe("createMachineHost", () => {
   });
 
   it("feeds an input built from an earlier clock reading at the latest time fed", () => {
-    const time = manualClock();
-    const applied: string[] = [];
-    const host = createMachineHost({
-      clock: time.clock,
-      machine: echoMachine(),
-      apply: (output) => applied.push(output),
-    });
+    const { applied, host } = echoHost();
     host.step({ type: "echo", now: 7, text: "later" });
     host.step({ type: "echo", now: 5, text: "read before" });
     expect(applied).toEqual(["7:later", "7:read before"]);
   });
 
   it("stop cancels the timer and ignores later steps", () => {
-    const time = manualClock();
-    const applied: string[] = [];
-    const host = createMachineHost({
-      clock: time.clock,
-      machine: echoMachine(),
-      apply: (output) => applied.push(output),
-    });
+    const { time, applied, host } = echoHost();
     host.step({ type: "echo", now: 0, text: "a" });
     host.stop();
     host.step({ type: "echo", now: 0, text: "b" });
