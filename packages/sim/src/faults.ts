@@ -22,7 +22,7 @@ export interface PartitionHandle {
  * and which addresses and hosts are crashed. Endpoints are given as their identities (see
  * `identitiesOf`): an address matches a setting made for it or for its host.
  */
-export interface FaultModel {
+export interface FaultModel extends FaultControls {
   /** The identities of `address` (itself and its host), cached. */
   identities(address: string): readonly string[];
   /** False when any of `ids` is crashed. */
@@ -35,7 +35,10 @@ export interface FaultModel {
   isCut(fromIds: readonly string[], toIds: readonly string[]): boolean;
   /** latency + jitter, drawn from the network stream. */
   delay(link: Link): number;
+}
 
+/** The faults a simulation's user injects (the public part of the fault model). */
+export interface FaultControls {
   /** Overrides the link settings for one direction, `from` → `to` (addresses or hosts). */
   setLink(from: string, to: string, link: Partial<LinkInput>): void;
   /** Cuts traffic between two groups of addresses or hosts (both ways unless `oneWay`). */
@@ -46,9 +49,9 @@ export interface FaultModel {
   ): PartitionHandle;
   /** Removes every partition. */
   heal(): void;
-  /** Crashes a node address or a whole host. */
+  /** Crashes a node address or a whole host: inbound messages in flight are dropped, nothing is sent. */
   crash(address: string): void;
-  /** Brings a crashed node or host back up. */
+  /** Brings a crashed node or host back up (with its state as the caller rebuilds it). */
   restart(address: string): void;
 }
 

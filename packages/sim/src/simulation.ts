@@ -3,14 +3,13 @@ import { createSeededRandom, P2pError, parseConfig } from "@p2p/wire";
 import { checkAddress } from "./argument-checks.js";
 import {
   type Link,
-  type LinkInput,
   type SimulationConfig,
   type SimulationConfigInput,
   SimulationConfigSchema,
 } from "./config.js";
 import type { SimErrorCode } from "./errors.js";
 import type { ScheduledEvent } from "./event-queue.js";
-import { createFaultModel, type PartitionHandle, type PartitionOptions } from "./faults.js";
+import { createFaultModel, type FaultControls } from "./faults.js";
 import { createScheduler, type RunUntilIdleOptions, type RunUntilOptions } from "./scheduler.js";
 import { TraceHash } from "./trace.js";
 import { createTransportNetwork, type TransportNetwork } from "./transport.js";
@@ -46,7 +45,7 @@ export interface SimulationStats {
 }
 
 /** A deterministic discrete-event network in virtual time. */
-export interface Simulation<Message = unknown> {
+export interface Simulation<Message = unknown> extends FaultControls {
   /** The seed every random stream derives from. */
   readonly seed: number;
   /** The resolved, frozen configuration. */
@@ -72,20 +71,6 @@ export interface Simulation<Message = unknown> {
   /** A clock whose timers are dropped when the node at `address` (or its host) crashes. */
   clockFor(address: string): Clock;
 
-  /** Overrides the link settings for one direction, `from` → `to` (addresses or hosts). */
-  setLink(from: string, to: string, link: Partial<LinkInput>): void;
-  /** Cuts traffic between two groups of addresses or hosts (both ways unless `oneWay`). */
-  partition(
-    groupA: readonly string[],
-    groupB: readonly string[],
-    options?: PartitionOptions,
-  ): PartitionHandle;
-  /** Removes every partition. */
-  heal(): void;
-  /** Crashes a node address or a whole host: inbound messages in flight are dropped, nothing is sent. */
-  crash(address: string): void;
-  /** Brings a crashed node or host back up (with its state as the caller rebuilds it). */
-  restart(address: string): void;
   /** False when `address` or its host is crashed. */
   isUp(address: string): boolean;
 
