@@ -63,21 +63,22 @@ const run = (initiator: LinkHandshake, responder: LinkHandshake) => {
   return { initiator: outcome(atInitiator), responder: outcome(atResponder), third };
 };
 
+/** Peer B dials seed A at 10.0.0.1:5000; whoever answers there calls itself the seed. */
+const dialSeed = {
+  isInitiator: true,
+  self: "10.0.1.2:6000",
+  role: "peer" as const,
+  dialled: "10.0.0.1:5000",
+};
+const asSeed = { isInitiator: false, self: "10.0.0.1:5000", role: "seed" as const };
+
 const seedA = node(1);
 const peerB = node(2);
 const mallory = node(3);
 
 describe("createLinkHandshake", () => {
   it("proves each side's identity key, address and role to the other, and opens one session", () => {
-    const result = run(
-      side(peerB, {
-        isInitiator: true,
-        self: "10.0.1.2:6000",
-        role: "peer",
-        dialled: "10.0.0.1:5000",
-      }),
-      side(seedA, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }),
-    );
+    const result = run(side(peerB, dialSeed), side(seedA, asSeed));
     expect(result.initiator).toMatchObject({
       type: "established",
       peer: { identityKey: seedA.identity.publicKey, address: "10.0.0.1:5000", role: "seed" },
@@ -95,12 +96,7 @@ describe("createLinkHandshake", () => {
 
   it("fails when another node answers for the dialled address (an impostor)", () => {
     const result = run(
-      side(peerB, {
-        isInitiator: true,
-        self: "10.0.1.2:6000",
-        role: "peer",
-        dialled: "10.0.0.1:5000",
-      }),
+      side(peerB, dialSeed),
       // mallory listens somewhere and answers the connection meant for the seed
       side(mallory, { isInitiator: false, self: "10.6.6.6:5000", role: "seed" }),
     );
@@ -110,15 +106,7 @@ describe("createLinkHandshake", () => {
 
   it("fails when the identity signature is not by the key it names (a borrowed identity)", () => {
     const borrowed = { publicKey: seedA.identity.publicKey, sign: mallory.identity.sign };
-    const result = run(
-      side(peerB, {
-        isInitiator: true,
-        self: "10.0.1.2:6000",
-        role: "peer",
-        dialled: "10.0.0.1:5000",
-      }),
-      side(mallory, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }, borrowed),
-    );
+    const result = run(side(peerB, dialSeed), side(mallory, asSeed, borrowed));
     expect(result.initiator).toEqual({
       type: "failed",
       reason: "the identity signature does not verify",
@@ -126,18 +114,11 @@ describe("createLinkHandshake", () => {
   });
 
   it("fails a replayed message 3 on a new session (fresh ephemeral keys on both sides)", () => {
-    const dial = {
-      isInitiator: true,
-      self: "10.0.1.2:6000",
-      role: "peer" as const,
-      dialled: "10.0.0.1:5000",
-    };
-    const listen = { isInitiator: false, self: "10.0.0.1:5000", role: "seed" as const };
-    const recorded = run(side(peerB, dial), side(seedA, listen));
+    const recorded = run(side(peerB, dialSeed), side(seedA, asSeed));
     // mallory replays what peer B sent, on a connection of her own
-    const responder = side(seedA, listen);
+    const responder = side(seedA, asSeed);
     responder.step({ type: "start", now: 0 });
-    const replayer = side(mallory, { ...dial, self: "10.6.6.6:6000" });
+    const replayer = side(mallory, { ...dialSeed, self: "10.6.6.6:6000" });
     const [first] = sends(replayer.step({ type: "start", now: 0 }));
     responder.step({ type: "receive", now: 1, message: first as Uint8Array });
     const replayed = responder.step({
@@ -149,14 +130,14 @@ describe("createLinkHandshake", () => {
   });
 
   it("fails on a timeout, on a message before start, and ignores everything after", () => {
-    const slow = side(seedA, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" });
+    const slow = side(seedA, asSeed);
     slow.step({ type: "start", now: 0 });
     expect(slow.nextDeadline()).toBe(5_000);
     expect(slow.step({ type: "tick", now: 5_000 })).toEqual([
       { type: "failed", reason: "no handshake within 5000 ms" },
     ]);
     expect(slow.step({ type: "receive", now: 5_001, message: new Uint8Array(32) })).toEqual([]);
-    const early = side(seedA, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" });
+    const early = side(seedA, asSeed);
     expect(early.step({ type: "receive", now: 0, message: new Uint8Array(32) })).toEqual([
       { type: "failed", reason: "a message before the handshake started" },
     ]);
@@ -165,14 +146,8 @@ describe("createLinkHandshake", () => {
   it("fails when the responder's identity key is not the one the initiator expects for that address", () => {
     // mallory, with a key of her own, claims the seed's address outright
     const result = run(
-      side(peerB, {
-        isInitiator: true,
-        self: "10.0.1.2:6000",
-        role: "peer",
-        dialled: "10.0.0.1:5000",
-        expectedIdentityKey: seedA.identity.publicKey,
-      }),
-      side(mallory, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }),
+      side(peerB, { ...dialSeed, expectedIdentityKey: seedA.identity.publicKey }),
+      side(mallory, asSeed),
     );
     expect(result.initiator).toMatchObject({
       type: "failed",
@@ -186,15 +161,7 @@ describe("createLinkHandshake", () => {
       publicKey: `01${"00".repeat(31)}`,
       sign: () => Uint8Array.from([1, ...new Array<number>(63).fill(0)]),
     };
-    const result = run(
-      side(peerB, {
-        isInitiator: true,
-        self: "10.0.1.2:6000",
-        role: "peer",
-        dialled: "10.0.0.1:5000",
-      }),
-      side(mallory, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }, weak),
-    );
+    const result = run(side(peerB, dialSeed), side(mallory, asSeed, weak));
     expect(result.initiator).toMatchObject({
       type: "failed",
       reason: expect.stringMatching(/weak/),
@@ -202,26 +169,16 @@ describe("createLinkHandshake", () => {
   });
 
   it("fails a late message even without a tick, and a peer using this node's own identity", () => {
-    const responder = side(seedA, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" });
+    const responder = side(seedA, asSeed);
     responder.step({ type: "start", now: 0 });
-    const initiator = side(peerB, {
-      isInitiator: true,
-      self: "10.0.1.2:6000",
-      role: "peer",
-      dialled: "10.0.0.1:5000",
-    });
+    const initiator = side(peerB, dialSeed);
     const [first] = sends(initiator.step({ type: "start", now: 0 }));
     expect(responder.step({ type: "receive", now: 6_000, message: first as Uint8Array })).toEqual([
       { type: "failed", reason: "no handshake within 5000 ms" },
     ]);
     const mirror = run(
-      side(seedA, {
-        isInitiator: true,
-        self: "10.0.0.9:5000",
-        role: "seed",
-        dialled: "10.0.0.1:5000",
-      }),
-      side(seedA, { isInitiator: false, self: "10.0.0.1:5000", role: "seed" }),
+      side(seedA, { ...dialSeed, self: "10.0.0.9:5000", role: "seed" }),
+      side(seedA, asSeed),
     );
     expect(mirror.initiator).toMatchObject({
       type: "failed",
