@@ -6,8 +6,10 @@ import { createSeededRandom, type RandomSource } from "@p2p/wire";
 import { parseNodeAddress } from "./config/address.js";
 import { ConfigError } from "./config/config-error.js";
 import { loadConfig, type NetworkConfig } from "./config/network-config.js";
-import { readSeedList } from "./config/seed-list.js";
+import { nodeDataDirectory } from "./config/paths.js";
+import { readSeedList, type SeedListEntry } from "./config/seed-list.js";
 import { exitWhenStdinCloses } from "./files/child-process.js";
+import { loadIdentity } from "./identity.js";
 
 /** Exit codes of the p2p command-line apps (sysexits: usage 64, bad input data 65, missing input file 66, config 78). */
 export const EXIT = Object.freeze({
@@ -80,17 +82,49 @@ export async function loadNetworkConfig(
   return { ...loaded.value, timing: resolveTimingProfile(profile) };
 }
 
+/** True for an address on this machine's loopback interface (127.0.0.0/8 or ::1). */
+function isLoopback(address: string): boolean {
+  const parsed = parseNodeAddress(address);
+  return parsed.ok && (parsed.value.ip.startsWith("127.") || parsed.value.ip === "::1");
+}
+
 /**
- * The seeds a peer uses: `--seeds <file>` if given, else config.txt next to config.yml when the
- * seeds wrote one, else config.yml's own list.
+ * The seeds of config.yml with their pinned identity keys. A seed entry's `key` pins it; a
+ * seed on this machine's loopback without a key (a local network, as the starter runs it) uses
+ * the identity in its own data directory, made on first use. A seed elsewhere without a key is
+ * refused: its key can only come from its own machine.
+ */
+export function pinnedSeeds(config: NetworkConfig, configPath: string): SeedListEntry[] {
+  const missing = config.seeds.filter(
+    (address) => config.seedKeys[address] === undefined && !isLoopback(address),
+  );
+  if (missing.length > 0) {
+    throw new AppExit(
+      EXIT.config,
+      `${configPath}: seeds: no key for ${missing.join(", ")}; on each seed's machine run \`seed key <ip:port>\` and add the printed key to its entry`,
+    );
+  }
+  return config.seeds.map((address) => ({
+    address,
+    key:
+      config.seedKeys[address] ??
+      loadIdentity(nodeDataDirectory(config.dataDir, "seed", address)).publicKey,
+  }));
+}
+
+/**
+ * The seeds a node uses, with their pinned keys: `--seeds <file>` if given, else config.txt
+ * next to config.yml when the seeds wrote one, else config.yml's own list ({@link pinnedSeeds}).
  */
 export async function peerSeedList(
   configPath: string,
   seedsFile: string | undefined,
   loadConfigFile: () => Promise<NetworkConfig>,
-): Promise<string[]> {
+): Promise<SeedListEntry[]> {
   const path = seedsFile ?? join(dirname(resolve(configPath)), "config.txt");
-  if (seedsFile === undefined && !existsSync(path)) return [...(await loadConfigFile()).seeds];
+  if (seedsFile === undefined && !existsSync(path)) {
+    return pinnedSeeds(await loadConfigFile(), configPath);
+  }
   const read = await readSeedList(path);
   if (!read.ok) throw new AppExit(EXIT.config, read.error.message);
   return [...read.value];

@@ -6,7 +6,16 @@ import {
   sign as signWith,
   verify as verifyWith,
 } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { P2pError } from "@p2p/wire";
 
@@ -57,6 +66,34 @@ function identityOf(privateKey: KeyObject): NodeIdentity {
 }
 
 /**
+ * Writes a new secret key to `path` unless one is there: written whole to a temporary file,
+ * then linked into place (a link never replaces an existing file), so two processes creating
+ * the same identity at once both end up with the one that won, and no reader sees half a key.
+ */
+function createKeyFile(path: string): void {
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(temporary, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+/** A fresh identity that lives only in this process (a `members` query, a test client). */
+export function createEphemeralIdentity(): NodeIdentity {
+  return identityOf(
+    createPrivateKey({
+      key: Buffer.concat([PKCS8_PREFIX, randomBytes(32)]),
+      format: "der",
+      type: "pkcs8",
+    }),
+  );
+}
+
+/**
  * Loads the node's identity from `secret-key` in its data directory, creating the directory
  * (owner only) and a new key (owner-only permissions) on first start. The file holds the
  * 32-byte Ed25519 secret as 64 hex digits. A file that is not that, or that others can read,
@@ -65,9 +102,7 @@ function identityOf(privateKey: KeyObject): NodeIdentity {
 export function loadIdentity(dataDirectory: string): NodeIdentity {
   mkdirSync(dataDirectory, { recursive: true, mode: 0o700 });
   const path = join(dataDirectory, IDENTITY_KEY_FILE);
-  if (!existsSync(path)) {
-    writeFileSync(path, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
-  }
+  if (!existsSync(path)) createKeyFile(path);
   if ((statSync(path).mode & 0o077) !== 0) {
     // Written by an older version or by hand: keep it private before using it.
     chmodSync(path, 0o600);

@@ -7,6 +7,7 @@ export {
   loadNetworkConfig,
   parseCommandLine,
   peerSeedList,
+  pinnedSeeds,
   runApp,
 } from "./app-runtime.js";
 export type { NodeEndpoint } from "./config/address.js";
@@ -16,6 +17,7 @@ export { ConfigError, formatConfigProblem } from "./config/config-error.js";
 export type { NetworkConfig, ParseConfigOptions } from "./config/network-config.js";
 export { loadConfig, parseConfig } from "./config/network-config.js";
 export { nodeDataDirectory } from "./config/paths.js";
+export type { SeedListEntry } from "./config/seed-list.js";
 export { parseSeedList, readSeedList, writeSeedList } from "./config/seed-list.js";
 export type { ClosableInput, NodeProcessRole } from "./files/child-process.js";
 export {
@@ -32,7 +34,12 @@ export type {
 } from "./files/line-logger.js";
 export { createLineLogger, formatLogLine } from "./files/line-logger.js";
 export type { NodeIdentity } from "./identity.js";
-export { IDENTITY_KEY_FILE, loadIdentity, verifyEd25519 } from "./identity.js";
+export {
+  createEphemeralIdentity,
+  IDENTITY_KEY_FILE,
+  loadIdentity,
+  verifyEd25519,
+} from "./identity.js";
 export type { MembersReport, SeedAnswer } from "./members-client.js";
 export { compareViews, formatMembersReport, queryMembers } from "./members-client.js";
 export type { SchemaProblem } from "./schema-problems.js";

@@ -1,7 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { createLinks, createWireCodec, type WireMessage } from "@p2p/node";
 import type { MemberEntry } from "@p2p/quorum";
 import type { Clock, Logger, RandomSource, Transport } from "@p2p/wire";
 import { silentLogger } from "@p2p/wire";
+import type { SeedListEntry } from "./config/seed-list.js";
+import { createEphemeralIdentity, verifyEd25519 } from "./identity.js";
 
 /** One seed's answer to a members query. */
 export type SeedAnswer =
@@ -19,7 +22,8 @@ export interface MembersReport {
 
 /** Asks every seed for its local view of the directory, in parallel, each with a timeout. */
 export async function queryMembers(options: {
-  readonly seeds: readonly string[];
+  /** The seeds and their pinned keys (a seed that does not prove its key is not asked). */
+  readonly seeds: readonly SeedListEntry[];
   readonly transport: Transport;
   readonly clock: Clock;
   readonly random: RandomSource;
@@ -29,8 +33,12 @@ export async function queryMembers(options: {
   const timeoutMs = options.timeoutMs ?? 3_000;
   const label = `client-${Math.floor(options.random.next() * 2 ** 48).toString(16)}`;
   const links = createLinks<WireMessage>({
-    self: label,
+    self: "0.0.0.0:1", // a client: no listener, never dialled back (any canonical address)
     role: "client",
+    identity: createEphemeralIdentity(),
+    seeds: options.seeds,
+    verify: verifyEd25519,
+    randomBytes: (length) => new Uint8Array(randomBytes(length)),
     transport: options.transport,
     clock: options.clock,
     codec: createWireCodec(),
@@ -61,7 +69,7 @@ export async function queryMembers(options: {
         }
       });
     });
-  const answers = await Promise.all(options.seeds.map(ask));
+  const answers = await Promise.all(options.seeds.map((seed, index) => ask(seed.address, index)));
   await links.close();
   return { answers, ...compareViews(answers) };
 }

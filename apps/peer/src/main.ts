@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import {
   AppExit,
@@ -14,6 +15,7 @@ import {
   parseCommandLine,
   peerSeedList,
   runApp,
+  verifyEd25519,
 } from "@p2p/cli-support";
 import { createPeerNode } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
@@ -26,7 +28,7 @@ const program = new Command("peer")
   .option("-c, --config <path>", "the network's config.yml", "config.yml")
   .option(
     "-s, --seeds <path>",
-    "seed list file, one ip:port per line (default: config.txt beside config.yml, else config.yml's seeds)",
+    "seed list file, one `ip:port key` per line (default: config.txt beside config.yml, else config.yml's seeds)",
   )
   .addOption(
     new Option("-p, --profile <name>", "timing profile (overrides config.yml)").choices([
@@ -83,6 +85,8 @@ await runApp("peer", async () => {
     wallClock: Date.now,
     neighbourCount,
     signer,
+    verify: verifyEd25519,
+    randomBytes: (length) => new Uint8Array(randomBytes(length)),
     registrationRetryMs: 2_000,
   });
   node.on((event) => {

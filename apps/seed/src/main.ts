@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `seed <ip>:<port> [--config config.yml] [--profile default|fast]`: one seed of the member directory.
-import { mkdirSync } from "node:fs";
+// `seed key <ip>:<port>`: make (or show) that seed's identity key and print its config lines.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   AppExit,
@@ -14,7 +16,10 @@ import {
   loadNetworkConfig,
   nodeDataDirectory,
   parseCommandLine,
+  parseNodeAddress,
+  pinnedSeeds,
   runApp,
+  verifyEd25519,
   writeSeedList,
 } from "@p2p/cli-support";
 import { createSeedNode, type SeedNodeEvent } from "@p2p/node";
@@ -23,6 +28,18 @@ import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
 import { createLmdbStorage } from "./storage/lmdb-storage.js";
+
+const keyProgram = new Command("seed key")
+  .description(
+    "Make this seed's identity key (kept in its data directory, owner-only) if it has none, and print\n" +
+      "the lines that pin it: the config.yml seed entry and the config.txt line. Run it on the seed's\n" +
+      "own machine, then copy the key into every machine's config.yml.",
+  )
+  .argument("<ip:port>", "the seed's address, as config.yml lists it")
+  .option("-c, --config <path>", "the network's config.yml (for data_dir)", "config.yml")
+  .option("-d, --data-dir <path>", "the data directory (default: config's data_dir, else .data)")
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 const program = new Command("seed")
   .description("Run one seed: a quorum member of the p2p member directory.")
@@ -45,7 +62,31 @@ const program = new Command("seed")
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+async function printSeedKey(): Promise<void> {
+  parseCommandLine(keyProgram, [...process.argv.slice(0, 2), ...process.argv.slice(3)]);
+  const options = keyProgram.opts<{ config: string; dataDir?: string }>();
+  const address = addressArgument(keyProgram.args[0], "seed key");
+  const configPath = resolve(options.config);
+  const dataDir =
+    options.dataDir ??
+    (existsSync(configPath) ? (await loadNetworkConfig(configPath, undefined)).dataDir : ".data");
+  const directory = nodeDataDirectory(dataDir, "seed", address);
+  const identity = loadIdentity(directory);
+  const endpoint = parseNodeAddress(address);
+  const ip = endpoint.ok ? endpoint.value.ip : address;
+  const port = endpoint.ok ? endpoint.value.port : 0;
+  process.stdout.write(
+    `# seed ${address}: identity key in ${join(directory, "secret-key")} (keep it there, owner-only)\n` +
+      `# config.yml, under seeds:\n  - { ip: "${ip}", port: ${port}, key: ${identity.publicKey} }\n` +
+      `# config.txt:\n${address} ${identity.publicKey}\n`,
+  );
+}
+
 await runApp("seed", async () => {
+  if (process.argv[2] === "key") {
+    await printSeedKey();
+    return;
+  }
   parseCommandLine(program);
   const options = program.opts<{
     config: string;
@@ -71,10 +112,21 @@ await runApp("seed", async () => {
   mkdirSync(dataDirectory, { recursive: true });
   // Every node has an Ed25519 identity key, created on first start (owner-only file).
   const identity = loadIdentity(dataDirectory);
+  const seeds = pinnedSeeds(config, options.config);
+  const pinned = seeds.find((seed) => seed.address === address);
+  if (pinned?.key !== identity.publicKey) {
+    throw new AppExit(
+      EXIT.config,
+      `${options.config}: seeds: the key pinned for ${address} is not this seed's identity key ${identity.publicKey} (in ${dataDirectory}); run \`seed key ${address}\` and pin the key it prints`,
+    );
+  }
   const storage = createLmdbStorage<AcceptorState>(join(dataDirectory, "acceptor.mdb"));
   const node = await createSeedNode({
     address,
-    seeds: config.seeds,
+    seeds,
+    signer: identity,
+    verify: verifyEd25519,
+    randomBytes: (length) => new Uint8Array(randomBytes(length)),
     transport: createTcpTransport({ logger }),
     clock: systemClock,
     storage,
@@ -90,7 +142,7 @@ await runApp("seed", async () => {
     throw new AppExit(EXIT.unexpected, `seed: cannot listen on ${address}: ${String(error)}`);
   }
   // config.txt: the seed list peers read, written atomically (every seed writes the same content).
-  await writeSeedList(join(directory, "config.txt"), config.seeds);
+  await writeSeedList(join(directory, "config.txt"), seeds);
   logger.info(
     `seed listening; identity key ${identity.publicKey}; ${node.members().length} records restored from ${dataDirectory}`,
   );

@@ -1,6 +1,12 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createProcessRandom, formatMembersReport, queryMembers } from "@p2p/cli-support";
+import {
+  createProcessRandom,
+  formatMembersReport,
+  parseSeedList,
+  queryMembers,
+  type SeedListEntry,
+} from "@p2p/cli-support";
 import {
   analyseGraph,
   degreeSummary,
@@ -12,9 +18,17 @@ import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import type { NetworkClient, NetworkView } from "./network-client.js";
 
+/** The running seeds with their pinned keys, from the config.txt they wrote beside config.yml. */
+function pinnedSeeds(view: NetworkView): SeedListEntry[] {
+  const path = join(dirname(view.configPath), "config.txt");
+  const parsed = existsSync(path) ? parseSeedList(readFileSync(path, "utf8"), path) : undefined;
+  if (parsed === undefined || !parsed.ok) return [];
+  return parsed.value.filter((seed) => view.seeds.includes(seed.address));
+}
+
 const ask = (view: NetworkView) =>
   queryMembers({
-    seeds: view.seeds,
+    seeds: pinnedSeeds(view),
     transport: createTcpTransport(),
     clock: systemClock,
     random: createProcessRandom(),

@@ -11,6 +11,8 @@ import {
   type PeerNode,
   type SeedNode,
   type SeedNodeEvent,
+  simulatedIdentity,
+  simulatedSeeds,
   type TimingProfile,
   timingProfiles,
 } from "../src/index.js";
@@ -148,11 +150,13 @@ async function runNetwork(
     }
   };
 
+  const simulated = simulatedSeeds(seedAddresses, (label) => sim.random(label));
   const seedNodes: SeedNode[] = [];
   for (const address of seedAddresses) {
     const node = await createSeedNode({
       address,
-      seeds: seedAddresses,
+      seeds: simulated.pinned,
+      ...simulated.identity(address),
       transport: transportFor(address),
       clock: sim.clockFor(address),
       storage: createMemoryStorage(),
@@ -183,7 +187,8 @@ async function runNetwork(
       const address = peerAddress(index);
       const node = createPeerNode({
         address,
-        seeds: seedAddresses,
+        seeds: simulated.pinned,
+        ...simulatedIdentity(sim.random(`identity ${address}`)),
         transport: transportFor(address),
         clock: sim.clockFor(address),
         random: sim.random(`peer ${address}`),

@@ -2,7 +2,14 @@
 // Every machine of every node is driven by the one machine host over the simulator's clock,
 // so the same seed gives the same run, event for event.
 // Run it: pnpm exec tsx --conditions=@p2p/source packages/node/examples/replay.ts [seed]
-import { createPeerNode, createSeedNode, type PeerNode, timingProfiles } from "@p2p/node";
+import {
+  createPeerNode,
+  createSeedNode,
+  type PeerNode,
+  simulatedIdentity,
+  simulatedSeeds,
+  timingProfiles,
+} from "@p2p/node";
 import { createMemoryStorage } from "@p2p/quorum";
 import { createSimulation } from "@p2p/sim";
 import { silentLogger } from "@p2p/wire";
@@ -19,13 +26,18 @@ export interface NetworkRun {
 
 export async function runNetwork(seed: number, peerCount = 20): Promise<NetworkRun> {
   const sim = createSimulation({ seed, link: { latencyMs: 5, jitterMs: 3, lossRate: 0.01 } });
-  const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
+  // Each seed's identity key is pinned in every node's seed list (config.yml pins them on a real network).
+  const { pinned: seeds, identity } = simulatedSeeds(
+    ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"],
+    (label) => sim.random(label),
+  );
   const events: string[] = [];
   const seedNodes = [];
-  for (const address of seeds) {
+  for (const { address } of seeds) {
     const node = await createSeedNode({
       address,
       seeds,
+      ...identity(address), // its identity key and link randomness, seeded: the run replays
       transport: sim.transport(address),
       clock: sim.clockFor(address),
       storage: createMemoryStorage(),
@@ -43,6 +55,7 @@ export async function runNetwork(seed: number, peerCount = 20): Promise<NetworkR
     const peer = createPeerNode({
       address,
       seeds,
+      ...simulatedIdentity(sim.random(`identity ${address}`)),
       transport: sim.transport(address),
       clock: sim.clockFor(address),
       random: sim.random(address),

@@ -1,17 +1,28 @@
 // A whole p2p network in one process: 3 seeds and 5 peers over the deterministic simulator.
 // Run it: pnpm exec tsx --conditions=@p2p/source packages/node/examples/simulated-network.ts
-import { createPeerNode, createSeedNode, timingProfiles } from "@p2p/node";
+import {
+  createPeerNode,
+  createSeedNode,
+  simulatedIdentity,
+  simulatedSeeds,
+  timingProfiles,
+} from "@p2p/node";
 import { createMemoryStorage } from "@p2p/quorum";
 import { createSimulation } from "@p2p/sim";
 import { silentLogger } from "@p2p/wire";
 
 export async function main(seed = 7): Promise<{ members: string[]; delivered: number }> {
   const sim = createSimulation({ seed, link: { latencyMs: 5, jitterMs: 2 } });
-  const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
-  for (const address of seeds) {
+  // Each seed's identity key is pinned in every node's seed list (config.yml pins them on a real network).
+  const { pinned: seeds, identity } = simulatedSeeds(
+    ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"],
+    (label) => sim.random(label),
+  );
+  for (const { address } of seeds) {
     const node = await createSeedNode({
       address,
       seeds,
+      ...identity(address), // its identity key and link randomness, seeded: the run replays
       transport: sim.transport(address),
       clock: sim.clockFor(address),
       storage: createMemoryStorage(), // the seed app uses a durable LMDB store
@@ -27,6 +38,7 @@ export async function main(seed = 7): Promise<{ members: string[]; delivered: nu
     const peer = createPeerNode({
       address,
       seeds,
+      ...simulatedIdentity(sim.random(`identity ${address}`)),
       transport: sim.transport(address),
       clock: sim.clockFor(address),
       random: sim.random(address),

@@ -1,18 +1,20 @@
 export type { NodeErrorCode } from "./errors.js";
 export type {
-  HelloMessage,
   LinkPeer,
+  LinkSigner,
   Links,
   LinksEvents,
   LinksOptions,
   MessageCodec,
+  PinnedSeed,
+  RefusedMessage,
 } from "./links.js";
 export { createLinks } from "./links.js";
 export type { NodeControlMessage, WireMessage } from "./messages.js";
 export {
   createWireCodec,
-  HelloMessageSchema,
   NodeControlMessageSchema,
+  RefusedMessageSchema,
   WireMessageSchema,
 } from "./messages.js";
 export type { NodeEvents } from "./node-events.js";
@@ -20,5 +22,7 @@ export { createPeerNode } from "./peer-node.js";
 export type { PeerNode, PeerNodeEvent, PeerNodeOptions, PeerNodeView } from "./peer-types.js";
 export type { SeedNode, SeedNodeEvent, SeedNodeOptions } from "./seed-node.js";
 export { createSeedNode } from "./seed-node.js";
+export type { SimulatedIdentity } from "./simulated-identity.js";
+export { simulatedIdentity, simulatedSeeds } from "./simulated-identity.js";
 export type { TimingOverrides, TimingProfile, TimingProfileName } from "./timing.js";
 export { resolveTimingProfile, timingProfiles } from "./timing.js";

@@ -2,11 +2,18 @@ import {
   type Clock,
   type Connection,
   createMessageConnection,
+  type LinkIdentity,
+  type LinkRole,
   type Listener,
   type Logger,
+  type MessageConnection,
+  type NoiseKeyPair,
+  noiseKeyPair,
   P2pError,
   type Result,
+  secureConnection,
   type Transport,
+  verifyIdentitySignature,
 } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
 
@@ -16,35 +23,57 @@ export interface MessageCodec<T> {
   decode(body: Uint8Array): Result<T, P2pError>;
 }
 
-/** The first message on every connection: who is speaking. */
-export interface HelloMessage {
-  readonly type: "node.hello";
-  /** The sender's listening address (its identity), never its TCP source port. */
+/** Why a node refused a link, sent (sealed) before it closes the connection. */
+export interface RefusedMessage {
+  readonly type: "node.refused";
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** A seed the network trusts: its address and its pinned Ed25519 identity key (hex). */
+export interface PinnedSeed {
   readonly address: string;
-  readonly role: "seed" | "peer" | "client";
+  readonly key: string;
+}
+
+/** This node's identity key: its public key (hex) and a signing function (the secret stays inside). */
+export interface LinkSigner {
+  readonly publicKey: string;
+  sign(bytes: Uint8Array): Uint8Array;
 }
 
 /** Options for {@link createLinks}. */
 export interface LinksOptions<T extends { type: string }> {
-  /** This node's identity, `ip:port`; also where it listens. */
+  /** This node's listening address `ip:port` (a client without a listener: any canonical address, e.g. `0.0.0.0:1`; never dialled back). */
   readonly self: string;
-  readonly role: HelloMessage["role"];
+  readonly role: LinkRole;
   readonly transport: Transport;
   readonly clock: Clock;
-  readonly codec: MessageCodec<T | HelloMessage>;
+  readonly codec: MessageCodec<T | RefusedMessage>;
   readonly logger: Logger;
+  /** This node's identity key, proven to the other end of every link. */
+  readonly identity: LinkSigner;
+  /** The seeds and their pinned keys: only these may speak as seeds, and they must prove these keys. */
+  readonly seeds?: readonly PinnedSeed[];
+  /** Verifies an Ed25519 signature (default: `@noble/curves`). */
+  readonly verify?: (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
+  /** Cryptographically secure random bytes (default: the platform's `crypto.getRandomValues`). */
+  readonly randomBytes?: (length: number) => Uint8Array;
   /** Frames queued per address while its connection is being dialled (older ones are dropped past this). */
   readonly maxQueuedPerAddress?: number;
   /** How long a dial may take. */
   readonly dialTimeoutMs?: number;
-  /** How long an inbound connection may stay silent before its hello. */
-  readonly helloTimeoutMs?: number;
+  /** How long the handshake of a connection may take. */
+  readonly handshakeTimeoutMs?: number;
 }
 
-/** Who is on the other end of a link, as its hello said. */
+/** Who is on the other end of a link, as its handshake proved. */
 export interface LinkPeer {
+  /** The proven listening address (a client: `client/<key prefix>/<remote>`, never an address). */
   readonly address: string;
-  readonly role: HelloMessage["role"];
+  readonly role: LinkRole;
+  /** Its Ed25519 identity key (hex). */
+  readonly identityKey: string;
 }
 
 /** Events of {@link Links}. */
@@ -56,22 +85,28 @@ export interface LinksEvents<T> {
 }
 
 /**
- * Address-keyed message links over a {@link Transport}: lazy dialling, a hello handshake
- * naming each side by its listening address, queued sends while dialling, and one place
- * where a bad frame or invalid message closes that one connection with a logged reason.
+ * Address-keyed, authenticated message links over a {@link Transport}. Every connection first
+ * runs the link handshake (`secureConnection` of @p2p/wire: Noise XX with each side's Ed25519
+ * identity); every frame after it is sealed. A link speaks for an address only once that is
+ * proven: a dialled address proves itself by answering; an inbound connection that claims an
+ * address is dialled back, and the listener there must prove the same key (`ADDRESS_NOT_PROVEN`
+ * otherwise). Seeds must prove their pinned keys; no one else may claim the seed role. A link
+ * that fails any of this is refused with a logged reason, and nothing it sent is delivered.
  * Sends are best effort (like a datagram): the protocols above retry what matters.
  */
 export interface Links<T extends { type: string }> {
   listen(): Promise<Listener>;
   /** Sends to `address`, dialling it first if needed. Never throws for network failures. */
   send(to: string, message: T): void;
-  /** Addresses with at least one open, greeted connection. */
+  /** Addresses with at least one open, proven connection. */
   connected(): string[];
   isConnected(address: string): boolean;
-  /** Dials `address` if not connected; resolves true once greeted, false if the dial failed. */
+  /** Dials `address` if not connected; resolves true once proven, false if the dial failed. */
   connect(address: string): Promise<boolean>;
   /** Closes every connection to `address` (graceful). */
   disconnect(address: string): void;
+  /** The identity key proven for `address` (by a dial), if any. */
+  provenKey(address: string): string | undefined;
   on<E extends keyof LinksEvents<T>>(event: E, listener: LinksEvents<T>[E]): () => void;
   /** Closes the listener and every connection. */
   close(): Promise<void>;
@@ -79,17 +114,29 @@ export interface Links<T extends { type: string }> {
 
 interface LinkState {
   readonly connections: Set<Connection>;
-  role: HelloMessage["role"];
+  readonly identityKey: string;
 }
+
+/** Messages an inbound connection may send while its address is being proven. */
+const MAX_PENDING_MESSAGES = 256;
+
+const defaultRandomBytes = (length: number): Uint8Array =>
+  globalThis.crypto.getRandomValues(new Uint8Array(length));
 
 /** Creates {@link Links}. */
 export function createLinks<T extends { type: string }>(options: LinksOptions<T>): Links<T> {
-  const { self, role, transport, codec, logger, clock } = options;
+  const { self, role, transport, codec, logger, clock, identity } = options;
   const maxQueued = options.maxQueuedPerAddress ?? 1024;
   const dialTimeoutMs = options.dialTimeoutMs ?? 3000;
-  const helloTimeoutMs = options.helloTimeoutMs ?? 5000;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
+  const verify = options.verify ?? verifyIdentitySignature;
+  const randomBytes = options.randomBytes ?? defaultRandomBytes;
+  const pinned = new Map((options.seeds ?? []).map((seed) => [seed.address, seed.key]));
+  const staticKey: NoiseKeyPair = noiseKeyPair(randomBytes(32));
   const links = new Map<string, LinkState>();
   const dialing = new Map<string, Promise<boolean>>();
+  const proving = new Map<string, Promise<boolean>>();
+  const proven = new Map<string, string>(pinned);
   const queues = new Map<string, Uint8Array[]>();
   const allConnections = new Set<Connection>();
   const listeners: { [E in keyof LinksEvents<T>]: Set<LinksEvents<T>[E]> } = {
@@ -104,8 +151,6 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
     for (const handler of listeners.message) handler(from, message);
   };
 
-  const hello = (): Uint8Array => codec.encode({ type: "node.hello", address: self, role });
-
   const pick = (address: string): Connection | undefined => {
     const state = links.get(address);
     if (state === undefined) return undefined;
@@ -117,13 +162,17 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
 
   const attach = (connection: Connection, peer: LinkPeer): void => {
     let state = links.get(peer.address);
+    if (state !== undefined && state.identityKey !== peer.identityKey) {
+      // The address proved a new key (the node restarted with another identity): drop the old.
+      for (const old of [...state.connections]) old.abort();
+      state = links.get(peer.address);
+    }
     const isNew = state === undefined || state.connections.size === 0;
     if (state === undefined) {
-      state = { connections: new Set(), role: peer.role };
+      state = { connections: new Set(), identityKey: peer.identityKey };
       links.set(peer.address, state);
     }
     state.connections.add(connection);
-    state.role = peer.role;
     if (isNew) for (const handler of listeners["link-up"]) handler(peer);
     const queued = queues.get(peer.address);
     if (queued !== undefined) {
@@ -151,65 +200,177 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
     }
   };
 
-  /** Wires one connection: hello first, then messages. `known` is set for outbound dials. */
-  const serve = (
+  /** Runs the handshake on `connection`; `dialled` is set for outbound connections. */
+  const handshake = (
     connection: Connection,
-    known: string | undefined,
-  ): Promise<LinkPeer | undefined> => {
+    dialled: string | undefined,
+    onEstablished: (peer: LinkIdentity, secure: Connection) => void,
+    onFailed: (error: P2pError) => void,
+  ): void => {
     allConnections.add(connection);
-    let peer: LinkPeer | undefined;
-    let settle: (value: LinkPeer | undefined) => void = () => {};
-    const greeted = new Promise<LinkPeer | undefined>((resolve) => {
-      settle = resolve;
-    });
-    const helloTimer = clock.setTimer(helloTimeoutMs, () => {
-      if (peer !== undefined) return;
-      logger.warn("closing connection: no hello in time", { remote: connection.remoteAddress });
-      connection.abort(
-        new P2pError<NodeErrorCode>("HELLO_TIMEOUT", `no hello within ${helloTimeoutMs} ms`),
-      );
-    });
-    // A frame that does not decode, or fails the schema, aborts this connection (logged).
-    const messages = createMessageConnection(connection, codec, { logger });
-    messages.on("message", (message) => {
-      if (peer === undefined) {
-        if (message.type !== "node.hello") {
-          const error = new P2pError<NodeErrorCode>(
-            "HELLO_EXPECTED",
-            `expected node.hello first, got ${message.type}`,
+    connection.on("close", () => allConnections.delete(connection));
+    const expected = dialled === undefined ? undefined : pinned.get(dialled);
+    secureConnection(
+      {
+        connection,
+        clock,
+        handshake: {
+          isInitiator: dialled !== undefined,
+          self,
+          role,
+          timeoutMs: handshakeTimeoutMs,
+          ...(dialled === undefined ? {} : { dialled }),
+          ...(expected === undefined ? {} : { expectedIdentityKey: expected }),
+        },
+        identity,
+        verify,
+        staticKey,
+        randomBytes,
+      },
+      { established: onEstablished, failed: onFailed },
+    );
+  };
+
+  /** Why a proven identity may not hold a link of its claimed role, or undefined. */
+  const roleProblem = (peer: LinkIdentity, isInbound: boolean): string | undefined => {
+    const pinnedKey = pinned.get(peer.address);
+    if (pinnedKey !== undefined) {
+      if (peer.role !== "seed") return `${peer.address} is a pinned seed, not a ${peer.role}`;
+      if (peer.identityKey !== pinnedKey)
+        return `${peer.address} did not prove its pinned seed key`;
+      return undefined;
+    }
+    if (peer.role === "seed")
+      return `${peer.address} claims the seed role but is not a pinned seed`;
+    if (peer.role === "client" && !isInbound) return `${peer.address} answered as a client`;
+    return undefined;
+  };
+
+  /** Dials `address` only to see that the listener there proves `key`; closes it again. */
+  const prove = (address: string, key: string): Promise<boolean> => {
+    const id = `${address} ${key}`;
+    const pending = proving.get(id);
+    if (pending !== undefined) return pending;
+    const attempt = (async () => {
+      try {
+        const connection = await transport.dial(address, { timeoutMs: dialTimeoutMs });
+        return await new Promise<boolean>((resolve) => {
+          handshake(
+            connection,
+            address,
+            (peer, secure) => {
+              const isProof = peer.identityKey === key && roleProblem(peer, false) === undefined;
+              if (isProof) proven.set(address, key);
+              void secure.close();
+              resolve(isProof);
+            },
+            () => resolve(false),
           );
-          logger.warn(`closing connection: ${error.message}`, { remote: connection.remoteAddress });
-          connection.abort(error);
+        });
+      } catch {
+        return false;
+      } finally {
+        proving.delete(id);
+      }
+    })();
+    proving.set(id, attempt);
+    return attempt;
+  };
+
+  /** Logs a refusal, tells the other end why (sealed), and closes the connection. */
+  const refuse = (
+    messages: MessageConnection<T | RefusedMessage>,
+    claimed: string,
+    code: NodeErrorCode,
+    reason: string,
+  ): void => {
+    logger.warn(`refused a link from ${claimed}: ${code}: ${reason}`, {
+      remote: messages.remoteAddress,
+    });
+    try {
+      messages.send({ type: "node.refused", code, reason });
+    } catch {
+      // already closed
+    }
+    void messages.close();
+  };
+
+  /** Serves one proven connection: messages go up, a refusal from the other end is logged. */
+  const serve = (messages: MessageConnection<T | RefusedMessage>, peer: LinkPeer): void => {
+    messages.on("message", (message) => deliver(peer, message));
+    messages.on("close", (info) => {
+      if (info.reason === "protocol-error" && info.error !== undefined) {
+        logger.warn(`connection closed: ${info.error.message}`, { remote: peer.address });
+      }
+      detach(messages.connection, peer.address);
+    });
+  };
+
+  const deliver = (peer: LinkPeer, message: T | RefusedMessage): void => {
+    if (isRefusal(message)) {
+      logger.warn(`${peer.address} refused this link: ${message.code}: ${message.reason}`);
+      return;
+    }
+    emitMessage(peer, message);
+  };
+
+  const isRefusal = (message: T | RefusedMessage): message is RefusedMessage =>
+    message.type === "node.refused";
+
+  /** An inbound connection: handshake, then admit the claimed address only once it is proven. */
+  const accept = (connection: Connection): void => {
+    handshake(
+      connection,
+      undefined,
+      (identity, secure) => {
+        const messages = createMessageConnection(secure, codec, { logger });
+        const pending: (T | RefusedMessage)[] = [];
+        let isAdmitted = false;
+        const stopBuffering = messages.on("message", (message) => {
+          if (isAdmitted) return;
+          pending.push(message);
+          if (pending.length > MAX_PENDING_MESSAGES) {
+            refuse(messages, identity.address, "TOO_MANY_MESSAGES", "too much before the proof");
+          }
+        });
+        const admit = (peer: LinkPeer): void => {
+          if (messages.state !== "open") return;
+          isAdmitted = true;
+          stopBuffering();
+          serve(messages, peer);
+          attach(secure, peer);
+          for (const message of pending.splice(0)) deliver(peer, message);
+        };
+        if (identity.role === "client") {
+          const label = `client/${identity.identityKey.slice(0, 16)}/${connection.remoteAddress}`;
+          admit({ address: label, role: "client", identityKey: identity.identityKey });
           return;
         }
-        const greeting = message as HelloMessage;
-        if (known !== undefined && greeting.address !== known) {
-          logger.warn("dialled address answered with another identity", {
-            dialled: known,
-            answered: greeting.address,
-          });
+        const problem = roleProblem(identity, true);
+        if (problem !== undefined) {
+          refuse(messages, identity.address, "ROLE_REFUSED", problem);
+          return;
         }
-        helloTimer.cancel();
-        peer = { address: greeting.address, role: greeting.role };
-        if (known === undefined) trySend(connection, greeting.address, hello());
-        attach(connection, peer);
-        settle(peer);
-        return;
-      }
-      if (message.type === "node.hello") return;
-      emitMessage(peer, message as T);
-    });
-    connection.on("close", (info) => {
-      helloTimer.cancel();
-      if (info.reason === "protocol-error" && info.error !== undefined) {
-        logger.warn(`connection closed: ${info.error.message}`, {
-          remote: peer?.address ?? connection.remoteAddress,
+        const peer: LinkPeer = { ...identity };
+        if (proven.get(identity.address) === identity.identityKey) {
+          admit(peer);
+          return;
+        }
+        void prove(identity.address, identity.identityKey).then((isProven) => {
+          if (isProven) admit(peer);
+          else {
+            refuse(
+              messages,
+              identity.address,
+              "ADDRESS_NOT_PROVEN",
+              `nothing at ${identity.address} proved the key ${identity.identityKey.slice(0, 16)}…`,
+            );
+          }
         });
-      }
-      detach(connection, peer?.address);
-      settle(undefined);
-    });
-    return greeted;
+      },
+      (error) =>
+        logger.warn(`closing connection: ${error.message}`, { remote: connection.remoteAddress }),
+    );
   };
 
   const dial = (address: string): Promise<boolean> => {
@@ -222,10 +383,30 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
           connection.abort();
           return false;
         }
-        const greeted = serve(connection, address);
-        connection.send(hello());
-        const peer = await greeted;
-        return peer !== undefined;
+        return await new Promise<boolean>((resolve) => {
+          handshake(
+            connection,
+            address,
+            (identity, secure) => {
+              const messages = createMessageConnection(secure, codec, { logger });
+              const problem = roleProblem(identity, false);
+              if (problem !== undefined) {
+                refuse(messages, address, "ROLE_REFUSED", problem);
+                resolve(false);
+                return;
+              }
+              proven.set(address, identity.identityKey);
+              const peer: LinkPeer = { ...identity };
+              serve(messages, peer);
+              attach(secure, peer);
+              resolve(true);
+            },
+            (error) => {
+              logger.warn(`link to ${address} failed: ${error.message}`);
+              resolve(false);
+            },
+          );
+        });
       } catch (error) {
         logger.debug("dial failed", {
           to: address,
@@ -256,7 +437,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
           connection.abort();
           return;
         }
-        void serve(connection, undefined);
+        accept(connection);
       });
       return listener;
     },
@@ -268,6 +449,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
         trySend(connection, to, frame);
         return;
       }
+      if (to.startsWith("client/")) return; // a client that went away: nothing to dial
       let queue = queues.get(to);
       if (queue === undefined) {
         queue = [];
@@ -289,6 +471,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
       if (state === undefined) return;
       for (const connection of [...state.connections]) void connection.close();
     },
+    provenKey: (address) => proven.get(address),
     on,
     async close() {
       isClosed = true;

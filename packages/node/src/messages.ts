@@ -5,12 +5,12 @@ import { OverlayMessageSchema } from "@p2p/topology";
 import { createCodec } from "@p2p/wire";
 import { z } from "zod";
 
-/** The first message on every connection: the speaker's identity and role. */
-export const HelloMessageSchema = z.object({
-  type: z.literal("node.hello"),
-  /** The sender's listening address `ip:port` (a client without a listener uses any label). */
-  address: z.string().min(1).max(256),
-  role: z.enum(["seed", "peer", "client"]),
+/** Why a node refused a link (sent sealed, right before it closes the connection). */
+export const RefusedMessageSchema = z.object({
+  type: z.literal("node.refused"),
+  /** A stable code, e.g. `ADDRESS_NOT_PROVEN`. */
+  code: z.string().min(1).max(64),
+  reason: z.string().max(512),
 });
 
 /** A seed tells a peer (the removed one, or a neighbour of it) that a member was removed. */
@@ -22,7 +22,7 @@ const MemberRemovedNoticeSchema = z.object({
 
 /** Every node-level message (not owned by a protocol package). */
 export const NodeControlMessageSchema = z.discriminatedUnion("type", [
-  HelloMessageSchema,
+  RefusedMessageSchema,
   MemberRemovedNoticeSchema,
 ]);
 

@@ -57,6 +57,10 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     clock,
     codec: createWireCodec(),
     logger,
+    identity: signer,
+    seeds: options.seeds,
+    ...(options.verify === undefined ? {} : { verify: options.verify }),
+    ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }),
   });
 
   const gossip = createGossip(
@@ -80,7 +84,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
   const directory = createDirectoryClient(
     {
       self: address,
-      seeds: [...options.seeds],
+      seeds: options.seeds.map((seed) => seed.address),
       publicKey: signer.publicKey,
       requestTimeoutMs: options.seedRequestTimeoutMs ?? 5_000,
       refreshIntervalMs: timing.pingIntervalMs * 2,
@@ -321,11 +325,13 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       case "liveness.pong":
       case "liveness.vote-request":
       case "liveness.vote":
+        if (from.role === "client") return; // liveness is between peers (and seeds' probes)
         livenessHost.step({ type: "receive", from: from.address, message, ...time() });
         return;
       case "quorum.register-response":
       case "quorum.operation-response":
       case "quorum.list-response":
+        if (from.role !== "seed") return; // only a pinned seed answers for the directory
         directoryHost.step({ type: "receive", now: clock.now(), from: from.address, message });
         return;
       case "node.neighbour":
@@ -341,7 +347,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
           overlayHost.step({ type: "neighbour-lost", now: clock.now(), address: message.address });
         }
         return;
-      case "node.hello":
+      case "node.refused": // handled by the links
       case "liveness.seed-probe":
       case "quorum.prepare":
       case "quorum.promise":

@@ -3,6 +3,7 @@ import type { createLiveness, Signer } from "@p2p/liveness";
 import type { createDirectoryClient, MemberRecord } from "@p2p/quorum";
 import type { createOverlay } from "@p2p/topology";
 import type { Clock, Listener, Logger, RandomSource, Transport } from "@p2p/wire";
+import type { PinnedSeed } from "./links.js";
 import type { NodeEvents } from "./node-events.js";
 import type { TimingProfile } from "./timing.js";
 
@@ -10,8 +11,11 @@ import type { TimingProfile } from "./timing.js";
 export interface PeerNodeOptions {
   /** This peer's address `ip:port`: its identity and where it listens. */
   readonly address: string;
-  /** The seeds (from config.txt or config.yml). */
-  readonly seeds: readonly string[];
+  /**
+   * The seeds and their pinned identity keys (from config.txt or config.yml): only links that
+   * prove these keys speak for the seeds.
+   */
+  readonly seeds: readonly PinnedSeed[];
   readonly transport: Transport;
   readonly clock: Clock;
   readonly random: RandomSource;
@@ -28,6 +32,13 @@ export interface PeerNodeOptions {
    * made from `random` when absent (a simulated peer); a real peer keeps its key across restarts.
    */
   readonly signer?: Signer;
+  /** Verifies an Ed25519 signature (default: `@noble/curves`; the apps use Node's crypto). */
+  readonly verify?: (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
+  /**
+   * Cryptographically secure random bytes for the link handshakes (default: the platform's
+   * `crypto.getRandomValues`; a simulation passes seeded bytes to stay deterministic).
+   */
+  readonly randomBytes?: (length: number) => Uint8Array;
   /** How long one request to a seed may take (default 5 s, above the seeds' quorum timeout). */
   readonly seedRequestTimeoutMs?: number;
   /**

@@ -24,10 +24,18 @@ import {
   createMachineHost,
   type Listener,
   type Logger,
+  P2pError,
   type RandomSource,
   type Transport,
 } from "@p2p/wire";
-import { createLinks, type LinkPeer, type Links } from "./links.js";
+import type { NodeErrorCode } from "./errors.js";
+import {
+  createLinks,
+  type LinkPeer,
+  type LinkSigner,
+  type Links,
+  type PinnedSeed,
+} from "./links.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents, type NodeEvents } from "./node-events.js";
 
@@ -35,8 +43,18 @@ import { createNodeEvents, type NodeEvents } from "./node-events.js";
 export interface SeedNodeOptions {
   /** This seed's address `ip:port`: its identity and where it listens. */
   readonly address: string;
-  /** Every seed of the network (this one included), from config.yml: never assembled at start-up. */
-  readonly seeds: readonly string[];
+  /**
+   * Every seed of the network (this one included) with its pinned identity key, from
+   * config.yml: never assembled at start-up. Seed-role messages count only over links that
+   * prove these keys.
+   */
+  readonly seeds: readonly PinnedSeed[];
+  /** This seed's identity key (its public key must be its pinned key in `seeds`). */
+  readonly signer: LinkSigner;
+  /** Verifies an Ed25519 signature (default: `@noble/curves`; the apps use Node's crypto). */
+  readonly verify?: (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
+  /** Cryptographically secure random bytes for the link handshakes (default: `crypto.getRandomValues`). */
+  readonly randomBytes?: (length: number) => Uint8Array;
   readonly transport: Transport;
   readonly clock: Clock;
   /** Durable acceptor state (persist before send). */
@@ -111,7 +129,16 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   const { address, clock, logger, storage } = options;
   const wallClock = options.wallClock ?? (() => clock.now());
   const maxVoteAgeMs = options.maxVoteAgeMs ?? 5 * 60_000;
-  const seeds = [...new Set(options.seeds)].sort();
+  const seeds = [...new Set(options.seeds.map((seed) => seed.address))].sort();
+  const ownEntry = options.seeds.find((seed) => seed.address === address);
+  if (ownEntry === undefined || ownEntry.key !== options.signer.publicKey) {
+    throw new P2pError<NodeErrorCode>(
+      "CONFIG_INVALID",
+      ownEntry === undefined
+        ? `seeds: ${address} is not in the seed list`
+        : `seeds: the key pinned for ${address} is not this seed's identity key (${options.signer.publicKey})`,
+    );
+  }
   const events = createNodeEvents<SeedNodeEvent>();
   const initialState = await storage.loadAll();
   const time = () => ({ now: clock.now(), wallTimeMs: wallClock() });
@@ -153,6 +180,10 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     clock,
     codec: createWireCodec(),
     logger,
+    identity: options.signer,
+    seeds: options.seeds,
+    ...(options.verify === undefined ? {} : { verify: options.verify }),
+    ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }),
   });
 
   // Persist before send, with group commit: every persist is issued at once (so a durable
@@ -262,22 +293,45 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     });
   const ignore = (): void => {};
 
+  /** Seed-role messages count only from a link that proved a pinned seed key. */
+  const fromSeed =
+    <M>(route: (from: LinkPeer, message: M) => void) =>
+    (from: LinkPeer, message: M): void => {
+      if (from.role === "seed") route(from, message);
+      else logger.warn(`refused a seed message from ${from.address}: not a pinned seed`);
+    };
+  /** Requests that change a member's record come only from peers (a client may only read). */
+  const fromPeer =
+    <M>(route: (from: LinkPeer, message: M) => void) =>
+    (from: LinkPeer, message: M): void => {
+      if (from.role === "peer") route(from, message);
+      else logger.warn(`refused a peer request from ${from.address}: a ${from.role} may only read`);
+    };
   const routes: Routes = {
-    "quorum.prepare": toRegistry,
-    "quorum.promise": toRegistry,
-    "quorum.accept": toRegistry,
-    "quorum.accepted": toRegistry,
-    "quorum.learn": toRegistry,
-    "quorum.register-request": toRegistry,
+    "quorum.prepare": fromSeed(toRegistry),
+    "quorum.promise": fromSeed(toRegistry),
+    "quorum.accept": fromSeed(toRegistry),
+    "quorum.accepted": fromSeed(toRegistry),
+    "quorum.learn": fromSeed(toRegistry),
+    // A registration binds the key the link proved for the address, and no other.
+    "quorum.register-request": fromPeer((from, message) => {
+      if (message.publicKey === undefined || message.publicKey === from.identityKey) {
+        toRegistry(from, { ...message, publicKey: from.identityKey });
+      } else {
+        logger.warn(`refused a registration of ${message.address}: KEY_MISMATCH`, {
+          from: from.address,
+        });
+      }
+    }),
     "quorum.register-response": toRegistry,
-    "quorum.update-neighbours": toRegistry,
-    "quorum.leave-request": toRegistry,
+    "quorum.update-neighbours": fromPeer(toRegistry),
+    "quorum.leave-request": fromPeer(toRegistry),
     "quorum.get-request": toRegistry,
     "quorum.list-request": toRegistry,
-    "quorum.list-response": toRegistry,
-    "quorum.operation-response": toRegistry,
+    "quorum.list-response": fromSeed(toRegistry),
+    "quorum.operation-response": fromSeed(toRegistry),
     // A dead report waits in the prober for the seeds' own probe when its votes cannot decide.
-    "quorum.dead-report": (from, message) =>
+    "quorum.dead-report": fromPeer((from, message) =>
       proberHost.step({
         type: "dead-report",
         ...time(),
@@ -288,14 +342,15 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
         report: message,
         records: records(),
       }),
+    ),
     "liveness.ping": toProber,
     "liveness.pong": toProber,
-    "liveness.seed-probe": toProber,
+    "liveness.seed-probe": fromSeed(toProber),
     // Meant for peers: a seed takes no part in votes, gossip or the overlay.
     "liveness.vote-request": ignore,
     "liveness.vote": ignore,
     "gossip.message": ignore,
-    "node.hello": ignore,
+    "node.refused": ignore, // handled by the links
     "node.member-removed": ignore,
     "node.neighbour": ignore,
     "node.neighbour-refused": ignore,

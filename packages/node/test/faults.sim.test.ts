@@ -4,7 +4,8 @@ import { silentLogger } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import { createLinks } from "../src/links.js";
 import { createWireCodec, type WireMessage } from "../src/messages.js";
-import { createSimNetwork, EPOCH_MS, type SimNetwork } from "./network.js";
+import { simulatedIdentity } from "../src/simulated-identity.js";
+import { createSimNetwork, EPOCH_MS, identityOf, type SimNetwork } from "./network.js";
 
 const replay = process.env.P2P_SEED;
 
@@ -28,7 +29,10 @@ describe("faults across the whole stack (simulated network)", () => {
           clock: network.sim.clockFor("10.0.9.9:6000"),
           codec: createWireCodec(),
           logger: silentLogger,
+          ...identityOf(simulatedIdentity(network.sim.random("liar"))),
+          seeds: network.pinnedSeeds,
         });
+        await liar.listen(); // a real peer of its own address (it proves it), lying about others
         const liarKeys = keyPairFromSeed(new Uint8Array(32).fill(7));
         const wallTimeMs = EPOCH_MS + network.sim.now();
         const vote = (voter: string) =>

@@ -131,7 +131,7 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
     // a peer whose seeds never answer is still registering when it is stopped
     const lonely = createPeerNode({
       address: "10.0.9.9:6000",
-      seeds: ["10.0.9.1:5000"],
+      seeds: [{ address: "10.0.9.1:5000", key: "ab".repeat(32) }],
       transport: network.sim.transport("10.0.9.9:6000"),
       clock: network.sim.clockFor("10.0.9.9:6000"),
       random: network.sim.random("lonely"),

@@ -1,8 +1,13 @@
 import { createMemoryStorage, type MemoryStorage } from "@p2p/quorum";
 import { createSimulation, type Simulation } from "@p2p/sim";
-import { type Clock, silentLogger } from "@p2p/wire";
+import type { Clock, Logger } from "@p2p/wire";
 import { createPeerNode, type PeerNode, type PeerNodeEvent } from "../src/peer-node.js";
 import { createSeedNode, type SeedNode } from "../src/seed-node.js";
+import {
+  type SimulatedIdentity,
+  simulatedIdentity,
+  simulatedSeeds,
+} from "../src/simulated-identity.js";
 import { type TimingProfile, timingProfiles } from "../src/timing.js";
 
 /** Wall-clock epoch of the simulated network (virtual time 0). */
@@ -27,6 +32,10 @@ export interface SimNetwork {
   readonly sim: Simulation;
   readonly seeds: SimSeed[];
   readonly peers: SimPeer[];
+  /** The seeds with their pinned identity keys (what every node's seed list holds). */
+  readonly pinnedSeeds: readonly { readonly address: string; readonly key: string }[];
+  /** Every warning and error any node logged, as `address: message {fields}`. */
+  readonly warnings: string[];
   addPeer(index: number): Promise<SimPeer>;
   /** Adds peers 1…count, `gapMs` of virtual time apart, then lets the network settle `settleMs`. */
   addPeers(count: number, gapMs: number, settleMs: number): Promise<void>;
@@ -56,7 +65,18 @@ export async function createSimNetwork(options: {
     (_, index) => `10.0.0.${index + 1}:5000`,
   );
   const wallClock = () => EPOCH_MS + sim.now();
+  // Each seed's identity key, pinned in every node's seed list (as config.yml pins them).
+  const simulated = simulatedSeeds(seedAddresses, (label) => sim.random(label));
+  const pinnedSeeds = simulated.pinned;
   let readings = 0;
+  const warnings: string[] = [];
+  const loggerFor = (address: string): Logger => {
+    const record = (message: string, fields?: Record<string, unknown>) =>
+      warnings.push(
+        `${address}: ${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`,
+      );
+    return { debug() {}, info() {}, warn: record, error: record };
+  };
   const clockFor = (address: string): Clock => {
     const clock = sim.clockFor(address);
     if (options.isClockMoving === false) return clock;
@@ -66,12 +86,13 @@ export async function createSimNetwork(options: {
   const startSeed = async (address: string, storage: MemoryStorage): Promise<SeedNode> => {
     const node = await createSeedNode({
       address,
-      seeds: seedAddresses,
+      seeds: pinnedSeeds,
+      ...simulated.identity(address),
       transport: sim.transport(address),
       clock: clockFor(address),
       storage,
       random: sim.random(`seed ${address}`),
-      logger: silentLogger,
+      logger: loggerFor(address),
       wallClock,
     });
     await sim.settle(node.start());
@@ -88,15 +109,18 @@ export async function createSimNetwork(options: {
     sim,
     seeds,
     peers,
+    warnings,
+    pinnedSeeds,
     async addPeer(index) {
       const address = `10.0.1.${index}:6000`;
       const node = createPeerNode({
         address,
-        seeds: seedAddresses,
+        seeds: pinnedSeeds,
+        ...simulatedIdentity(sim.random(`identity ${address}`)),
         transport: sim.transport(address),
         clock: clockFor(address),
         random: sim.random(`peer ${address}`),
-        logger: silentLogger,
+        logger: loggerFor(address),
         timing,
         wallClock,
       });
@@ -130,4 +154,9 @@ export function deliveries(peer: SimPeer): Map<string, number> {
       counts.set(event.text, (counts.get(event.text) ?? 0) + 1);
   }
   return counts;
+}
+
+/** The link options of a simulated identity (`identity` and `randomBytes` of createLinks). */
+export function identityOf(simulated: SimulatedIdentity) {
+  return { identity: simulated.signer, randomBytes: simulated.randomBytes };
 }

@@ -32,7 +32,12 @@ export type {
   LinkIdentity,
   LinkRole,
 } from "./link-handshake.js";
-export { createLinkHandshake, linkPrologue, linkSigningBytes } from "./link-handshake.js";
+export {
+  createLinkHandshake,
+  linkPrologue,
+  linkSigningBytes,
+  verifyIdentitySignature,
+} from "./link-handshake.js";
 export type { LogFields, Logger } from "./logger.js";
 export { silentLogger } from "./logger.js";
 export type {
@@ -67,6 +72,14 @@ export {
 } from "./noise.js";
 export type { RandomSource, SeededRandom } from "./random.js";
 export { createSeededRandom, hashString32, randomInt, shuffled } from "./random.js";
+export type { SecureConnectionHandlers, SecureConnectionOptions } from "./secure-connection.js";
+export {
+  openFrame,
+  SECURE_CHUNK_OVERHEAD_BYTES,
+  SECURE_CHUNK_PLAINTEXT_BYTES,
+  sealFrame,
+  secureConnection,
+} from "./secure-connection.js";
 export type {
   AbortSignalLike,
   CloseInfo,

@@ -125,6 +125,23 @@ export function linkSigningBytes(staticKey: Uint8Array, role: LinkRole, address:
 }
 
 /**
+ * Verifies an Ed25519 signature with `@noble/curves` (the default `verify` of the links);
+ * false, never a throw, for any malformed key or signature.
+ */
+export function verifyIdentitySignature(
+  publicKeyHex: string,
+  bytes: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || signature.length !== 64) return false;
+  try {
+    return ed25519.verify(signature, bytes, hexToBytes(publicKeyHex));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * True for an identity key of small order (or not a point at all): for such keys a signature
  * can verify for any message, so they prove nothing.
  */

@@ -107,7 +107,7 @@ describe("parseConfig", () => {
   it("rejects unknown keys inside a seed", () => {
     const text = VALID.replace("    port: 5002", "    port: 5002\n    weight: 2");
     expect(problemLines(text)).toEqual([
-      "config.yml:9: seeds[2].weight: unknown key; expected one of ip, port",
+      "config.yml:9: seeds[2].weight: unknown key; expected one of ip, port, key",
     ]);
   });
 

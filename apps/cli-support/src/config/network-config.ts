@@ -11,6 +11,8 @@ import { ConfigError, type ConfigProblem, readConfigFile } from "./config-error.
 export interface NetworkConfig {
   /** Seed addresses (`ip:port`), in file order. */
   readonly seeds: readonly string[];
+  /** The pinned identity key (64 hex digits) of each seed whose entry has a `key`. */
+  readonly seedKeys: Readonly<Record<string, string>>;
   /** The IP address the starter gives the peers it starts. */
   readonly peerIp: string;
   /** Inclusive range of ports the starter picks peer ports from. */
@@ -40,7 +42,7 @@ const ROOT_KEYS = [
   "timing",
   "data_dir",
 ] as const;
-const SEED_KEYS = ["ip", "port"] as const;
+const SEED_KEYS = ["ip", "port", "key"] as const;
 const RANGE_KEYS = ["start", "end"] as const;
 const TIMING_KEYS = [
   "gossip_interval_ms",
@@ -69,9 +71,16 @@ function positiveInteger(what: string, minimum: number) {
   );
 }
 
+const keySchema = z.custom<string>(
+  (value) => typeof value === "string" && /^[0-9a-f]{64}$/.test(value),
+  {
+    error: "expected the seed's identity key: 64 lower-case hex digits (run `seed key <ip:port>`)",
+  },
+);
+
 const seedSchema = z.strictObject(
-  { ip: ipSchema, port: portSchema },
-  { error: "expected a seed mapping with ip and port" },
+  { ip: ipSchema, port: portSchema, key: keySchema.optional() },
+  { error: "expected a seed mapping with ip, port and key" },
 );
 
 const rangeSchema = z
@@ -234,6 +243,13 @@ function normalize(raw: RawConfig, baseDirectory: string | undefined): NetworkCo
   });
   return Object.freeze({
     seeds: Object.freeze(raw.seeds.map(formatNodeAddress)),
+    seedKeys: Object.freeze(
+      Object.fromEntries(
+        raw.seeds.flatMap((seed) =>
+          seed.key === undefined ? [] : [[formatNodeAddress(seed), seed.key]],
+        ),
+      ),
+    ),
     peerIp: raw.peer_ip,
     peerPortRange: Object.freeze({
       start: raw.peer_port_range.start,

@@ -6,19 +6,32 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { nodeDataDirectory } from "./paths.js";
 import { parseSeedList, readSeedList, writeSeedList } from "./seed-list.js";
 
+/** A seed's pinned key in these tests. */
+const K = "ab".repeat(32);
+const pinned = (...addresses: string[]) => addresses.map((address) => ({ address, key: K }));
+const lines = (...addresses: string[]) => addresses.map((address) => `${address} ${K}\n`).join("");
+
 describe("parseSeedList", () => {
-  it("reads one address per line, ignoring blank lines and comments", () => {
-    const text = "# seeds\n127.0.0.1:5000\n\n  10.0.0.2:5001   # second\r\n10.0.0.3:5002\n";
+  it("reads one `address key` per line, ignoring blank lines and comments", () => {
+    const text = `# seeds\n127.0.0.1:5000 ${K}\n\n  10.0.0.2:5001   ${K} # second\r\n10.0.0.3:5002\t${K}\n`;
     const result = parseSeedList(text);
     expect(result).toEqual({
       ok: true,
-      value: ["127.0.0.1:5000", "10.0.0.2:5001", "10.0.0.3:5002"],
+      value: pinned("127.0.0.1:5000", "10.0.0.2:5001", "10.0.0.3:5002"),
     });
+  });
+
+  it("refuses a line without a key, with a short key, or with more after the key", () => {
+    const result = parseSeedList(`127.0.0.1:5000\n127.0.0.1:5001 abc\n127.0.0.1:5002 ${K} extra\n`);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.lines).toHaveLength(3);
+    for (const line of result.error.lines) expect(line).toMatch(/expected "ip:port key"/);
   });
 
   it("reports each bad line and duplicates with their line numbers", () => {
     const result = parseSeedList(
-      "127.0.0.1:5000\nlocalhost:5001\n127.0.0.1:99999\n127.0.0.1:5000\n",
+      lines("127.0.0.1:5000", "localhost:5001", "127.0.0.1:99999", "127.0.0.1:5000"),
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -30,11 +43,11 @@ describe("parseSeedList", () => {
   });
 
   it("reads IPv6 seeds in brackets and refuses other spellings of an address", () => {
-    expect(parseSeedList("[::1]:5000\n[fe80::1]:5001\n127.0.0.1:5002\n")).toEqual({
+    expect(parseSeedList(lines("[::1]:5000", "[fe80::1]:5001", "127.0.0.1:5002"))).toEqual({
       ok: true,
-      value: ["[::1]:5000", "[fe80::1]:5001", "127.0.0.1:5002"],
+      value: pinned("[::1]:5000", "[fe80::1]:5001", "127.0.0.1:5002"),
     });
-    const result = parseSeedList("::1:5000\n[::ABCD]:5001\n[::1]:5000\n[::1]:5000\n");
+    const result = parseSeedList(lines("::1:5000", "[::ABCD]:5001", "[::1]:5000", "[::1]:5000"));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.lines).toEqual([
@@ -69,29 +82,33 @@ describe("readSeedList and writeSeedList", () => {
       .map(([ip, port]) => `${ip}:${port}`);
     const path = join(directory, "config.txt");
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(address, { minLength: 1, maxLength: 20 }), async (list) => {
-        await writeSeedList(path, list);
-        expect(await readSeedList(path)).toEqual({ ok: true, value: list });
-        expect(await readdir(directory)).toEqual(["config.txt"]);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(address, { minLength: 1, maxLength: 20 }),
+        async (addresses) => {
+          const list = pinned(...addresses);
+          await writeSeedList(path, list);
+          expect(await readSeedList(path)).toEqual({ ok: true, value: list });
+          expect(await readdir(directory)).toEqual(["config.txt"]);
+        },
+      ),
       { numRuns: 50 },
     );
   });
 
   it("replaces the previous list whole", async () => {
     const path = join(directory, "config.txt");
-    await writeFile(path, "10.0.0.1:1\n10.0.0.2:2\n10.0.0.3:3\n");
-    await writeSeedList(path, ["127.0.0.1:5000"]);
-    expect(await readFile(path, "utf8")).toBe("127.0.0.1:5000\n");
+    await writeFile(path, lines("10.0.0.1:1", "10.0.0.2:2", "10.0.0.3:3"));
+    await writeSeedList(path, pinned("127.0.0.1:5000"));
+    expect(await readFile(path, "utf8")).toBe(lines("127.0.0.1:5000"));
   });
 
   it("throws on a bad address without touching the file", async () => {
     const path = join(directory, "config.txt");
-    await writeFile(path, "127.0.0.1:5000\n");
-    await expect(writeSeedList(path, ["127.0.0.1:5000", "nope"])).rejects.toMatchObject({
+    await writeFile(path, lines("127.0.0.1:5000"));
+    await expect(writeSeedList(path, pinned("127.0.0.1:5000", "nope"))).rejects.toMatchObject({
       code: "ADDRESS_INVALID",
     });
-    expect(await readFile(path, "utf8")).toBe("127.0.0.1:5000\n");
+    expect(await readFile(path, "utf8")).toBe(lines("127.0.0.1:5000"));
   });
 
   it("reports a missing file", async () => {

@@ -5,15 +5,23 @@ import { err, ok, P2pError, type Result } from "@p2p/wire";
 import { parseNodeAddress } from "./address.js";
 import { ConfigError, type ConfigProblem, readConfigFile } from "./config-error.js";
 
+/** A seed and its pinned identity key, as config.txt lists it. */
+export interface SeedListEntry {
+  readonly address: string;
+  /** The seed's Ed25519 public key, 64 lower-case hex digits. */
+  readonly key: string;
+}
+
 /**
- * Parses config.txt text: one `ip:port` per line; blank lines and `#` comments are ignored.
- * Bad lines, duplicates and an empty list are problems, one line each.
+ * Parses config.txt text: one `ip:port key` per line (the seed's address and its identity
+ * key, 64 hex digits); blank lines and `#` comments are ignored. Bad lines, a missing key,
+ * duplicates and an empty list are problems, one line each.
  */
 export function parseSeedList(
   text: string,
   fileName = "config.txt",
-): Result<readonly string[], ConfigError> {
-  const addresses: string[] = [];
+): Result<readonly SeedListEntry[], ConfigError> {
+  const addresses: SeedListEntry[] = [];
   const problems: ConfigProblem[] = [];
   const firstLine = new Map<string, number>();
   text.split(/\r?\n/).forEach((rawLine, index) => {
@@ -21,28 +29,38 @@ export function parseSeedList(
     const hash = rawLine.indexOf("#");
     const content = (hash === -1 ? rawLine : rawLine.slice(0, hash)).trim();
     if (content === "") return;
-    const parsed = parseNodeAddress(content);
+    const [address = "", key, ...rest] = content.split(/\s+/);
+    const parsed = parseNodeAddress(address);
     if (!parsed.ok) {
       problems.push({
         file: fileName,
         line,
         path: "",
-        message: `expected a seed address ip:port or [ipv6]:port (port 1–65535), got ${JSON.stringify(content)}`,
+        message: `expected a seed address ip:port or [ipv6]:port (port 1–65535), got ${JSON.stringify(address)}`,
       });
       return;
     }
-    const earlier = firstLine.get(content);
+    if (key === undefined || !/^[0-9a-f]{64}$/.test(key) || rest.length > 0) {
+      problems.push({
+        file: fileName,
+        line,
+        path: "",
+        message: `expected "ip:port key" with the seed's identity key (64 hex digits) after the address, got ${JSON.stringify(content)}`,
+      });
+      return;
+    }
+    const earlier = firstLine.get(address);
     if (earlier !== undefined) {
       problems.push({
         file: fileName,
         line,
         path: "",
-        message: `duplicate seed ${content} (same as line ${earlier})`,
+        message: `duplicate seed ${address} (same as line ${earlier})`,
       });
       return;
     }
-    firstLine.set(content, line);
-    addresses.push(content);
+    firstLine.set(address, line);
+    addresses.push({ address, key });
   });
   if (problems.length === 0 && addresses.length === 0) {
     problems.push({
@@ -57,7 +75,9 @@ export function parseSeedList(
 }
 
 /** Reads and validates config.txt (see {@link parseSeedList}). */
-export async function readSeedList(path: string): Promise<Result<readonly string[], ConfigError>> {
+export async function readSeedList(
+  path: string,
+): Promise<Result<readonly SeedListEntry[], ConfigError>> {
   const text = await readConfigFile(path, "the seed list");
   if (!text.ok) return text;
   return parseSeedList(text.value, path);
@@ -68,8 +88,14 @@ export async function readSeedList(path: string): Promise<Result<readonly string
  * which is then renamed over `path`, so a reader sees the old list or the new one, never
  * half of one. Throws `ADDRESS_INVALID` for a bad address (a caller mistake).
  */
-export async function writeSeedList(path: string, addresses: readonly string[]): Promise<void> {
-  for (const address of addresses) {
+export async function writeSeedList(path: string, seeds: readonly SeedListEntry[]): Promise<void> {
+  for (const { address, key } of seeds) {
+    if (!/^[0-9a-f]{64}$/.test(key)) {
+      throw new P2pError(
+        "CONFIG_INVALID",
+        `writeSeedList: the key of ${address} is not 64 hex digits`,
+      );
+    }
     const parsed = parseNodeAddress(address);
     if (!parsed.ok) {
       throw new P2pError(
@@ -83,7 +109,7 @@ export async function writeSeedList(path: string, addresses: readonly string[]):
     dirname(path),
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
   );
-  const text = addresses.map((address) => `${address}\n`).join("");
+  const text = seeds.map(({ address, key }) => `${address} ${key}\n`).join("");
   try {
     await writeFile(temporary, text, { encoding: "utf8", flag: "wx" });
     await rename(temporary, path);
