@@ -96,8 +96,9 @@ export function createEphemeralIdentity(): NodeIdentity {
 /**
  * Loads the node's identity from `secret-key` in its data directory, creating the directory
  * (owner only) and a new key (owner-only permissions) on first start. The file holds the
- * 32-byte Ed25519 secret as 64 hex digits. A file that is not that, or that others can read,
- * is refused with `IDENTITY_INVALID` naming the file — never its contents.
+ * 32-byte Ed25519 secret as 64 hex digits. A file that others can read is made owner-only
+ * first; a file that is not a key is refused with `IDENTITY_INVALID` naming the file — never
+ * its contents.
  */
 export function loadIdentity(dataDirectory: string): NodeIdentity {
   mkdirSync(dataDirectory, { recursive: true, mode: 0o700 });

@@ -109,7 +109,7 @@ await runApp("seed", async () => {
     screen: process.stdout,
   });
   const dataDirectory = nodeDataDirectory(options.dataDir ?? config.dataDir, "seed", address);
-  mkdirSync(dataDirectory, { recursive: true });
+  mkdirSync(dataDirectory, { recursive: true, mode: 0o700 }); // owner only: it holds the secret key
   // Every node has an Ed25519 identity key, created on first start (owner-only file).
   const identity = loadIdentity(dataDirectory);
   const seeds = pinnedSeeds(config, options.config);

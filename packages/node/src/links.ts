@@ -117,8 +117,9 @@ interface LinkState {
   readonly identityKey: string;
 }
 
-/** Messages an inbound connection may send while its address is being proven. */
+/** Messages, and plaintext bytes, an inbound connection may send while its address is being proven. */
 const MAX_PENDING_MESSAGES = 256;
+const MAX_PENDING_BYTES = 1_048_576;
 
 const defaultRandomBytes = (length: number): Uint8Array =>
   globalThis.crypto.getRandomValues(new Uint8Array(length));
@@ -326,10 +327,14 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
         const messages = createMessageConnection(secure, codec, { logger });
         const pending: (T | RefusedMessage)[] = [];
         let isAdmitted = false;
+        let pendingBytes = 0;
+        const stopCounting = secure.on("message", (plaintext) => {
+          pendingBytes += plaintext.length;
+        });
         const stopBuffering = messages.on("message", (message) => {
           if (isAdmitted) return;
           pending.push(message);
-          if (pending.length > MAX_PENDING_MESSAGES) {
+          if (pending.length > MAX_PENDING_MESSAGES || pendingBytes > MAX_PENDING_BYTES) {
             refuse(messages, identity.address, "TOO_MANY_MESSAGES", "too much before the proof");
           }
         });
@@ -337,6 +342,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
           if (messages.state !== "open") return;
           isAdmitted = true;
           stopBuffering();
+          stopCounting();
           serve(messages, peer);
           attach(secure, peer);
           for (const message of pending.splice(0)) deliver(peer, message);

@@ -280,7 +280,13 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   });
 
   const toRegistry = (from: LinkPeer, message: QuorumMessage): void =>
-    registryHost.step({ type: "receive", ...time(), from: from.address, message });
+    registryHost.step({
+      type: "receive",
+      ...time(),
+      from: from.address,
+      message,
+      fromKey: from.identityKey,
+    });
   const toProber = (from: LinkPeer, message: SeedProberMessage): void =>
     proberHost.step({ type: "receive", ...time(), from: from.address, message });
   const removed = (event: RegistryEventOf["member-removed" | "member-left"]): void =>
@@ -313,16 +319,8 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     "quorum.accept": fromSeed(toRegistry),
     "quorum.accepted": fromSeed(toRegistry),
     "quorum.learn": fromSeed(toRegistry),
-    // A registration binds the key the link proved for the address, and no other.
-    "quorum.register-request": fromPeer((from, message) => {
-      if (message.publicKey === undefined || message.publicKey === from.identityKey) {
-        toRegistry(from, { ...message, publicKey: from.identityKey });
-      } else {
-        logger.warn(`refused a registration of ${message.address}: KEY_MISMATCH`, {
-          from: from.address,
-        });
-      }
-    }),
+    // A registration binds the key the link proved for the address (the registry checks it).
+    "quorum.register-request": fromPeer(toRegistry),
     "quorum.register-response": toRegistry,
     "quorum.update-neighbours": fromPeer(toRegistry),
     "quorum.leave-request": fromPeer(toRegistry),
@@ -363,7 +361,9 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     "member-updated": ignore,
     "operation-completed": ignore,
     "request-refused": (event) =>
-      logger.warn(`refused ${event.request} for ${event.address} from ${event.from}`),
+      logger.warn(
+        `refused ${event.request} for ${event.address} from ${event.from}: ${event.code}`,
+      ),
   };
   const onRegistryEvent = (event: SeedRegistryEvent): void => {
     events.emit(event);

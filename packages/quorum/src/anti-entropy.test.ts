@@ -289,6 +289,7 @@ describe("seed registry: probe results and own records", () => {
           from: "10.9.9.9:6000",
           request: "quorum.leave-request",
           address: peer,
+          code: "NOT_OWN_RECORD",
         },
       },
       {
@@ -303,5 +304,62 @@ describe("seed registry: probe results and own records", () => {
         },
       },
     ]);
+  });
+
+  it("with the link's proven key, a record's key is changed by no one else (KEY_MISMATCH)", () => {
+    const registry = createSeedRegistry({ seedId: a, seeds: [a], ownRecordsOnly: true }, deps);
+    const [owner, other] = ["11".repeat(32), "22".repeat(32)];
+    const answer = (outputs: readonly SeedRegistryOutput[]) =>
+      outputs.flatMap((output) =>
+        output.type === "send" && "error" in output.message
+          ? [output.message.error?.code ?? "ok"]
+          : [],
+      );
+    const request = (message: QuorumMessage, fromKey: string, now: number) =>
+      answer(registry.step({ type: "receive", now, from: peer, message, fromKey }));
+    // The first registration binds the proven key (the request names none).
+    expect(
+      request({ type: "quorum.register-request", requestId: "r1", address: peer }, owner, 0),
+    ).toEqual(["ok"]);
+    expect(registry.list()[0]?.record.publicKey).toBe(owner);
+    // A registration that names a key other than the proven one.
+    expect(
+      request(
+        { type: "quorum.register-request", requestId: "r2", address: peer, publicKey: other },
+        owner,
+        1,
+      ),
+    ).toEqual(["KEY_MISMATCH"]);
+    // Another key at the same address: no re-registration, leave or neighbour update.
+    expect(
+      request({ type: "quorum.register-request", requestId: "r3", address: peer }, other, 2),
+    ).toEqual(["KEY_MISMATCH"]);
+    expect(
+      request(
+        { type: "quorum.leave-request", requestId: "l1", address: peer, incarnation: 0 },
+        other,
+        3,
+      ),
+    ).toEqual(["KEY_MISMATCH"]);
+    expect(
+      request(
+        { type: "quorum.update-neighbours", requestId: "u1", address: peer, neighbours: [] },
+        other,
+        4,
+      ),
+    ).toEqual(["KEY_MISMATCH"]);
+    expect(registry.list()[0]?.record).toMatchObject({ status: "alive", publicKey: owner });
+    // The owner itself may leave; after that the address may be registered with a new key.
+    expect(
+      request(
+        { type: "quorum.leave-request", requestId: "l2", address: peer, incarnation: 0 },
+        owner,
+        5,
+      ),
+    ).toEqual(["ok"]);
+    expect(
+      request({ type: "quorum.register-request", requestId: "r4", address: peer }, other, 6),
+    ).toEqual(["ok"]);
+    expect(registry.list()[0]?.record).toMatchObject({ status: "alive", publicKey: other });
   });
 });

@@ -44,10 +44,10 @@ const describeError = (error: P2pError) => ({ code: error.code, message: error.m
  * a peer may register, leave or update only its own record.
  */
 export interface ClientRequests {
-  /** A request from `from`; `submit` starts the command's operation. */
+  /** A request from `sender`; `submit` starts the command's operation. */
   receive(
     now: number,
-    from: string,
+    sender: { readonly from: string; readonly fromKey: string | undefined },
     message: ClientMessage,
     submit: (command: SeedCommand) => SeedRegistryOutput[],
   ): SeedRegistryOutput[];
@@ -72,16 +72,22 @@ export function createClientRequests(
     answered.set(operationId, message);
   };
 
-  const commandOf = (operationId: string, message: ClientMessage): SeedCommand | undefined => {
+  const commandOf = (
+    operationId: string,
+    message: ClientMessage,
+    fromKey: string | undefined,
+  ): SeedCommand | undefined => {
     switch (message.type) {
-      case "quorum.register-request":
+      case "quorum.register-request": {
+        const publicKey = message.publicKey ?? fromKey;
         return {
           type: "register",
           operationId,
           address: message.address,
-          ...(message.publicKey === undefined ? {} : { publicKey: message.publicKey }),
+          ...(publicKey === undefined ? {} : { publicKey }),
           ...(message.neighbours === undefined ? {} : { neighbours: message.neighbours }),
         };
+      }
       case "quorum.update-neighbours":
         return {
           type: "update-neighbours",
@@ -113,21 +119,48 @@ export function createClientRequests(
     }
   };
 
-  /** True when `from` may not make this request (someone else's record). */
-  const isRefused = (from: string, message: ClientMessage): boolean => {
-    if (!config.ownRecordsOnly) return false;
+  /** Why `from` may not make this request (someone else's record, another key), if it may not. */
+  const refusalOf = (
+    from: string,
+    fromKey: string | undefined,
+    message: ClientMessage,
+  ): P2pError<QuorumErrorCode> | undefined => {
+    if (!config.ownRecordsOnly) return undefined;
     switch (message.type) {
       case "quorum.register-request":
       case "quorum.leave-request":
-      case "quorum.update-neighbours":
-        return isSeed(from) || from !== message.address;
+      case "quorum.update-neighbours": {
+        if (isSeed(from) || from !== message.address) {
+          return new P2pError("NOT_OWN_RECORD", `${from} may not change ${message.address}`);
+        }
+        if (fromKey === undefined) return undefined;
+        if (message.type === "quorum.register-request" && message.publicKey !== undefined) {
+          if (message.publicKey !== fromKey) {
+            return new P2pError(
+              "KEY_MISMATCH",
+              `${from} proved another key than the one it registers`,
+            );
+          }
+        }
+        const record = list().find((entry) => entry.record.address === message.address)?.record;
+        const isBound =
+          record?.publicKey !== undefined &&
+          (message.type !== "quorum.register-request" || record.status === "alive");
+        if (isBound && record?.publicKey !== fromKey) {
+          return new P2pError(
+            "KEY_MISMATCH",
+            `${message.address} is held by another key (a live record's key changes only after it leaves or is removed)`,
+          );
+        }
+        return undefined;
+      }
       default:
-        return false;
+        return undefined;
     }
   };
 
   return {
-    receive(_now, from, message, submit) {
+    receive(_now, { from, fromKey }, message, submit) {
       if (message.type === "quorum.list-request") {
         const members = list();
         const response: QuorumMessage = {
@@ -141,11 +174,8 @@ export function createClientRequests(
         message.type === "quorum.register-request"
           ? "quorum.register-response"
           : "quorum.operation-response";
-      if (isRefused(from, message)) {
-        const refusal = new P2pError<QuorumErrorCode>(
-          "NOT_OWN_RECORD",
-          `${from} may not change ${message.address}`,
-        );
+      const refusal = refusalOf(from, fromKey, message);
+      if (refusal !== undefined) {
         return [
           {
             type: "emit",
@@ -154,6 +184,7 @@ export function createClientRequests(
               from,
               request: message.type,
               address: message.address,
+              code: refusal.code,
             },
           },
           {
@@ -173,7 +204,7 @@ export function createClientRequests(
       const previous = answered.peek(operationId);
       if (previous !== undefined) return [{ type: "send", to: from, message: previous }];
       if (inFlight.has(operationId)) return []; // a duplicate of a request in flight
-      const command = commandOf(operationId, message);
+      const command = commandOf(operationId, message, fromKey);
       if (command === undefined) return [];
       inFlight.set(operationId, { from, requestId: message.requestId, responseType });
       return submit(command);

@@ -153,6 +153,12 @@ export type SeedRegistryInput = (
       readonly now: number;
       readonly from: string;
       readonly message: QuorumMessage;
+      /**
+       * The identity key the link proved for `from` (authenticated links). With it, a peer's
+       * register, leave or neighbour update about a record that holds another key is refused
+       * (`KEY_MISMATCH`), and a registration binds this key.
+       */
+      readonly fromKey?: string;
     }
   | { readonly type: "tick"; readonly now: number }
   | { readonly type: "command"; readonly now: number; readonly command: SeedCommand }
@@ -188,6 +194,8 @@ export type SeedRegistryEvent =
       readonly from: string;
       readonly request: string;
       readonly address: string;
+      /** Why: `NOT_OWN_RECORD` or `KEY_MISMATCH`. */
+      readonly code: string;
     };
 
 /**

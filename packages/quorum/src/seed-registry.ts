@@ -260,10 +260,19 @@ export function createSeedRegistry(
       commandChange(now, command, deps.validateEvidence, evidenceContext),
     );
 
-  const fromClient = (now: number, from: string, message: ClientMessage) =>
-    clients.receive(now, from, message, (command) => runCommand(now, command));
+  const fromClient = (
+    now: number,
+    from: string,
+    message: ClientMessage,
+    fromKey: string | undefined,
+  ) => clients.receive(now, { from, fromKey }, message, (command) => runCommand(now, command));
 
-  const receive = (now: number, from: string, message: QuorumMessage): SeedRegistryOutput[] => {
+  const receive = (
+    now: number,
+    from: string,
+    message: QuorumMessage,
+    fromKey: string | undefined,
+  ): SeedRegistryOutput[] => {
     if (from !== seedId) antiEntropy.start(now);
     switch (message.type) {
       case "quorum.prepare":
@@ -293,7 +302,7 @@ export function createSeedRegistry(
       case "quorum.leave-request":
       case "quorum.get-request":
       case "quorum.list-request":
-        return fromClient(now, from, message);
+        return fromClient(now, from, message, fromKey);
       case "quorum.register-response":
       case "quorum.operation-response":
         return []; // answers meant for peers; a seed ignores them
@@ -348,7 +357,7 @@ export function createSeedRegistry(
       if (input.wallTimeMs !== undefined) wallOffsetMs = input.wallTimeMs - now;
       switch (input.type) {
         case "receive":
-          return receive(now, input.from, input.message);
+          return receive(now, input.from, input.message, input.fromKey);
         case "tick":
           return tick(now);
         case "command":
