@@ -31,8 +31,8 @@ import { createLmdbStorage } from "./storage/lmdb-storage.js";
 
 const keyProgram = new Command("seed key")
   .description(
-    "Make this seed's identity key (kept in its data directory, owner-only) if it has none, and print\n" +
-      "the lines that pin it: the config.yml seed entry and the config.txt line. Run it on the seed's\n" +
+    "Make this seed's identity key (kept in its data directory, owner-only) if it has none, and print " +
+      "the lines that pin it: the config.yml seed entry and the config.txt line. Run it on the seed's " +
       "own machine, then copy the key into every machine's config.yml.",
   )
   .argument("<ip:port>", "the seed's address, as config.yml lists it")
@@ -58,6 +58,10 @@ const program = new Command("seed")
   .option(
     "-d, --data-dir <path>",
     "where the durable acceptor state lives (default: config's data_dir)",
+  )
+  .addHelpText(
+    "after",
+    "\nEach seed is pinned by its identity key. Across machines, first run `seed key <ip:port>` on\nthe seed's host and put the printed key in every config.yml (on one machine it is automatic).",
   )
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
