@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ed25519 } from "@noble/curves/ed25519.js";
@@ -55,4 +56,32 @@ describe("loadIdentity", () => {
       }),
     );
   });
+
+  it("two processes making the same identity at once end up with one key", async () => {
+    const directory = scratch();
+    {
+      const script = `import { loadIdentity } from ${JSON.stringify(new URL("./identity.ts", import.meta.url).pathname)};
+process.stdout.write(loadIdentity(process.argv[1]).publicKey);`;
+      const run = () =>
+        new Promise<string>((resolve, reject) => {
+          execFile(
+            process.execPath,
+            [
+              "--import",
+              "tsx",
+              "--conditions=@p2p/source",
+              "--input-type=module",
+              "-e",
+              script,
+              directory,
+            ],
+            (error, stdout) => (error === null ? resolve(stdout) : reject(error)),
+          );
+        });
+      const keys = await Promise.all([run(), run(), run(), run()]);
+      expect(new Set(keys).size).toBe(1);
+      expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
+      expect(readdirSync(directory)).toEqual(["secret-key"]); // no temporary file left behind
+    }
+  }, 60_000);
 });

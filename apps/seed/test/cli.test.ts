@@ -1,5 +1,5 @@
 // The seed, peer and members CLIs refuse bad arguments and bad config files with one clear line.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -68,5 +68,48 @@ describe("CLI input errors", () => {
     const { code, stderr } = await run("seed", "main", ["127.0.0.1:5999", "--config", path]);
     expect(code).toBe(78);
     expect(stderr.join("\n")).toMatch(/127\.0\.0\.1:5999 is not one of the seeds/);
+  }, 60_000);
+
+  it("`seed key` makes an owner-only key once and prints the lines that pin it", async () => {
+    const path = join(directory, "remote.yml");
+    const remote = good.map((line) => line.replace("127.0.0.1", "10.0.0.1"));
+    writeFileSync(path, `${remote.join("\n")}\n`);
+    const print = async () => {
+      const child = startApp("seed", "main", ["key", "10.0.0.1:5000", "--config", path]);
+      expect(await child.exited).toBe(0);
+      return child.lines.join("\n");
+    };
+    const first = await print();
+    const key = /key: ([0-9a-f]{64}) \}/.exec(first)?.[1];
+    expect(key).toBeDefined();
+    expect(first).toContain(`10.0.0.1:5000 ${key}`);
+    expect(await print()).toBe(first); // the same key the second time
+    const secret = join(directory, ".data", "seed-10.0.0.1-5000", "secret-key");
+    expect(statSync(secret).mode & 0o777).toBe(0o600);
+    expect(first).not.toContain(readFileSync(secret, "utf8").trim()); // the secret is never printed
+  }, 60_000);
+
+  it("a remote seed without a pinned key, and a seed whose pinned key is not its own, exit 78", async () => {
+    const path = join(directory, "unpinned.yml");
+    const withRemote = [
+      ...good.slice(0, 3),
+      "  - ip: 10.0.0.2",
+      "    port: 5000",
+      ...good.slice(3),
+    ];
+    writeFileSync(path, `${withRemote.join("\n")}\n`);
+    const unpinned = await run("seed", "main", ["127.0.0.1:5000", "--config", path]);
+    expect(unpinned.code).toBe(78);
+    expect(unpinned.stderr).toHaveLength(1);
+    expect(unpinned.stderr[0]).toMatch(/no key for 10\.0\.0\.2:5000; .*seed key <ip:port>/);
+
+    const wrong = join(directory, "wrong-key.yml");
+    writeFileSync(
+      wrong,
+      `${good.join("\n").replace("    port: 5000", `    port: 5000\n    key: ${"ab".repeat(32)}`)}\n`,
+    );
+    const mismatch = await run("seed", "main", ["127.0.0.1:5000", "--config", wrong]);
+    expect(mismatch.code).toBe(78);
+    expect(mismatch.stderr.join("\n")).toMatch(/not this seed's identity key/);
   }, 60_000);
 });

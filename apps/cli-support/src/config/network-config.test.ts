@@ -111,6 +111,15 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("pins a seed's identity key, and names a key that is not 64 hex digits", () => {
+    const key = "0f".repeat(32);
+    const pinned = parseConfig(VALID.replace("    port: 5001", `    port: 5001\n    key: ${key}`));
+    expect(pinned.ok && pinned.value.seedKeys).toEqual({ "127.0.0.1:5001": key });
+    expect(problemLines(VALID.replace("    port: 5001", "    port: 5001\n    key: 0F0F"))).toEqual([
+      'config.yml:7: seeds[1].key: expected the seed\'s identity key: 64 lower-case hex digits (run `seed key <ip:port>`), got "0F0F"',
+    ]);
+  });
+
   it("rejects a duplicate seed", () => {
     const text = VALID.replace("port: 5002", "port: 5000");
     expect(problemLines(text)).toEqual([
