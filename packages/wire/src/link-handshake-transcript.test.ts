@@ -2,6 +2,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { describe } from "vitest";
+import { assertNever } from "./errors.js";
 import {
   createLinkHandshake,
   type LinkHandshake,
@@ -80,6 +81,8 @@ function replay(text: string): string {
           return `${side}: established with ${output.peer.address} role=${output.peer.role} key=${names.get(output.peer.identityKey) ?? "?"}`;
         case "failed":
           return `${side}: failed: ${output.reason}`;
+        default:
+          return assertNever(output, "link handshake output");
       }
     });
 
