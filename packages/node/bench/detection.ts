@@ -381,7 +381,7 @@ function printDetectionRow(result: DetectionResult, withHeader: boolean): void {
       `seed ${process.env.P2P_SEED ?? "42"}; ${SEED_COUNT} seeds; ${KILL_FRACTION * 100}% of peers crashed at random times; times in virtual seconds`,
     );
     console.log(
-      "loss: the simulator's streams are reliable (like TCP), so each frame after a connection's hello is dropped at the receiving node with that probability (every protocol: quorum, gossip, liveness)",
+      "loss: the simulator's streams are reliable (like TCP), so each frame after the first handshake message a node receives on a connection is dropped at the receiving node with that probability (every protocol: quorum, gossip, liveness); frames are sealed, so a drop also closes that connection and the link is dialled again",
     );
     console.log(
       "each profile × N joins once; its loss phases run one after another on that network (the second on the survivors of the first)",

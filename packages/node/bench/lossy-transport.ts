@@ -13,9 +13,12 @@ export interface LossControl {
  * Message loss for stream connections. The simulator's streams are reliable like TCP (its
  * `lossRate` applies only to the message-level network), so loss is modelled at the receiving
  * node: each frame after a connection's first is dropped with probability `control.rate`. The
- * first frame on every connection is the `node.hello` handshake (Links sends nothing before it),
- * so connections still come up; every protocol message after it (quorum, gossip, liveness,
- * node control) is subject to loss, like a datagram lost on the way.
+ * first frame each side receives is a message of the link handshake that Links runs before
+ * anything else (message 1 at the listener, message 2 at the dialler), so it always arrives;
+ * message 3 and every sealed frame after it (quorum, gossip, liveness, node control) are subject
+ * to loss. Sealed frames carry counting nonces, so a drop is more than a lost datagram: the next
+ * frame on that connection fails authentication and closes it (a dropped message 3 fails the
+ * handshake), and Links dials again on the next send.
  */
 export function lossyTransport(
   inner: Transport,
