@@ -116,7 +116,11 @@ await runApp("seed", async () => {
   mkdirSync(dataDirectory, { recursive: true, mode: 0o700 }); // owner only: it holds the secret key
   // Every node has an Ed25519 identity key, created on first start (owner-only file).
   const identity = loadIdentity(dataDirectory);
-  const seeds = pinnedSeeds(config, options.config);
+  // With --data-dir, a local seed's unpinned key (its own and the others') is looked up there too.
+  const seeds = pinnedSeeds(
+    options.dataDir === undefined ? config : { ...config, dataDir: resolve(options.dataDir) },
+    options.config,
+  );
   const pinned = seeds.find((seed) => seed.address === address);
   if (pinned?.key !== identity.publicKey) {
     throw new AppExit(
