@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     tcp: "src/tcp.ts",
+    "node-crypto": "src/node-crypto.ts",
     "testing/index": "src/testing/index.ts",
     "testing/transcript": "src/testing/transcript.ts",
   },

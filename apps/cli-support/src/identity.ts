@@ -4,7 +4,6 @@ import {
   type KeyObject,
   randomBytes,
   sign as signWith,
-  verify as verifyWith,
 } from "node:crypto";
 import {
   chmodSync,
@@ -18,6 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { P2pError } from "@p2p/wire";
+import { nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
 
 /** The name of the identity key file in a node's data directory. */
 export const IDENTITY_KEY_FILE = "secret-key";
@@ -39,23 +39,7 @@ export interface NodeIdentity {
 }
 
 /** Verifies an Ed25519 signature with Node's crypto; false (never a throw) on any bad input. */
-export function verifyEd25519(
-  publicKeyHex: string,
-  bytes: Uint8Array,
-  signature: Uint8Array,
-): boolean {
-  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || signature.length !== 64) return false;
-  try {
-    const key = createPublicKey({
-      key: Buffer.concat([SPKI_PREFIX, Buffer.from(publicKeyHex, "hex")]),
-      format: "der",
-      type: "spki",
-    });
-    return verifyWith(null, bytes, key, signature);
-  } catch {
-    return false;
-  }
-}
+export const verifyEd25519 = nodeVerifyEd25519;
 
 function identityOf(privateKey: KeyObject): NodeIdentity {
   const der = createPublicKey(privateKey).export({ format: "der", type: "spki" });

@@ -3,6 +3,7 @@ import { createLinks, createWireCodec, type WireMessage } from "@p2p/node";
 import type { MemberEntry } from "@p2p/quorum";
 import type { Clock, Logger, RandomSource, Transport } from "@p2p/wire";
 import { silentLogger } from "@p2p/wire";
+import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import type { SeedListEntry } from "./config/seed-list.js";
 import { createEphemeralIdentity, verifyEd25519 } from "./identity.js";
 
@@ -39,6 +40,7 @@ export async function queryMembers(options: {
     seeds: options.seeds,
     verify: verifyEd25519,
     randomBytes: (length) => new Uint8Array(randomBytes(length)),
+    crypto: nodeNoiseCrypto,
     transport: options.transport,
     clock: options.clock,
     codec: createWireCodec(),

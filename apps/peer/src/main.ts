@@ -19,6 +19,7 @@ import {
 } from "@p2p/cli-support";
 import { createPeerNode } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
+import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
 
@@ -87,6 +88,7 @@ await runApp("peer", async () => {
     signer,
     verify: verifyEd25519,
     randomBytes: (length) => new Uint8Array(randomBytes(length)),
+    crypto: nodeNoiseCrypto,
     registrationRetryMs: 2_000,
   });
   node.on((event) => {

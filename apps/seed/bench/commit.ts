@@ -21,6 +21,7 @@ import {
 } from "@p2p/node";
 import { type AcceptorState, createMemoryStorage, type Storage } from "@p2p/quorum";
 import { createSeededRandom, type Logger, systemClock } from "@p2p/wire";
+import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { createLmdbStorage } from "../src/storage/lmdb-storage.js";
 
@@ -130,6 +131,7 @@ async function createRegistrant(
     identity,
     seeds,
     verify: verifyEd25519,
+    crypto: nodeNoiseCrypto,
     randomBytes: nodeRandomBytes,
   });
   await links.listen();
@@ -236,6 +238,7 @@ async function measure(config: Config, registrantCount: number, errors: string[]
       seeds: pinned,
       signer: identities[index] as ReturnType<typeof createEphemeralIdentity>,
       verify: verifyEd25519,
+      crypto: nodeNoiseCrypto,
       randomBytes: nodeRandomBytes,
       transport: createTcpTransport(),
       clock: systemClock,

@@ -25,6 +25,7 @@ import {
 import { createSeedNode, type SeedNodeEvent } from "@p2p/node";
 import type { AcceptorState } from "@p2p/quorum";
 import { systemClock } from "@p2p/wire";
+import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
 import { createLmdbStorage } from "./storage/lmdb-storage.js";
@@ -135,6 +136,7 @@ await runApp("seed", async () => {
     signer: identity,
     verify: verifyEd25519,
     randomBytes: (length) => new Uint8Array(randomBytes(length)),
+    crypto: nodeNoiseCrypto,
     transport: createTcpTransport({ logger }),
     clock: systemClock,
     storage,

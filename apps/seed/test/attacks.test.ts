@@ -14,6 +14,7 @@ import {
 import { createLinks, createWireCodec, type WireMessage } from "@p2p/node";
 import type { MemberRecord } from "@p2p/quorum";
 import { systemClock } from "@p2p/wire";
+import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -78,6 +79,7 @@ const attacker = (claims: string, role: "seed" | "peer") =>
     logger: { debug() {}, info() {}, warn() {}, error() {} },
     identity: attackerIdentity,
     verify: verifyEd25519,
+    crypto: nodeNoiseCrypto,
   });
 
 /** Every seed still holds `before` for its address, and the peer never re-registered. */

@@ -5,6 +5,7 @@ import { cpus } from "node:os";
 import { createMemoryStorage } from "@p2p/quorum";
 import { createSimulation, type Simulation } from "@p2p/sim";
 import { silentLogger } from "@p2p/wire";
+import { nodeNoiseCrypto, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
 import {
   createPeerNode,
   createSeedNode,
@@ -157,6 +158,8 @@ async function runNetwork(
       address,
       seeds: simulated.pinned,
       ...simulated.identity(address),
+      crypto: nodeNoiseCrypto,
+      verify: nodeVerifyEd25519,
       transport: transportFor(address),
       clock: sim.clockFor(address),
       storage: createMemoryStorage(),
@@ -189,6 +192,8 @@ async function runNetwork(
         address,
         seeds: simulated.pinned,
         ...simulatedIdentity(sim.random(`identity ${address}`)),
+        crypto: nodeNoiseCrypto,
+        verify: nodeVerifyEd25519,
         transport: transportFor(address),
         clock: sim.clockFor(address),
         random: sim.random(`peer ${address}`),

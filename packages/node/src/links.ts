@@ -7,6 +7,7 @@ import {
   type Listener,
   type Logger,
   type MessageConnection,
+  type NoiseCrypto,
   type NoiseKeyPair,
   noiseKeyPair,
   P2pError,
@@ -59,6 +60,11 @@ export interface LinksOptions<T extends { type: string }> {
   readonly verify?: (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
   /** Cryptographically secure random bytes (default: the platform's `crypto.getRandomValues`). */
   readonly randomBytes?: (length: number) => Uint8Array;
+  /**
+   * X25519 and ChaCha20-Poly1305 of the handshake and sealed frames (default: `@noble`, any
+   * runtime; a Node host passes `nodeNoiseCrypto` of `@p2p/wire/node-crypto`, many times faster).
+   */
+  readonly crypto?: NoiseCrypto;
   /** Frames queued per address while its connection is being dialled (older ones are dropped past this). */
   readonly maxQueuedPerAddress?: number;
   /** How long a dial may take. */
@@ -133,7 +139,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
   const verify = options.verify ?? verifyIdentitySignature;
   const randomBytes = options.randomBytes ?? defaultRandomBytes;
   const pinned = new Map((options.seeds ?? []).map((seed) => [seed.address, seed.key]));
-  const staticKey: NoiseKeyPair = noiseKeyPair(randomBytes(32));
+  const staticKey: NoiseKeyPair = noiseKeyPair(randomBytes(32), options.crypto);
   const links = new Map<string, LinkState>();
   const dialing = new Map<string, Promise<boolean>>();
   const proving = new Map<string, Promise<boolean>>();
@@ -227,6 +233,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
         verify,
         staticKey,
         randomBytes,
+        ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
       },
       { established: onEstablished, failed: onFailed },
     );

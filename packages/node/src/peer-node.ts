@@ -61,6 +61,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     seeds: options.seeds,
     ...(options.verify === undefined ? {} : { verify: options.verify }),
     ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }),
+    ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
   });
 
   const gossip = createGossip(

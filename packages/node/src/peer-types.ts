@@ -2,7 +2,7 @@ import type { createGossip } from "@p2p/gossip";
 import type { createLiveness, Signer } from "@p2p/liveness";
 import type { createDirectoryClient, MemberRecord } from "@p2p/quorum";
 import type { createOverlay } from "@p2p/topology";
-import type { Clock, Listener, Logger, RandomSource, Transport } from "@p2p/wire";
+import type { Clock, Listener, Logger, NoiseCrypto, RandomSource, Transport } from "@p2p/wire";
 import type { PinnedSeed } from "./links.js";
 import type { NodeEvents } from "./node-events.js";
 import type { TimingProfile } from "./timing.js";
@@ -39,6 +39,8 @@ export interface PeerNodeOptions {
    * `crypto.getRandomValues`; a simulation passes seeded bytes to stay deterministic).
    */
   readonly randomBytes?: (length: number) => Uint8Array;
+  /** The link cipher suite's primitives (default `@noble`; a Node host: `nodeNoiseCrypto`). */
+  readonly crypto?: NoiseCrypto;
   /** How long one request to a seed may take (default 5 s, above the seeds' quorum timeout). */
   readonly seedRequestTimeoutMs?: number;
   /**

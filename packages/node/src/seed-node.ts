@@ -24,6 +24,7 @@ import {
   createMachineHost,
   type Listener,
   type Logger,
+  type NoiseCrypto,
   P2pError,
   type RandomSource,
   type Transport,
@@ -55,6 +56,8 @@ export interface SeedNodeOptions {
   readonly verify?: (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
   /** Cryptographically secure random bytes for the link handshakes (default: `crypto.getRandomValues`). */
   readonly randomBytes?: (length: number) => Uint8Array;
+  /** The link cipher suite's primitives (default `@noble`; a Node host: `nodeNoiseCrypto`). */
+  readonly crypto?: NoiseCrypto;
   readonly transport: Transport;
   readonly clock: Clock;
   /** Durable acceptor state (persist before send). */
@@ -184,6 +187,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     seeds: options.seeds,
     ...(options.verify === undefined ? {} : { verify: options.verify }),
     ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }),
+    ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
   });
 
   // Persist before send, with group commit: every persist is issued at once (so a durable

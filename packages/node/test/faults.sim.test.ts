@@ -5,7 +5,13 @@ import { describe, expect, it } from "vitest";
 import { createLinks } from "../src/links.js";
 import { createWireCodec, type WireMessage } from "../src/messages.js";
 import { simulatedIdentity } from "../src/simulated-identity.js";
-import { createSimNetwork, EPOCH_MS, identityOf, type SimNetwork } from "./network.js";
+import {
+  createSimNetwork,
+  EPOCH_MS,
+  identityOf,
+  nativeCrypto,
+  type SimNetwork,
+} from "./network.js";
 
 const replay = process.env.P2P_SEED;
 
@@ -30,6 +36,7 @@ describe("faults across the whole stack (simulated network)", () => {
           codec: createWireCodec(),
           logger: silentLogger,
           ...identityOf(simulatedIdentity(network.sim.random("liar"))),
+          ...nativeCrypto,
           seeds: network.pinnedSeeds,
         });
         await liar.listen(); // a real peer of its own address (it proves it), lying about others

@@ -5,7 +5,7 @@ import { silentLogger } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import { createLinks, type Links } from "../src/links.js";
 import { createWireCodec, type WireMessage } from "../src/messages.js";
-import { createSimNetwork, type SimNetwork } from "./network.js";
+import { createSimNetwork, nativeCrypto, type SimNetwork } from "./network.js";
 
 const replay = process.env.P2P_SEED;
 /** Where the attacker really is: it dials from here and listens nowhere. */
@@ -26,6 +26,7 @@ function attacker(network: SimNetwork, claims: string, role: "seed" | "peer"): L
     codec: createWireCodec(),
     logger: silentLogger,
     identity: attackerSigner,
+    ...nativeCrypto,
     randomBytes: (length) => Uint8Array.from({ length }, () => (counter++ * 73 + 11) % 256),
   });
 }

@@ -58,6 +58,7 @@ export type {
 export { createMessageConnection } from "./message-connection.js";
 export type {
   NoiseCipher,
+  NoiseCrypto,
   NoiseKeyPair,
   NoiseSession,
   NoiseXX,
@@ -68,6 +69,7 @@ export {
   NOISE_MAX_MESSAGE_BYTES,
   NOISE_PROTOCOL_NAME,
   NOISE_TAG_BYTES,
+  nobleNoiseCrypto,
   noiseKeyPair,
 } from "./noise.js";
 export type { RandomSource, SeededRandom } from "./random.js";

@@ -3,7 +3,7 @@ import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/
 import { isCanonicalAddress } from "./address.js";
 import { assertNever, P2pError, type WireErrorCode } from "./errors.js";
 import { createTimeGuard, type Machine } from "./machine.js";
-import { createNoiseXX, type NoiseKeyPair, type NoiseSession } from "./noise.js";
+import { createNoiseXX, type NoiseCrypto, type NoiseKeyPair, type NoiseSession } from "./noise.js";
 
 /**
  * The handshake that opens every p2p link: Noise XX (see {@link createNoiseXX}) whose second
@@ -62,6 +62,8 @@ export interface LinkHandshakeDependencies {
   /** This process's X25519 static key pair and a fresh ephemeral one (from the host's randomness). */
   readonly staticKey: NoiseKeyPair;
   readonly ephemeralKey: NoiseKeyPair;
+  /** X25519 and ChaCha20-Poly1305 (default: `@noble`; a host may inject native ones). */
+  readonly crypto?: NoiseCrypto;
 }
 
 /** Inputs of the link handshake. */
@@ -204,6 +206,7 @@ export function createLinkHandshake(
     prologue: linkPrologue(responderAddress),
     staticKey: dependencies.staticKey,
     ephemeralKey: dependencies.ephemeralKey,
+    ...(dependencies.crypto === undefined ? {} : { crypto: dependencies.crypto }),
   });
   const guardTime = createTimeGuard("link handshake");
   let phase: LinkHandshakeView["phase"] = "idle";

@@ -1,7 +1,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createNoiseXX, type NoiseXX, noiseKeyPair } from "./noise.js";
+import { nodeNoiseCrypto } from "./node-crypto.js";
+import {
+  createNoiseXX,
+  type NoiseCrypto,
+  type NoiseXX,
+  nobleNoiseCrypto,
+  noiseKeyPair,
+} from "./noise.js";
+
+/** Both implementations of the suite's primitives must reproduce every vector. */
+const suites: [string, NoiseCrypto][] = [
+  ["@noble", nobleNoiseCrypto],
+  ["node:crypto", nodeNoiseCrypto],
+];
 
 /**
  * The Noise_XX_25519_ChaChaPoly_SHA256 vector of the cacophony test suite (Noise protocol
@@ -56,18 +69,20 @@ const handshake = (initiator: NoiseXX, responder: NoiseXX) => {
 };
 
 describe("Noise XX (25519, ChaChaPoly, SHA256)", () => {
-  it("reproduces the published test vector byte for byte", () => {
+  it.each(suites)("reproduces the published test vector byte for byte (%s)", (_name, crypto) => {
     const initiator = createNoiseXX({
       isInitiator: true,
       prologue: bytes(vector.init_prologue),
-      staticKey: noiseKeyPair(bytes(vector.init_static)),
-      ephemeralKey: noiseKeyPair(bytes(vector.init_ephemeral)),
+      staticKey: noiseKeyPair(bytes(vector.init_static), crypto),
+      ephemeralKey: noiseKeyPair(bytes(vector.init_ephemeral), crypto),
+      crypto,
     });
     const responder = createNoiseXX({
       isInitiator: false,
       prologue: bytes(vector.resp_prologue),
-      staticKey: noiseKeyPair(bytes(vector.resp_static)),
-      ephemeralKey: noiseKeyPair(bytes(vector.resp_ephemeral)),
+      staticKey: noiseKeyPair(bytes(vector.resp_static), crypto),
+      ephemeralKey: noiseKeyPair(bytes(vector.resp_ephemeral), crypto),
+      crypto,
     });
     const [first, second, third, ...transport] = vector.messages;
     if (first === undefined || second === undefined || third === undefined)
@@ -154,5 +169,18 @@ describe("Noise XX (25519, ChaChaPoly, SHA256)", () => {
     const hash = initiator.handshakeHash();
     hash.fill(0);
     expect(hex(initiator.handshakeHash())).toBe(hex(responder.handshakeHash()));
+  });
+
+  it.each(suites)("refuses a small-order public key and a forged tag (%s)", (_name, crypto) => {
+    const secret = random32(9);
+    expect(() => crypto.x25519(secret, new Uint8Array(32))).toThrow();
+    const key = random32(10);
+    const nonce = new Uint8Array(12);
+    const sealed = crypto.seal(key, nonce, Uint8Array.of(1), Uint8Array.of(5, 6, 7));
+    expect([...crypto.open(key, nonce, Uint8Array.of(1), sealed)]).toEqual([5, 6, 7]);
+    expect(() => crypto.open(key, nonce, Uint8Array.of(2), sealed)).toThrow();
+    const forged = Uint8Array.from(sealed);
+    forged[0] = (forged[0] ?? 0) ^ 1;
+    expect(() => crypto.open(key, nonce, Uint8Array.of(1), forged)).toThrow();
   });
 });

@@ -40,6 +40,31 @@ function hkdf(chainingKey: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Arr
 const failure = (message: string) =>
   new P2pError<WireErrorCode>("HANDSHAKE_FAILED", `noise: ${message}`);
 
+/**
+ * The primitives of the suite: X25519 and ChaCha20-Poly1305 (SHA-256 and HKDF stay on
+ * `@noble/hashes`, they are cheap). {@link nobleNoiseCrypto} is the portable default; a host
+ * may pass faster native ones (`nodeNoiseCrypto` of `@p2p/wire/node-crypto`). Both must
+ * reproduce the test vectors.
+ */
+export interface NoiseCrypto {
+  /** The X25519 public key of a 32-byte secret (clamped as RFC 7748 says). */
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array;
+  /** The X25519 shared secret; throws for a public key of small order (an all-zero result). */
+  x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** ChaCha20-Poly1305 (RFC 8439) seal: ciphertext ‖ 16-byte tag. */
+  seal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** ChaCha20-Poly1305 open; throws when the tag does not verify. */
+  open(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Uint8Array;
+}
+
+/** The suite's primitives on the audited, portable `@noble` libraries (any JavaScript runtime). */
+export const nobleNoiseCrypto: NoiseCrypto = {
+  x25519PublicKey: (secretKey) => x25519.getPublicKey(secretKey),
+  x25519: (secretKey, publicKey) => x25519.getSharedSecret(secretKey, publicKey),
+  seal: (key, nonce, ad, plaintext) => chacha20poly1305(key, nonce, ad).encrypt(plaintext),
+  open: (key, nonce, ad, sealed) => chacha20poly1305(key, nonce, ad).decrypt(sealed),
+};
+
 /** A Noise cipher state (§5.1): one key and a counting nonce for one direction. */
 export interface NoiseCipher {
   /** Encrypts `plaintext` with associated data `ad` (empty for transport messages). */
@@ -50,7 +75,7 @@ export interface NoiseCipher {
   readonly nonce: bigint;
 }
 
-function createCipher(key: Uint8Array | undefined): NoiseCipher {
+function createCipher(key: Uint8Array | undefined, crypto: NoiseCrypto): NoiseCipher {
   let nonce = 0n;
   const nonceBytes = (): Uint8Array => {
     if (nonce >= MAX_NONCE) throw failure("the nonce is exhausted; start a new session");
@@ -64,7 +89,7 @@ function createCipher(key: Uint8Array | undefined): NoiseCipher {
       if (plaintext.length + NOISE_TAG_BYTES > NOISE_MAX_MESSAGE_BYTES) {
         throw failure("a message over 65535 bytes (split it)");
       }
-      const sealed = chacha20poly1305(key, nonceBytes(), ad).encrypt(plaintext);
+      const sealed = crypto.seal(key, nonceBytes(), ad, plaintext);
       nonce += 1n;
       return sealed;
     },
@@ -74,7 +99,7 @@ function createCipher(key: Uint8Array | undefined): NoiseCipher {
       if (ciphertext.length > NOISE_MAX_MESSAGE_BYTES) throw failure("a message over 65535 bytes");
       let opened: Uint8Array;
       try {
-        opened = chacha20poly1305(key, nonceBytes(), ad).decrypt(ciphertext);
+        opened = crypto.open(key, nonceBytes(), ad, ciphertext);
       } catch {
         // The nonce stays where it was (§5.1): a forged message does not desynchronise.
         throw failure("a message failed authentication");
@@ -95,9 +120,12 @@ export interface NoiseKeyPair {
 }
 
 /** The X25519 key pair of 32 random bytes. */
-export function noiseKeyPair(secretKey: Uint8Array): NoiseKeyPair {
+export function noiseKeyPair(
+  secretKey: Uint8Array,
+  crypto: NoiseCrypto = nobleNoiseCrypto,
+): NoiseKeyPair {
   if (secretKey.length !== KEY_BYTES) throw new RangeError("an X25519 secret key is 32 bytes");
-  return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
+  return { secretKey, publicKey: crypto.x25519PublicKey(secretKey) };
 }
 
 /** The two transport ciphers of an established session. */
@@ -136,6 +164,8 @@ export interface NoiseXXOptions {
   readonly staticKey: NoiseKeyPair;
   /** A fresh ephemeral X25519 key pair for this handshake only. */
   readonly ephemeralKey: NoiseKeyPair;
+  /** The primitives (default {@link nobleNoiseCrypto}). */
+  readonly crypto?: NoiseCrypto;
 }
 
 /**
@@ -145,11 +175,12 @@ export interface NoiseXXOptions {
  */
 export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
   const { isInitiator, staticKey, ephemeralKey } = options;
+  const crypto = options.crypto ?? nobleNoiseCrypto;
   const name = utf8ToBytes(NOISE_PROTOCOL_NAME);
   let hash: Uint8Array = new Uint8Array(KEY_BYTES);
   hash.set(name); // exactly 32 bytes: used as is, padded with zeros (§5.2)
   let chainingKey = hash;
-  let cipher = createCipher(undefined);
+  let cipher = createCipher(undefined, crypto);
   let remoteEphemeral: Uint8Array | undefined;
   let remoteStatic: Uint8Array | undefined;
   let step = 0; // messages 0, 1, 2 done so far
@@ -162,7 +193,7 @@ export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
   const mixKey = (input: Uint8Array): void => {
     const [nextChainingKey, key] = hkdf(chainingKey, input);
     chainingKey = nextChainingKey;
-    cipher = createCipher(key);
+    cipher = createCipher(key, crypto);
   };
   const encryptAndHash = (plaintext: Uint8Array): Uint8Array => {
     const ciphertext = cipher.encrypt(plaintext, hash);
@@ -176,15 +207,15 @@ export function createNoiseXX(options: NoiseXXOptions): NoiseXX {
   };
   const dh = (secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array => {
     try {
-      return x25519.getSharedSecret(secretKey, publicKey);
+      return crypto.x25519(secretKey, publicKey);
     } catch {
       throw failure("a public key that gives no shared secret");
     }
   };
   const split = (): void => {
     const [first, second] = hkdf(chainingKey, empty);
-    const initiatorToResponder = createCipher(first);
-    const responderToInitiator = createCipher(second);
+    const initiatorToResponder = createCipher(first, crypto);
+    const responderToInitiator = createCipher(second, crypto);
     established = {
       send: isInitiator ? initiatorToResponder : responderToInitiator,
       receive: isInitiator ? responderToInitiator : initiatorToResponder,

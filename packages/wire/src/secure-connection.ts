@@ -14,6 +14,7 @@ import {
   NOISE_MAX_MESSAGE_BYTES,
   NOISE_TAG_BYTES,
   type NoiseCipher,
+  type NoiseCrypto,
   type NoiseKeyPair,
   noiseKeyPair,
 } from "./noise.js";
@@ -38,6 +39,8 @@ export interface SecureConnectionOptions {
   readonly staticKey: NoiseKeyPair;
   /** Cryptographically secure random bytes (the ephemeral key of this handshake). */
   readonly randomBytes: (length: number) => Uint8Array;
+  /** X25519 and ChaCha20-Poly1305 (default: `@noble`; the apps inject Node's native ones). */
+  readonly crypto?: NoiseCrypto;
 }
 
 /** Where {@link secureConnection} reports its outcome, synchronously, exactly once. */
@@ -128,7 +131,8 @@ export function secureConnection(
     identity: options.identity,
     verify: options.verify,
     staticKey: options.staticKey,
-    ephemeralKey: noiseKeyPair(options.randomBytes(32)),
+    ephemeralKey: noiseKeyPair(options.randomBytes(32), options.crypto),
+    ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
   });
   let secure: ReturnType<typeof wrap> | undefined;
   let isSettled = false;
