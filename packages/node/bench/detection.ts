@@ -129,9 +129,14 @@ async function runNetwork(
     seed,
     link: { latencyMs: 5, jitterMs: 3 },
   });
-  const loss: LossControl = { rate: 0, dropped: 0, delivered: 0 };
+  const loss: LossControl = { rate: 0, retransmitted: 0, delivered: 0 };
   const transportFor = (address: string) =>
-    lossyTransport(sim.transport(address), sim.random(`loss ${address}`), loss);
+    lossyTransport(
+      sim.transport(address),
+      sim.random(`loss ${address}`),
+      sim.clockFor(address),
+      loss,
+    );
   const wallClock = () => EPOCH_MS + sim.now();
   const seedAddresses = Array.from({ length: SEED_COUNT }, (_, i) => `10.0.0.${i + 1}:5000`);
   let phase = newPhase();
@@ -386,7 +391,7 @@ function printDetectionRow(result: DetectionResult, withHeader: boolean): void {
       `seed ${process.env.P2P_SEED ?? "42"}; ${SEED_COUNT} seeds; ${KILL_FRACTION * 100}% of peers crashed at random times; times in virtual seconds`,
     );
     console.log(
-      "loss: the simulator's streams are reliable (like TCP), so each frame after the first handshake message a node receives on a connection is dropped at the receiving node with that probability (every protocol: quorum, gossip, liveness); frames are sealed, so a drop also closes that connection and the link is dialled again",
+      "loss: packet loss as TCP shows it: each frame a node receives is, with that probability, held for a retransmission timeout (200 ms, doubled per further loss in a row on that connection) with every frame behind it (head-of-line); nothing is dropped (frames are sealed; order and content are TCP's)",
     );
     console.log(
       "each profile × N joins once; its loss phases run one after another on that network (the second on the survivors of the first)",
