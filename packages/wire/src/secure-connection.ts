@@ -51,7 +51,7 @@ export interface SecureConnectionHandlers {
    * `message` event inside this call: frames that follow the handshake may already be waiting.
    */
   established(peer: LinkIdentity, connection: Connection): void;
-  /** The handshake failed (the raw connection is already aborted with `error`). */
+  /** The handshake failed; the raw connection is aborted with `error` right after this call. */
   failed(error: P2pError): void;
 }
 
@@ -141,8 +141,8 @@ export function secureConnection(
     if (isSettled) return;
     isSettled = true;
     host.stop();
+    handlers.failed(error); // first, so the reason is logged before the other end sees the close
     connection.abort(error);
-    handlers.failed(error);
   };
 
   const apply = (output: LinkHandshakeOutput): void => {
