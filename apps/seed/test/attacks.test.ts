@@ -7,7 +7,6 @@ import {
   createEphemeralIdentity,
   createProcessRandom,
   type MembersReport,
-  parseSeedList,
   queryMembers,
   verifyEd25519,
 } from "@p2p/cli-support";
@@ -22,9 +21,11 @@ import {
   kill,
   killAll,
   type NodeProcess,
+  readPinnedSeeds,
   startApp,
   waitFor,
   waitReady,
+  writeTestConfig,
 } from "./processes.js";
 
 let directory: string;
@@ -44,11 +45,8 @@ const startPeer = (address: string): NodeProcess =>
   startApp("peer", "main", [address, "--config", configPath], address);
 
 /** The seeds and their pinned keys, as the seeds wrote them to config.txt. */
-const pinnedSeeds = () => {
-  const parsed = parseSeedList(readFileSync(join(directory, "config.txt"), "utf8"));
-  if (!parsed.ok) throw parsed.error;
-  return parsed.value;
-};
+const pinnedSeeds = () => readPinnedSeeds(directory);
+
 const members = (): Promise<MembersReport> =>
   queryMembers({
     seeds: pinnedSeeds(),
@@ -95,25 +93,11 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "p2p-attacks-"));
-  configPath = join(directory, "config.yml");
   const ports = await freePorts(3 + 3 + 3);
   seedAddresses = ports.slice(0, 3).map((port) => `127.0.0.1:${port}`);
   peerAddresses = ports.slice(3, 6).map((port) => `127.0.0.1:${port}`);
   sparePorts = ports.slice(6);
-  writeFileSync(
-    configPath,
-    [
-      "seeds:",
-      ...ports.slice(0, 3).flatMap((port) => ["  - ip: 127.0.0.1", `    port: ${port}`]),
-      "peer_port_range:",
-      "  start: 20000",
-      "  end: 20100",
-      "initial_peers: 0",
-      "profile: fast",
-      `data_dir: ${join(directory, "data")}`,
-      "",
-    ].join("\n"),
-  );
+  configPath = writeTestConfig(directory, "127.0.0.1", ports.slice(0, 3));
   await Promise.all(seedAddresses.map((address) => waitReady(startSeed(address))));
   await Promise.all(peerAddresses.map((address) => waitReady(startPeer(address), 60_000)));
   await waitFor("every seed to list the 3 peers", async () => {

@@ -1,13 +1,21 @@
 // Integration: 3 seeds and 2 peers on the IPv6 loopback, addressed as [::1]:port in config.yml
 // and on the command line, through the CLIs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createProcessRandom, parseSeedList, queryMembers } from "@p2p/cli-support";
+import { createProcessRandom, queryMembers } from "@p2p/cli-support";
 import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePorts, killAll, startApp, waitFor, waitReady } from "./processes.js";
+import {
+  freePorts,
+  killAll,
+  readPinnedSeeds,
+  startApp,
+  waitFor,
+  waitReady,
+  writeTestConfig,
+} from "./processes.js";
 
 let directory: string;
 let configPath: string;
@@ -15,33 +23,14 @@ let seedAddresses: string[];
 let peerAddresses: string[];
 
 /** The seeds and their pinned keys, as the seeds wrote them to config.txt. */
-const pinnedSeeds = () => {
-  const parsed = parseSeedList(readFileSync(join(directory, "config.txt"), "utf8"));
-  if (!parsed.ok) throw parsed.error;
-  return parsed.value;
-};
+const pinnedSeeds = () => readPinnedSeeds(directory);
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "p2p-ipv6-"));
-  configPath = join(directory, "config.yml");
   const ports = await freePorts(5, "::1");
   seedAddresses = ports.slice(0, 3).map((port) => `[::1]:${port}`);
   peerAddresses = ports.slice(3).map((port) => `[::1]:${port}`);
-  writeFileSync(
-    configPath,
-    [
-      "seeds:",
-      ...ports.slice(0, 3).flatMap((port) => ["  - ip: ::1", `    port: ${port}`]),
-      "peer_port_range:",
-      "  start: 20000",
-      "  end: 20100",
-      "peer_ip: ::1",
-      "initial_peers: 0",
-      "profile: fast",
-      `data_dir: ${join(directory, "data")}`,
-      "",
-    ].join("\n"),
-  );
+  configPath = writeTestConfig(directory, "::1", ports.slice(0, 3));
   const seeds = seedAddresses.map((address) =>
     startApp("seed", "main", [address, "--config", configPath], address),
   );

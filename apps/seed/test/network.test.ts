@@ -1,14 +1,9 @@
 // Integration: real seed and peer processes over TCP on 127.0.0.1 (fast profile), through the CLIs.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createProcessRandom,
-  type MembersReport,
-  parseSeedList,
-  queryMembers,
-} from "@p2p/cli-support";
+import { createProcessRandom, type MembersReport, queryMembers } from "@p2p/cli-support";
 import { createPackr, encodeFrame, systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,9 +12,11 @@ import {
   kill,
   killAll,
   type NodeProcess,
+  readPinnedSeeds,
   startApp,
   waitFor,
   waitReady,
+  writeTestConfig,
 } from "./processes.js";
 
 const PEERS = 10;
@@ -67,32 +64,14 @@ const outputLines = (): string[] => {
 };
 
 /** The seeds and their pinned keys, as the seeds wrote them to config.txt. */
-const pinnedSeeds = () => {
-  const parsed = parseSeedList(readFileSync(join(directory, "config.txt"), "utf8"));
-  if (!parsed.ok) throw parsed.error;
-  return parsed.value;
-};
+const pinnedSeeds = () => readPinnedSeeds(directory);
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "p2p-network-"));
-  configPath = join(directory, "config.yml");
   const ports = await freePorts(3 + PEERS + 2);
   seedAddresses = ports.slice(0, 3).map((port) => `127.0.0.1:${port}`);
   peerPorts = ports.slice(3);
-  writeFileSync(
-    configPath,
-    [
-      "seeds:",
-      ...ports.slice(0, 3).flatMap((port) => ["  - ip: 127.0.0.1", `    port: ${port}`]),
-      "peer_port_range:",
-      "  start: 20000",
-      "  end: 20100",
-      "initial_peers: 0",
-      "profile: fast",
-      `data_dir: ${join(directory, "data")}`,
-      "",
-    ].join("\n"),
-  );
+  configPath = writeTestConfig(directory, "127.0.0.1", ports.slice(0, 3));
   await Promise.all(seedAddresses.map((address) => waitReady(startSeed(address))));
   for (const port of peerPorts.slice(0, PEERS)) startPeer(`127.0.0.1:${port}`);
   await Promise.all([...peers.values()].map((peer) => waitReady(peer, 60_000)));

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseSeedList, type SeedListEntry } from "@p2p/cli-support";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const tsx = pathToFileURL(createRequire(join(root, "package.json")).resolve("tsx")).href;
@@ -138,4 +140,39 @@ export async function freePorts(count: number, host = "127.0.0.1"): Promise<numb
   });
   await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
   return ports;
+}
+
+/**
+ * Writes the config.yml of a test network into `directory`: the seeds on `ip` at `seedPorts`,
+ * the fast profile, no initial peers, data inside `directory`. Returns its path.
+ */
+export function writeTestConfig(
+  directory: string,
+  ip: string,
+  seedPorts: readonly number[],
+): string {
+  const path = join(directory, "config.yml");
+  writeFileSync(
+    path,
+    [
+      "seeds:",
+      ...seedPorts.flatMap((port) => [`  - ip: ${ip}`, `    port: ${port}`]),
+      "peer_port_range:",
+      "  start: 20000",
+      "  end: 20100",
+      `peer_ip: ${ip}`,
+      "initial_peers: 0",
+      "profile: fast",
+      `data_dir: ${join(directory, "data")}`,
+      "",
+    ].join("\n"),
+  );
+  return path;
+}
+
+/** The seeds and their pinned keys, as the running seeds wrote them to config.txt in `directory`. */
+export function readPinnedSeeds(directory: string): readonly SeedListEntry[] {
+  const parsed = parseSeedList(readFileSync(join(directory, "config.txt"), "utf8"));
+  if (!parsed.ok) throw parsed.error;
+  return parsed.value;
 }

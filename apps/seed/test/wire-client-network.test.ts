@@ -1,10 +1,10 @@
 // Integration: 3 real seed processes over TCP on 127.0.0.1 (fast profile), spoken to by the
 // client of ./wire-client.ts, which knows only what docs/WIRE.md says.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePorts, killAll, startApp, waitFor, waitReady } from "./processes.js";
+import { freePorts, killAll, startApp, waitFor, waitReady, writeTestConfig } from "./processes.js";
 import { type Message, type Session, WireClient } from "./wire-client.js";
 
 let directory: string;
@@ -45,24 +45,10 @@ const newClient = (address: string, role: "peer" | "client" = "peer") => {
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "p2p-wire-client-"));
-  const configPath = join(directory, "config.yml");
   const ports = await freePorts(5);
   seedAddresses = ports.slice(0, 3).map((port) => `127.0.0.1:${port}`);
   [clientPort, phantomPort] = ports.slice(3) as [number, number];
-  writeFileSync(
-    configPath,
-    [
-      "seeds:",
-      ...ports.slice(0, 3).flatMap((port) => ["  - ip: 127.0.0.1", `    port: ${port}`]),
-      "peer_port_range:",
-      "  start: 20000",
-      "  end: 20100",
-      "initial_peers: 0",
-      "profile: fast",
-      `data_dir: ${join(directory, "data")}`,
-      "",
-    ].join("\n"),
-  );
+  const configPath = writeTestConfig(directory, "127.0.0.1", ports.slice(0, 3));
   const seeds = seedAddresses.map((address) =>
     startApp("seed", "main", [address, "--config", configPath], address),
   );

@@ -2,27 +2,10 @@
 // framing measured in the same run. Run with `pnpm --filter @p2p/wire bench`.
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
-import { cpus } from "node:os";
-import { z } from "zod";
-import {
-  AddressSchema,
-  createCodec,
-  createFrameDecoder,
-  createPackr,
-  encodeFrame,
-} from "../src/index.js";
+import { createCodec, createFrameDecoder, createPackr, encodeFrame } from "../src/index.js";
 import { createTcpTransport } from "../src/tcp.js";
 import type { Connection } from "../src/transport.js";
-
-const GossipSchema = z.object({
-  type: z.literal("gossip.message"),
-  id: z.string(),
-  origin: AddressSchema,
-  createdAtMs: z.number().int(),
-  hops: z.number().int().min(0),
-  body: z.string(),
-});
-type Gossip = z.infer<typeof GossipSchema>;
+import { type Gossip, GossipSchema, machine } from "./fixtures.js";
 
 const message: Gossip = {
   type: "gossip.message",
@@ -32,11 +15,6 @@ const message: Gossip = {
   hops: 2,
   body: "1795500000123:127.0.0.1:7",
 };
-
-function machine(): string {
-  const cores = cpus();
-  return `${cores[0]?.model ?? "unknown CPU"} × ${cores.length} cores, Node ${process.version}`;
-}
 
 /** Iterations of `fn` that take about `targetMs`. */
 function calibrate(fn: (iterations: number) => void, targetMs: number): number {

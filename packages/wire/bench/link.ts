@@ -4,18 +4,9 @@
 // in-memory transport and TCP loopback; (b) the CPU cost of one sealed frame (`sealFrame` +
 // `openFrame`) against plain framing of the same plaintext.
 // Run with `pnpm --filter @p2p/wire bench`; P2P_BENCH_QUICK=1 for a smoke run.
-import {
-  createPublicKey,
-  generateKeyPairSync,
-  sign as nodeSign,
-  verify as nodeVerify,
-  randomBytes,
-} from "node:crypto";
-import { cpus } from "node:os";
+import { generateKeyPairSync, sign as nodeSign, randomBytes } from "node:crypto";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
-import { z } from "zod";
 import {
-  AddressSchema,
   type Connection,
   createCodec,
   createFrameDecoder,
@@ -25,6 +16,7 @@ import {
   type LinkHandshakeConfig,
   type LinkHandshakeDependencies,
   type LinkHandshakeOutput,
+  type NoiseCrypto,
   type NoiseKeyPair,
   type NoiseSession,
   noiseKeyPair,
@@ -37,7 +29,9 @@ import {
   type Transport,
   verifyIdentitySignature,
 } from "../src/index.js";
+import { nodeNoiseCrypto, nodeVerifyEd25519 } from "../src/node-crypto.js";
 import { createTcpTransport } from "../src/tcp.js";
+import { type Gossip, GossipSchema, machine } from "./fixtures.js";
 
 const isQuick = process.env.P2P_BENCH_QUICK === "1";
 /** Connections opened per kind (plain, secured) and transport; the first `WARMUP` are dropped. */
@@ -49,11 +43,6 @@ const ROUND_MS = isQuick ? 40 : 150;
 /** A connection (dial, handshake, round trip) that takes longer than this fails the bench. */
 const CONNECTION_TIMEOUT_MS = 10_000;
 
-function machine(): string {
-  const cores = cpus();
-  return `${cores[0]?.model ?? "unknown CPU"} × ${cores.length} cores, Node ${process.version}`;
-}
-
 /** Fresh random bytes as a plain Uint8Array (a Buffer is one, but may share a pool). */
 const random = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
@@ -63,6 +52,7 @@ interface Side {
   readonly identity: LinkHandshakeDependencies["identity"];
   readonly verify: LinkHandshakeDependencies["verify"];
   readonly staticKey: NoiseKeyPair;
+  readonly crypto?: NoiseCrypto;
 }
 
 /** An identity on @noble/curves (the default of the links). */
@@ -78,7 +68,7 @@ function nobleSide(): Side {
   };
 }
 
-/** An identity on node:crypto, as the seed and peer apps hold theirs (X25519 stays @noble). */
+/** Everything on node:crypto, as the seed and peer apps run: Ed25519, X25519, ChaCha20-Poly1305. */
 function nodeCryptoSide(): Side {
   const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -88,19 +78,9 @@ function nodeCryptoSide(): Side {
       publicKey: der.subarray(SPKI_PREFIX.length).toString("hex"),
       sign: (bytes) => new Uint8Array(nodeSign(null, bytes, privateKey)),
     },
-    verify: (keyHex, bytes, signature) => {
-      try {
-        const key = createPublicKey({
-          key: Buffer.concat([SPKI_PREFIX, Buffer.from(keyHex, "hex")]),
-          format: "der",
-          type: "spki",
-        });
-        return nodeVerify(null, bytes, key, signature);
-      } catch {
-        return false;
-      }
-    },
-    staticKey: noiseKeyPair(random(32)),
+    verify: nodeVerifyEd25519,
+    staticKey: noiseKeyPair(random(32), nodeNoiseCrypto),
+    crypto: nodeNoiseCrypto,
   };
 }
 
@@ -166,6 +146,7 @@ async function handshakeBench(endpoints: Endpoints, ping: Uint8Array): Promise<s
         verify: server.verify,
         staticKey: server.staticKey,
         randomBytes: random,
+        ...(server.crypto === undefined ? {} : { crypto: server.crypto }),
       },
       {
         established(_peer, connection) {
@@ -227,6 +208,7 @@ async function handshakeBench(endpoints: Endpoints, ping: Uint8Array): Promise<s
           verify: client.verify,
           staticKey: client.staticKey,
           randomBytes: random,
+          ...(client.crypto === undefined ? {} : { crypto: client.crypto }),
         },
         {
           established: (peer, secured) => {
@@ -296,11 +278,11 @@ function handshakeInMemory(initiator: Side, responder: Side): [NoiseSession, Noi
   };
   const a = createLinkHandshake(
     { isInitiator: true, self: "10.0.0.2:6000", role: "peer", dialled: "10.0.0.1:5000" },
-    { ...initiator, ephemeralKey: noiseKeyPair(random(32)) },
+    { ...initiator, ephemeralKey: noiseKeyPair(random(32), initiator.crypto) },
   );
   const b = createLinkHandshake(
     { isInitiator: false, self: "10.0.0.1:5000", role: "seed" },
-    { ...responder, ephemeralKey: noiseKeyPair(random(32)) },
+    { ...responder, ephemeralKey: noiseKeyPair(random(32), responder.crypto) },
   );
   b.step({ type: "start", now: 0 });
   const [first] = sends(a.step({ type: "start", now: 0 }));
@@ -363,7 +345,7 @@ function handshakeCpuBench(): string[] {
     `handshake CPU: both machines of one link in this thread, no transport (${count} handshakes)`,
     `  ${"".padEnd(56)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)}`,
     line("Ed25519 identities on @noble/curves (links default)", noble),
-    line("Ed25519 identities on node:crypto (as the apps)", node),
+    line("everything on node:crypto (as the apps)", node),
     "  of which, per operation (median ms; a handshake does 8 X25519, 2 signs, 2 verifies):",
     primitive(
       "X25519 shared secret (@noble/curves)",
@@ -421,16 +403,6 @@ function measureAll(candidates: ReadonlyArray<(iterations: number) => void>): nu
   return best;
 }
 
-const GossipSchema = z.object({
-  type: z.literal("gossip.message"),
-  id: z.string(),
-  origin: AddressSchema,
-  createdAtMs: z.number().int(),
-  hops: z.number().int().min(0),
-  body: z.string(),
-});
-type Gossip = z.infer<typeof GossipSchema>;
-
 /** A gossip message whose msgpack encoding is `size` bytes (the body is padded to fit). */
 function typicalMessage(size: number): Gossip {
   const codec = createCodec(GossipSchema);
@@ -456,12 +428,14 @@ function frameBench(): string[] {
   const small = codec.encode(message);
   const large = random(64 * 1024);
 
-  for (const [label, plaintext] of [
-    [`typical message (${small.length} B msgpack gossip)`, small],
-    [`64 KiB message (${large.length} B, two sealed chunks)`, large],
+  for (const [label, plaintext, suite, makeSide] of [
+    [`typical message (${small.length} B msgpack gossip)`, small, "@noble", nobleSide],
+    [`typical message (${small.length} B msgpack gossip)`, small, "node:crypto", nodeCryptoSide],
+    [`64 KiB message (${large.length} B, two sealed chunks)`, large, "@noble", nobleSide],
+    [`64 KiB message (${large.length} B, two sealed chunks)`, large, "node:crypto", nodeCryptoSide],
   ] as const) {
     // A fresh link per size: sender and receiver ciphers of the same direction.
-    const [initiator, responder] = handshakeInMemory(nobleSide(), nobleSide());
+    const [initiator, responder] = handshakeInMemory(makeSide(), makeSide());
     const sealer = initiator.send;
     const opener = responder.receive;
     const sealed = sealFrame(sealer, plaintext);
@@ -507,7 +481,7 @@ function frameBench(): string[] {
       return `  ${name.padEnd(56)} ${us.toFixed(2).padStart(9)} ${megabytes.toFixed(1).padStart(9)}   ${(us / base).toFixed(1).padStart(6)}×`;
     };
     lines.push(
-      `${label}: sealed body ${wire} B (+${wire - plaintext.length} B: ${SECURE_CHUNK_OVERHEAD_BYTES} B per chunk)`,
+      `${label}, ciphers on ${suite}: sealed body ${wire} B (+${wire - plaintext.length} B: ${SECURE_CHUNK_OVERHEAD_BYTES} B per chunk)`,
       `  ${"".padEnd(56)} ${"µs/frame".padStart(9)} ${"MB/s".padStart(9)}   ${"time vs baseline".padStart(7)}`,
       row("encodeFrame + frame decoding (baseline)", base),
       row("sealFrame + openFrame", sealOnly),
