@@ -248,5 +248,6 @@ describe("no stranger can speak for a seed or a peer (real processes over TCP)",
     await waitFor("every seed to list the new peer alive", async () =>
       (await recordsOf(joiner)).every((record) => record?.status === "alive"),
     );
+    expect(log("seed.log")).toContain(`refused a link from ${b}: ROLE_REFUSED`);
   }, 90_000);
 });
