@@ -86,6 +86,7 @@ export function createClientRequests(
           address: message.address,
           ...(publicKey === undefined ? {} : { publicKey }),
           ...(message.neighbours === undefined ? {} : { neighbours: message.neighbours }),
+          ...(message.proof === undefined ? {} : { proof: message.proof }),
         };
       }
       case "quorum.update-neighbours":
@@ -94,6 +95,7 @@ export function createClientRequests(
           operationId,
           address: message.address,
           neighbours: message.neighbours,
+          ...(message.proof === undefined ? {} : { proof: message.proof }),
         };
       case "quorum.dead-report":
         return {
@@ -109,6 +111,7 @@ export function createClientRequests(
           operationId,
           address: message.address,
           incarnation: message.incarnation,
+          ...(message.proof === undefined ? {} : { proof: message.proof }),
         };
       case "quorum.get-request":
         return { type: "read", operationId, address: message.address };
@@ -162,7 +165,12 @@ export function createClientRequests(
   return {
     receive(_now, { from, fromKey }, message, submit) {
       if (message.type === "quorum.list-request") {
-        const members = list();
+        // Without the signed requests: a directory snapshot is read, not checked, and stays small.
+        const members = list().map((entry) => {
+          if (entry.record.proof === undefined) return entry;
+          const { proof: _, ...record } = entry.record;
+          return { ...entry, record };
+        });
         const response: QuorumMessage = {
           type: "quorum.list-response",
           requestId: message.requestId,
@@ -237,11 +245,11 @@ export function commandChange(
     case "register":
       return registerChange(
         command.address,
-        { publicKey: command.publicKey, neighbours: command.neighbours },
+        { publicKey: command.publicKey, neighbours: command.neighbours, proof: command.proof },
         now,
       );
     case "update-neighbours":
-      return updateNeighboursChange(command.address, command.neighbours, now);
+      return updateNeighboursChange(command.address, command.neighbours, now, command.proof);
     case "mark-dead":
       return markDeadChange(
         command.address,
@@ -252,7 +260,7 @@ export function commandChange(
         context,
       );
     case "leave":
-      return leaveChange(command.address, command.incarnation, now);
+      return leaveChange(command.address, command.incarnation, now, command.proof);
     case "read":
       return readChange;
     default:

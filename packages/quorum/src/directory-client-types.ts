@@ -146,4 +146,9 @@ export interface DirectoryClient
 export interface DirectoryClientDependencies {
   /** Which seeds to try, in which order. */
   readonly random: RandomSource;
+  /**
+   * Signs with this peer's identity key (the key of `config.publicKey`). With it, every
+   * register, neighbour update and leave carries the signed request the seeds' acceptors check.
+   */
+  readonly sign?: (bytes: Uint8Array) => Uint8Array;
 }

@@ -13,7 +13,14 @@ import {
   type DirectoryResponse,
   type MembersReason,
 } from "./directory-client-types.js";
-import type { ListResponse, MemberEntry, MemberRecord, RegisterResponse } from "./messages.js";
+import type {
+  ListResponse,
+  MemberEntry,
+  MemberRecord,
+  RegisterResponse,
+  RequestProof,
+} from "./messages.js";
+import { signRequest, type UnsignedRequest } from "./request-proof.js";
 
 /** What an outstanding request is for. */
 type Purpose =
@@ -67,6 +74,16 @@ export function createDirectoryClient(
     "directory client config",
   );
   const { random } = dependencies;
+  /** `{ proof }`: this request signed by the peer, when it has a key and a signer. */
+  const signed = (
+    request: Pick<UnsignedRequest, "kind" | "requestId" | "incarnation" | "neighbours">,
+  ): { proof?: RequestProof } => {
+    const publicKey = config.publicKey;
+    if (publicKey === undefined || dependencies.sign === undefined) return {};
+    return {
+      proof: signRequest({ ...request, address: config.self, publicKey }, dependencies.sign),
+    };
+  };
   const seeds = [...new Set(config.seeds)].sort();
   const majority = Math.floor(seeds.length / 2) + 1;
   const guardTime = createTimeGuard("directory client");
@@ -131,13 +148,17 @@ export function createDirectoryClient(
       return;
     }
     current.next += 1;
-    request(seed, { kind: "register", slot }, (requestId) => ({
-      type: "quorum.register-request",
-      requestId,
-      address: config.self,
-      publicKey: config.publicKey,
-      neighbours: neighbours.slice(0, config.maxNeighbours),
-    }));
+    request(seed, { kind: "register", slot }, (requestId) => {
+      const list = neighbours.slice(0, config.maxNeighbours);
+      return {
+        type: "quorum.register-request",
+        requestId,
+        address: config.self,
+        publicKey: config.publicKey,
+        neighbours: list,
+        ...signed({ kind: "register", requestId, incarnation: null, neighbours: list }),
+      };
+    });
   };
 
   const registerAnswer = (slot: number, seed: string, answer: RegisterResponse | undefined) => {
@@ -247,12 +268,16 @@ export function createDirectoryClient(
       return;
     }
     chain.next += 1;
-    request(seed, { kind: "update", chain: chain.id }, (requestId) => ({
-      type: "quorum.update-neighbours",
-      requestId,
-      address: config.self,
-      neighbours: neighbours.slice(0, config.maxNeighbours),
-    }));
+    request(seed, { kind: "update", chain: chain.id }, (requestId) => {
+      const list = neighbours.slice(0, config.maxNeighbours);
+      return {
+        type: "quorum.update-neighbours",
+        requestId,
+        address: config.self,
+        neighbours: list,
+        ...signed({ kind: "neighbours", requestId, incarnation, neighbours: list }),
+      };
+    });
   };
 
   const sendLeave = (): void => {
@@ -268,6 +293,7 @@ export function createDirectoryClient(
       requestId,
       address: config.self,
       incarnation,
+      ...signed({ kind: "leave", requestId, incarnation, neighbours: null }),
     }));
   };
 

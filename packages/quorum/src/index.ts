@@ -60,6 +60,7 @@ export type {
   QuorumMessage,
   RegisterRequest,
   RegisterResponse,
+  RequestProof,
   UpdateNeighbours,
 } from "./messages.js";
 export {
@@ -67,6 +68,7 @@ export {
   MemberEntrySchema,
   MemberRecordSchema,
   QuorumMessageSchema,
+  RequestProofSchema,
 } from "./messages.js";
 export type {
   Change,
@@ -76,6 +78,8 @@ export type {
   ProposerView,
 } from "./proposer.js";
 export { createProposer } from "./proposer.js";
+export type { UnsignedRequest, VerifySignature } from "./request-proof.js";
+export { isRequestSigned, requestSigningBytes, signRequest } from "./request-proof.js";
 export type {
   SeedCommand,
   SeedRegistry,

@@ -1,8 +1,9 @@
 import { err, ok, P2pError, type Result } from "@p2p/wire";
 import type { TransitionValidator } from "./acceptor.js";
 import type { QuorumErrorCode } from "./errors.js";
-import type { MemberRecord } from "./messages.js";
+import type { MemberRecord, RequestProof } from "./messages.js";
 import type { Change } from "./proposer.js";
+import { isRequestSigned, type VerifySignature } from "./request-proof.js";
 
 /** The outcome of this seed's own probe of a member (a `probe-result` input of the registry). */
 export interface ProbeResult {
@@ -78,6 +79,7 @@ export function createMembershipValidator(
   validateEvidence: EvidenceValidator,
   limits: MembershipLimits,
   context: () => EvidenceContext = noContext,
+  verify?: VerifySignature,
 ): TransitionValidator {
   return (key, current, proposed) => {
     if (proposed === null) {
@@ -125,14 +127,90 @@ export function createMembershipValidator(
       const verdict = validateEvidence(subject, proposed.evidence, context());
       if (!verdict.ok) return invalid(`${key}: evidence refused: ${verdict.error.message}`);
     }
+    if (verify !== undefined) {
+      const problem = proofProblem(current, proposed, verify);
+      if (problem !== undefined) return invalid(`${key}: ${problem}`);
+    }
     return ok(undefined);
   };
+}
+
+/**
+ * The transition table's proof rules (when signatures are checked): why `current → proposed`
+ * lacks the peer's own signed request, or undefined when it needs none or has a valid one.
+ *
+ * | transition                              | proof the proposed record must carry              |
+ * | --------------------------------------- | ------------------------------------------------- |
+ * | none or tombstone → alive               | register, signed by the key being registered       |
+ * | alive → alive, other neighbours         | register or neighbours, signed by the record's key |
+ * | alive → alive, higher incarnation       | refused: an incarnation changes through a tombstone|
+ * | alive → left                            | leave of that incarnation, by the record's key     |
+ * | none → left (an acceptor that missed it) | its leave proof, when it carries one              |
+ * | → dead                                  | evidence (the evidence validator), no request      |
+ */
+function proofProblem(
+  current: MemberRecord | undefined,
+  proposed: MemberRecord,
+  verify: VerifySignature,
+): string | undefined {
+  const proof = proposed.proof;
+  const signedBy = (
+    kinds: readonly string[],
+    publicKey: string | undefined,
+  ): string | undefined => {
+    if (proof === undefined) return "no signed request from the peer";
+    if (!kinds.includes(proof.kind)) return `a ${proof.kind} request cannot make this change`;
+    if (proof.address !== proposed.address) return "a request about another address";
+    if (publicKey !== undefined && proof.publicKey !== publicKey) {
+      return "a request signed by another key than the record's";
+    }
+    if (!isRequestSigned(proof, verify)) return "the request's signature does not verify";
+    return undefined;
+  };
+  const neighboursOf = (fallback: readonly string[]): readonly string[] =>
+    proof?.neighbours === null || proof?.neighbours === undefined
+      ? fallback
+      : normaliseNeighbours(proposed.address, proof.neighbours);
+  if (proposed.status === "dead") return undefined;
+  if (proposed.status === "alive") {
+    if (current === undefined || isTombstone(current)) {
+      if (proposed.publicKey === undefined) return "a registration without the peer's key";
+      const problem = signedBy(["register"], proposed.publicKey);
+      if (problem !== undefined) return problem;
+      return sameNeighbours(neighboursOf([]), proposed.neighbours)
+        ? undefined
+        : "neighbours that the peer did not send";
+    }
+    if (proposed.incarnation !== current.incarnation) {
+      return "an alive record's incarnation changes only through a tombstone (dead or left)";
+    }
+    if (sameNeighbours(current.neighbours, proposed.neighbours)) return undefined;
+    if (current.publicKey === undefined) return undefined; // a keyless record: nothing to check
+    const problem = signedBy(["register", "neighbours"], current.publicKey);
+    if (problem !== undefined) return problem;
+    return sameNeighbours(neighboursOf(current.neighbours), proposed.neighbours)
+      ? undefined
+      : "neighbours that the peer did not send";
+  }
+  // left
+  if (current !== undefined && isTombstone(current)) return undefined; // compaction, a repeat
+  if (current === undefined) {
+    return proof === undefined ? undefined : signedBy(["leave"], proposed.publicKey);
+  }
+  if (current.publicKey === undefined) return undefined;
+  const problem = signedBy(["leave"], current.publicKey);
+  if (problem !== undefined) return problem;
+  return proof?.incarnation === current.incarnation
+    ? undefined
+    : "a leave signed for another incarnation";
 }
 
 /** Options of a registration. */
 export interface RegisterOptions {
   readonly publicKey?: string | undefined;
   readonly neighbours?: readonly string[] | undefined;
+  /** The peer's signed request, kept in the record for the acceptors to check. */
+  readonly proof?: RequestProof | undefined;
 }
 
 /**
@@ -152,6 +230,7 @@ export function registerChange(address: string, options: RegisterOptions, now: n
       ...(options.publicKey === undefined ? {} : { publicKey: options.publicKey }),
       neighbours: neighbours ?? [],
       changedAt: now,
+      ...(options.proof === undefined ? {} : { proof: options.proof }),
     });
     if (current === undefined) return ok(fresh(0));
     if (isTombstone(current)) return ok(fresh(current.incarnation + 1));
@@ -179,6 +258,7 @@ export function registerChange(address: string, options: RegisterOptions, now: n
       ...(publicKey === undefined ? {} : { publicKey }),
       neighbours: neighbours ?? current.neighbours,
       changedAt: now,
+      ...(options.proof === undefined ? {} : { proof: options.proof }),
     });
   };
 }
@@ -188,6 +268,7 @@ export function updateNeighboursChange(
   address: string,
   neighbours: readonly string[],
   now: number,
+  proof?: RequestProof,
 ): Change {
   return (current) => {
     if (current === undefined || isTombstone(current)) {
@@ -195,7 +276,12 @@ export function updateNeighboursChange(
     }
     const next = normaliseNeighbours(address, neighbours);
     if (sameNeighbours(next, current.neighbours)) return ok(current);
-    return ok({ ...current, neighbours: next, changedAt: now });
+    return ok({
+      ...current,
+      neighbours: next,
+      changedAt: now,
+      ...(proof === undefined ? {} : { proof }),
+    });
   };
 }
 
@@ -235,8 +321,16 @@ export function markDeadChange(
   };
 }
 
-/** Incarnation `incarnation` of `address` leaves (idempotent). */
-export function leaveChange(address: string, incarnation: number, now: number): Change {
+/**
+ * Incarnation `incarnation` of `address` leaves (idempotent). With the peer's signed request,
+ * the tombstone keeps it and the key that signed it, so any acceptor can check it.
+ */
+export function leaveChange(
+  address: string,
+  incarnation: number,
+  now: number,
+  proof?: RequestProof,
+): Change {
   return (current) => {
     if (current === undefined)
       return err(new P2pError<QuorumErrorCode>("NOT_MEMBER", `${address} is unknown`));
@@ -251,7 +345,16 @@ export function leaveChange(address: string, incarnation: number, now: number): 
     if (current.status === "left") return ok(current);
     if (current.status === "dead")
       return err(new P2pError<QuorumErrorCode>("NOT_MEMBER", `${address} is dead`));
-    return ok({ address, status: "left", incarnation, neighbours: [], changedAt: now });
+    return ok({
+      address,
+      status: "left",
+      incarnation,
+      ...(proof === undefined || current.publicKey === undefined
+        ? {}
+        : { publicKey: current.publicKey, proof }),
+      neighbours: [],
+      changedAt: now,
+    });
   };
 }
 

@@ -14,6 +14,27 @@ export const BallotSchema = z.object({
   proposer: z.string().max(MAX_WIRE_STRING),
 });
 
+const HexKeySchema = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * A peer's own request, signed by its identity key: the proof an acceptor checks before it
+ * lets a record change (see `packages/quorum/README.md`, "Transition table"). It travels in
+ * the request and in the record the request produced, so any acceptor can check it.
+ */
+export const RequestProofSchema = z.object({
+  kind: z.enum(["register", "leave", "neighbours"]),
+  address: AddressSchema,
+  /** The key that signed: the registered key (register: the key being registered). */
+  publicKey: HexKeySchema,
+  /** The incarnation the request is about (leave); null when the peer does not bind one. */
+  incarnation: z.number().int().nonnegative().nullable(),
+  /** The neighbour list the request sets (register, neighbours); null for a leave. */
+  neighbours: z.array(AddressSchema).max(MAX_WIRE_NEIGHBOURS).nullable(),
+  requestId: RequestIdSchema,
+  /** Ed25519 over `requestSigningBytes` (128 hex digits). */
+  signature: z.string().regex(/^[0-9a-f]{128}$/),
+});
+
 /** One peer's membership record, the value replicated per key (key = the peer's address). */
 export const MemberRecordSchema = z.object({
   address: AddressSchema,
@@ -26,10 +47,15 @@ export const MemberRecordSchema = z.object({
   neighbours: z.array(AddressSchema).max(MAX_WIRE_NEIGHBOURS),
   changedAt: z.number(),
   evidence: z.unknown().optional(),
+  /** The peer's signed request that made this record what it is (alive and left records). */
+  proof: RequestProofSchema.optional(),
 });
 
 /** A peer's membership record. `evidence` is only present on "dead" records. */
 export type MemberRecord = z.infer<typeof MemberRecordSchema>;
+
+/** A peer's signed request (see {@link RequestProofSchema}). */
+export type RequestProof = z.infer<typeof RequestProofSchema>;
 
 /** Status of a membership record. */
 export type MemberStatus = MemberRecord["status"];
@@ -111,6 +137,8 @@ const RegisterRequestSchema = z.object({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
   neighbours: z.array(AddressSchema).max(MAX_WIRE_NEIGHBOURS).optional(),
+  /** The same request signed by the peer (required by seeds that check proofs). */
+  proof: RequestProofSchema.optional(),
 });
 
 /** The answer to a register request: the committed record, or an error. */
@@ -153,6 +181,7 @@ const LeaveRequestSchema = z.object({
   requestId: RequestIdSchema,
   address: AddressSchema,
   incarnation: z.number().int().nonnegative(),
+  proof: RequestProofSchema.optional(),
 });
 
 /** A peer replaces its own neighbour list (soft state). */
@@ -161,6 +190,7 @@ const UpdateNeighboursSchema = z.object({
   requestId: RequestIdSchema,
   address: AddressSchema,
   neighbours: z.array(AddressSchema).max(MAX_WIRE_NEIGHBOURS),
+  proof: RequestProofSchema.optional(),
 });
 
 /** A quorum read of one record (linearizable: a CASPaxos identity change). */

@@ -1,7 +1,8 @@
 import { type Machine, parseConfig, type RandomSource, type Result } from "@p2p/wire";
 import { z } from "zod";
 import type { EvidenceValidator } from "./membership.js";
-import type { MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
+import type { MemberEntry, MemberRecord, QuorumMessage, RequestProof } from "./messages.js";
+import type { VerifySignature } from "./request-proof.js";
 import type { AcceptorState } from "./storage.js";
 
 /** Configuration of a seed's registry. Every limit and interval lives here. */
@@ -108,6 +109,13 @@ export interface SeedRegistryDeps {
    * context the registry builds from its own inputs (the liveness package provides one).
    */
   readonly validateEvidence: EvidenceValidator;
+  /**
+   * Verifies peers' signatures. With it, every acceptor enforces the transition table: a
+   * registration, neighbour update or leave must carry the peer's own signed request, checked
+   * against the acceptor's stored key (`packages/quorum/README.md`); without it (a test, a
+   * trusted embedding) records change on the proposing seed's word.
+   */
+  readonly verifySignature?: VerifySignature;
   /** The acceptor states loaded from {@link Storage} (empty for a new seed). */
   readonly initialState?: ReadonlyMap<string, AcceptorState>;
 }
@@ -120,12 +128,15 @@ export type SeedCommand =
       readonly address: string;
       readonly publicKey?: string;
       readonly neighbours?: readonly string[];
+      /** The peer's signed request, carried in the record for the acceptors to check. */
+      readonly proof?: RequestProof;
     }
   | {
       readonly type: "update-neighbours";
       readonly operationId: string;
       readonly address: string;
       readonly neighbours: readonly string[];
+      readonly proof?: RequestProof;
     }
   | {
       readonly type: "mark-dead";
@@ -139,6 +150,7 @@ export type SeedCommand =
       readonly operationId: string;
       readonly address: string;
       readonly incarnation: number;
+      readonly proof?: RequestProof;
     }
   /** A quorum read: the committed record of `address`. */
   | { readonly type: "read"; readonly operationId: string; readonly address: string };

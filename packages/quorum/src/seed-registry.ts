@@ -77,7 +77,7 @@ export function createSeedRegistry(
     probeResults: probeResults.table,
   });
   const acceptor = createAcceptor(
-    createMembershipValidator(deps.validateEvidence, config, evidenceContext),
+    createMembershipValidator(deps.validateEvidence, config, evidenceContext, deps.verifySignature),
     initial,
   );
   const proposer = createProposer(

@@ -41,6 +41,12 @@ export interface ClusterOptions {
   readonly seedCount: number;
   readonly link?: LinkInput;
   readonly registry?: Partial<SeedRegistryConfigInput>;
+  /** Verifies peers' signed requests (turns on the acceptors' proof rules). */
+  readonly verifySignature?: (
+    publicKeyHex: string,
+    bytes: Uint8Array,
+    signature: Uint8Array,
+  ) => boolean;
 }
 
 export interface Cluster {
@@ -69,6 +75,9 @@ export function createCluster(options: ClusterOptions): Cluster {
         random: sim.random(`registry:${host.address}:${host.generation}`),
         validateEvidence: fakeEvidenceValidator,
         initialState: host.storage.loadAll(),
+        ...(options.verifySignature === undefined
+          ? {}
+          : { verifySignature: options.verifySignature }),
       },
     );
 
