@@ -19,7 +19,7 @@ import {
   type SeedNode,
   type WireMessage,
 } from "@p2p/node";
-import { type AcceptorState, createMemoryStorage, type Storage } from "@p2p/quorum";
+import { type AcceptorState, createMemoryStorage, type Storage, signRequest } from "@p2p/quorum";
 import { createSeededRandom, type Logger, systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
@@ -105,6 +105,8 @@ interface Registrant {
   readonly address: string;
   /** Its Ed25519 identity key (hex), registered with its record. */
   readonly key: string;
+  /** Signs with that key (every register and update carries the signed request). */
+  sign(bytes: Uint8Array): Uint8Array;
   readonly links: Links<WireMessage>;
   /** The seed it registered with (and updates over the same link). */
   seed: string;
@@ -152,6 +154,7 @@ async function createRegistrant(
   return {
     address,
     key: identity.publicKey,
+    sign: identity.sign,
     links,
     seed: "",
     request(to, build) {
@@ -270,6 +273,17 @@ async function measure(config: Config, registrantCount: number, errors: string[]
           address: registrant.address,
           publicKey: registrant.key,
           neighbours: [],
+          proof: signRequest(
+            {
+              kind: "register",
+              address: registrant.address,
+              publicKey: registrant.key,
+              incarnation: null,
+              neighbours: [],
+              requestId,
+            },
+            registrant.sign,
+          ),
         }));
       },
       errors,
@@ -288,11 +302,23 @@ async function measure(config: Config, registrantCount: number, errors: string[]
         if (!registrant.links.isConnected(registrant.seed)) {
           return { ok: false, ms: 0, error: `${registrant.address} lost its link` };
         }
+        const neighbours = round % 2 === 0 ? [neighbour.address] : [];
         return registrant.request(registrant.seed, (requestId) => ({
           type: "quorum.update-neighbours",
           requestId,
           address: registrant.address,
-          neighbours: round % 2 === 0 ? [neighbour.address] : [],
+          neighbours,
+          proof: signRequest(
+            {
+              kind: "neighbours",
+              address: registrant.address,
+              publicKey: registrant.key,
+              incarnation: 0,
+              neighbours,
+              requestId,
+            },
+            registrant.sign,
+          ),
         }));
       },
       errors,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePorts, killAll, startApp, waitFor, waitReady, writeTestConfig } from "./processes.js";
-import { type Message, type Session, WireClient } from "./wire-client.js";
+import { type Message, type Session, signedRequest, WireClient } from "./wire-client.js";
 
 let directory: string;
 let seedAddresses: string[];
@@ -91,16 +91,19 @@ describe("a client written only from docs/WIRE.md, against 3 real seeds", () => 
 
     const majority = sessions.slice(0, 2);
     const registered = await Promise.all(
-      majority.map((session) =>
-        within(
-          session.request({
-            type: "quorum.register-request",
-            requestId: requestId(self),
-            address: self,
-          }),
+      majority.map((session) => {
+        const id = requestId(self);
+        const proof = signedRequest(client.me, {
+          kind: "register",
+          incarnation: null,
+          neighbours: null,
+          requestId: id,
+        });
+        return within(
+          session.request({ type: "quorum.register-request", requestId: id, address: self, proof }),
           `register at ${session.remote.address}`,
-        ),
-      ),
+        );
+      }),
     );
     for (const answer of registered) {
       expect(answer).toMatchObject({
@@ -125,17 +128,25 @@ describe("a client written only from docs/WIRE.md, against 3 real seeds", () => 
     }
 
     const left: Message[] = await Promise.all(
-      majority.map((session) =>
-        within(
+      majority.map((session) => {
+        const id = requestId(self);
+        const proof = signedRequest(client.me, {
+          kind: "leave",
+          incarnation,
+          neighbours: null,
+          requestId: id,
+        });
+        return within(
           session.request({
             type: "quorum.leave-request",
-            requestId: requestId(self),
+            requestId: id,
             address: self,
             incarnation,
+            proof,
           }),
           `leave at ${session.remote.address}`,
-        ),
-      ),
+        );
+      }),
     );
     for (const answer of left) {
       expect(answer).toMatchObject({

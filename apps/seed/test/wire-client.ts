@@ -178,6 +178,30 @@ export function identityPayload(me: Me): Uint8Array {
   return concat(ed25519.getPublicKey(me.identitySecret), signature, tail);
 }
 
+/** A peer's request signed by its identity key (§8.4): the `proof` a seed's acceptors check. */
+export function signedRequest(
+  me: Me,
+  request: {
+    kind: "register" | "leave" | "neighbours";
+    incarnation: number | null;
+    neighbours: string[] | null;
+    requestId: string;
+  },
+): Record<string, unknown> {
+  const publicKey = hex(ed25519.getPublicKey(me.identitySecret));
+  const fields = [
+    request.kind,
+    me.address,
+    publicKey,
+    request.incarnation,
+    request.neighbours,
+    request.requestId,
+  ];
+  const bytes = new TextEncoder().encode(`p2p-request/v1\n${JSON.stringify(fields)}`);
+  const signature = hex(ed25519.sign(bytes, me.identitySecret));
+  return { ...request, address: me.address, publicKey, signature };
+}
+
 /** Canonical `host:port` (§1): IPv4 without leading zeros, lowercase IPv6/hostname, no zone. */
 export function isCanonical(address: string): boolean {
   const match = /^(\[[^\]]+\]|[^:[\]]+):([1-9]\d{0,4})$/.exec(address);

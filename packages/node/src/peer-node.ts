@@ -94,7 +94,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         ? {}
         : { registrationRetryMs: options.registrationRetryMs }),
     },
-    { random },
+    { random, sign: signer.sign },
   );
   const overlay = createOverlay(
     { self: address, targetDegree: options.neighbourCount ?? 2 },

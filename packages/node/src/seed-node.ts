@@ -28,6 +28,7 @@ import {
   P2pError,
   type RandomSource,
   type Transport,
+  verifyIdentitySignature,
 } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
 import {
@@ -167,6 +168,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     },
     {
       random: options.random,
+      verifySignature: options.verify ?? verifyIdentitySignature,
       validateEvidence: createSeedEvidenceValidator({
         maxVoteAgeMs,
         probeReuseMs: prober.config.probeReuseMs,
