@@ -1,7 +1,7 @@
-import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import { ok } from "@p2p/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { testKey, verifySignature } from "../test/keys.js";
 import {
   createMembershipValidator,
   leaveChange,
@@ -12,29 +12,7 @@ import type { MemberRecord, RequestProof } from "./messages.js";
 import type { Change } from "./proposer.js";
 import { requestSigningBytes, signRequest, type UnsignedRequest } from "./request-proof.js";
 
-const SPKI = Buffer.from("302a300506032b6570032100", "hex");
-const keyOf = () => {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  return {
-    publicKey: publicKey
-      .export({ format: "der", type: "spki" })
-      .subarray(SPKI.length)
-      .toString("hex"),
-    sign: (bytes: Uint8Array) => new Uint8Array(sign(null, bytes, privateKey)),
-  };
-};
-const verifySignature = (publicKey: string, bytes: Uint8Array, signature: Uint8Array) => {
-  try {
-    const key = createPublicKey({
-      key: Buffer.concat([SPKI, Buffer.from(publicKey, "hex")]),
-      format: "der",
-      type: "spki",
-    });
-    return verify(null, bytes, key, signature);
-  } catch {
-    return false;
-  }
-};
+const keyOf = testKey;
 
 const address = "10.9.0.1:7000";
 const pool = ["10.8.0.1:7000", "10.8.0.2:7000", "10.8.0.3:7000"];

@@ -1,4 +1,3 @@
-import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import { forEachSeed } from "@p2p/sim";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,34 +7,12 @@ import {
   signRequest,
 } from "../src/index.js";
 import { createCluster } from "./cluster.js";
+import { testKey, verifySignature } from "./keys.js";
 
 const replay = process.env.P2P_SEED;
 const victim = "10.9.0.1:7000";
 const neighbours = ["10.8.0.1:7000", "10.8.0.2:7000", "10.8.0.3:7000"];
-const SPKI = Buffer.from("302a300506032b6570032100", "hex");
-/** An Ed25519 key on node:crypto (the registry gets signing and verifying as functions). */
-const keyOf = () => {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  return {
-    publicKey: publicKey
-      .export({ format: "der", type: "spki" })
-      .subarray(SPKI.length)
-      .toString("hex"),
-    sign: (bytes: Uint8Array) => new Uint8Array(sign(null, bytes, privateKey)),
-  };
-};
-const verifySignature = (publicKey: string, bytes: Uint8Array, signature: Uint8Array) => {
-  try {
-    const key = createPublicKey({
-      key: Buffer.concat([SPKI, Buffer.from(publicKey, "hex")]),
-      format: "der",
-      type: "spki",
-    });
-    return verify(null, bytes, key, signature);
-  } catch {
-    return false;
-  }
-};
+const keyOf = testKey;
 const peerKey = keyOf();
 const rogueKey = keyOf();
 
