@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { directoryInputs, undirectedNeighbours } from "./directory.js";
+import { directoryInputs, linkedMembers, undirectedNeighbours } from "./directory.js";
 
 const records = [
   { address: "a:1", status: "alive", neighbours: ["b:1", "c:1"] },
@@ -10,11 +10,20 @@ const records = [
 ];
 
 describe("undirectedNeighbours", () => {
-  it("joins the member's own list with every live member that lists it", () => {
-    expect(undirectedNeighbours("e:1", records)).toEqual(["d:1"]);
+  it("counts only mutual edges: a member listing another alone does not become its neighbour", () => {
+    expect(undirectedNeighbours("e:1", records)).toEqual([]); // d lists e, e does not list d
     expect(undirectedNeighbours("c:1", records)).toEqual(["a:1", "d:1"]);
-    // c lists a but is dead: it does not count from c's side, but a lists c itself
     expect(undirectedNeighbours("a:1", records)).toEqual(["b:1", "c:1"]);
+    expect(undirectedNeighbours("d:1", records)).toEqual(["c:1"]);
+  });
+});
+
+describe("linkedMembers", () => {
+  it("joins the member's own list with every live member that lists it", () => {
+    expect(linkedMembers("e:1", records)).toEqual(["d:1"]);
+    expect(linkedMembers("c:1", records)).toEqual(["a:1", "d:1"]);
+    // c lists a but is dead: it does not count from c's side, but a lists c itself
+    expect(linkedMembers("a:1", records)).toEqual(["b:1", "c:1"]);
   });
 });
 

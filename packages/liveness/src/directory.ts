@@ -8,23 +8,42 @@ export interface DirectoryRecord {
 }
 
 /**
- * The undirected neighbour set of `address` as the directory knows it: the member's own
- * advertised list plus every live member that lists it, sorted.
+ * The neighbours of `address` that count (voters about it, and whom it may vote about): the
+ * **mutual** edges of the directory — members that its own record lists *and* whose record
+ * lists it back, sorted. A record's list is signed by its own peer (the seeds' transition
+ * table), so no one can make themselves a member's neighbour by listing it alone: self-made
+ * identities that list a peer do not become its voters.
  */
 export function undirectedNeighbours(
   address: string,
   records: readonly DirectoryRecord[],
 ): string[] {
-  const neighbours = new Set<string>();
+  const byAddress = new Map(records.map((record) => [record.address, record]));
+  const own = byAddress.get(address)?.neighbours ?? [];
+  return [...new Set(own)]
+    .filter(
+      (neighbour) =>
+        neighbour !== address && (byAddress.get(neighbour)?.neighbours.includes(address) ?? false),
+    )
+    .sort();
+}
+
+/**
+ * Every member linked to `address` in either direction: its own list plus every live member
+ * that lists it, sorted. Not for votes (anyone can list anyone): for telling the members that
+ * may hold a link to a removed peer to drop it.
+ */
+export function linkedMembers(address: string, records: readonly DirectoryRecord[]): string[] {
+  const linked = new Set<string>();
   for (const record of records) {
     if (record.address === address) {
-      for (const neighbour of record.neighbours) neighbours.add(neighbour);
+      for (const neighbour of record.neighbours) linked.add(neighbour);
     } else if (record.status === "alive" && record.neighbours.includes(address)) {
-      neighbours.add(record.address);
+      linked.add(record.address);
     }
   }
-  neighbours.delete(address);
-  return [...neighbours].sort();
+  linked.delete(address);
+  return [...linked].sort();
 }
 
 /** Where a peer stands when a directory snapshot arrives. */

@@ -1,7 +1,7 @@
 export type { LivenessConfig, LivenessConfigInput } from "./config.js";
 export { LivenessConfigSchema, livenessProfiles, parseLivenessConfig } from "./config.js";
 export type { DirectoryRecord, DirectorySnapshotContext } from "./directory.js";
-export { directoryInputs, undirectedNeighbours } from "./directory.js";
+export { directoryInputs, linkedMembers, undirectedNeighbours } from "./directory.js";
 export type { LivenessErrorCode } from "./errors.js";
 export { createLiveness } from "./liveness.js";
 export type {

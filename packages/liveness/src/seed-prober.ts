@@ -1,5 +1,5 @@
 import { assertNever, createTimeGuard } from "@p2p/wire";
-import { undirectedNeighbours } from "./directory.js";
+import { linkedMembers, undirectedNeighbours } from "./directory.js";
 import { DeadEvidenceSchema } from "./messages.js";
 import { isOrphan, needsSeedProbe, seedMembershipView } from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
@@ -241,7 +241,8 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
   const onMemberRemoved = (input: Extract<SeedProberInput<Report>, { type: "member-removed" }>) => {
     const { address, incarnation, records } = input;
     const byAddress = new Map(records.map((record) => [record.address, record]));
-    const neighbours = undirectedNeighbours(address, records);
+    // Everyone linked to it either way (a one-sided link too) may hold a connection to drop.
+    const neighbours = linkedMembers(address, records);
     // A live member left with no live neighbour has nobody to notice its death: the seeds
     // probe it themselves and, when it does not answer, propose its removal with no votes.
     for (const member of neighbours) {

@@ -95,15 +95,21 @@ describe("validateDeadEvidence", () => {
     ).toMatchObject({
       reason: "duplicate-voter",
     });
+    // An outsider's vote is not counted: it neither makes nor breaks a majority.
+    expect(
+      validateDeadEvidence(evidence([deadVote(a), deadVote(d)]), view([a, b, c]), options),
+    ).toMatchObject({ verdict: "reject", reason: "too-few-votes" });
+    expect(validateDeadEvidence(evidence([deadVote(d)]), view([a, b, c]), options)).toMatchObject({
+      verdict: "reject",
+      reason: "voter-not-neighbour",
+    });
     expect(
       validateDeadEvidence(
         evidence([deadVote(a), deadVote(b), deadVote(d)]),
         view([a, b, c]),
         options,
       ),
-    ).toMatchObject({
-      reason: "voter-not-neighbour",
-    });
+    ).toMatchObject({ verdict: "accept", deadVotes: 2 });
     expect(
       validateDeadEvidence(
         evidence([deadVote(a), deadVote(b, { issuedAtMs: NOW - 60_000 }), deadVote(c)]),

@@ -64,7 +64,9 @@ export function requiredDeadVotes(neighbourCount: number): number {
 /**
  * The seeds' check of a dead report (called by every quorum acceptor for every alive→dead
  * transition). Accepts only when valid signed dead votes, from distinct current neighbours of
- * the suspect, form a strict majority of its live neighbours and number at least two.
+ * the suspect, form a strict majority of its live neighbours and number at least two. A vote
+ * from a member that is not a neighbour here is not counted (a forged or stale vote still
+ * rejects the whole report).
  */
 export function validateDeadEvidence(
   evidence: DeadEvidence,
@@ -104,6 +106,7 @@ export function validateDeadEvidence(
       ),
   );
   const voters = new Set<string>();
+  const ignored = new Set<string>();
   for (const vote of evidence.votes) {
     if (vote.suspect !== evidence.suspect || vote.incarnation !== evidence.incarnation) {
       return reject(
@@ -112,14 +115,16 @@ export function validateDeadEvidence(
       );
     }
     if (vote.verdict !== "dead") return reject("alive-vote", `${vote.voter} voted alive`);
-    if (voters.has(vote.voter)) return reject("duplicate-voter", `${vote.voter} voted twice`);
-    voters.add(vote.voter);
-    if (!neighbours.has(vote.voter)) {
-      return reject(
-        "voter-not-neighbour",
-        `${vote.voter} is not a live neighbour of ${evidence.suspect}`,
-      );
+    if (voters.has(vote.voter) || ignored.has(vote.voter)) {
+      return reject("duplicate-voter", `${vote.voter} voted twice`);
     }
+    if (!neighbours.has(vote.voter)) {
+      // Not a (mutual, live) neighbour here: the vote does not count. The reporter's snapshot
+      // of the directory may be a moment older than this seed's, so it is not a forgery.
+      ignored.add(vote.voter);
+      continue;
+    }
+    voters.add(vote.voter);
     const age = options.nowMs - vote.issuedAtMs;
     if (age > options.maxVoteAgeMs || age < -options.maxVoteAgeMs) {
       return reject("stale", `vote by ${vote.voter} was issued ${age} ms ago`);
@@ -137,8 +142,9 @@ export function validateDeadEvidence(
   const required = requiredDeadVotes(neighbours.size);
   if (deadVotes < required) {
     return reject(
-      "too-few-votes",
-      `${deadVotes} dead votes, ${required} needed of ${neighbours.size} neighbours`,
+      ignored.size > 0 && deadVotes === 0 ? "voter-not-neighbour" : "too-few-votes",
+      `${deadVotes} dead votes, ${required} needed of ${neighbours.size} neighbours` +
+        (ignored.size > 0 ? ` (${ignored.size} from non-neighbours, not counted)` : ""),
     );
   }
   return { verdict: "accept", deadVotes, neighbours: neighbours.size };
