@@ -5,6 +5,7 @@ import type {
   LeaveRequest,
   ListRequest,
   ListResponse,
+  MemberEntry,
   MemberRecord,
   OperationResponse,
   RegisterRequest,
@@ -151,4 +152,43 @@ export interface DirectoryClientDependencies {
    * register, neighbour update and leave carries the signed request the seeds' acceptors check.
    */
   readonly sign?: (bytes: Uint8Array) => Uint8Array;
+}
+
+// ---- the client's own bookkeeping (not part of the public API) ----
+
+/** What an outstanding request is for. */
+export type Purpose =
+  | { readonly kind: "register"; readonly slot: number }
+  | { readonly kind: "list"; readonly group: number }
+  | { readonly kind: "update"; readonly chain: number }
+  | { readonly kind: "leave" };
+
+export interface Outstanding {
+  readonly seed: string;
+  readonly deadline: number;
+  readonly purpose: Purpose;
+}
+
+/** A registration (or rejoin) in progress: ⌊n/2⌋+1 slots, each walking the seed order. */
+export interface Registration {
+  readonly isRejoin: boolean;
+  readonly order: readonly string[];
+  next: number;
+  slotsOpen: number;
+  readonly answered: string[];
+  readonly problems: string[];
+  record: MemberRecord | undefined;
+}
+
+export interface ListFetch {
+  readonly reason: MembersReason;
+  readonly seeds: readonly string[];
+  waiting: number;
+  readonly latest: Map<string, MemberEntry>;
+}
+
+/** A request walked through the seeds one at a time until one commits it. */
+export interface Chain {
+  readonly order: readonly string[];
+  next: number;
 }

@@ -1,5 +1,6 @@
 import { assertNever, createTimeGuard, parseConfig, shuffled } from "@p2p/wire";
 import {
+  type Chain,
   type DirectoryClient,
   type DirectoryClientConfig,
   type DirectoryClientConfigInput,
@@ -11,53 +12,14 @@ import {
   type DirectoryClientView,
   type DirectoryRequest,
   type DirectoryResponse,
+  type ListFetch,
   type MembersReason,
+  type Outstanding,
+  type Purpose,
+  type Registration,
 } from "./directory-client-types.js";
-import type {
-  ListResponse,
-  MemberEntry,
-  MemberRecord,
-  RegisterResponse,
-  RequestProof,
-} from "./messages.js";
+import type { ListResponse, RegisterResponse, RequestProof } from "./messages.js";
 import { signRequest, type UnsignedRequest } from "./request-proof.js";
-
-/** What an outstanding request is for. */
-type Purpose =
-  | { readonly kind: "register"; readonly slot: number }
-  | { readonly kind: "list"; readonly group: number }
-  | { readonly kind: "update"; readonly chain: number }
-  | { readonly kind: "leave" };
-
-interface Outstanding {
-  readonly seed: string;
-  readonly deadline: number;
-  readonly purpose: Purpose;
-}
-
-/** A registration (or rejoin) in progress: ⌊n/2⌋+1 slots, each walking the seed order. */
-interface Registration {
-  readonly isRejoin: boolean;
-  readonly order: readonly string[];
-  next: number;
-  slotsOpen: number;
-  readonly answered: string[];
-  readonly problems: string[];
-  record: MemberRecord | undefined;
-}
-
-interface ListFetch {
-  readonly reason: MembersReason;
-  readonly seeds: readonly string[];
-  waiting: number;
-  readonly latest: Map<string, MemberEntry>;
-}
-
-/** A request walked through the seeds one at a time until one commits it. */
-interface Chain {
-  readonly order: readonly string[];
-  next: number;
-}
 
 /**
  * Creates a directory client: registers with ⌊n/2⌋+1 seeds at once (each failed seed is
