@@ -62,6 +62,7 @@ export interface ClientRequests {
 export function createClientRequests(
   config: SeedRegistryConfig,
   list: () => MemberEntry[],
+  entryOf: (address: string) => MemberEntry | undefined,
 ): ClientRequests {
   const inFlight = new Map<string, ClientRequest>();
   /** Answers kept to answer a duplicated or retried request the same way (oldest dropped first). */
@@ -145,7 +146,7 @@ export function createClientRequests(
             );
           }
         }
-        const record = list().find((entry) => entry.record.address === message.address)?.record;
+        const record = entryOf(message.address)?.record;
         const isBound =
           record?.publicKey !== undefined &&
           (message.type !== "quorum.register-request" || record.status === "alive");

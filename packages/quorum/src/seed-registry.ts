@@ -152,7 +152,7 @@ export function createSeedRegistry(
     learn: (message) => learn(message.key, message.ballot, message.value),
     read: (now, operationId, key) => submit(now, operationId, key, readChange),
   });
-  const clients = createClientRequests(config, list);
+  const clients = createClientRequests(config, list, entryOf);
 
   const complete = (
     output: Extract<ProposerOutput, { type: "completed" }>,
