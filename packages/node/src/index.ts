@@ -8,7 +8,7 @@ export type {
   MessageCodec,
   PinnedSeed,
   RefusedMessage,
-} from "./links.js";
+} from "./link-types.js";
 export { createLinks } from "./links.js";
 export type { NodeControlMessage, WireMessage } from "./messages.js";
 export {

@@ -13,17 +13,6 @@ import {
 import type { NodeErrorCode } from "./errors.js";
 import type { LinkPeer, Links, LinksEvents, LinksOptions, RefusedMessage } from "./link-types.js";
 
-export type {
-  LinkPeer,
-  LinkSigner,
-  Links,
-  LinksEvents,
-  LinksOptions,
-  MessageCodec,
-  PinnedSeed,
-  RefusedMessage,
-} from "./link-types.js";
-
 interface LinkState {
   readonly connections: Set<Connection>;
   readonly identityKey: string;

@@ -24,7 +24,8 @@ import {
 } from "@p2p/topology";
 import { assertNever, createMachineHost, P2pError } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
-import { createLinks, type LinkPeer, type Links } from "./links.js";
+import type { LinkPeer, Links } from "./link-types.js";
+import { createLinks } from "./links.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents } from "./node-events.js";
 import type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";

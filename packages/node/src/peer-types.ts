@@ -3,7 +3,7 @@ import type { createLiveness, Signer } from "@p2p/liveness";
 import type { createDirectoryClient, MemberRecord } from "@p2p/quorum";
 import type { createOverlay } from "@p2p/topology";
 import type { Clock, Listener, Logger, NoiseCrypto, RandomSource, Transport } from "@p2p/wire";
-import type { PinnedSeed } from "./links.js";
+import type { PinnedSeed } from "./link-types.js";
 import type { NodeEvents } from "./node-events.js";
 import type { TimingProfile } from "./timing.js";
 

@@ -31,13 +31,8 @@ import {
   verifyIdentitySignature,
 } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
-import {
-  createLinks,
-  type LinkPeer,
-  type LinkSigner,
-  type Links,
-  type PinnedSeed,
-} from "./links.js";
+import type { LinkPeer, LinkSigner, Links, PinnedSeed } from "./link-types.js";
+import { createLinks } from "./links.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents, type NodeEvents } from "./node-events.js";
 

@@ -1,6 +1,6 @@
 import { createEd25519Signer, keyPairFromSeed } from "@p2p/liveness";
 import type { RandomSource } from "@p2p/wire";
-import type { LinkSigner, PinnedSeed } from "./links.js";
+import type { LinkSigner, PinnedSeed } from "./link-types.js";
 
 /** What a simulated node needs to prove who it is: an identity key and link randomness. */
 export interface SimulatedIdentity {

@@ -3,7 +3,8 @@ import type { MemberRecord, QuorumMessage } from "@p2p/quorum";
 import { forEachSeed } from "@p2p/sim";
 import { silentLogger } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
-import { createLinks, type Links } from "../src/links.js";
+import type { Links } from "../src/link-types.js";
+import { createLinks } from "../src/links.js";
 import { createWireCodec, type WireMessage } from "../src/messages.js";
 import { createSimNetwork, nativeCrypto, type SimNetwork } from "./network.js";
 
