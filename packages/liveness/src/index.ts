@@ -27,6 +27,7 @@ export {
   LivenessMessageSchema,
   PingSchema,
   PongSchema,
+  RoundIdSchema,
   SignedVoteSchema,
   VoteMessageSchema,
   VoteRequestSchema,
@@ -43,8 +44,12 @@ export {
   needsSeedProbe,
   seedMembershipView,
 } from "./seed-evidence.js";
-export type { SeedProbeRequest, SeedProberMessage } from "./seed-messages.js";
-export { SeedProbeRequestSchema, SeedProberMessageSchema } from "./seed-messages.js";
+export type { AliveVoteMessage, SeedProbeRequest, SeedProberMessage } from "./seed-messages.js";
+export {
+  AliveVoteMessageSchema,
+  SeedProbeRequestSchema,
+  SeedProberMessageSchema,
+} from "./seed-messages.js";
 export { createSeedProber } from "./seed-prober.js";
 export type {
   SeedProber,
@@ -64,7 +69,12 @@ export type {
   RejectReason,
   ValidateOptions,
 } from "./validator.js";
-export { MIN_WITNESSES, requiredDeadVotes, validateDeadEvidence } from "./validator.js";
+export {
+  DEFAULT_ROUND_WINDOW_MS,
+  MIN_WITNESSES,
+  requiredDeadVotes,
+  validateDeadEvidence,
+} from "./validator.js";
 export type { Sign, SignatureCache, Signer, UnsignedVote } from "./vote.js";
 export {
   createEd25519Signer,

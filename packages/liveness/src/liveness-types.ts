@@ -46,6 +46,11 @@ export type LivenessEvent =
    * round while the suspicion lasts.
    */
   | { type: "probe-request"; suspect: string; evidence: DeadEvidence }
+  /**
+   * This peer voted `vote.suspect` alive (it answered a probe): send the vote to every seed, so
+   * the peer that asked for it cannot hide it from them.
+   */
+  | { type: "alive-vote"; vote: SignedVote }
   /** Close the connection to `address` and forget it as a neighbour. */
   | { type: "neighbour-dropped"; address: string; reason: "reported-dead" | "removed" }
   /**
@@ -115,6 +120,8 @@ export interface Neighbour {
 /** One open suspicion and its vote round (internal state). */
 export interface Suspicion {
   incarnation: number;
+  /** The current vote round's id. */
+  round: string;
   voters: Set<string>;
   deadVotes: Map<string, SignedVote>;
   nextRetryAt: number;

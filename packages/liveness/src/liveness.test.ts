@@ -23,6 +23,33 @@ const sequenceOf = (message: LivenessMessage | undefined) =>
 const events = (outputs: readonly LivenessOutput[]) =>
   outputs.flatMap((o) => (o.type === "emit" ? [o.event] : []));
 
+/**
+ * A voter that is a neighbour of `suspect` (a peer votes only about its own neighbours) gets
+ * `request` at `now` and runs until it has voted; returns its outputs and the time it voted.
+ */
+function runVoter(
+  voterAddress: string,
+  keyIndex: number,
+  suspect: string,
+  now: number,
+  request: LivenessMessage,
+) {
+  const voter = createLiveness(
+    { self: voterAddress, ...fast },
+    { random, sign: key(keyIndex).sign },
+  );
+  voter.step({ type: "neighbours", now: 0, neighbours: [suspect] });
+  const outputs: LivenessOutput[] = [
+    ...voter.step({ type: "receive", now, from: "10.0.0.1:1", message: request }),
+  ];
+  let at = now;
+  while (!sends(outputs).some((s) => s.message.type === "liveness.vote") && at < now + 10_000) {
+    at = Math.max(at, voter.nextDeadline() as number);
+    outputs.push(...voter.step({ type: "tick", now: at }));
+  }
+  return { voter, outputs, at };
+}
+
 describe("createLiveness", () => {
   it("validates config: the ping timeout must be shorter than the interval", () => {
     expect(() =>
@@ -87,17 +114,13 @@ describe("createLiveness", () => {
     const requests = sends(all).filter((s) => s.message.type === "liveness.vote-request");
     expect(requests.map((r) => r.to)).toEqual(["10.0.0.3:1", "10.0.0.4:1"]);
     // A voter's probe fails and it votes dead: with 2 of 3 neighbours the report goes out.
-    const voter = createLiveness({ self: "10.0.0.3:1", ...fast }, { random, sign: key(3).sign });
-    const voterOut: LivenessOutput[] = [
-      ...voter.step({ type: "receive", now, from: self, message: requests[0]!.message }),
-    ];
-    let voterNow = now;
-    while (voter.nextDeadline() !== undefined) {
-      voterNow = voter.nextDeadline() as number;
-      voterOut.push(...voter.step({ type: "tick", now: voterNow }));
-    }
-    const probes = sends(voterOut).filter((s) => s.message.type === "liveness.ping");
-    expect(probes).toHaveLength(5);
+    const {
+      voter,
+      outputs: voterOut,
+      at: voterNow,
+    } = runVoter("10.0.0.3:1", 3, suspect, now, requests[0]!.message);
+    // Five probes of the suspect (its regular pings aside), then the vote.
+    expect(voter.inspect().counters.probesSent).toBe(5);
     const vote = sends(voterOut).find((s) => s.message.type === "liveness.vote");
     expect(vote?.to).toBe(self);
     const report = events(
@@ -129,17 +152,22 @@ describe("createLiveness", () => {
       },
     });
     let now = 10;
+    const suspecting: LivenessOutput[] = [];
     while (machine.inspect().suspicions.length === 0) {
       now = machine.nextDeadline() ?? now + 1;
-      machine.step({ type: "tick", now });
+      suspecting.push(...machine.step({ type: "tick", now }));
     }
+    const request = sends(suspecting).find((s) => s.message.type === "liveness.vote-request");
+    if (request?.message.type !== "liveness.vote-request") throw new Error("expected a request");
+    const { round } = request.message;
     const voter = createLiveness({ self: "10.0.0.3:1", ...fast }, { random, sign: key(3).sign });
+    voter.step({ type: "neighbours", now: 0, neighbours: [suspect] });
     const probe = sends(
       voter.step({
         type: "receive",
         now,
         from: self,
-        message: { type: "liveness.vote-request", suspect, incarnation: 0 },
+        message: { type: "liveness.vote-request", suspect, incarnation: 0, round },
       }),
     )[0];
     const answered = sends(
@@ -259,15 +287,13 @@ describe("createLiveness", () => {
       const requests = sends(all).filter((s) => s.message.type === "liveness.vote-request");
       expect(requests.map((r) => r.to)).toEqual(["10.0.0.3:1", "10.0.0.4:1"]);
       // Three neighbours (self, .3, .4): self's vote and one more make the majority.
-      const voter = createLiveness({ self: "10.0.0.3:1", ...fast }, { random, sign: key(3).sign });
-      const voterOut = [
-        ...voter.step({ type: "receive", now, from: self, message: requests[0]!.message }),
-      ];
-      let voterNow = now;
-      while (voter.nextDeadline() !== undefined) {
-        voterNow = voter.nextDeadline() as number;
-        voterOut.push(...voter.step({ type: "tick", now: voterNow }));
-      }
+      const { outputs: voterOut, at: voterNow } = runVoter(
+        "10.0.0.3:1",
+        3,
+        suspect,
+        now,
+        requests[0]!.message,
+      );
       const vote = sends(voterOut).find((s) => s.message.type === "liveness.vote");
       const report = events(
         machine.step({

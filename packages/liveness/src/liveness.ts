@@ -68,13 +68,30 @@ export function createLiveness(
   function vote(
     suspect: string,
     suspectIncarnation: number,
+    round: string,
     verdict: "dead" | "alive",
   ): SignedVote {
     counters.votesCast++;
     return signVote(
-      { voter: self, suspect, incarnation: suspectIncarnation, verdict, issuedAtMs: wallNow() },
+      {
+        voter: self,
+        suspect,
+        incarnation: suspectIncarnation,
+        round,
+        verdict,
+        issuedAtMs: wallNow(),
+      },
       dependencies.sign,
     );
+  }
+
+  /** A fresh vote round id: 16 hex digits from the injected random source. */
+  function newRound(): string {
+    const half = () =>
+      Math.floor(random.next() * 0x1_0000_0000)
+        .toString(16)
+        .padStart(8, "0");
+    return half() + half();
   }
   /** Answers other peers' vote requests: probes the suspect, then a signed vote. */
   const voter = createVoter({
@@ -86,6 +103,7 @@ export function createLiveness(
     },
     vote,
     send,
+    reportAlive: (signed) => emit({ type: "alive-vote", vote: signed }),
   });
 
   /** Any message from `address` proves it is alive. */
@@ -117,12 +135,21 @@ export function createLiveness(
   }
 
   function requestVote(voter: string, suspect: string, suspicion: Suspicion): void {
-    send(voter, { type: "liveness.vote-request", suspect, incarnation: suspicion.incarnation });
+    send(voter, {
+      type: "liveness.vote-request",
+      suspect,
+      incarnation: suspicion.incarnation,
+      round: suspicion.round,
+    });
   }
 
+  /** Starts a new vote round (a new round id: votes of earlier rounds no longer count). */
   function startRound(suspect: string, suspicion: Suspicion): void {
+    suspicion.round = newRound();
     suspicion.voters = votersFor(suspect);
-    suspicion.deadVotes = new Map([[self, vote(suspect, suspicion.incarnation, "dead")]]);
+    suspicion.deadVotes = new Map([
+      [self, vote(suspect, suspicion.incarnation, suspicion.round, "dead")],
+    ]);
     suspicion.roundEndsAt = now + config.voteRoundTimeoutMs;
     suspicion.nextRetryAt = now + config.voteRetryMs;
     suspicion.probeRequested = false;
@@ -146,6 +173,7 @@ export function createLiveness(
     counters.suspicions++;
     const suspicion: Suspicion = {
       incarnation: neighbour.incarnation ?? 0,
+      round: "",
       voters: new Set(),
       deadVotes: new Map(),
       nextRetryAt: now,
@@ -170,6 +198,7 @@ export function createLiveness(
     return {
       suspect,
       incarnation: suspicion.incarnation,
+      round: suspicion.round,
       reporter: self,
       votes: sortedKeys(suspicion.deadVotes).map(
         (voter) => suspicion.deadVotes.get(voter) as SignedVote,
@@ -232,15 +261,22 @@ export function createLiveness(
       }
       case "liveness.vote-request": {
         const target = message.suspect;
-        if (target === self || target === from) return;
-        voter.request(from, target, message.incarnation);
+        // A peer votes only about its own neighbours: its vote about anyone else would not
+        // count, and nobody can make it probe arbitrary addresses.
+        if (target === self || target === from || !neighbours.has(target)) return;
+        voter.request(from, target, message.incarnation, message.round);
         break;
       }
       case "liveness.vote": {
         const signed = message.vote;
         if (signed.voter !== from) return;
         const suspicion = suspicions.get(signed.suspect);
-        if (suspicion === undefined || signed.incarnation !== suspicion.incarnation) return;
+        if (
+          suspicion === undefined ||
+          signed.incarnation !== suspicion.incarnation ||
+          signed.round !== suspicion.round
+        )
+          return;
         if (!suspicion.voters.has(from)) return;
         if (signed.verdict === "alive") {
           suspicions.delete(signed.suspect);
@@ -304,11 +340,7 @@ export function createLiveness(
       suspicion.nextRetryAt = now + config.voteRetryMs;
       for (const voter of [...suspicion.voters].sort()) {
         if (suspicion.deadVotes.has(voter)) continue;
-        send(voter, {
-          type: "liveness.vote-request",
-          suspect: address,
-          incarnation: suspicion.incarnation,
-        });
+        requestVote(voter, address, suspicion);
       }
     }
   }

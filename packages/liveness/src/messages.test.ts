@@ -5,6 +5,7 @@ const voteRequest = (suspect: string) => ({
   type: "liveness.vote-request",
   suspect,
   incarnation: 1,
+  round: "0123456789abcdef",
 });
 const pong = (neighbours: string[]) => ({
   type: "liveness.pong",

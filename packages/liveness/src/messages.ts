@@ -1,11 +1,19 @@
 import { AddressSchema } from "@p2p/wire";
 import { z } from "zod";
 
+/**
+ * The id of one vote round about a suspect: 16 hex digits chosen by the suspecting peer when
+ * it starts the round. Votes of different rounds cannot be added up.
+ */
+export const RoundIdSchema = z.string().regex(/^[0-9a-f]{16}$/, "expected 16 hex digits");
+
 /** A signed vote about a suspect: the unit of evidence the seeds check. */
 export const SignedVoteSchema = z.object({
   voter: AddressSchema,
   suspect: AddressSchema,
   incarnation: z.number().int().nonnegative(),
+  /** The vote round this vote answers (signed: a vote cannot be moved to another round). */
+  round: RoundIdSchema,
   verdict: z.enum(["dead", "alive"]),
   /** Wall-clock time the vote was signed, in ms since the epoch. */
   issuedAtMs: z.number().int().nonnegative(),
@@ -19,6 +27,8 @@ export type SignedVote = z.infer<typeof SignedVoteSchema>;
 export const DeadEvidenceSchema = z.object({
   suspect: AddressSchema,
   incarnation: z.number().int().nonnegative(),
+  /** The one round every vote must belong to. */
+  round: RoundIdSchema,
   reporter: AddressSchema,
   votes: z.array(SignedVoteSchema).max(1024),
   /** True when the reporter knew too few neighbours of the suspect for a vote: the seeds must probe. */
@@ -50,6 +60,7 @@ export const VoteRequestSchema = z.object({
   type: z.literal("liveness.vote-request"),
   suspect: AddressSchema,
   incarnation: z.number().int().nonnegative(),
+  round: RoundIdSchema,
 });
 export type VoteRequest = z.infer<typeof VoteRequestSchema>;
 

@@ -22,12 +22,20 @@ const record = (address: string, neighbours: string[], status = "alive"): SeedDi
 const subject = record(suspect, [a, b]);
 const vote = (voter: string) =>
   signVote(
-    { voter, suspect, incarnation: 0, verdict: "dead", issuedAtMs: WALL },
+    {
+      voter,
+      suspect,
+      incarnation: 0,
+      round: "00000000000000a1",
+      verdict: "dead",
+      issuedAtMs: WALL,
+    },
     createEd25519Signer(keys.get(voter)?.secretKey as string).sign,
   );
 const evidence = (votes: ReturnType<typeof vote>[]) => ({
   suspect,
   incarnation: 0,
+  round: "00000000000000a1",
   reporter: a,
   votes,
   insufficientNeighbours: votes.length === 0,
@@ -41,6 +49,7 @@ const context = (
   wallTimeMs: WALL,
   records,
   probeResults: new Map(probes.map((probe) => [probe.address, probe])),
+  aliveVotes: new Map(),
 });
 const failed = (address: string, atMs = 900): SeedProbeOutcome => ({
   address,

@@ -2,7 +2,7 @@ import { err, ok, P2pError, type Result } from "@p2p/wire";
 import { type DirectoryRecord, undirectedNeighbours } from "./directory.js";
 import type { LivenessErrorCode } from "./errors.js";
 import { type DeadEvidence, DeadEvidenceSchema } from "./messages.js";
-import { type MembershipView, validateDeadEvidence } from "./validator.js";
+import { DEFAULT_ROUND_WINDOW_MS, type MembershipView, validateDeadEvidence } from "./validator.js";
 import type { SignatureCache } from "./vote.js";
 
 /** A member record of the seeds' directory, as a seed checks evidence against it. */
@@ -30,18 +30,27 @@ export interface SeedEvidenceContext {
   readonly records: readonly SeedDirectoryRecord[];
   /** The seed's latest own probe outcome per address. */
   readonly probeResults: ReadonlyMap<string, SeedProbeOutcome>;
+  /**
+   * The latest checked alive vote per suspect that this seed received (from the voter or
+   * relayed by another seed), as an outcome with `isAlive: true` and `atMs` the time it was
+   * received (the seed prober's `alive-vote-recorded` output).
+   */
+  readonly aliveVotes: ReadonlyMap<string, SeedProbeOutcome>;
 }
 
 /** Options of {@link createSeedEvidenceValidator}. */
 export interface SeedEvidenceOptions {
-  /** Votes older than this (or further in the future) are stale. Default 5 min. */
+  /** The round window: votes older than this (or further in the future) are stale. Default 60 s. */
   readonly maxVoteAgeMs?: number;
   /**
    * A live neighbour whose own probe by this seed got no answer this recently cannot vote and
    * is not waited for. Default 10 s (the seed prober's `probeReuseMs`).
    */
   readonly probeReuseMs?: number;
-  /** A failed probe of the suspect counts as the seeds' verdict for this long. Default 60 s. */
+  /**
+   * A failed probe of the suspect counts as the seeds' verdict for this long, and an alive vote
+   * about it blocks a removal for this long (unless a later own probe failed). Default 60 s.
+   */
   readonly probeVerdictMs?: number;
   readonly signatureCache?: SignatureCache;
 }
@@ -102,7 +111,7 @@ export function needsSeedProbe(
 export function createSeedEvidenceValidator(
   options: SeedEvidenceOptions = {},
 ): (subject: SeedDirectoryRecord, evidence: unknown, context: SeedEvidenceContext) => Result<void> {
-  const maxVoteAgeMs = options.maxVoteAgeMs ?? 5 * 60_000;
+  const maxVoteAgeMs = options.maxVoteAgeMs ?? DEFAULT_ROUND_WINDOW_MS;
   const probeReuseMs = options.probeReuseMs ?? 10_000;
   const probeVerdictMs = options.probeVerdictMs ?? 60_000;
   return (subject, evidence, context) => {
@@ -120,14 +129,18 @@ export function createSeedEvidenceValidator(
         new P2pError<LivenessErrorCode>("EVIDENCE_INVALID", "evidence names another suspect"),
       );
     }
-    const { now, records, probeResults } = context;
+    const { now, records, probeResults, aliveVotes } = context;
+    const isRecent = (outcome: SeedProbeOutcome | undefined): outcome is SeedProbeOutcome =>
+      outcome !== undefined &&
+      outcome.incarnation === subject.incarnation &&
+      now - outcome.atMs < probeVerdictMs;
+    /** A recent alive vote about the subject, unless this seed's own probe failed after it. */
+    const aliveVote = aliveVotes.get(subject.address);
+    const isAliveVoteStanding = isRecent(aliveVote);
     const ownProbeFoundDead = (): boolean => {
       const probe = probeResults.get(subject.address);
       return (
-        probe !== undefined &&
-        !probe.isAlive &&
-        probe.incarnation === subject.incarnation &&
-        now - probe.atMs < probeVerdictMs
+        isRecent(probe) && !probe.isAlive && (!isAliveVoteStanding || probe.atMs >= aliveVote.atMs)
       );
     };
     if (parsed.data.votes.length === 0) {
@@ -155,7 +168,15 @@ export function createSeedEvidenceValidator(
     );
     switch (verdict.verdict) {
       case "accept":
-        return ok(undefined);
+        // A neighbour reached the suspect (its alive vote came to the seeds, whatever the
+        // reporter sent): the seeds' own probe decides.
+        if (!isAliveVoteStanding || ownProbeFoundDead()) return ok(undefined);
+        return err(
+          new P2pError<LivenessErrorCode>(
+            "EVIDENCE_NEEDS_PROBE",
+            "alive-vote: a neighbour voted the suspect alive; the seeds have not yet probed it since",
+          ),
+        );
       case "needs-probe":
         // Too few neighbours for a majority of two witnesses: this seed's own probe decides.
         if (ownProbeFoundDead()) return ok(undefined);

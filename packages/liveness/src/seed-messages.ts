@@ -1,6 +1,6 @@
 import { AddressSchema } from "@p2p/wire";
 import { z } from "zod";
-import { PingSchema, PongSchema } from "./messages.js";
+import { PingSchema, PongSchema, SignedVoteSchema } from "./messages.js";
 
 /**
  * One seed asks the others to probe `address` themselves (its neighbours cannot form a
@@ -14,10 +14,23 @@ export const SeedProbeRequestSchema = z.object({
 });
 export type SeedProbeRequest = z.infer<typeof SeedProbeRequestSchema>;
 
+/**
+ * A signed alive vote, sent by the voter straight to every seed (and relayed once by a seed to
+ * the others), so that the peer that asked for it cannot hide it: a seed holding an alive vote
+ * about a suspect refuses its removal until its own probe of the suspect, begun after the
+ * vote, gets no answer.
+ */
+export const AliveVoteMessageSchema = z.object({
+  type: z.literal("liveness.alive-vote"),
+  vote: SignedVoteSchema,
+});
+export type AliveVoteMessage = z.infer<typeof AliveVoteMessageSchema>;
+
 /** Every message a seed prober sends or receives. */
 export const SeedProberMessageSchema = z.discriminatedUnion("type", [
   PingSchema,
   PongSchema,
   SeedProbeRequestSchema,
+  AliveVoteMessageSchema,
 ]);
 export type SeedProberMessage = z.infer<typeof SeedProberMessageSchema>;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { DeadEvidence } from "./messages.js";
 import type { SeedDirectoryRecord } from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
+import { DEFAULT_ROUND_WINDOW_MS } from "./validator.js";
 
 /** Configuration of {@link createSeedProber}. Every limit and interval lives here. */
 export const SeedProberConfigSchema = z
@@ -17,12 +18,14 @@ export const SeedProberConfigSchema = z
     probeIntervalMs: z.number().int().positive().default(200),
     /** A finished probe's outcome is reused (not probed again) for this long, then forgotten. */
     probeReuseMs: z.number().int().positive().default(10_000),
-    /** Votes older than this are stale (for deciding whether a report needs a probe). */
-    maxVoteAgeMs: z
-      .number()
-      .int()
-      .positive()
-      .default(5 * 60_000),
+    /** The round window: votes older than this (or further ahead) are stale. */
+    maxVoteAgeMs: z.number().int().positive().default(DEFAULT_ROUND_WINDOW_MS),
+    /**
+     * An alive vote about a suspect holds its dead reports for the seeds' own probe for this
+     * long (the registry's `probeResultRetentionMs` should be at least as long). A voter's
+     * further alive votes about the same suspect within it are not counted again.
+     */
+    aliveVoteMs: z.number().int().positive().default(60_000),
     /** Most probes held (running or recently finished); beyond it a new probe is not started. */
     maxProbes: z.number().int().positive().default(4_096),
     /**
@@ -73,6 +76,19 @@ export type SeedProberInput<Report> = (
       readonly report: Report;
       readonly records: readonly SeedDirectoryRecord[];
     }
+  /**
+   * A signed alive vote arrived from `from` (the voter itself, or another seed relaying it).
+   * Counted only when it verifies against the voter's registered key, the voter is a live
+   * mutual neighbour of the suspect, the suspect is alive at the vote's incarnation and the vote
+   * is within the round window; then it is relayed to the other seeds (when it came from a
+   * peer) and given to the registry (`alive-vote-recorded`).
+   */
+  | {
+      readonly type: "alive-vote";
+      readonly from: string;
+      readonly vote: unknown;
+      readonly records: readonly SeedDirectoryRecord[];
+    }
   /** The registry removed `address` (dead or left): tell who needs to know; probe orphans. */
   | {
       readonly type: "member-removed";
@@ -85,11 +101,20 @@ export type SeedProberInput<Report> = (
 /** Events for the host (logs, the screen). */
 export type SeedProberEvent =
   | { readonly type: "dead-report-received"; readonly from: string; readonly address: string }
-  | { readonly type: "seed-probe-finished"; readonly address: string; readonly isAlive: boolean };
+  | { readonly type: "seed-probe-finished"; readonly address: string; readonly isAlive: boolean }
+  | { readonly type: "alive-vote-received"; readonly address: string; readonly voter: string };
 
 /** Outputs, to apply in order. */
 export type SeedProberOutput<Report> =
   | { readonly type: "send"; readonly to: string; readonly message: SeedProberMessage }
+  /** A checked alive vote: an `alive-vote` input for the registry's evidence check. */
+  | {
+      readonly type: "alive-vote-recorded";
+      readonly address: string;
+      readonly incarnation: number;
+      /** Monotonic time it was received. */
+      readonly atMs: number;
+    }
   | { readonly type: "emit"; readonly event: SeedProberEvent }
   /** This seed's probe finished: a `probe-result` input for the registry's evidence check. */
   | {
@@ -140,6 +165,7 @@ export interface SeedProberView {
     readonly reportsReleased: number;
     readonly reportsDropped: number;
     readonly removalsProposed: number;
+    readonly aliveVotesCounted: number;
   };
 }
 

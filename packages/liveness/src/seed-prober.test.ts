@@ -32,6 +32,7 @@ const ownVote = {
   voter: other,
   suspect,
   incarnation: 0,
+  round: "00000000000000a1",
   verdict: "dead",
   issuedAtMs: 0,
   signature: "0".repeat(128),
@@ -39,6 +40,7 @@ const ownVote = {
 const evidence = (insufficientNeighbours: boolean) => ({
   suspect,
   incarnation: 0,
+  round: "00000000000000a1",
   reporter: other,
   votes: insufficientNeighbours ? [ownVote] : [],
   insufficientNeighbours,
@@ -291,6 +293,7 @@ describe("createSeedProber", () => {
           evidence: {
             suspect: quiet,
             incarnation: 0,
+            round: "0000000000000000",
             reporter: self,
             votes: [],
             insufficientNeighbours: true,

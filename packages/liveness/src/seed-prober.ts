@@ -1,6 +1,6 @@
 import { assertNever, createTimeGuard } from "@p2p/wire";
 import { linkedMembers, undirectedNeighbours } from "./directory.js";
-import { DeadEvidenceSchema } from "./messages.js";
+import { DeadEvidenceSchema, SignedVoteSchema } from "./messages.js";
 import { isOrphan, needsSeedProbe, seedMembershipView } from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
 import {
@@ -10,6 +10,7 @@ import {
   type SeedProberInput,
   type SeedProberOutput,
 } from "./seed-prober-types.js";
+import { verifyVote } from "./vote.js";
 
 interface Probe {
   readonly incarnation: number;
@@ -17,6 +18,18 @@ interface Probe {
   sent: number;
   nextAt: number | undefined;
   isAlive: boolean | undefined;
+}
+
+/** The round id of a seed's own removal proposal for an orphan (it carries no votes). */
+const NO_ROUND = "0000000000000000";
+
+/** The alive votes counted about one suspect (at one incarnation). */
+interface AliveVotes {
+  readonly incarnation: number;
+  /** When the latest one was counted. */
+  atMs: number;
+  /** Voters counted, with when; each counts once per `aliveVoteMs`. */
+  readonly voters: Map<string, number>;
 }
 
 /** A report or an orphan waiting on probes. */
@@ -48,6 +61,8 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
   let nextWaitingId = 0;
   const probes = new Map<string, Probe>();
   const waiting = new Map<number, Waiting<Report>>();
+  /** Counted alive votes per suspect, oldest first; bounded by `maxProbes`. */
+  const aliveVotes = new Map<string, AliveVotes>();
   const counters = {
     pingsSent: 0,
     probesStarted: 0,
@@ -55,6 +70,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     reportsReleased: 0,
     reportsDropped: 0,
     removalsProposed: 0,
+    aliveVotesCounted: 0,
   };
   let outputs: SeedProberOutput<Report>[] = [];
 
@@ -76,6 +92,16 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         probes.delete(address);
       }
     }
+    for (const [address, votes] of aliveVotes) {
+      if (now - votes.atMs < config.aliveVoteMs) continue;
+      aliveVotes.delete(address);
+    }
+  };
+
+  /** When an alive vote about `address` at `incarnation` was last counted, if recently. */
+  const aliveVoteAt = (address: string, incarnation: number): number | undefined => {
+    const votes = aliveVotes.get(address);
+    return votes?.incarnation === incarnation ? votes.atMs : undefined;
   };
 
   const isUnresponsive = (member: string): boolean => {
@@ -91,7 +117,9 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     const existing = probes.get(address);
     if (existing !== undefined && existing.incarnation === incarnation) {
       if (existing.isAlive === undefined) return "pending";
-      if (now - existing.startedAt < config.probeReuseMs) return existing.isAlive;
+      // An outcome older than an alive vote about the member is not reused: probe again.
+      const isNewer = existing.startedAt >= (aliveVoteAt(address, incarnation) ?? -Infinity);
+      if (now - existing.startedAt < config.probeReuseMs && isNewer) return existing.isAlive;
     }
     if (existing !== undefined) {
       probes.delete(address);
@@ -210,14 +238,25 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     };
     const parsed = DeadEvidenceSchema.safeParse(input.evidence);
     const record = records.find((candidate) => candidate.address === suspect);
+    const probe = probes.get(suspect);
+    const aliveAt = aliveVoteAt(suspect, incarnation);
+    // A neighbour voted the suspect alive, and no probe of this seed failed since: probe first.
+    const isContradicted =
+      aliveAt !== undefined &&
+      !(
+        probe?.isAlive === false &&
+        probe.incarnation === incarnation &&
+        probe.startedAt >= aliveAt
+      );
     if (
       !parsed.success ||
       record?.status !== "alive" ||
       record.incarnation !== incarnation ||
-      !needsSeedProbe(parsed.data, seedMembershipView(records, suspect, isUnresponsive), {
-        wallTimeMs: now + wallOffsetMs,
-        maxVoteAgeMs: config.maxVoteAgeMs,
-      })
+      (!isContradicted &&
+        !needsSeedProbe(parsed.data, seedMembershipView(records, suspect, isUnresponsive), {
+          wallTimeMs: now + wallOffsetMs,
+          maxVoteAgeMs: config.maxVoteAgeMs,
+        }))
     ) {
       release(); // the registry decides on the votes alone (or answers that nothing changes)
       return;
@@ -236,6 +275,58 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     targets.set(suspect, incarnation);
     counters.reportsHeld += 1;
     if (!wait(suspect, targets, { type: "release", from, report })) release();
+  };
+
+  const onAliveVote = (input: Extract<SeedProberInput<Report>, { type: "alive-vote" }>) => {
+    const parsed = SignedVoteSchema.safeParse(input.vote);
+    if (!parsed.success || parsed.data.verdict !== "alive") return;
+    const vote = parsed.data;
+    const byAddress = new Map(input.records.map((record) => [record.address, record]));
+    const suspect = byAddress.get(vote.suspect);
+    const voter = byAddress.get(vote.voter);
+    const age = now + wallOffsetMs - vote.issuedAtMs;
+    if (
+      suspect?.status !== "alive" ||
+      suspect.incarnation !== vote.incarnation ||
+      voter?.status !== "alive" ||
+      voter.publicKey === undefined ||
+      Math.abs(age) > config.maxVoteAgeMs ||
+      !undirectedNeighbours(vote.suspect, input.records).includes(vote.voter)
+    ) {
+      return;
+    }
+    const counted = aliveVotes.get(vote.suspect);
+    const votes =
+      counted?.incarnation === vote.incarnation
+        ? counted
+        : { incarnation: vote.incarnation, atMs: now, voters: new Map<string, number>() };
+    const lastCounted = votes.voters.get(vote.voter);
+    if (lastCounted !== undefined && now - lastCounted < config.aliveVoteMs) return;
+    if (!verifyVote(vote, voter.publicKey)) return;
+    votes.voters.set(vote.voter, now);
+    votes.atMs = now;
+    aliveVotes.delete(vote.suspect); // re-inserted last: the map stays oldest first
+    aliveVotes.set(vote.suspect, votes);
+    if (aliveVotes.size > config.maxProbes) {
+      const oldest = aliveVotes.keys().next().value;
+      if (oldest !== undefined) aliveVotes.delete(oldest);
+    }
+    counters.aliveVotesCounted += 1;
+    outputs.push({
+      type: "emit",
+      event: { type: "alive-vote-received", address: vote.suspect, voter: vote.voter },
+    });
+    if (!otherSeeds.includes(input.from) && input.from !== self) {
+      for (const seed of otherSeeds) {
+        outputs.push({ type: "send", to: seed, message: { type: "liveness.alive-vote", vote } });
+      }
+    }
+    outputs.push({
+      type: "alive-vote-recorded",
+      address: vote.suspect,
+      incarnation: vote.incarnation,
+      atMs: now,
+    });
   };
 
   const onMemberRemoved = (input: Extract<SeedProberInput<Report>, { type: "member-removed" }>) => {
@@ -284,6 +375,9 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
       case "liveness.seed-probe":
         if (otherSeeds.includes(from)) probeHere(message.address, message.incarnation);
         return;
+      case "liveness.alive-vote":
+        // Checked against the directory: hosts step it as an `alive-vote` input instead.
+        return;
       default:
         assertNever(message, "seed prober message");
     }
@@ -314,6 +408,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         evidence: {
           suspect: entry.suspect,
           incarnation,
+          round: NO_ROUND,
           reporter: self,
           votes: [],
           insufficientNeighbours: true,
@@ -338,6 +433,9 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
           break;
         case "dead-report":
           onDeadReport(input);
+          break;
+        case "alive-vote":
+          onAliveVote(input);
           break;
         case "member-removed":
           onMemberRemoved(input);

@@ -15,6 +15,7 @@ import {
 } from "./vote.js";
 
 const NOW = 1_760_000_000_000;
+const ROUND = "00000000000000a1";
 const addresses = ["10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.4:1", "10.0.0.5:1"];
 const [suspect, a, b, c, d] = addresses as [string, string, string, string, string];
 const keys = new Map(
@@ -34,12 +35,21 @@ function view(
 }
 const deadVote = (voter: string, overrides: Partial<SignedVote> = {}): SignedVote =>
   signVote(
-    { voter, suspect, incarnation: 0, verdict: "dead", issuedAtMs: NOW - 1000, ...overrides },
+    {
+      voter,
+      suspect,
+      incarnation: 0,
+      round: ROUND,
+      verdict: "dead",
+      issuedAtMs: NOW - 1000,
+      ...overrides,
+    },
     createEd25519Signer(keys.get(voter)?.secretKey as string).sign,
   );
 const evidence = (votes: SignedVote[], reporter = a): DeadEvidence => ({
   suspect,
   incarnation: 0,
+  round: ROUND,
   reporter,
   votes,
   insufficientNeighbours: false,
@@ -82,7 +92,7 @@ describe("validateDeadEvidence", () => {
     });
     // A vote signed by a with b's name on it.
     const impersonated = signVote(
-      { voter: b, suspect, incarnation: 0, verdict: "dead", issuedAtMs: NOW },
+      { voter: b, suspect, incarnation: 0, round: ROUND, verdict: "dead", issuedAtMs: NOW },
       createEd25519Signer(keys.get(a)?.secretKey as string).sign,
     );
     expect(

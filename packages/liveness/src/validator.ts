@@ -45,11 +45,22 @@ export type EvidenceVerdict =
 export interface ValidateOptions {
   /** The validating seed's wall-clock time. */
   readonly nowMs: number;
-  /** Votes older than this (or further than this in the future) are stale. */
+  /**
+   * The round window: votes older than this (or further than this in the future) are stale.
+   * The seeds use 60 s (see {@link DEFAULT_ROUND_WINDOW_MS}).
+   */
   readonly maxVoteAgeMs: number;
   /** Memo of verified signatures; a shared module-level one when omitted. */
   readonly signatureCache?: SignatureCache;
 }
+
+/**
+ * How long a vote round stays current at the seeds: every vote of a report must have been
+ * issued within this long of the validating seed's wall clock (either way). It covers a
+ * `standard` vote round (up to 30 s) plus the report's way to a quorum, with room for modest
+ * clock skew; a peer whose clock is further off cannot help remove anyone (safe, not live).
+ */
+export const DEFAULT_ROUND_WINDOW_MS = 60_000;
 
 /** Fewest distinct witnesses a removal needs: one peer alone can never remove another. */
 export const MIN_WITNESSES = 2;
@@ -64,9 +75,10 @@ export function requiredDeadVotes(neighbourCount: number): number {
 /**
  * The seeds' check of a dead report (called by every quorum acceptor for every alive→dead
  * transition). Accepts only when valid signed dead votes, from distinct current neighbours of
- * the suspect, form a strict majority of its live neighbours and number at least two. A vote
- * from a member that is not a neighbour here is not counted (a forged or stale vote still
- * rejects the whole report).
+ * the suspect, form a strict majority of its live neighbours and number at least two — all of
+ * the report's one round, each issued within the round window of `options.nowMs`. A vote from
+ * a member that is not a neighbour here is not counted (a forged, stale or other-round vote
+ * still rejects the whole report).
  */
 export function validateDeadEvidence(
   evidence: DeadEvidence,
@@ -108,10 +120,14 @@ export function validateDeadEvidence(
   const voters = new Set<string>();
   const ignored = new Set<string>();
   for (const vote of evidence.votes) {
-    if (vote.suspect !== evidence.suspect || vote.incarnation !== evidence.incarnation) {
+    if (
+      vote.suspect !== evidence.suspect ||
+      vote.incarnation !== evidence.incarnation ||
+      vote.round !== evidence.round
+    ) {
       return reject(
         "mismatched-vote",
-        `vote by ${vote.voter} is about ${vote.suspect}#${vote.incarnation}`,
+        `vote by ${vote.voter} is about ${vote.suspect}#${vote.incarnation} in round ${vote.round}, the report about round ${evidence.round}`,
       );
     }
     if (vote.verdict !== "dead") return reject("alive-vote", `${vote.voter} voted alive`);

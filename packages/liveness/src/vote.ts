@@ -4,7 +4,7 @@ import { LRUCache } from "lru-cache";
 import type { SignedVote } from "./messages.js";
 
 /** The version tag at the start of every signed vote; changing the layout changes the tag. */
-export const VOTE_SIGNING_VERSION = "p2p-liveness-vote/v1";
+export const VOTE_SIGNING_VERSION = "p2p-liveness-vote/v2";
 
 /** The fields of a vote, before signing. */
 export type UnsignedVote = Omit<SignedVote, "signature">;
@@ -20,6 +20,7 @@ export function voteSigningBytes(vote: UnsignedVote): Uint8Array {
       vote.voter,
       vote.suspect,
       vote.incarnation,
+      vote.round,
       vote.verdict,
       vote.issuedAtMs,
     ].join("\n"),

@@ -11,15 +11,18 @@ export interface VoterContext {
   now(): number;
   /** Pings `target` once (a probe). */
   probe(target: string): void;
-  /** This peer's signed vote about `suspect`. */
-  vote(suspect: string, incarnation: number, verdict: "dead" | "alive"): SignedVote;
+  /** This peer's signed vote about `suspect` in vote round `round`. */
+  vote(suspect: string, incarnation: number, round: string, verdict: "dead" | "alive"): SignedVote;
   send(to: string, message: LivenessMessage): void;
+  /** An alive vote this peer signed: the host sends it to every seed as well. */
+  reportAlive(vote: SignedVote): void;
 }
 
 /** A probe of a suspect another peer asked this peer to vote about. */
 interface Probe {
   incarnation: number;
-  requesters: Set<string>;
+  /** Requesters by vote round. */
+  rounds: Map<string, Set<string>>;
   sent: number;
   nextAt: number | undefined;
   expiresAt: number | undefined;
@@ -28,22 +31,38 @@ interface Probe {
 /**
  * The voter's side of liveness: asked for a vote about a suspect, a peer probes it (up to
  * `probeAttempts` pings, `probeIntervalMs` apart, then waits `probeTimeoutMs`) and answers
- * every requester with one signed vote — alive as soon as the suspect answers, dead otherwise.
- * A vote is reused for `voteCacheMs`.
+ * every requester with a signed vote of the round it asked about — alive as soon as the suspect
+ * answers, dead otherwise. One probe serves every round asked about while it runs; its verdict
+ * is reused for `voteCacheMs` (signed afresh for each new round). An alive vote also goes to the
+ * seeds (`reportAlive`), so the peer that asked cannot hide it.
  */
 export function createVoter(context: VoterContext) {
   const { config } = context;
   const probes = new Map<string, Probe>();
-  const recentVotes = new Map<string, { vote: SignedVote; until: number }>();
+  const recentVerdicts = new Map<
+    string,
+    { incarnation: number; verdict: "dead" | "alive"; until: number }
+  >();
 
   const finish = (suspect: string, verdict: "dead" | "alive"): void => {
     const probe = probes.get(suspect);
     if (probe === undefined) return;
     probes.delete(suspect);
-    const signed = context.vote(suspect, probe.incarnation, verdict);
-    recentVotes.set(suspect, { vote: signed, until: context.now() + config.voteCacheMs });
-    for (const requester of [...probe.requesters].sort())
-      context.send(requester, { type: "liveness.vote", vote: signed });
+    recentVerdicts.set(suspect, {
+      incarnation: probe.incarnation,
+      verdict,
+      until: context.now() + config.voteCacheMs,
+    });
+    let isReported = false;
+    for (const round of [...probe.rounds.keys()].sort()) {
+      const signed = context.vote(suspect, probe.incarnation, round, verdict);
+      for (const requester of [...(probe.rounds.get(round) ?? [])].sort())
+        context.send(requester, { type: "liveness.vote", vote: signed });
+      if (verdict === "alive" && !isReported) {
+        isReported = true;
+        context.reportAlive(signed);
+      }
+    }
   };
 
   const advance = (target: string): void => {
@@ -64,25 +83,28 @@ export function createVoter(context: VoterContext) {
   };
 
   return {
-    /** `from` asks for a vote about `suspect` at `incarnation`. */
-    request(from: string, suspect: string, incarnation: number): void {
-      const recent = recentVotes.get(suspect);
+    /** `from` asks for a vote about `suspect` at `incarnation`, in vote round `round`. */
+    request(from: string, suspect: string, incarnation: number, round: string): void {
+      const recent = recentVerdicts.get(suspect);
       if (
         recent !== undefined &&
         recent.until > context.now() &&
-        recent.vote.incarnation === incarnation
+        recent.incarnation === incarnation
       ) {
-        context.send(from, { type: "liveness.vote", vote: recent.vote });
+        const signed = context.vote(suspect, incarnation, round, recent.verdict);
+        context.send(from, { type: "liveness.vote", vote: signed });
         return;
       }
       const running = probes.get(suspect);
       if (running !== undefined && running.incarnation === incarnation) {
-        running.requesters.add(from);
+        const requesters = running.rounds.get(round) ?? new Set<string>();
+        requesters.add(from);
+        running.rounds.set(round, requesters);
         return;
       }
       probes.set(suspect, {
         incarnation,
-        requesters: new Set([from]),
+        rounds: new Map([[round, new Set([from])]]),
         sent: 0,
         nextAt: context.now(),
         expiresAt: undefined,
@@ -95,8 +117,8 @@ export function createVoter(context: VoterContext) {
     },
     tick(): void {
       for (const target of [...probes.keys()].sort()) advance(target);
-      for (const [address, recent] of recentVotes)
-        if (recent.until <= context.now()) recentVotes.delete(address);
+      for (const [address, recent] of recentVerdicts)
+        if (recent.until <= context.now()) recentVerdicts.delete(address);
     },
     /** The seeds removed `address`: no vote about it is owed any more. */
     forget(address: string): void {

@@ -1,5 +1,9 @@
 import { GossipWireMessageSchema } from "@p2p/gossip";
-import { LivenessMessageSchema, SeedProbeRequestSchema } from "@p2p/liveness";
+import {
+  AliveVoteMessageSchema,
+  LivenessMessageSchema,
+  SeedProbeRequestSchema,
+} from "@p2p/liveness";
 import { QuorumMessageSchema } from "@p2p/quorum";
 import { OverlayMessageSchema } from "@p2p/topology";
 import { createCodec } from "@p2p/wire";
@@ -34,6 +38,7 @@ export const WireMessageSchema = z.discriminatedUnion("type", [
   GossipWireMessageSchema,
   LivenessMessageSchema,
   SeedProbeRequestSchema,
+  AliveVoteMessageSchema,
 ]);
 
 /** Any message on a p2p connection. */

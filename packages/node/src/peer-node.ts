@@ -226,6 +226,12 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
           events.emit({ type: "dead-reported", suspect, line: event.line });
         return;
       }
+      case "alive-vote":
+        // Straight to every seed, so the peer that asked for the vote cannot hide it.
+        for (const seed of options.seeds) {
+          links.send(seed.address, { type: "liveness.alive-vote", vote: event.vote });
+        }
+        return;
       case "neighbour-dropped":
         overlayHost.step({ type: "neighbour-lost", now: clock.now(), address: event.address });
         watchSuspects();
@@ -362,6 +368,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       case "quorum.leave-request":
       case "quorum.update-neighbours":
       case "quorum.get-request":
+      case "liveness.alive-vote":
         return; // seeds' messages: a peer takes none of them
       default:
         assertNever(message, "message");

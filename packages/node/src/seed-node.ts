@@ -1,6 +1,7 @@
 import {
   createSeedEvidenceValidator,
   createSeedProber,
+  DEFAULT_ROUND_WINDOW_MS,
   type SeedProberEvent,
   type SeedProberInput,
   type SeedProberMessage,
@@ -127,7 +128,7 @@ const dispatchEvent = <T extends keyof RegistryEventOf>(
 export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode> {
   const { address, clock, logger, storage } = options;
   const wallClock = options.wallClock ?? (() => clock.now());
-  const maxVoteAgeMs = options.maxVoteAgeMs ?? 5 * 60_000;
+  const maxVoteAgeMs = options.maxVoteAgeMs ?? DEFAULT_ROUND_WINDOW_MS;
   const seeds = [...new Set(options.seeds.map((seed) => seed.address))].sort();
   const ownEntry = options.seeds.find((seed) => seed.address === address);
   if (ownEntry === undefined || ownEntry.key !== options.signer.publicKey) {
@@ -255,6 +256,11 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
         });
         return;
       }
+      case "alive-vote-recorded": {
+        const { type: _, ...vote } = output;
+        registryHost.step({ type: "alive-vote", ...time(), ...vote });
+        return;
+      }
       case "removal-notice":
         links.send(output.to, {
           type: "node.member-removed",
@@ -345,6 +351,17 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     "liveness.ping": toProber,
     "liveness.pong": toProber,
     "liveness.seed-probe": fromSeed(toProber),
+    // From the voter (a peer) or relayed by a seed; checked against this seed's directory.
+    "liveness.alive-vote": (from, message) => {
+      if (from.role === "client") return;
+      proberHost.step({
+        type: "alive-vote",
+        ...time(),
+        from: from.address,
+        vote: message.vote,
+        records: records(),
+      });
+    },
     // Meant for peers: a seed takes no part in votes, gossip or the overlay.
     "liveness.vote-request": ignore,
     "liveness.vote": ignore,

@@ -48,6 +48,7 @@ describe("faults across the whole stack (simulated network)", () => {
               voter,
               suspect: victim.address,
               incarnation: 0,
+              round: "00000000000000a1",
               verdict: "dead",
               issuedAtMs: wallTimeMs,
             },
@@ -78,6 +79,7 @@ describe("faults across the whole stack (simulated network)", () => {
               evidence: {
                 suspect: victim.address,
                 incarnation: 0,
+                round: "00000000000000a1",
                 reporter: "10.0.9.9:6000",
                 votes,
                 insufficientNeighbours: false,
@@ -95,6 +97,7 @@ describe("faults across the whole stack (simulated network)", () => {
           type: "liveness.vote-request",
           suspect: victim.address,
           incarnation: 0,
+          round: "00000000000000a1",
         });
         await network.sim.runForAsync(2_000);
         expect(stranger.node.neighbours()).toEqual(strangerBefore);

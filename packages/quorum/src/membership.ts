@@ -28,6 +28,8 @@ export interface EvidenceContext {
   readonly records: readonly MemberRecord[];
   /** This seed's latest probe outcome per address (bounded, recent ones only). */
   readonly probeResults: ReadonlyMap<string, ProbeResult>;
+  /** The latest alive vote about each address that this seed received (bounded, recent). */
+  readonly aliveVotes: ReadonlyMap<string, ProbeResult>;
 }
 
 /**
@@ -48,6 +50,7 @@ const NO_CONTEXT: EvidenceContext = Object.freeze({
   wallTimeMs: 0,
   records: [],
   probeResults: new Map(),
+  aliveVotes: new Map(),
 });
 const noContext = (): EvidenceContext => NO_CONTEXT;
 

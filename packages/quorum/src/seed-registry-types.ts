@@ -186,6 +186,18 @@ export type SeedRegistryInput = (
       readonly isAlive: boolean;
       readonly atMs: number;
     }
+  /**
+   * A member voted `address` (incarnation `incarnation`) alive, and the host checked the signed
+   * vote (received at `atMs`). The evidence validator sees the latest one per address: a
+   * removal waits for this seed's own probe begun after it.
+   */
+  | {
+      readonly type: "alive-vote";
+      readonly now: number;
+      readonly address: string;
+      readonly incarnation: number;
+      readonly atMs: number;
+    }
 ) & { readonly wallTimeMs?: number };
 
 /** Events for the host. */

@@ -70,11 +70,14 @@ export function createSeedRegistry(
 
   /** This seed's own probe outcomes, from `probe-result` inputs. */
   const probeResults = createProbeResults(config);
+  /** Alive votes about members this seed's host checked, from `alive-vote` inputs. */
+  const aliveVotes = createProbeResults(config);
   const evidenceContext = (): EvidenceContext => ({
     now: currentNow,
     wallTimeMs: currentNow + wallOffsetMs,
     records: list().map((entry) => entry.record),
     probeResults: probeResults.table,
+    aliveVotes: aliveVotes.table,
   });
   const acceptor = createAcceptor(
     createMembershipValidator(deps.validateEvidence, config, evidenceContext, deps.verifySignature),
@@ -345,6 +348,7 @@ export function createSeedRegistry(
       outputs.push(...compact(now));
     }
     probeResults.expire(now);
+    aliveVotes.expire(now);
     outputs.push(...antiEntropy.tick(now));
     return outputs;
   };
@@ -367,6 +371,14 @@ export function createSeedRegistry(
             address: input.address,
             incarnation: input.incarnation,
             isAlive: input.isAlive,
+            atMs: input.atMs,
+          });
+          return [];
+        case "alive-vote":
+          aliveVotes.record(now, {
+            address: input.address,
+            incarnation: input.incarnation,
+            isAlive: true,
             atMs: input.atMs,
           });
           return [];

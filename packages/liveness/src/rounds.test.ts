@@ -1,0 +1,267 @@
+import { describe, expect, it } from "vitest";
+import { createLiveness } from "./liveness.js";
+import type { LivenessOutput } from "./liveness-types.js";
+import type { DeadEvidence, SignedVote } from "./messages.js";
+import {
+  createSeedEvidenceValidator,
+  type SeedDirectoryRecord,
+  type SeedEvidenceContext,
+  type SeedProbeOutcome,
+} from "./seed-evidence.js";
+import { createSeedProber } from "./seed-prober.js";
+import { validateDeadEvidence } from "./validator.js";
+import { createEd25519Signer, keyPairFromSeed, signVote, type UnsignedVote } from "./vote.js";
+
+// Votes are bound to a round: a suspicion's round id, chosen by the suspecting peer, is in
+// every vote request and every signed vote; the seeds take evidence only for one current round,
+// and an alive vote of that round, sent by the voter to the seeds, cannot be hidden by the
+// reporter.
+
+const WALL = 1_760_000_000_000;
+const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
+const [suspect, a, b, c, reporter] = [
+  "10.0.1.1:6000",
+  "10.0.1.2:6000",
+  "10.0.1.3:6000",
+  "10.0.1.4:6000",
+  "10.0.1.5:6000",
+] as [string, string, string, string, string];
+const voters = [a, b, c, reporter];
+const keys = new Map(
+  voters.map((address, index) => [address, keyPairFromSeed(new Uint8Array(32).fill(index + 7))]),
+);
+const signer = (address: string) => createEd25519Signer(keys.get(address)?.secretKey as string);
+
+const record = (address: string, neighbours: readonly string[]): SeedDirectoryRecord => ({
+  address,
+  status: "alive",
+  incarnation: 0,
+  neighbours,
+  ...(keys.has(address) ? { publicKey: keys.get(address)?.publicKey } : {}),
+});
+/** The suspect and its four mutual neighbours. */
+const records = [record(suspect, voters), ...voters.map((voter) => record(voter, [suspect]))];
+const subject = records[0] as SeedDirectoryRecord;
+
+const vote = (
+  voter: string,
+  round: string,
+  verdict: "dead" | "alive" = "dead",
+  issuedAtMs = WALL - 1_000,
+): SignedVote =>
+  signVote(
+    { voter, suspect, incarnation: 0, round, verdict, issuedAtMs } as UnsignedVote,
+    signer(voter).sign,
+  );
+const evidence = (round: string, votes: SignedVote[]): DeadEvidence =>
+  ({
+    suspect,
+    incarnation: 0,
+    round,
+    reporter,
+    votes,
+    insufficientNeighbours: false,
+  }) as DeadEvidence;
+const context = (
+  extra: Partial<SeedEvidenceContext> = {},
+  wallTimeMs = WALL,
+): SeedEvidenceContext => ({
+  now: 100_000,
+  wallTimeMs,
+  records,
+  probeResults: new Map(),
+  aliveVotes: new Map(),
+  ...extra,
+});
+const codeOf = (result: ReturnType<ReturnType<typeof createSeedEvidenceValidator>>) =>
+  result.ok ? "ok" : `${result.error.code}: ${result.error.message}`;
+
+describe("votes are bound to a round", () => {
+  it("a vote signed for one round does not verify as a vote of another round", () => {
+    const signed = vote(a, "00000000000000a1");
+    const moved = { ...signed, round: "00000000000000b2" };
+    const view = {
+      neighboursOf: () => voters,
+      publicKeyOf: (address: string) => keys.get(address)?.publicKey,
+      statusOf: () => ({ status: "alive" as const, incarnation: 0 }),
+    };
+    const verdict = validateDeadEvidence(
+      evidence("00000000000000b2", [
+        moved,
+        vote(b, "00000000000000b2"),
+        vote(c, "00000000000000b2"),
+      ]),
+      view,
+      { nowMs: WALL, maxVoteAgeMs: 60_000 },
+    );
+    expect(verdict).toMatchObject({ verdict: "reject", reason: "forged-signature" });
+  });
+
+  it("vote replay from an earlier round: dead votes of two rounds cannot be added up", () => {
+    // Round 1: only a could not reach the suspect; round 2: only b. Neither round has a majority
+    // of the four neighbours; the reporter's own vote plus both replayed votes would.
+    const validate = createSeedEvidenceValidator();
+    const mixed = evidence("00000000000000b2", [
+      vote(a, "00000000000000a1"),
+      vote(b, "00000000000000b2"),
+      vote(reporter, "00000000000000b2"),
+    ]);
+    expect(codeOf(validate(subject, mixed, context()))).toMatch(
+      /^EVIDENCE_REJECTED: mismatched-vote/,
+    );
+    const oneRound = evidence("00000000000000b2", [
+      vote(a, "00000000000000b2"),
+      vote(b, "00000000000000b2"),
+      vote(reporter, "00000000000000b2"),
+    ]);
+    expect(codeOf(validate(subject, oneRound, context()))).toBe("ok");
+  });
+
+  it("vote replay from an earlier round: a whole round replayed after the round window is stale", () => {
+    const validate = createSeedEvidenceValidator();
+    const twoMinutesAgo = WALL - 120_000;
+    const old = evidence("00000000000000a1", [
+      vote(a, "00000000000000a1", "dead", twoMinutesAgo),
+      vote(b, "00000000000000a1", "dead", twoMinutesAgo),
+      vote(reporter, "00000000000000a1", "dead", twoMinutesAgo),
+    ]);
+    expect(codeOf(validate(subject, old, context()))).toMatch(/^EVIDENCE_REJECTED: stale/);
+  });
+});
+
+describe("a reporter cannot hide an alive vote", () => {
+  const round = "00000000000000c3";
+  /** a, b and the reporter could not reach the suspect; c could, and voted alive. */
+  const hidden = evidence(round, [vote(a, round), vote(b, round), vote(reporter, round)]);
+  const aliveVote = vote(c, round, "alive");
+
+  it("a voter that votes alive sends its vote to the seeds too, not only to the requester", () => {
+    const voter = createLiveness(
+      { self: c, pingIntervalMs: 1_000, pingTimeoutMs: 300 },
+      { random: { next: () => 0.5 }, sign: signer(c).sign },
+    );
+    voter.step({ type: "neighbours", now: 0, neighbours: [suspect], wallTimeMs: WALL });
+    voter.step({
+      type: "receive",
+      now: 1,
+      from: reporter,
+      message: { type: "liveness.vote-request", suspect, incarnation: 0, round } as never,
+    });
+    const outputs: LivenessOutput[] = [
+      ...voter.step({
+        type: "receive",
+        now: 5,
+        from: suspect,
+        message: {
+          type: "liveness.pong",
+          sequence: 1,
+          sentAtMs: 1,
+          incarnation: 0,
+          neighbours: [],
+        },
+      }),
+    ];
+    const toSeeds = outputs.filter(
+      (output) => output.type === "emit" && output.event.type === "alive-vote",
+    );
+    expect(toSeeds).toHaveLength(1);
+    expect(toSeeds[0]).toMatchObject({
+      event: { vote: { voter: c, suspect, round, verdict: "alive" } },
+    });
+  });
+
+  it("a seed that holds an alive vote of the round refuses the removal until its own probe fails", () => {
+    const validate = createSeedEvidenceValidator();
+    const heard: SeedProbeOutcome = {
+      address: suspect,
+      incarnation: 0,
+      isAlive: true,
+      atMs: 99_000,
+    };
+    expect(codeOf(validate(subject, hidden, context()))).toBe("ok"); // without the alive vote
+    const withAliveVote = context({ aliveVotes: new Map([[suspect, heard]]) });
+    expect(codeOf(validate(subject, hidden, withAliveVote))).toMatch(/^EVIDENCE_NEEDS_PROBE/);
+    // The seed's own probe, begun after the alive vote, found no answer: the seeds decide.
+    const probedAfter = context({
+      aliveVotes: new Map([[suspect, heard]]),
+      probeResults: new Map([[suspect, { ...heard, isAlive: false, atMs: 99_500 }]]),
+    });
+    expect(codeOf(validate(subject, hidden, probedAfter))).toBe("ok");
+  });
+
+  it("the seed prober checks an alive vote, tells the other seeds, and holds a report that hides it", () => {
+    const prober = createSeedProber<{ id: string }>({ self: seeds[0] as string, seeds });
+    const received = prober.step({
+      type: "alive-vote",
+      now: 1_000,
+      wallTimeMs: WALL,
+      from: c,
+      vote: aliveVote,
+      records,
+    } as never);
+    expect(received).toContainEqual({
+      type: "alive-vote-recorded",
+      address: suspect,
+      incarnation: 0,
+      atMs: 1_000,
+    });
+    const relayed = received.filter(
+      (output) => output.type === "send" && output.message.type === "liveness.alive-vote",
+    );
+    expect(relayed.map((output) => (output.type === "send" ? output.to : "")).sort()).toEqual(
+      seeds.slice(1),
+    );
+    const outputs = prober.step({
+      type: "dead-report",
+      now: 1_200,
+      wallTimeMs: WALL,
+      from: reporter,
+      suspect,
+      incarnation: 0,
+      evidence: hidden,
+      report: { id: "hidden" },
+      records,
+    });
+    // Not released to the registry: every seed probes the suspect first.
+    expect(outputs.some((output) => output.type === "release-report")).toBe(false);
+    expect(
+      outputs.some(
+        (output) =>
+          output.type === "send" &&
+          output.to === suspect &&
+          output.message.type === "liveness.ping",
+      ),
+    ).toBe(true);
+  });
+
+  it("an alive vote that is forged, from a non-neighbour or of another incarnation is ignored", () => {
+    const prober = createSeedProber<{ id: string }>({ self: seeds[0] as string, seeds });
+    const stranger = "10.0.9.9:6000";
+    const cases: SignedVote[] = [
+      { ...aliveVote, signature: vote(a, round, "alive").signature },
+      { ...vote(c, round, "alive"), voter: stranger },
+      signVote(
+        {
+          voter: c,
+          suspect,
+          incarnation: 3,
+          round,
+          verdict: "alive",
+          issuedAtMs: WALL,
+        } as UnsignedVote,
+        signer(c).sign,
+      ),
+    ];
+    for (const forged of cases) {
+      const outputs = prober.step({
+        type: "alive-vote",
+        now: 1_000,
+        wallTimeMs: WALL,
+        from: c,
+        vote: forged,
+        records,
+      } as never);
+      expect(outputs.filter((output) => output.type !== "emit")).toEqual([]);
+    }
+  });
+});
