@@ -25,6 +25,7 @@ export {
 } from "./messages.js";
 export type {
   DirectoryMember,
+  NeighbourRefusalReason,
   Overlay,
   OverlayConfig,
   OverlayConfigInput,

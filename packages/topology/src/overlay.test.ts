@@ -8,6 +8,7 @@ import {
   type DirectoryMember,
   degreesOf,
   type Overlay,
+  type OverlayConfigInput,
   type OverlayInput,
   type OverlayOutput,
 } from "./overlay.js";
@@ -53,6 +54,10 @@ function replay(text: string): string {
           self: command.args.self ?? "10.0.1.1:6000",
           targetDegree: numberArgument(command, "k", 2),
           maxDegree: numberArgument(command, "max", 64),
+          maxNeighboursPerHost: numberArgument(command, "per-host", 2),
+          maxAcceptsPerWindow: numberArgument(command, "rate", numberArgument(command, "max", 64)),
+          acceptWindowMs: numberArgument(command, "window", 10_000),
+          maxHeldRequests: numberArgument(command, "held", 64),
         },
         { random: createSeededRandom(numberArgument(command, "seed", 1)) },
       );
@@ -62,7 +67,7 @@ function replay(text: string): string {
     if (command.name === "state") {
       const view = overlay.inspect();
       return [
-        `started=${view.isStarted} neighbours=${view.neighbours.join(",")} pending=${view.pending.join(",")} early=${view.early.join(",")}`,
+        `started=${view.isStarted} neighbours=${view.neighbours.join(",")} pending=${view.pending.join(",")} held=${view.held.join(",")} accepted=${view.acceptedInWindow}`,
       ];
     }
     const now = numberArgument(command, "now");
@@ -121,5 +126,263 @@ describe("createOverlay", () => {
         { random: createSeededRandom(1) },
       ),
     ).toThrow(/overlay config: maxDegree: must be at least targetDegree/);
+  });
+
+  it("names each invalid acceptance field", () => {
+    expect(() =>
+      createOverlay(
+        {
+          self: "a:1",
+          maxNeighboursPerHost: 0,
+          maxAcceptsPerWindow: 1.5,
+          acceptWindowMs: 0,
+          maxHeldRequests: -1,
+        },
+        { random: createSeededRandom(1) },
+      ),
+    ).toThrow(
+      /maxNeighboursPerHost[\s\S]*maxAcceptsPerWindow[\s\S]*acceptWindowMs[\s\S]*maxHeldRequests/,
+    );
+  });
+
+  it("applies the acceptance defaults", () => {
+    const { config } = createOverlay({ self: "a:1" }, { random: createSeededRandom(1) });
+    expect(config).toMatchObject({
+      maxDegree: 64,
+      maxNeighboursPerHost: 2,
+      maxAcceptsPerWindow: 64,
+      acceptWindowMs: 10_000,
+      maxHeldRequests: 64,
+    });
+    const wider = createOverlay({ self: "a:1", maxDegree: 100 }, { random: createSeededRandom(1) });
+    expect(wider.config.maxAcceptsPerWindow).toBe(100);
+  });
+});
+
+/** A member record for the unit tests: alive (by default) with no advertised neighbours. */
+function member(address: string, status = "alive"): DirectoryMember {
+  return { address, status, neighbours: [] };
+}
+
+const request = (now: number, from: string): OverlayInput => ({
+  type: "receive",
+  now,
+  from,
+  message: { type: "node.neighbour" },
+});
+
+const refusalsIn = (outputs: readonly OverlayOutput[]) =>
+  outputs.flatMap((output) =>
+    output.type === "emit" && output.event.type === "neighbour-refused"
+      ? [`${output.event.address} ${output.event.reason}`]
+      : [],
+  );
+
+/** A peer at 10.0.1.1:6000 whose own picks 10.0.1.2-4 are connected: it has three neighbours. */
+function peerWithThreeNeighbours(
+  extraMembers: readonly DirectoryMember[],
+  config: Partial<OverlayConfigInput> = {},
+): Overlay {
+  const overlay = createOverlay(
+    { self: "10.0.1.1:6000", targetDegree: 3, ...config },
+    { random: createSeededRandom(7) },
+  );
+  const own = ["10.0.1.2:6000", "10.0.1.3:6000", "10.0.1.4:6000"];
+  overlay.step({ type: "members", now: 0, members: own.map((address) => member(address)) });
+  for (const address of own) overlay.step({ type: "connected", now: 1, address });
+  overlay.step({
+    type: "members",
+    now: 2,
+    members: [...own.map((address) => member(address)), ...extraMembers],
+  });
+  expect(overlay.inspect().neighbours).toEqual(own);
+  return overlay;
+}
+
+describe("who may become my neighbour", () => {
+  it("four self-made identities from one host ask a peer that has three neighbours: at most maxNeighboursPerHost of them are accepted", () => {
+    const sybils = ["10.0.7.1:6001", "10.0.7.1:6002", "10.0.7.1:6003", "10.0.7.1:6004"];
+    const overlay = peerWithThreeNeighbours(
+      sybils.map((address) => member(address)),
+      { maxNeighboursPerHost: 2 },
+    );
+    const refusals = sybils.flatMap((address, index) =>
+      refusalsIn(overlay.step(request(10 + index, address))),
+    );
+    const accepted = overlay.inspect().neighbours.filter((address) => sybils.includes(address));
+    expect(accepted, "sybils accepted").toHaveLength(2);
+    expect(accepted).toEqual(["10.0.7.1:6001", "10.0.7.1:6002"]);
+    expect(refusals).toEqual(["10.0.7.1:6003 host-cap", "10.0.7.1:6004 host-cap"]);
+  });
+
+  it("a request from an address not in the directory is refused", () => {
+    const overlay = peerWithThreeNeighbours([]);
+    const outputs = overlay.step(request(10, "10.0.9.9:6000"));
+    expect(overlay.inspect().neighbours).not.toContain("10.0.9.9:6000");
+    // The requester may have registered after our snapshot: the request waits for a fresh one.
+    expect(outputs).toContainEqual({ type: "emit", event: { type: "members-wanted" } });
+    const judged = overlay.step({
+      type: "members",
+      now: 20,
+      members: ["10.0.1.2:6000", "10.0.1.3:6000", "10.0.1.4:6000"].map((address) =>
+        member(address),
+      ),
+    });
+    expect(judged).toContainEqual({
+      type: "send",
+      to: "10.0.9.9:6000",
+      message: { type: "node.neighbour-refused" },
+    });
+    expect(refusalsIn(judged)).toEqual(["10.0.9.9:6000 not-member"]);
+    expect(overlay.inspect().neighbours).not.toContain("10.0.9.9:6000");
+  });
+
+  it("accepts a held request once a snapshot shows the requester alive", () => {
+    const overlay = peerWithThreeNeighbours([]);
+    const outputs = overlay.step(request(10, "10.0.9.9:6000"));
+    expect(outputs).toEqual([{ type: "emit", event: { type: "members-wanted" } }]);
+    expect(overlay.inspect().held).toEqual(["10.0.9.9:6000"]);
+    // A second request while the snapshot is on its way does not ask again.
+    expect(overlay.step(request(11, "10.0.9.8:6000"))).toEqual([]);
+    const judged = overlay.step({
+      type: "members",
+      now: 20,
+      members: [
+        ...["10.0.1.2:6000", "10.0.1.3:6000", "10.0.1.4:6000"].map((address) => member(address)),
+        member("10.0.9.9:6000"),
+        member("10.0.9.8:6000", "dead"),
+      ],
+    });
+    expect(overlay.inspect().neighbours).toContain("10.0.9.9:6000");
+    expect(refusalsIn(judged)).toEqual(["10.0.9.8:6000 not-member"]);
+    expect(overlay.inspect().held).toEqual([]);
+  });
+
+  it("holds at most maxHeldRequests requests and refuses the rest (held-full)", () => {
+    const overlay = peerWithThreeNeighbours([], { maxHeldRequests: 2 });
+    const refusals = ["10.0.9.1:6000", "10.0.9.2:6000", "10.0.9.3:6000", "10.0.9.4:6000"].flatMap(
+      (address, index) => refusalsIn(overlay.step(request(10 + index, address))),
+    );
+    expect(overlay.inspect().held).toEqual(["10.0.9.1:6000", "10.0.9.2:6000"]);
+    expect(refusals).toEqual(["10.0.9.3:6000 held-full", "10.0.9.4:6000 held-full"]);
+    // Repeating a held request neither counts twice nor is refused.
+    expect(overlay.step(request(20, "10.0.9.1:6000"))).toEqual([]);
+  });
+
+  it("holds requests that arrive before the first snapshot, up to maxHeldRequests", () => {
+    const overlay = createOverlay(
+      { self: "10.0.1.1:6000", maxHeldRequests: 1 },
+      { random: createSeededRandom(1) },
+    );
+    expect(overlay.step(request(0, "10.0.1.2:6000"))).toEqual([]); // nothing to ask yet
+    expect(refusalsIn(overlay.step(request(1, "10.0.1.3:6000")))).toEqual([
+      "10.0.1.3:6000 held-full",
+    ]);
+    overlay.step({ type: "members", now: 2, members: [member("10.0.1.2:6000")] });
+    expect(overlay.inspect().neighbours).toEqual(["10.0.1.2:6000"]);
+  });
+
+  it("accepts at most maxAcceptsPerWindow requests within acceptWindowMs (rate)", () => {
+    const askers = Array.from({ length: 5 }, (_, index) => `10.0.8.${index + 1}:6000`);
+    const overlay = peerWithThreeNeighbours(
+      askers.map((address) => member(address)),
+      { maxAcceptsPerWindow: 3, acceptWindowMs: 1_000 },
+    );
+    const refusals = askers
+      .slice(0, 4)
+      .flatMap((address, index) => refusalsIn(overlay.step(request(100 + index, address))));
+    expect(refusals).toEqual(["10.0.8.4:6000 rate"]);
+    expect(overlay.inspect().acceptedInWindow).toBe(3);
+    // Still within the window of the first accept (at 100): refused.
+    expect(refusalsIn(overlay.step(request(1_099, "10.0.8.5:6000")))).toEqual([
+      "10.0.8.5:6000 rate",
+    ]);
+    // The first accept has left the window.
+    expect(refusalsIn(overlay.step(request(1_100, "10.0.8.5:6000")))).toEqual([]);
+    expect(overlay.inspect().neighbours).toContain("10.0.8.5:6000");
+    expect(overlay.inspect().acceptedInWindow).toBe(3);
+  });
+
+  it("with the defaults, a burst of requests in one instant is limited by maxDegree alone, never by the rate", () => {
+    const askers = Array.from(
+      { length: 70 },
+      (_, index) => `10.0.${8 + (index >> 6)}.${index % 64}:6000`,
+    );
+    const overlay = peerWithThreeNeighbours(askers.map((address) => member(address)));
+    const refusals = askers.flatMap((address) => refusalsIn(overlay.step(request(10, address))));
+    expect(overlay.inspect().neighbours).toHaveLength(64);
+    expect(refusals).toEqual(askers.slice(61).map((address) => `${address} cap`));
+  });
+
+  it("exempts loopback hosts from the per-host cap (one machine runs a demo network)", () => {
+    const local = [
+      "127.0.0.1:6001",
+      "127.0.0.1:6002",
+      "127.0.0.1:6003",
+      "[::1]:6004",
+      "[::1]:6005",
+    ];
+    const overlay = peerWithThreeNeighbours(
+      local.map((address) => member(address)),
+      { maxNeighboursPerHost: 2 },
+    );
+    const refusals = local.flatMap((address, index) =>
+      refusalsIn(overlay.step(request(10 + index, address))),
+    );
+    expect(refusals).toEqual([]);
+    expect(overlay.inspect().neighbours).toEqual(expect.arrayContaining(local));
+  });
+
+  it("counts one IPv6 /64 as one host", () => {
+    const sybils = [
+      "[2001:db8:1:2::1]:6000",
+      "[2001:db8:1:2::2]:6000",
+      "[2001:db8:1:2:ff::3]:6000",
+    ];
+    const overlay = peerWithThreeNeighbours(
+      [...sybils, "[2001:db8:1:3::1]:6000"].map((address) => member(address)),
+      { maxNeighboursPerHost: 2 },
+    );
+    const refusals = [...sybils, "[2001:db8:1:3::1]:6000"].flatMap((address, index) =>
+      refusalsIn(overlay.step(request(10 + index, address))),
+    );
+    expect(refusals).toEqual(["[2001:db8:1:2:ff::3]:6000 host-cap"]);
+  });
+
+  it("counts a candidate that asked us while we connected it once towards its host", () => {
+    const overlay = createOverlay(
+      { self: "10.0.1.1:6000", targetDegree: 1, maxNeighboursPerHost: 2 },
+      { random: createSeededRandom(1) },
+    );
+    const members = ["10.0.7.1:6001", "10.0.7.1:6002"].map((address) => member(address));
+    const [connect] = overlay.step({ type: "members", now: 0, members: members.slice(0, 1) });
+    expect(connect).toEqual({ type: "connect", address: "10.0.7.1:6001" });
+    overlay.step({ type: "members", now: 1, members });
+    // 10.0.7.1:6001 is pending and now asks us too: accepted, and still one on its host.
+    expect(refusalsIn(overlay.step(request(2, "10.0.7.1:6001")))).toEqual([]);
+    expect(overlay.inspect()).toMatchObject({
+      neighbours: ["10.0.7.1:6001"],
+      pending: ["10.0.7.1:6001"],
+    });
+    expect(refusalsIn(overlay.step(request(3, "10.0.7.1:6002")))).toEqual([]);
+  });
+
+  it("counts the neighbours we chose towards the per-host cap", () => {
+    // Our own pick 10.0.7.1:6001 is a neighbour on host 10.0.7.1: one more from there is allowed.
+    const overlay = createOverlay(
+      { self: "10.0.1.1:6000", targetDegree: 1, maxNeighboursPerHost: 2 },
+      { random: createSeededRandom(1) },
+    );
+    const members = ["10.0.7.1:6001", "10.0.7.1:6002", "10.0.7.1:6003"].map((address) =>
+      member(address),
+    );
+    const [connect] = overlay.step({ type: "members", now: 0, members: members.slice(0, 1) });
+    expect(connect).toEqual({ type: "connect", address: "10.0.7.1:6001" });
+    overlay.step({ type: "connected", now: 1, address: "10.0.7.1:6001" });
+    overlay.step({ type: "members", now: 2, members });
+    expect(refusalsIn(overlay.step(request(3, "10.0.7.1:6002")))).toEqual([]);
+    expect(refusalsIn(overlay.step(request(4, "10.0.7.1:6003")))).toEqual([
+      "10.0.7.1:6003 host-cap",
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import {
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { degrees } from "./graph.js";
+import { hostOf } from "./host.js";
 import { liveOverlay, type OverlayMember } from "./live-overlay.js";
 import type { OverlayMessage } from "./messages.js";
 import { chooseNeighbours, type NeighbourCandidate } from "./selection.js";
@@ -19,15 +20,39 @@ export interface DirectoryMember extends OverlayMember {
   readonly status: string;
 }
 
-/** Configuration of {@link createOverlay}. */
+/**
+ * Configuration of {@link createOverlay}. The acceptance fields (`maxDegree` through
+ * `maxHeldRequests`) are the rule of who may become this peer's neighbour; the README's "Who
+ * may become my neighbour" gives the reasoning.
+ */
 export const OverlayConfigSchema = z
   .object({
     /** This peer's address. */
     self: AddressSchema,
     /** Neighbours a peer picks by preferential attachment, and tops up to when it loses one. */
     targetDegree: z.number().int().positive().default(2),
-    /** Neighbour requests beyond this many neighbours are refused. */
+    /** Neighbour requests beyond this many neighbours are refused (`cap`). */
     maxDegree: z.number().int().positive().default(64),
+    /**
+     * Most neighbours (chosen by us or choosing us) on one host: one IPv4 address, one IPv6 /64.
+     * Requests beyond it are refused (`host-cap`) and our own picks skip such candidates.
+     * Loopback hosts are exempt.
+     */
+    maxNeighboursPerHost: z.number().int().positive().default(2),
+    /**
+     * Most neighbour requests accepted within any `acceptWindowMs`; more are refused (`rate`).
+     * Defaults to `maxDegree`: a peer's accepted requests never outnumber its neighbours while
+     * the overlay grows, so this default refuses no one the degree cap would take, however fast
+     * peers join; it bounds turnover (each change is a directory write through the seeds).
+     */
+    maxAcceptsPerWindow: z.number().int().positive().optional(),
+    /** The sliding window of `maxAcceptsPerWindow` (input time). */
+    acceptWindowMs: z.number().positive().default(10_000),
+    /**
+     * Most requests held for the next directory snapshot (those before the first one, and those
+     * from addresses not alive in the latest one); more are refused (`held-full`).
+     */
+    maxHeldRequests: z.number().int().positive().default(64),
     /** A peer that refused our request is not asked again for this long (input time). */
     refusalMemoryMs: z.number().nonnegative().default(60_000),
     /** Most refusals remembered. */
@@ -36,7 +61,11 @@ export const OverlayConfigSchema = z
   .refine((config) => config.maxDegree >= config.targetDegree, {
     path: ["maxDegree"],
     message: "must be at least targetDegree",
-  });
+  })
+  .transform((config) => ({
+    ...config,
+    maxAcceptsPerWindow: config.maxAcceptsPerWindow ?? config.maxDegree,
+  }));
 
 /** Input form of {@link OverlayConfigSchema} (defaults optional). */
 export type OverlayConfigInput = z.input<typeof OverlayConfigSchema>;
@@ -64,14 +93,31 @@ export type OverlayInput =
   | { readonly type: "neighbour-lost"; readonly now: number; readonly address: string }
   | { readonly type: "tick"; readonly now: number };
 
+/**
+ * Why a neighbour request was refused:
+ * - `not-member`: the requester is not `alive` in the directory snapshot taken after its request;
+ * - `cap`: this peer already has `maxDegree` neighbours;
+ * - `host-cap`: this peer already has `maxNeighboursPerHost` neighbours on the requester's host;
+ * - `rate`: this peer accepted `maxAcceptsPerWindow` requests within the last `acceptWindowMs`;
+ * - `held-full`: `maxHeldRequests` requests already wait for the next snapshot.
+ */
+export type NeighbourRefusalReason = "not-member" | "cap" | "host-cap" | "rate" | "held-full";
+
 /** Events for the host. */
 export type OverlayEvent =
   | { readonly type: "neighbours-changed"; readonly neighbours: readonly string[] }
-  /** Below the target degree with no candidate left: fetch a fresh directory snapshot. */
+  /**
+   * Fetch a fresh directory snapshot: a neighbour was lost below the target degree, or a
+   * request waits from an address the latest snapshot does not show alive.
+   */
   | { readonly type: "members-wanted" }
   /** A selection round ended (target reached, or no candidate left). */
   | { readonly type: "selection-finished"; readonly neighbours: readonly string[] }
-  | { readonly type: "neighbour-refused"; readonly address: string; readonly reason: "cap" }
+  | {
+      readonly type: "neighbour-refused";
+      readonly address: string;
+      readonly reason: NeighbourRefusalReason;
+    }
   | { readonly type: "candidate-unreachable"; readonly address: string };
 
 /** Outputs, to apply in order. */
@@ -90,8 +136,13 @@ export interface OverlayView {
   readonly neighbours: readonly string[];
   /** Candidates being connected. */
   readonly pending: readonly string[];
-  /** Requests held until the overlay starts. */
-  readonly early: readonly string[];
+  /**
+   * Requests held until the next directory snapshot judges them: those received before the
+   * first snapshot, and those from addresses the latest snapshot does not show alive.
+   */
+  readonly held: readonly string[];
+  /** Requests accepted within the last `acceptWindowMs` (as of the latest input). */
+  readonly acceptedInWindow: number;
 }
 
 /** A peer's overlay upkeep, as a sans-IO machine. */
@@ -108,9 +159,13 @@ export function degreesOf(members: readonly DirectoryMember[]): Map<string, numb
 
 /**
  * Creates a peer's overlay: on each directory snapshot it picks neighbours by preferential
- * attachment until it has `targetDegree`, replacing candidates that cannot be reached; it
- * accepts neighbour requests up to `maxDegree`; and when it loses a neighbour below the target
- * it asks for a fresh snapshot to top up, so peers that lost a shared hub do not stay an island.
+ * attachment until it has `targetDegree`, replacing candidates that cannot be reached and
+ * skipping those whose host already has `maxNeighboursPerHost` of our neighbours; it accepts a
+ * neighbour request only from a member the directory shows alive, up to `maxDegree`, up to
+ * `maxNeighboursPerHost` per host and `maxAcceptsPerWindow` per `acceptWindowMs`, holding a
+ * request from an address it does not know yet until the next snapshot; and when it loses a
+ * neighbour below the target it asks for a fresh snapshot to top up, so peers that lost a
+ * shared hub do not stay an island.
  */
 export function createOverlay(
   configInput: OverlayConfigInput,
@@ -123,11 +178,18 @@ export function createOverlay(
   let now = 0;
   const guardTime = createTimeGuard("overlay");
   const neighbours = new Set<string>();
-  const early = new Set<string>();
+  /** Requests waiting for the next snapshot (bounded by `maxHeldRequests`). */
+  const held = new Set<string>();
   const pending = new Set<string>();
+  /** Addresses `alive` in the latest snapshot (self excluded). */
+  let alive = new Set<string>();
+  /** When each request accepted within the window was accepted, oldest first. */
+  const acceptedAt: number[] = [];
   let candidates: NeighbourCandidate[] = [];
   let isStarted = false;
   let isSelecting = false;
+  /** `members-wanted` was emitted and no snapshot has arrived since. */
+  let isMembersAsked = false;
   let announced = "";
   let outputs: OverlayOutput[] = [];
 
@@ -143,18 +205,65 @@ export function createOverlay(
 
   const wanted = () => Math.max(0, settings.targetDegree - neighbours.size - pending.size);
 
+  const wantMembers = (): void => {
+    isMembersAsked = true;
+    emit({ type: "members-wanted" });
+  };
+
+  /** Each address's host (`hostOf`), remembered for the members of the latest snapshot. */
+  const hosts = new Map<string, string | undefined>();
+  const hostKey = (address: string): string | undefined => {
+    if (!hosts.has(address)) hosts.set(address, hostOf(address));
+    return hosts.get(address);
+  };
+
+  /** How many neighbours and pending candidates each host has (loopback left out). */
+  const hostCounts = (): Map<string, number> => {
+    const counts = new Map<string, number>();
+    // A pending candidate that asked us first is both a neighbour and pending: count it once.
+    for (const address of new Set([...neighbours, ...pending])) {
+      const host = hostKey(address);
+      if (host !== undefined) counts.set(host, (counts.get(host) ?? 0) + 1);
+    }
+    return counts;
+  };
+
+  /**
+   * True when `address` may join our neighbours without exceeding `maxNeighboursPerHost`: the
+   * neighbours and pending candidates on its host, itself apart, are fewer than the cap.
+   * Loopback hosts are exempt (see the README).
+   */
+  const hasHostRoom = (address: string, counts = hostCounts()): boolean => {
+    const host = hostKey(address);
+    if (host === undefined) return true;
+    const itself = neighbours.has(address) || pending.has(address) ? 1 : 0;
+    return (counts.get(host) ?? 0) - itself < settings.maxNeighboursPerHost;
+  };
+
+  const isInWindow = (acceptedAtMs: number) => acceptedAtMs > now - settings.acceptWindowMs;
+
+  /** Forgets accepts older than the window; the ones left are within it. */
+  const acceptsInWindow = (): number => {
+    while (acceptedAt.length > 0 && !isInWindow(acceptedAt[0] ?? now)) acceptedAt.shift();
+    return acceptedAt.length;
+  };
+
   /** Chooses among the remaining candidates until the target is reached or none is left. */
   const select = (): void => {
     if (pending.size > 0) return;
-    const count = wanted();
-    if (count > 0 && candidates.length > 0) {
+    for (;;) {
+      const count = wanted();
+      const counts = hostCounts();
+      candidates = candidates.filter((candidate) => hasHostRoom(candidate.address, counts));
+      if (count === 0 || candidates.length === 0) break;
       const chosen = chooseNeighbours({ joiner: settings.self, candidates, k: count, random });
       candidates = candidates.filter((candidate) => !chosen.includes(candidate.address));
       for (const address of chosen) {
+        if (!hasHostRoom(address)) continue; // an earlier pick of this round filled its host
         pending.add(address);
         outputs.push({ type: "connect", address });
       }
-      return;
+      if (pending.size > 0) return;
     }
     if (isSelecting) {
       isSelecting = false;
@@ -163,23 +272,71 @@ export function createOverlay(
   };
 
   const add = (address: string): void => {
+    held.delete(address);
     if (address === settings.self || neighbours.has(address)) return;
     neighbours.add(address);
     changed();
   };
 
   const lose = (address: string): void => {
+    held.delete(address);
     if (!neighbours.delete(address)) return;
     outputs.push({ type: "disconnect", address });
     changed();
-    if (neighbours.size < settings.targetDegree && !isSelecting) emit({ type: "members-wanted" });
+    if (neighbours.size < settings.targetDegree && !isSelecting) wantMembers();
+  };
+
+  const refuse = (address: string, reason: NeighbourRefusalReason): void => {
+    outputs.push({ type: "send", to: address, message: { type: "node.neighbour-refused" } });
+    emit({ type: "neighbour-refused", address, reason });
+  };
+
+  /** Why a request from `from` is refused now, or undefined when it is accepted: the rule. */
+  const refusalOf = (from: string): NeighbourRefusalReason | undefined => {
+    if (!alive.has(from)) return "not-member";
+    if (neighbours.size >= settings.maxDegree) return "cap";
+    if (!hasHostRoom(from)) return "host-cap";
+    if (acceptsInWindow() >= settings.maxAcceptsPerWindow) return "rate";
+    return undefined;
+  };
+
+  /** Judges a request against the latest snapshot: accepts it or refuses it. */
+  const judge = (from: string): void => {
+    const reason = refusalOf(from);
+    if (reason !== undefined) {
+      refuse(from, reason);
+      return;
+    }
+    acceptedAt.push(now);
+    add(from);
+  };
+
+  /** Keeps a request for the next snapshot to judge, or refuses it when too many wait. */
+  const hold = (from: string): void => {
+    if (held.has(from)) return;
+    if (held.size >= settings.maxHeldRequests) {
+      refuse(from, "held-full");
+      return;
+    }
+    held.add(from);
+    // The requester may have registered after our latest snapshot: ask for a fresh one. Before
+    // the first snapshot there is nothing to ask: registering brings it.
+    if (isStarted && !isMembersAsked) wantMembers();
   };
 
   const onMembers = (members: readonly DirectoryMember[]): void => {
-    if (!isStarted) {
-      isStarted = true;
-      for (const address of [...early].sort()) add(address);
-      early.clear();
+    isStarted = true;
+    isMembersAsked = false;
+    hosts.clear();
+    alive = new Set(
+      members
+        .filter((member) => member.status === "alive" && member.address !== settings.self)
+        .map((member) => member.address),
+    );
+    const waiting = [...held].sort();
+    held.clear();
+    for (const address of waiting) {
+      if (!neighbours.has(address)) judge(address);
     }
     const degrees = degreesOf(members);
     candidates = members
@@ -195,16 +352,8 @@ export function createOverlay(
     switch (message.type) {
       case "node.neighbour":
         if (from === settings.self || neighbours.has(from)) return;
-        if (!isStarted) {
-          if (early.size < settings.maxDegree) early.add(from);
-          return;
-        }
-        if (neighbours.size >= settings.maxDegree) {
-          outputs.push({ type: "send", to: from, message: { type: "node.neighbour-refused" } });
-          emit({ type: "neighbour-refused", address: from, reason: "cap" });
-          return;
-        }
-        add(from);
+        if (isStarted && alive.has(from)) judge(from);
+        else hold(from);
         return;
       case "node.neighbour-refused":
         refusedUntil.set(from, now + settings.refusalMemoryMs);
@@ -256,7 +405,8 @@ export function createOverlay(
       isStarted,
       neighbours: sorted(),
       pending: [...pending].sort(),
-      early: [...early].sort(),
+      held: [...held].sort(),
+      acceptedInWindow: acceptedAt.filter(isInWindow).length,
     }),
   };
 }
