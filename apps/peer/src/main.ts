@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   AppExit,
@@ -23,6 +24,17 @@ import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
 
+const keyProgram = new Command("peer key")
+  .description(
+    "Make this peer's identity key (kept in its data directory, owner-only) if it has none, and " +
+      "print its public key: the line to add under allowed_keys in config.yml for a closed network.",
+  )
+  .argument("<ip:port>", "the peer's address")
+  .option("-c, --config <path>", "the network's config.yml (for data_dir)", "config.yml")
+  .option("-d, --data-dir <path>", "the data directory (default: config's data_dir, else .data)")
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
 const program = new Command("peer")
   .description("Run one peer: register with the seeds, pick neighbours, gossip, check liveness.")
   .argument("<ip:port>", "this peer's address (where it listens)")
@@ -38,10 +50,34 @@ const program = new Command("peer")
     ]),
   )
   .option("-k, --neighbours <count>", "neighbours to pick when joining", "2")
+  .addHelpText(
+    "after",
+    "\nOn a closed network (allowed_keys in config.yml), run `peer key <ip:port>` first and add the\nprinted key to allowed_keys on every seed.",
+  )
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+async function printPeerKey(): Promise<void> {
+  parseCommandLine(keyProgram, [...process.argv.slice(0, 2), ...process.argv.slice(3)]);
+  const options = keyProgram.opts<{ config: string; dataDir?: string }>();
+  const address = addressArgument(keyProgram.args[0], "peer key");
+  const configPath = resolve(options.config);
+  const dataDir =
+    options.dataDir ??
+    (existsSync(configPath) ? (await loadNetworkConfig(configPath, undefined)).dataDir : ".data");
+  const directory = nodeDataDirectory(dataDir, "peer", address);
+  const identity = loadIdentity(directory);
+  process.stdout.write(
+    `# peer ${address}: identity key in ${join(directory, "secret-key")} (keep it there, owner-only)\n` +
+      `# config.yml, under allowed_keys (closed membership):\n  - ${identity.publicKey}\n`,
+  );
+}
+
 await runApp("peer", async () => {
+  if (process.argv[2] === "key") {
+    await printPeerKey();
+    return;
+  }
   parseCommandLine(program);
   const options = program.opts<{
     config: string;

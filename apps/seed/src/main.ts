@@ -143,6 +143,7 @@ await runApp("seed", async () => {
     random: createProcessRandom(),
     logger,
     wallClock: Date.now,
+    ...(config.allowedKeys === undefined ? {} : { allowedKeys: config.allowedKeys }),
   });
   node.on((event) => logSeedEvent(logger, event));
   try {
@@ -154,7 +155,10 @@ await runApp("seed", async () => {
   // config.txt: the seed list peers read, written atomically (every seed writes the same content).
   await writeSeedList(join(directory, "config.txt"), seeds);
   logger.info(
-    `seed listening; identity key ${identity.publicKey}; ${node.members().length} records restored from ${dataDirectory}`,
+    `seed listening; identity key ${identity.publicKey}; ${node.members().length} records restored from ${dataDirectory}; ` +
+      (config.allowedKeys === undefined
+        ? "open membership"
+        : `closed membership (${config.allowedKeys.length} allowed keys)`),
   );
   process.stdout.write(`${formatReadyLine("seed", address)}\n`);
   handleProcessExit(async (signal) => {

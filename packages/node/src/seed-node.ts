@@ -55,6 +55,11 @@ export interface SeedNodeOptions {
   readonly randomBytes?: (length: number) => Uint8Array;
   /** The link cipher suite's primitives (default `@noble`; a Node host: `nodeNoiseCrypto`). */
   readonly crypto?: NoiseCrypto;
+  /**
+   * Closed membership: the identity keys (hex) allowed to register. Every seed must be given
+   * the same list; each acceptor refuses a registration under any other key. Omitted: open.
+   */
+  readonly allowedKeys?: readonly string[];
   readonly transport: Transport;
   readonly clock: Clock;
   /** Durable acceptor state (persist before send). */
@@ -65,7 +70,7 @@ export interface SeedNodeOptions {
   readonly wallClock?: () => number;
   /** Registry tuning (timeouts, tombstone retention, …). */
   readonly registry?: Partial<Omit<SeedRegistryConfigInput, "seedId" | "seeds">>;
-  /** Votes older than this are stale (default 5 min). */
+  /** The round window: votes older than this are stale (default 60 s). */
   readonly maxVoteAgeMs?: number;
   /** When a suspect has too few neighbours to vote, the seeds probe it this many times… */
   readonly seedProbeAttempts?: number;
@@ -154,6 +159,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
       ? {}
       : { probeIntervalMs: options.seedProbeIntervalMs }),
   });
+  const allowed = options.allowedKeys === undefined ? undefined : new Set(options.allowedKeys);
   const registry = createSeedRegistry(
     {
       ...options.registry,
@@ -165,6 +171,9 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     {
       random: options.random,
       verifySignature: options.verify ?? verifyIdentitySignature,
+      ...(options.allowedKeys === undefined
+        ? {}
+        : { admits: (key: string) => allowed?.has(key) === true }),
       validateEvidence: createSeedEvidenceValidator({
         maxVoteAgeMs,
         probeReuseMs: prober.config.probeReuseMs,

@@ -55,6 +55,11 @@ export async function createSimNetwork(options: {
    * false gives every node the bare virtual clock.
    */
   isClockMoving?: boolean;
+  /**
+   * Closed membership: the seeds admit only the keys of peers 1…`admittedPeers` (the identities
+   * `addPeer` gives them). Default: open membership.
+   */
+  admittedPeers?: number;
 }): Promise<SimNetwork> {
   const sim = createSimulation({
     seed: options.seed,
@@ -84,10 +89,25 @@ export async function createSimNetwork(options: {
     return { now: () => clock.now() + ++readings / 1_000_000, setTimer: clock.setTimer };
   };
 
+  /** Each peer's identity, made once (its random stream also feeds its handshakes). */
+  const identities = new Map<string, ReturnType<typeof simulatedIdentity>>();
+  const peerIdentity = (address: string) => {
+    const known = identities.get(address) ?? simulatedIdentity(sim.random(`identity ${address}`));
+    identities.set(address, known);
+    return known;
+  };
+  const allowedKeys =
+    options.admittedPeers === undefined
+      ? undefined
+      : Array.from(
+          { length: options.admittedPeers },
+          (_, index) => peerIdentity(`10.0.1.${index + 1}:6000`).signer.publicKey,
+        );
   const startSeed = async (address: string, storage: MemoryStorage): Promise<SeedNode> => {
     const node = await createSeedNode({
       address,
       seeds: pinnedSeeds,
+      ...(allowedKeys === undefined ? {} : { allowedKeys }),
       ...simulated.identity(address),
       ...nativeCrypto,
       transport: sim.transport(address),
@@ -118,7 +138,7 @@ export async function createSimNetwork(options: {
       const node = createPeerNode({
         address,
         seeds: pinnedSeeds,
-        ...simulatedIdentity(sim.random(`identity ${address}`)),
+        ...peerIdentity(address),
         ...nativeCrypto,
         transport: sim.transport(address),
         clock: clockFor(address),

@@ -63,6 +63,7 @@ export function createClientRequests(
   config: SeedRegistryConfig,
   list: () => MemberEntry[],
   entryOf: (address: string) => MemberEntry | undefined,
+  admits?: (publicKey: string) => boolean,
 ): ClientRequests {
   const inFlight = new Map<string, ClientRequest>();
   /** Answers kept to answer a duplicated or retried request the same way (oldest dropped first). */
@@ -129,6 +130,16 @@ export function createClientRequests(
     fromKey: string | undefined,
     message: ClientMessage,
   ): P2pError<QuorumErrorCode> | undefined => {
+    if (
+      admits !== undefined &&
+      message.type === "quorum.register-request" &&
+      (message.publicKey === undefined || !admits(message.publicKey))
+    ) {
+      return new P2pError(
+        "NOT_ADMITTED",
+        `the key ${message.publicKey ?? "(none)"} is not on this network's allow-list`,
+      );
+    }
     if (!config.ownRecordsOnly) return undefined;
     switch (message.type) {
       case "quorum.register-request":

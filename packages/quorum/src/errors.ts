@@ -8,6 +8,7 @@ export type QuorumErrorCode =
   | "EVIDENCE_INVALID"
   | "KEY_MISMATCH"
   | "NO_QUORUM"
+  | "NOT_ADMITTED"
   | "NOT_MEMBER"
   | "NOT_OWN_RECORD"
   | "STALE_INCARNATION"

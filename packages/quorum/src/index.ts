@@ -27,6 +27,7 @@ export type { QuorumErrorCode } from "./errors.js";
 export type {
   EvidenceContext,
   EvidenceValidator,
+  MembershipAdmission,
   MembershipLimits,
   ProbeResult,
   RegisterOptions,

@@ -54,6 +54,15 @@ const NO_CONTEXT: EvidenceContext = Object.freeze({
 });
 const noContext = (): EvidenceContext => NO_CONTEXT;
 
+/** Closed membership: which keys may join. */
+export interface MembershipAdmission {
+  /**
+   * True when `publicKey` (Ed25519, hex) may register. Omitted: open membership (any key that
+   * proves its address may join).
+   */
+  readonly admits?: (publicKey: string) => boolean;
+}
+
 /** Limits the membership rules enforce. */
 export interface MembershipLimits {
   readonly maxNeighbours: number;
@@ -76,13 +85,16 @@ const invalid = (message: string) =>
  * The acceptor-side rules every proposed transition must satisfy: the key matches the
  * address; incarnations never decrease; a tombstone never returns to alive (or changes kind)
  * within the same incarnation; a record becomes dead only with evidence the evidence
- * validator accepts; an absent value may not overwrite a record.
+ * validator accepts; an absent value may not overwrite a record. With `admission.admits`
+ * (closed membership), a record becomes alive from nothing or from a tombstone only under an
+ * admitted key.
  */
 export function createMembershipValidator(
   validateEvidence: EvidenceValidator,
   limits: MembershipLimits,
   context: () => EvidenceContext = noContext,
   verify?: VerifySignature,
+  admission: MembershipAdmission = {},
 ): TransitionValidator {
   return (key, current, proposed) => {
     if (proposed === null) {
@@ -94,6 +106,15 @@ export function createMembershipValidator(
     }
     if (proposed.status !== "dead" && proposed.evidence !== undefined) {
       return invalid(`${key}: only a dead record carries evidence`);
+    }
+    const isJoining =
+      proposed.status === "alive" && (current === undefined || isTombstone(current));
+    if (isJoining && admission.admits !== undefined) {
+      if (proposed.publicKey === undefined || !admission.admits(proposed.publicKey)) {
+        return invalid(
+          `${key}: key ${proposed.publicKey ?? "(none)"} is not admitted (closed membership)`,
+        );
+      }
     }
     if (current !== undefined) {
       if (proposed.incarnation < current.incarnation) {

@@ -116,6 +116,12 @@ export interface SeedRegistryDeps {
    * trusted embedding) records change on the proposing seed's word.
    */
   readonly verifySignature?: VerifySignature;
+  /**
+   * Closed membership: true when a key may register. Every acceptor checks it for each
+   * registration and rejoin (so no one seed can admit a stranger), and a register request
+   * from another key is answered `NOT_ADMITTED` at once. Omitted: open membership.
+   */
+  readonly admits?: (publicKey: string) => boolean;
   /** The acceptor states loaded from {@link Storage} (empty for a new seed). */
   readonly initialState?: ReadonlyMap<string, AcceptorState>;
 }

@@ -80,7 +80,13 @@ export function createSeedRegistry(
     aliveVotes: aliveVotes.table,
   });
   const acceptor = createAcceptor(
-    createMembershipValidator(deps.validateEvidence, config, evidenceContext, deps.verifySignature),
+    createMembershipValidator(
+      deps.validateEvidence,
+      config,
+      evidenceContext,
+      deps.verifySignature,
+      deps.admits === undefined ? {} : { admits: deps.admits },
+    ),
     initial,
   );
   const proposer = createProposer(
@@ -155,7 +161,7 @@ export function createSeedRegistry(
     learn: (message) => learn(message.key, message.ballot, message.value),
     read: (now, operationId, key) => submit(now, operationId, key, readChange),
   });
-  const clients = createClientRequests(config, list, entryOf);
+  const clients = createClientRequests(config, list, entryOf, deps.admits);
 
   const complete = (
     output: Extract<ProposerOutput, { type: "completed" }>,

@@ -197,3 +197,46 @@ describe("requestSigningBytes", () => {
     );
   });
 });
+
+describe("closed membership (an allow-list of keys, checked by every acceptor)", () => {
+  const admitted = new Set([peer.publicKey]);
+  const closed = createMembershipValidator(
+    () => ok(undefined),
+    { maxNeighbours: 8 },
+    undefined,
+    verifySignature,
+    { admits: (publicKey) => admitted.has(publicKey) },
+  );
+  const stranger = keyOf();
+  const strangerRecord = apply(
+    registerChange(
+      address,
+      {
+        publicKey: stranger.publicKey,
+        neighbours: pool,
+        proof: request(stranger, {
+          kind: "register",
+          publicKey: stranger.publicKey,
+          neighbours: pool,
+        }),
+      },
+      0,
+    ),
+    undefined,
+  );
+
+  it("registers an admitted key and refuses any other, even with a valid signed request", () => {
+    expect(closed(address, undefined, registered).ok).toBe(true);
+    expect(validate(address, undefined, strangerRecord).ok).toBe(true); // open: anyone
+    const refused = closed(address, undefined, strangerRecord);
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? "" : refused.error.message).toMatch(/not admitted/);
+  });
+
+  it("a rejoin after a tombstone is a registration too: only an admitted key", () => {
+    const left = { ...registered, status: "left" as const, proof: undefined };
+    const rejoin = { ...strangerRecord, incarnation: 1 };
+    expect(closed(address, left, rejoin).ok).toBe(false);
+    expect(closed(address, left, { ...registered, incarnation: 1 }).ok).toBe(true);
+  });
+});

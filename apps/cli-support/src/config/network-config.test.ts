@@ -120,6 +120,17 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("closed membership: allowed_keys lists the keys that may register; a bad key is named", () => {
+    const open = parseConfig(VALID);
+    expect(open.ok && open.value.allowedKeys).toBeUndefined();
+    const [a, b] = ["0a".repeat(32), "0b".repeat(32)];
+    const closed = parseConfig(`${VALID}allowed_keys:\n  - ${b}\n  - ${a}\n  - ${b}\n`);
+    expect(closed.ok && closed.value.allowedKeys).toEqual([a, b]);
+    expect(problemLines(`${VALID}allowed_keys:\n  - ${a}\n  - xyz\n`)).toEqual([
+      'config.yml:15: allowed_keys[1]: expected a peer\'s identity key: 64 lower-case hex digits (run `peer key <ip:port>`), got "xyz"',
+    ]);
+  });
+
   it("rejects a duplicate seed", () => {
     const text = VALID.replace("port: 5002", "port: 5000");
     expect(problemLines(text)).toEqual([
@@ -186,7 +197,7 @@ describe("parseConfig", () => {
 
   it("rejects a document that is not a mapping", () => {
     expect(problemLines("just some words\n")).toEqual([
-      'config.yml:1: expected a mapping with keys seeds, peer_port_range, initial_peers, peer_ip, profile, timing, data_dir, got "just some words"',
+      'config.yml:1: expected a mapping with keys seeds, peer_port_range, initial_peers, peer_ip, profile, timing, data_dir, allowed_keys, got "just some words"',
     ]);
   });
 

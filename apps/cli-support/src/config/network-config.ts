@@ -23,6 +23,11 @@ export interface NetworkConfig {
   readonly timing: TimingProfile;
   /** Directory for durable node state, resolved against the config file's directory. */
   readonly dataDir: string;
+  /**
+   * Closed membership: the identity keys (64 hex digits) allowed to register, from
+   * `allowed_keys`; undefined (the key absent) means open membership.
+   */
+  readonly allowedKeys?: readonly string[];
 }
 
 /** Options of {@link parseConfig}. */
@@ -41,6 +46,7 @@ const ROOT_KEYS = [
   "profile",
   "timing",
   "data_dir",
+  "allowed_keys",
 ] as const;
 const SEED_KEYS = ["ip", "port", "key"] as const;
 const RANGE_KEYS = ["start", "end"] as const;
@@ -143,6 +149,15 @@ const configSchema = z
         .string({ error: "expected a directory path" })
         .min(1, { error: "expected a directory path" })
         .default(".data"),
+      allowed_keys: z
+        .array(
+          z.custom<string>((value) => typeof value === "string" && /^[0-9a-f]{64}$/.test(value), {
+            error:
+              "expected a peer's identity key: 64 lower-case hex digits (run `peer key <ip:port>`)",
+          }),
+          { error: "expected a list of identity keys (closed membership)" },
+        )
+        .optional(),
     },
     { error: `expected a mapping with keys ${ROOT_KEYS.join(", ")}` },
   )
@@ -250,6 +265,9 @@ function normalize(raw: RawConfig, baseDirectory: string | undefined): NetworkCo
         ),
       ),
     ),
+    ...(raw.allowed_keys === undefined
+      ? {}
+      : { allowedKeys: Object.freeze([...new Set(raw.allowed_keys)].sort()) }),
     peerIp: raw.peer_ip,
     peerPortRange: Object.freeze({
       start: raw.peer_port_range.start,
