@@ -25,7 +25,13 @@ export const GossipConfigSchema = z.object({
   generator: z
     .union([GeneratorConfigSchema, z.literal(false)])
     .default({ intervalMs: 5000, count: 10 }),
-  /** The message list (seen set): at most `maxEntries` ids, each kept for at most `ttlMs`. */
+  /**
+   * The message list (seen set): at most `maxEntries` ids, each kept for `ttlMs` of input time,
+   * and at most `maxPerOrigin` of them from any one origin. While an origin has `maxPerOrigin`
+   * unexpired ids in the list, its new messages are rejected (`origin-over-limit`) rather than
+   * evicting other origins' ids. `maxPerOrigin` defaults to ⌊maxEntries / 10⌋ (1,000 with the
+   * default `maxEntries`), so flushing the list takes more than 10 registered identities.
+   */
   messageList: z
     .object({
       maxEntries: z.number().int().positive().default(10_000),
@@ -34,8 +40,18 @@ export const GossipConfigSchema = z.object({
         .int()
         .positive()
         .default(10 * 60_000),
+      maxPerOrigin: z.number().int().positive().optional(),
     })
-    .default({ maxEntries: 10_000, ttlMs: 10 * 60_000 }),
+    .refine((list) => list.maxPerOrigin === undefined || list.maxPerOrigin <= list.maxEntries, {
+      path: ["maxPerOrigin"],
+      message: "must be at most messageList.maxEntries",
+    })
+    .transform((list) => ({
+      maxEntries: list.maxEntries,
+      ttlMs: list.ttlMs,
+      maxPerOrigin: list.maxPerOrigin ?? Math.max(1, Math.floor(list.maxEntries / 10)),
+    }))
+    .prefault({}),
   /** Built-in forwarding policy; a custom one can be passed in the dependencies instead. */
   forwarding: z
     .discriminatedUnion("type", [
@@ -61,7 +77,12 @@ export const GossipConfigSchema = z.object({
     .default(64 * 1024),
   /** A message that has crossed this many links is delivered but not forwarded further. */
   maxHops: z.number().int().positive().default(64),
-  /** Recompute each new message's id from origin and payload and refuse a mismatch. */
+  /**
+   * Recompute each new message's id from origin and payload and refuse a mismatch. The origin's
+   * signature covers origin and payload, not the id, so turning this off lets a neighbour attach
+   * a genuine message to another message's id (and so suppress that message): keep it on
+   * anywhere but a trusted simulation.
+   */
   verifyIds: z.boolean().default(true),
 });
 

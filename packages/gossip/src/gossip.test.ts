@@ -1,9 +1,23 @@
 import { createSeededRandom, P2pError } from "@p2p/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createIdentities } from "../test/identities.js";
 import { createGossip, type GossipOutput } from "./gossip.js";
-import { messageId } from "./message-id.js";
-import { GossipMessageSchema } from "./messages.js";
+import { type GossipMessage, GossipMessageSchema } from "./messages.js";
+
+/** Real Ed25519 identities for every address the tests use (deterministic keys). */
+const identities = createIdentities({ memoize: true });
+/** The dependencies of the machine whose `self` is `self`. */
+const deps = (self: string, seed = 1) => ({
+  random: createSeededRandom(seed),
+  sign: identities.signerFor(self),
+  verifyOrigin: identities.verifyOrigin,
+});
+/** A message as `origin` publishes it (signed by its key), `hops` links from it. */
+const signed = (origin: string, payload: Uint8Array | string, hops = 0) => {
+  identities.register(origin);
+  return identities.message(origin, payload, { hops });
+};
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const sends = (outputs: readonly GossipOutput[]) =>
@@ -13,20 +27,37 @@ const events = (outputs: readonly GossipOutput[]) =>
 
 describe("createGossip", () => {
   it("validates config and reports the field path", () => {
-    expect(() => createGossip({ self: "nope" }, { random: createSeededRandom(1) })).toThrow(/self/);
+    expect(() => createGossip({ self: "nope" }, deps("10.0.0.1:1"))).toThrow(/self/);
+    expect(() =>
+      createGossip({ self: "10.0.0.1:1", messageList: { maxEntries: 0 } }, deps("10.0.0.1:1")),
+    ).toThrow(P2pError);
     expect(() =>
       createGossip(
-        { self: "10.0.0.1:1", messageList: { maxEntries: 0 } },
-        { random: createSeededRandom(1) },
+        { self: "10.0.0.1:1", messageList: { maxEntries: 100, maxPerOrigin: 101 } },
+        deps("10.0.0.1:1"),
       ),
-    ).toThrow(P2pError);
-    const gossip = createGossip({ self: "10.0.0.1:1" }, { random: createSeededRandom(1) });
+    ).toThrow(/messageList\.maxPerOrigin.*must be at most messageList\.maxEntries/);
+    const gossip = createGossip({ self: "10.0.0.1:1" }, deps("10.0.0.1:1"));
     expect(Object.isFrozen(gossip.config)).toBe(true);
     expect(gossip.config.generator).toEqual({ intervalMs: 5000, count: 10 });
+    expect(gossip.config.messageList).toEqual({
+      maxEntries: 10_000,
+      ttlMs: 600_000,
+      maxPerOrigin: 1_000,
+    });
+    // maxPerOrigin follows maxEntries when not given: a tenth of it, at least 1.
+    expect(
+      createGossip({ self: "10.0.0.1:1", messageList: { maxEntries: 200 } }, deps("10.0.0.1:1"))
+        .config.messageList.maxPerOrigin,
+    ).toBe(20);
+    expect(
+      createGossip({ self: "10.0.0.1:1", messageList: { maxEntries: 5 } }, deps("10.0.0.1:1"))
+        .config.messageList.maxPerOrigin,
+    ).toBe(1);
   });
 
   it("generates <timestamp>:<ip>:<n> every interval once neighbours are connected, to all of them", () => {
-    const gossip = createGossip({ self: "10.0.0.1:7000" }, { random: createSeededRandom(1) });
+    const gossip = createGossip({ self: "10.0.0.1:7000" }, deps("10.0.0.1:7000"));
     expect(gossip.nextDeadline()).toBeUndefined();
     gossip.step({ type: "neighbours", now: 100, neighbours: ["10.0.0.3:1", "10.0.0.2:1"] });
     const texts: string[] = [];
@@ -45,19 +76,10 @@ describe("createGossip", () => {
   });
 
   it("delivers a first copy once, forwards it to every neighbour except the sender, drops repeats", () => {
-    const gossip = createGossip(
-      { self: "10.0.0.1:1", generator: false },
-      { random: createSeededRandom(1) },
-    );
+    const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, deps("10.0.0.1:1"));
     gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1", "b:1", "c:1"] });
     const payload = bytes("hello");
-    const message = {
-      type: "gossip.message" as const,
-      id: messageId("z:9", payload),
-      origin: "z:9",
-      payload,
-      hops: 2,
-    };
+    const message = signed("z:9", payload, 2);
     const first = gossip.step({ type: "receive", now: 1, from: "b:1", message });
     expect(events(first)).toEqual([
       { type: "message-delivered", id: message.id, origin: "z:9", from: "b:1", payload, hops: 3 },
@@ -81,10 +103,7 @@ describe("createGossip", () => {
   });
 
   it("marks its own messages seen before sending, so echoes are duplicates", () => {
-    const gossip = createGossip(
-      { self: "10.0.0.1:1", generator: false },
-      { random: createSeededRandom(1) },
-    );
+    const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, deps("10.0.0.1:1"));
     gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1"] });
     const [send] = sends(gossip.step({ type: "publish", now: 1, payload: bytes("x") }));
     expect(send?.message.origin).toBe("10.0.0.1:1");
@@ -95,18 +114,9 @@ describe("createGossip", () => {
   });
 
   it("rejects a message whose id does not match origin and payload", () => {
-    const gossip = createGossip(
-      { self: "10.0.0.1:1", generator: false },
-      { random: createSeededRandom(1) },
-    );
-    const payload = bytes("x");
-    const message = {
-      type: "gossip.message" as const,
-      id: messageId("z:9", bytes("y")),
-      origin: "z:9",
-      payload,
-      hops: 0,
-    };
+    const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, deps("10.0.0.1:1"));
+    gossip.step({ type: "neighbours", now: 0, neighbours: ["z:9"] });
+    const message = { ...signed("z:9", "x"), id: signed("z:9", "y").id };
     expect(events(gossip.step({ type: "receive", now: 0, from: "z:9", message }))).toEqual([
       { type: "message-rejected", from: "z:9", reason: "id-mismatch" },
     ]);
@@ -115,7 +125,7 @@ describe("createGossip", () => {
   it("throws on caller mistakes: time going back, oversized publish", () => {
     const gossip = createGossip(
       { self: "10.0.0.1:1", generator: false, maxPayloadBytes: 4 },
-      { random: createSeededRandom(1) },
+      deps("10.0.0.1:1"),
     );
     gossip.step({ type: "tick", now: 10 });
     expect(() => gossip.step({ type: "tick", now: 9 })).toThrow(/backwards/);
@@ -125,6 +135,7 @@ describe("createGossip", () => {
   });
 
   it("random-fanout pushes to at most `fanout` distinct neighbours, never the sender", () => {
+    const fanoutMessage = signed("o:1", "fanout");
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 2 ** 31 }),
@@ -137,18 +148,12 @@ describe("createGossip", () => {
               messageList: { maxEntries: 16 },
               forwarding: { type: "random-fanout", fanout },
             },
-            { random: createSeededRandom(seed) },
+            deps("10.0.0.1:1", seed),
           );
           const neighbours = Array.from({ length: 8 }, (_, i) => `n${i}:1`);
           gossip.step({ type: "neighbours", now: 0, neighbours });
-          const payload = bytes(`p${seed}`);
-          const message = {
-            type: "gossip.message" as const,
-            id: messageId("o:1", payload),
-            origin: "o:1",
-            payload,
-            hops: 0,
-          };
+          // One signed message reused: each run is a fresh machine, only the seed varies.
+          const message = fanoutMessage;
           const targets = sends(
             gossip.step({ type: "receive", now: 1, from: "n0:1", message }),
           ).map((s) => s.to);
@@ -162,29 +167,22 @@ describe("createGossip", () => {
 
   it("keeps the message list within its cap and forgets ids after their TTL", () => {
     const gossip = createGossip(
-      { self: "10.0.0.1:1", generator: false, messageList: { maxEntries: 50, ttlMs: 1000 } },
-      { random: createSeededRandom(1) },
+      {
+        self: "10.0.0.1:1",
+        generator: false,
+        messageList: { maxEntries: 50, ttlMs: 1000, maxPerOrigin: 25 },
+      },
+      deps("10.0.0.1:1"),
     );
+    gossip.step({ type: "neighbours", now: 0, neighbours: ["o:1"] });
+    // Ten origins, 20 messages each: the list (50) evicts its oldest ids; no origin reaches maxPerOrigin.
     for (let i = 0; i < 200; i++) {
-      const payload = bytes(`m${i}`);
-      const message = {
-        type: "gossip.message" as const,
-        id: messageId("o:1", payload),
-        origin: "o:1",
-        payload,
-        hops: 0,
-      };
+      const message = signed(`o${i % 10}:1`, `m${i}`);
       gossip.step({ type: "receive", now: i, from: "o:1", message });
       expect(gossip.inspect().messageListSize).toBeLessThanOrEqual(50);
     }
-    const payload = bytes("late");
-    const message = {
-      type: "gossip.message" as const,
-      id: messageId("o:1", payload),
-      origin: "o:1",
-      payload,
-      hops: 0,
-    };
+    expect(gossip.inspect().counters.delivered).toBe(200);
+    const message = signed("o:1", "late");
     gossip.step({ type: "receive", now: 1000, from: "o:1", message });
     // After the TTL the same id is new again: the cost of a too-small list is a second delivery.
     const again = gossip.step({ type: "receive", now: 2500, from: "o:1", message });
@@ -192,7 +190,7 @@ describe("createGossip", () => {
   });
 
   it("every wire message it sends passes its own schema", () => {
-    const gossip = createGossip({ self: "10.0.0.1:1" }, { random: createSeededRandom(1) });
+    const gossip = createGossip({ self: "10.0.0.1:1" }, deps("10.0.0.1:1"));
     gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1"] });
     for (const send of sends(gossip.step({ type: "tick", now: 0 }))) {
       expect(GossipMessageSchema.safeParse(send.message).success).toBe(true);
@@ -200,22 +198,10 @@ describe("createGossip", () => {
   });
 
   describe("catch-up for late joiners", () => {
-    const incoming = (origin: string, text: string, hops = 0) => {
-      const payload = bytes(text);
-      return {
-        type: "gossip.message" as const,
-        id: messageId(origin, payload),
-        origin,
-        payload,
-        hops,
-      };
-    };
+    const incoming = (origin: string, text: string, hops = 0) => signed(origin, text, hops);
 
     it("sends a newly added neighbour the recent messages oldest first, except to those known to have them", () => {
-      const gossip = createGossip(
-        { self: "10.0.0.1:1", generator: false },
-        { random: createSeededRandom(1) },
-      );
+      const gossip = createGossip({ self: "10.0.0.1:1", generator: false }, deps("10.0.0.1:1"));
       gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1", "b:1"] });
       const own = sends(gossip.step({ type: "publish", now: 1, payload: bytes("own") }))[0]
         ?.message;
@@ -232,26 +218,49 @@ describe("createGossip", () => {
         ["c:1", fromA.id, 3],
         ["c:1", fromB.id, 1],
       ]);
-      // a and b stay: nothing for them. d arrives having sent us a duplicate of fromB first.
+      // a and b stay: nothing for them. A copy of fromB that d sent before it was a neighbour
+      // was rejected (not-neighbour), so it does not count as d having it: d gets all three.
       gossip.step({ type: "receive", now: 5, from: "d:1", message: fromB });
       const toD = sends(
         gossip.step({ type: "neighbours", now: 6, neighbours: ["a:1", "b:1", "c:1", "d:1"] }),
       );
-      expect(toD.map((s) => s.message.id)).toEqual([own?.id, fromA.id]);
+      expect(toD.map((s) => s.message.id)).toEqual([own?.id, fromA.id, fromB.id]);
       // A neighbour that leaves and comes back is not sent the same messages again.
       gossip.step({ type: "neighbours", now: 7, neighbours: ["a:1"] });
       expect(
         sends(gossip.step({ type: "neighbours", now: 8, neighbours: ["a:1", "c:1"] })),
       ).toEqual([]);
-      expect(gossip.inspect().counters.caughtUp).toBe(5);
+      expect(gossip.inspect().counters.caughtUp).toBe(6);
       expect(gossip.inspect().recentMessages).toBe(3);
+    });
+
+    it("a neighbour that sent a duplicate is known to have the message (random fanout skipped it)", () => {
+      const gossip = createGossip(
+        {
+          self: "10.0.0.1:1",
+          generator: false,
+          forwarding: { type: "random-fanout", fanout: 1 },
+        },
+        deps("10.0.0.1:1"),
+      );
+      gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1", "b:1", "c:1"] });
+      const message = incoming("z:9", "fanout one");
+      const [target] = sends(gossip.step({ type: "receive", now: 1, from: "a:1", message }));
+      const skipped = ["b:1", "c:1"].find((n) => n !== target?.to) as string;
+      // The skipped neighbour got it elsewhere and sends us a duplicate: now it is known to have it.
+      expect(gossip.step({ type: "receive", now: 2, from: skipped, message })).toEqual([]);
+      gossip.step({ type: "neighbours", now: 3, neighbours: ["a:1"] });
+      expect(
+        sends(gossip.step({ type: "neighbours", now: 4, neighbours: ["a:1", "b:1", "c:1"] })),
+      ).toEqual([]);
     });
 
     it("keeps at most maxMessages, none older than maxAgeMs (input time)", () => {
       const gossip = createGossip(
         { self: "10.0.0.1:1", generator: false, catchUp: { maxMessages: 3, maxAgeMs: 100 } },
-        { random: createSeededRandom(1) },
+        deps("10.0.0.1:1"),
       );
+      gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1"] });
       for (let i = 0; i < 5; i++)
         gossip.step({
           type: "receive",
@@ -278,8 +287,9 @@ describe("createGossip", () => {
     it("never keeps a message longer than the message list's TTL", () => {
       const gossip = createGossip(
         { self: "10.0.0.1:1", generator: false, messageList: { ttlMs: 50 } },
-        { random: createSeededRandom(1) },
+        deps("10.0.0.1:1"),
       );
+      gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1"] });
       gossip.step({ type: "receive", now: 0, from: "a:1", message: incoming("z:9", "x") });
       expect(sends(gossip.step({ type: "neighbours", now: 49, neighbours: ["c:1"] }))).toHaveLength(
         1,
@@ -290,14 +300,16 @@ describe("createGossip", () => {
     it("can be turned off: a late neighbour gets nothing, nothing is buffered", () => {
       const gossip = createGossip(
         { self: "10.0.0.1:1", generator: false, catchUp: false },
-        { random: createSeededRandom(1) },
+        deps("10.0.0.1:1"),
       );
+      gossip.step({ type: "neighbours", now: 0, neighbours: ["a:1"] });
       gossip.step({ type: "receive", now: 0, from: "a:1", message: incoming("z:9", "x") });
       expect(gossip.step({ type: "neighbours", now: 1, neighbours: ["a:1", "c:1"] })).toEqual([]);
       expect(gossip.inspect().recentMessages).toBe(0);
     });
 
     it("property: catch-up and forwarding together send each message over each link at most once per direction", () => {
+      const texts = Array.from({ length: 6 }, (_, text) => incoming("z:9", `t${text}`));
       fc.assert(
         fc.property(
           fc.array(
@@ -321,7 +333,7 @@ describe("createGossip", () => {
           (actions) => {
             const gossip = createGossip(
               { self: "10.0.0.1:1", generator: false },
-              { random: createSeededRandom(1) },
+              deps("10.0.0.1:1"),
             );
             const sent = new Set<string>();
             let now = 0;
@@ -334,8 +346,18 @@ describe("createGossip", () => {
                   type: "receive",
                   now,
                   from: `n${action.from}:1`,
-                  message: incoming("z:9", `t${action.text}`),
+                  message: texts[action.text] as GossipMessage,
                 });
+                // Only a current neighbour is heard.
+                if (!gossip.inspect().neighbours.includes(`n${action.from}:1`)) {
+                  expect(events(outputs)).toEqual([
+                    {
+                      type: "message-rejected",
+                      from: `n${action.from}:1`,
+                      reason: "not-neighbour",
+                    },
+                  ]);
+                }
               } else if (action.kind === "neighbours") {
                 const neighbours = [0, 1, 2, 3, 4]
                   .filter((i) => action.mask & (1 << i))

@@ -1,11 +1,12 @@
-import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { assertNever, createTimeGuard, type Machine, P2pError, type RandomSource } from "@p2p/wire";
-import { LRUCache } from "lru-cache";
 import { type GossipConfig, type GossipConfigInput, parseGossipConfig } from "./config.js";
 import type { GossipErrorCode } from "./errors.js";
 import { type ForwardingPolicy, floodPolicy, randomFanoutPolicy } from "./forwarding.js";
 import { messageId } from "./message-id.js";
+import { createMessageList } from "./message-list.js";
 import type { GossipMessage } from "./messages.js";
+import { gossipSigningBytes } from "./signing.js";
 
 /** Inputs of the gossip machine. `now` is monotonic milliseconds and never goes backwards. */
 export type GossipInput =
@@ -13,7 +14,10 @@ export type GossipInput =
   | { type: "neighbours"; now: number; neighbours: readonly string[] }
   /** Publish a payload from this peer. */
   | { type: "publish"; now: number; payload: Uint8Array }
-  /** A gossip message arrived from the neighbour with address `from`. */
+  /**
+   * A gossip message arrived over the authenticated link from the peer with address `from`
+   * (accepted only while `from` is in the current neighbour set).
+   */
   | { type: "receive"; now: number; from: string; message: GossipMessage }
   /** Time passed. `wallTimeMs` (optional) is the wall-clock time used in generated text. */
   | { type: "tick"; now: number; wallTimeMs?: number };
@@ -33,12 +37,45 @@ export type GossipEvent =
     }
   /** This peer published a message (by the generator or by `publish`). */
   | { type: "message-published"; id: string; payload: Uint8Array; generated: boolean }
-  /** A message that breaks a rule (bad id, payload too large): dropped. */
+  /** A message that breaks a rule (see {@link GossipRejectReason}): dropped, not forwarded, not marked seen. */
   | {
       type: "message-rejected";
       from: string;
-      reason: "id-mismatch" | "payload-too-large" | "own-origin";
+      reason: GossipRejectReason;
     };
+
+/**
+ * Why a received message was dropped, in the order the checks run:
+ * - `not-neighbour`: `from` is not in the current neighbour set (checked first, before the
+ *   message list, so a non-neighbour cannot even refresh catch-up bookkeeping);
+ * - `own-origin`: it claims this peer as its origin but this peer has no such id;
+ * - `payload-too-large`: over `maxPayloadBytes`;
+ * - `id-mismatch`: the id is not the hash of origin and payload (`verifyIds`);
+ * - `origin-over-limit`: the origin already has `messageList.maxPerOrigin` ids in the message
+ *   list (checked before the signature: it costs no verification);
+ * - `bad-signature`: `verifyOrigin` refused the origin's signature, or the origin is unknown.
+ *
+ * Ids already in the message list are duplicates, not rejections: they are counted and dropped
+ * before any of the checks after `not-neighbour`, and cost no signature verification.
+ */
+export type GossipRejectReason =
+  | "not-neighbour"
+  | "own-origin"
+  | "payload-too-large"
+  | "id-mismatch"
+  | "origin-over-limit"
+  | "bad-signature";
+
+const REJECT_REASONS: readonly GossipRejectReason[] = [
+  "not-neighbour",
+  "own-origin",
+  "payload-too-large",
+  "id-mismatch",
+  "origin-over-limit",
+  "bad-signature",
+];
+
+const SIGNATURE_HEX = /^[0-9a-f]{128}$/;
 
 /** Outputs, to apply in order. */
 export type GossipOutput =
@@ -47,7 +84,7 @@ export type GossipOutput =
 
 /** Counters since creation. Amplification = received / delivered. */
 export interface GossipCounters {
-  /** Gossip messages received from neighbours (first copies and duplicates). */
+  /** Gossip messages received (first copies, duplicates and rejected ones). */
   readonly received: number;
   /** Messages delivered (first receipt). */
   readonly delivered: number;
@@ -59,7 +96,7 @@ export interface GossipCounters {
   readonly published: number;
   /** Every copy sent (own and relayed). */
   readonly sent: number;
-  /** Messages dropped for breaking a rule. */
+  /** Messages dropped for breaking a rule (by reason in {@link GossipView.rejections}). */
   readonly rejected: number;
   /** Copies sent to newly added neighbours by catch-up (included in `sent`). */
   readonly caughtUp: number;
@@ -70,12 +107,18 @@ export interface GossipView {
   readonly self: string;
   readonly neighbours: readonly string[];
   readonly policy: string;
-  /** Ids currently in the message list (may include expired ones not yet evicted). */
+  /** Ids currently in the message list (unexpired). */
   readonly messageListSize: number;
   readonly messageListCap: number;
+  /** Distinct origins with ids in the message list. */
+  readonly messageListOrigins: number;
+  /** Most ids one origin may have in the message list (`messageList.maxPerOrigin`). */
+  readonly messageListMaxPerOrigin: number;
   /** Messages held for catch-up (0 when catch-up is off). */
   readonly recentMessages: number;
   readonly counters: GossipCounters;
+  /** Rejected messages by reason (they add up to `counters.rejected`). */
+  readonly rejections: Readonly<Record<GossipRejectReason, number>>;
   /** received / delivered (0 before the first delivery). */
   readonly amplification: number;
   /** Generator progress: messages made so far, and when the next is due (undefined: not running). */
@@ -106,6 +149,19 @@ interface RecentMessage {
 export interface GossipDependencies {
   /** The only source of randomness (random-fanout uses it). */
   readonly random: RandomSource;
+  /**
+   * Signs bytes with this peer's Ed25519 identity key (the key registered for `config.self`)
+   * and returns the 64-byte signature. Used on publish, over `gossipSigningBytes(self, payload)`.
+   * The key itself never enters the machine.
+   */
+  readonly sign: (bytes: Uint8Array) => Uint8Array;
+  /**
+   * True when `signature` is a valid Ed25519 signature of `bytes` by the key registered for
+   * `origin`; false for an origin with no registered key, and for any malformed input (it must
+   * not throw). The host resolves the key (its member directory); called once per new message
+   * id that passed the cheaper checks, never for duplicates.
+   */
+  readonly verifyOrigin: (origin: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
   /** A custom forwarding policy; overrides `config.forwarding`. */
   readonly policy?: ForwardingPolicy;
 }
@@ -113,6 +169,12 @@ export interface GossipDependencies {
 /**
  * Creates a gossip machine. Flooding (the default) sends each new message to every neighbour
  * except the one it came from, so each message crosses each link at most once.
+ *
+ * Security: what this peer publishes is signed with `dependencies.sign`; a received message is
+ * accepted only from a current neighbour, and only after its id and its origin's signature
+ * check out (`dependencies.verifyOrigin`) — before it is delivered, forwarded or marked seen, so
+ * a forged copy arriving first cannot block the genuine one. No origin may hold more than
+ * `messageList.maxPerOrigin` ids of the message list.
  */
 export function createGossip(
   configInput: GossipConfigInput,
@@ -130,16 +192,13 @@ export function createGossip(
   let currentNow = Number.NEGATIVE_INFINITY;
   let wallOffsetMs = 0;
   let neighbours: string[] = [];
+  let neighbourSet = new Set<string>();
   let generatorMade = 0;
   let generatorNextAt: number | undefined;
 
-  const messageList = new LRUCache<string, true>({
-    max: config.messageList.maxEntries,
-    ttl: config.messageList.ttlMs,
-    // Time comes from the inputs, never from a real clock; 0 disables lru-cache's own timer.
-    ttlResolution: 0,
-    perf: { now: () => currentNow },
-  });
+  const messageList = createMessageList(config.messageList);
+  const sign = dependencies.sign;
+  const verifyOrigin = dependencies.verifyOrigin;
 
   const counters = {
     received: 0,
@@ -151,6 +210,10 @@ export function createGossip(
     rejected: 0,
     caughtUp: 0,
   };
+  const rejections = Object.fromEntries(REJECT_REASONS.map((reason) => [reason, 0])) as Record<
+    GossipRejectReason,
+    number
+  >;
 
   /**
    * Catch-up buffer, oldest first: each recent message as this peer would send it on, when it
@@ -192,6 +255,7 @@ export function createGossip(
   const guardTime = createTimeGuard("gossip");
   function advance(now: number): void {
     currentNow = guardTime(now);
+    messageList.expire(currentNow);
   }
 
   /** Sends `message` to the neighbours the policy picks; returns them. */
@@ -216,8 +280,11 @@ export function createGossip(
       );
     }
     const id = messageId(config.self, payload);
-    // Marked seen before sending, so an echo coming back is a duplicate.
-    messageList.set(id, true);
+    const signature = bytesToHex(sign(gossipSigningBytes(config.self, payload)));
+    // Marked seen before sending, so an echo coming back is a duplicate. Own messages are not
+    // held to maxPerOrigin here, but neighbours with the same config accept at most that many
+    // of them per ttlMs.
+    messageList.add(id, config.self, currentNow);
     counters.published++;
     outputs.push({ type: "emit", event: { type: "message-published", id, payload, generated } });
     const message: GossipMessage = {
@@ -226,31 +293,59 @@ export function createGossip(
       origin: config.self,
       payload,
       hops: 0,
+      signature,
     };
     remember(message, push(outputs, message, undefined));
   }
 
+  function reject(outputs: GossipOutput[], from: string, reason: GossipRejectReason): void {
+    counters.rejected++;
+    rejections[reason]++;
+    outputs.push({ type: "emit", event: { type: "message-rejected", from, reason } });
+  }
+
+  /** True when the message carries a valid signature by its origin's registered key. */
+  function isSignedByOrigin(message: GossipMessage): boolean {
+    // The schema requires 128 lower-case hex digits; a host that skipped it gets a rejection,
+    // not an exception from hexToBytes.
+    if (!SIGNATURE_HEX.test(message.signature)) return false;
+    return verifyOrigin(
+      message.origin,
+      gossipSigningBytes(message.origin, message.payload),
+      hexToBytes(message.signature),
+    );
+  }
+
+  /** Why `message` (not a duplicate) must be dropped, cheapest checks first; undefined: accept. */
+  function rejectionOf(message: GossipMessage): GossipRejectReason | undefined {
+    if (message.origin === config.self) return "own-origin";
+    if (message.payload.length > config.maxPayloadBytes) return "payload-too-large";
+    if (config.verifyIds && messageId(message.origin, message.payload) !== message.id)
+      return "id-mismatch";
+    if (messageList.countOf(message.origin) >= config.messageList.maxPerOrigin)
+      return "origin-over-limit";
+    if (!isSignedByOrigin(message)) return "bad-signature";
+    return undefined;
+  }
+
   function receive(outputs: GossipOutput[], from: string, message: GossipMessage): void {
     counters.received++;
+    if (!neighbourSet.has(from)) {
+      reject(outputs, from, "not-neighbour");
+      return;
+    }
     if (messageList.has(message.id)) {
       counters.duplicates++;
       recent.get(message.id)?.crossed.add(from);
       return;
     }
-    const reason =
-      message.origin === config.self
-        ? "own-origin"
-        : message.payload.length > config.maxPayloadBytes
-          ? "payload-too-large"
-          : config.verifyIds && messageId(message.origin, message.payload) !== message.id
-            ? "id-mismatch"
-            : undefined;
+    const reason = rejectionOf(message);
     if (reason !== undefined) {
-      counters.rejected++;
-      outputs.push({ type: "emit", event: { type: "message-rejected", from, reason } });
+      reject(outputs, from, reason);
       return;
     }
-    messageList.set(message.id, true);
+    // Marked seen only now, after every check passed: a forged copy never blocks the real one.
+    messageList.add(message.id, message.origin, currentNow);
     counters.delivered++;
     const hops = message.hops + 1;
     outputs.push({
@@ -294,6 +389,7 @@ export function createGossip(
         case "neighbours": {
           const previous = new Set(neighbours);
           neighbours = [...new Set(input.neighbours)].filter((n) => n !== config.self).sort();
+          neighbourSet = new Set(neighbours);
           catchUp(
             outputs,
             neighbours.filter((n) => !previous.has(n)),
@@ -331,8 +427,11 @@ export function createGossip(
         policy: policy.name,
         messageListSize: messageList.size,
         messageListCap: config.messageList.maxEntries,
+        messageListOrigins: messageList.origins,
+        messageListMaxPerOrigin: config.messageList.maxPerOrigin,
         recentMessages: recent.size,
         counters: { ...counters },
+        rejections: { ...rejections },
         amplification: counters.delivered === 0 ? 0 : counters.received / counters.delivered,
         generator: { made: generatorMade, nextAtMs: generatorNextAt },
       };

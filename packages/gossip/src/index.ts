@@ -15,9 +15,11 @@ export type {
   GossipEvent,
   GossipInput,
   GossipOutput,
+  GossipRejectReason,
   GossipView,
 } from "./gossip.js";
 export { createGossip } from "./gossip.js";
 export { MESSAGE_ID_BYTES, messageId } from "./message-id.js";
 export type { GossipMessage, GossipWireMessage } from "./messages.js";
 export { GossipMessageSchema, GossipWireMessageSchema } from "./messages.js";
+export { GOSSIP_SIGNING_VERSION, gossipSigningBytes } from "./signing.js";

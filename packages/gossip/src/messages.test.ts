@@ -7,6 +7,19 @@ const message = (origin: string) => ({
   origin,
   payload: new Uint8Array([1]),
   hops: 0,
+  signature: "ab".repeat(64),
+});
+
+describe("GossipMessageSchema signature", () => {
+  it("is required: 64 bytes as 128 lower-case hex digits", () => {
+    const { signature: _, ...unsigned } = message("10.0.0.1:6000");
+    expect(GossipMessageSchema.safeParse(unsigned).success).toBe(false);
+    for (const signature of ["ab".repeat(63), "AB".repeat(64), `${"ab".repeat(63)}zz`]) {
+      expect(
+        GossipMessageSchema.safeParse({ ...message("10.0.0.1:6000"), signature }).success,
+      ).toBe(false);
+    }
+  });
 });
 
 describe("GossipMessageSchema origin", () => {

@@ -273,3 +273,41 @@ describe("gossip on a simulated power-law overlay", () => {
     });
   }, 60_000);
 });
+
+describe("gossip under attack on a simulated power-law overlay", () => {
+  it("forged messages injected by one peer reach nobody, and the genuine message still reaches everyone", () => {
+    withSeed(SEED + 4, () => {
+      const overlay = preferentialAttachment(200, 2, createSeededRandom(SEED + 4));
+      const net = gossipNetwork(overlay, SEED + 4);
+      net.connect();
+      const attacker = addressOf(7);
+      const victim = addressOf(150);
+      const payload = new TextEncoder().encode("victim leaves the network");
+      const forged = net.identities.message(victim, payload, { signedBy: attacker });
+      // To its neighbours (signature check) and to every other peer (neighbour check).
+      for (const to of net.addresses) if (to !== attacker) net.sim.send(attacker, to, forged);
+      net.sim.runUntilIdle({ maxTimeMs: 60_000 });
+      expect(net.deliveries).toEqual([]);
+      let badSignature = 0;
+      let notNeighbour = 0;
+      for (const machine of net.machines.values()) {
+        badSignature += machine.inspect().rejections["bad-signature"];
+        notNeighbour += machine.inspect().rejections["not-neighbour"];
+      }
+      const attackerDegree = overlay.get(attacker)?.size ?? 0;
+      expect(badSignature).toBe(attackerDegree);
+      expect(notNeighbour).toBe(net.addresses.length - 1 - attackerDegree);
+
+      // The victim then publishes the same payload (same id): every other peer delivers it once.
+      net.apply(victim, { type: "publish", now: net.sim.now(), payload });
+      net.sim.runUntilIdle({ maxTimeMs: 120_000 });
+      expect(net.deliveries.map((d) => d.id)).toEqual(
+        Array.from({ length: net.addresses.length - 1 }, () => forged.id),
+      );
+      console.log(
+        `[gossip attack seed=${SEED + 4}] forged copies rejected: bad-signature=${badSignature} ` +
+          `not-neighbour=${notNeighbour}; genuine message delivered to ${net.deliveries.length} peers`,
+      );
+    });
+  }, 60_000);
+});

@@ -8,6 +8,7 @@ import {
   type GossipMessage,
   type GossipOutput,
 } from "../src/index.js";
+import { createIdentities, type Identities } from "./identities.js";
 import type { Overlay } from "./overlay.js";
 
 /** One first receipt: `at` delivered message `id` (from `origin`) after `hops` links. */
@@ -29,11 +30,18 @@ export interface GossipNetworkOptions {
   generator?: GossipConfigInput["generator"];
   catchUp?: GossipConfigInput["catchUp"];
   forwarding?: GossipConfigInput["forwarding"];
+  /** Defaults to `maxEntries` (one origin may fill the list), as the simulations have few origins. */
+  maxPerOrigin?: number;
+  /** The identities (keys) of the peers; by default a memoizing registry of every overlay node. */
+  identities?: Identities;
 }
 
 /**
  * One gossip machine per overlay node on the simulated network. Nobody is connected until the
- * test calls `connect()` (everyone at once) or `setNeighbours` (one peer at a time).
+ * test calls `connect()` (everyone at once) or `setNeighbours` (one peer at a time). Every peer
+ * has a real Ed25519 identity key (noble) that signs what it publishes; every peer verifies
+ * origins against the registry of all peers' keys (memoized across peers: one real
+ * verification per message, see {@link createIdentities}).
  */
 export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNetworkOptions = {}) {
   const sim = createSimulation({
@@ -50,6 +58,7 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
   /** "id|from|to" → copies sent over that link in that direction. */
   const linkCrossings = new Map<string, number>();
   const addresses = [...overlay.keys()].sort();
+  const identities = options.identities ?? createIdentities({ memoize: true });
 
   const hosts = new Map<string, MachineHost<GossipInput>>();
   const applyOutput = (address: string, output: GossipOutput) => {
@@ -76,12 +85,19 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
     const config: GossipConfigInput = {
       self: address,
       generator: options.generator ?? false,
-      messageList: { maxEntries: options.maxEntries ?? 4096, ttlMs: options.ttlMs ?? 600_000 },
-      verifyIds: false,
+      messageList: {
+        maxEntries: options.maxEntries ?? 4096,
+        ttlMs: options.ttlMs ?? 600_000,
+        maxPerOrigin: options.maxPerOrigin ?? options.maxEntries ?? 4096,
+      },
     };
     if (options.catchUp !== undefined) config.catchUp = options.catchUp;
     if (options.forwarding !== undefined) config.forwarding = options.forwarding;
-    const machine = createGossip(config, { random: sim.random(`gossip ${address}`) });
+    const machine = createGossip(config, {
+      random: sim.random(`gossip ${address}`),
+      sign: identities.signerFor(address),
+      verifyOrigin: identities.verifyOrigin,
+    });
     machines.set(address, machine);
     hosts.set(
       address,
@@ -115,5 +131,6 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
     setNeighbours,
     publish,
     addresses,
+    identities,
   };
 }
