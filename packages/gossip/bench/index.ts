@@ -1,6 +1,7 @@
 // Dissemination on a power-law overlay, every peer publishing one message: latency (ms and in
 // link-latency units), hops and copies received per peer per message, flooding against a
-// random-fanout push measured in the same run. Virtual time on @p2p/sim.
+// random-fanout push measured in the same run. Virtual time on @p2p/sim. Exits non-zero when
+// flooding does not reach every peer.
 // Run: pnpm --filter @p2p/gossip bench
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -94,6 +95,13 @@ for (const peers of [100, 1000]) {
         fixed(result.wallS, 1),
       ].join(" | "),
     );
+  }
+  // Flooding must reach every peer, and random fanout some: anything else is a broken run.
+  if (flood.reach !== 1 || !(fanout.reach > 0)) {
+    console.error(
+      `bench failed: N=${peers} flood reach ${flood.reach}, fanout reach ${fanout.reach} (expected 1 and > 0)`,
+    );
+    process.exit(1);
   }
   const bound = diameter * (LATENCY_MS + JITTER_MS) * 1.1;
   console.log(
