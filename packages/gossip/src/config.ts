@@ -52,6 +52,18 @@ export const GossipConfigSchema = z.object({
       maxPerOrigin: list.maxPerOrigin ?? Math.max(1, Math.floor(list.maxEntries / 10)),
     }))
     .prefault({}),
+  /**
+   * The waiting room for received messages that cannot be judged yet (sender not yet a
+   * neighbour, origin's key not yet known): at most `maxMessages`, `maxPerSender` from one
+   * sender, each for at most `ttlMs` of input time, then rejected with its reason.
+   */
+  pending: z
+    .object({
+      maxMessages: z.number().int().positive().default(256),
+      maxPerSender: z.number().int().positive().default(64),
+      ttlMs: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
   /** Built-in forwarding policy; a custom one can be passed in the dependencies instead. */
   forwarding: z
     .discriminatedUnion("type", [

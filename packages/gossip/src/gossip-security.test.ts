@@ -2,7 +2,8 @@ import { createSeededRandom } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import { createIdentities, type Identities } from "../test/identities.js";
 import type { GossipConfigInput } from "./config.js";
-import { createGossip, type GossipOutput } from "./gossip.js";
+import { createGossip } from "./gossip.js";
+import type { GossipOutput } from "./gossip-types.js";
 import type { GossipMessage } from "./messages.js";
 
 const SELF = "10.0.0.1:7000";
@@ -147,24 +148,66 @@ describe("gossip security: signed origins", () => {
 });
 
 describe("gossip security: only from neighbours", () => {
-  it("rejects a message from a peer that is not a neighbour: not delivered, not forwarded, not marked seen", () => {
+  it("a message from a peer that is not a neighbour is not delivered, forwarded or marked seen; it waits, then is rejected", () => {
     const identities = createIdentities();
     const gossip = peer(identities, [A, B]);
     const message = identities.message(X, "hello");
     const outputs = receive(gossip, 1, C, message);
-    expect(events(outputs)).toEqual([
-      { type: "message-rejected", from: C, reason: "not-neighbour" },
-    ]);
+    expect(events(outputs)).toEqual([]);
     expect(sends(outputs)).toEqual([]);
+    expect(gossip.inspect().pendingMessages).toBe(1);
     // The same message from a neighbour is still new.
     expect(events(receive(gossip, 2, A, message)).map((e) => e.type)).toEqual([
       "message-delivered",
     ]);
-    // Once C is a neighbour, it is heard.
-    gossip.step({ type: "neighbours", now: 3, neighbours: [A, B, C] });
+    // Its time is up: rejected as from a non-neighbour.
+    const deadline = gossip.nextDeadline() as number;
+    expect(deadline).toBe(1 + gossip.config.pending.ttlMs);
+    expect(events(gossip.step({ type: "tick", now: deadline }))).toEqual([
+      { type: "message-rejected", from: C, reason: "not-neighbour" },
+    ]);
+    expect(gossip.inspect().pendingMessages).toBe(0);
+  });
+
+  it("a message sent by a new neighbour before this side accepted it is delivered once it is a neighbour", () => {
+    const identities = createIdentities();
+    const gossip = peer(identities, [A, B]);
+    expect(events(receive(gossip, 1, C, identities.message(C, "first")))).toEqual([]);
+    const accepted = gossip.step({ type: "neighbours", now: 3, neighbours: [A, B, C] });
+    expect(events(accepted).map((e) => e.type)).toEqual(["message-delivered"]);
+    expect(sends(accepted).map((send) => send.to)).toEqual([A, B]);
     expect(
       events(receive(gossip, 4, C, identities.message(X, "later"))).map((e) => e.type),
     ).toEqual(["message-delivered"]);
+  });
+
+  it("a message whose origin's key is not known yet waits for a fresh directory (one origin-unknown per origin)", () => {
+    const identities = createIdentities();
+    for (const address of [SELF, A, B, C, X]) identities.register(address);
+    const known = new Set([A, B, X]);
+    const gossip = createGossip(
+      { self: SELF, generator: false },
+      {
+        random: createSeededRandom(1),
+        sign: identities.signerFor(SELF),
+        verifyOrigin: identities.verifyOrigin,
+        knowsOrigin: (origin) => known.has(origin),
+      },
+    );
+    gossip.step({ type: "neighbours", now: 0, neighbours: [A, B] });
+    const first = receive(gossip, 1, A, identities.message(C, "new member"));
+    expect(events(first)).toEqual([{ type: "origin-unknown", origin: C }]);
+    expect(events(receive(gossip, 2, B, identities.message(C, "second")))).toEqual([]);
+    known.add(C);
+    const judged = gossip.step({ type: "origins-changed", now: 3 });
+    expect(events(judged).map((e) => e.type)).toEqual(["message-delivered", "message-delivered"]);
+    // An origin that stays unknown is rejected when the wait is over.
+    receive(gossip, 4, A, identities.message("10.0.0.66:7000", "phantom"));
+    expect(
+      events(gossip.step({ type: "tick", now: 4 + gossip.config.pending.ttlMs })).filter(
+        (e) => e.type === "message-rejected",
+      ),
+    ).toEqual([{ type: "message-rejected", from: A, reason: "unknown-origin" }]);
   });
 });
 

@@ -1,70 +1,19 @@
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { assertNever, createTimeGuard, type Machine, P2pError, type RandomSource } from "@p2p/wire";
-import { type GossipConfig, type GossipConfigInput, parseGossipConfig } from "./config.js";
+import { assertNever, createTimeGuard, P2pError } from "@p2p/wire";
+import { type GossipConfigInput, parseGossipConfig } from "./config.js";
 import type { GossipErrorCode } from "./errors.js";
 import { type ForwardingPolicy, floodPolicy, randomFanoutPolicy } from "./forwarding.js";
+import type {
+  Gossip,
+  GossipDependencies,
+  GossipOutput,
+  GossipRejectReason,
+} from "./gossip-types.js";
 import { messageId } from "./message-id.js";
 import { createMessageList } from "./message-list.js";
 import type { GossipMessage } from "./messages.js";
+import { createPending, type PendingReason } from "./pending.js";
 import { gossipSigningBytes } from "./signing.js";
-
-/** Inputs of the gossip machine. `now` is monotonic milliseconds and never goes backwards. */
-export type GossipInput =
-  /** The current set of connected neighbours (replaces the previous set). */
-  | { type: "neighbours"; now: number; neighbours: readonly string[] }
-  /** Publish a payload from this peer. */
-  | { type: "publish"; now: number; payload: Uint8Array }
-  /**
-   * A gossip message arrived over the authenticated link from the peer with address `from`
-   * (accepted only while `from` is in the current neighbour set).
-   */
-  | { type: "receive"; now: number; from: string; message: GossipMessage }
-  /** Time passed. `wallTimeMs` (optional) is the wall-clock time used in generated text. */
-  | { type: "tick"; now: number; wallTimeMs?: number };
-
-/** Events for the host. */
-export type GossipEvent =
-  /** A message seen for the first time: print it, append it to outputfile.txt. */
-  | {
-      type: "message-delivered";
-      id: string;
-      origin: string;
-      /** The neighbour's peer address (never a TCP source port). */
-      from: string;
-      payload: Uint8Array;
-      /** Links crossed from the origin to here (1 for a message straight from its origin). */
-      hops: number;
-    }
-  /** This peer published a message (by the generator or by `publish`). */
-  | { type: "message-published"; id: string; payload: Uint8Array; generated: boolean }
-  /** A message that breaks a rule (see {@link GossipRejectReason}): dropped, not forwarded, not marked seen. */
-  | {
-      type: "message-rejected";
-      from: string;
-      reason: GossipRejectReason;
-    };
-
-/**
- * Why a received message was dropped, in the order the checks run:
- * - `not-neighbour`: `from` is not in the current neighbour set (checked first, before the
- *   message list, so a non-neighbour cannot even refresh catch-up bookkeeping);
- * - `own-origin`: it claims this peer as its origin but this peer has no such id;
- * - `payload-too-large`: over `maxPayloadBytes`;
- * - `id-mismatch`: the id is not the hash of origin and payload (`verifyIds`);
- * - `origin-over-limit`: the origin already has `messageList.maxPerOrigin` ids in the message
- *   list (checked before the signature: it costs no verification);
- * - `bad-signature`: `verifyOrigin` refused the origin's signature, or the origin is unknown.
- *
- * Ids already in the message list are duplicates, not rejections: they are counted and dropped
- * before any of the checks after `not-neighbour`, and cost no signature verification.
- */
-export type GossipRejectReason =
-  | "not-neighbour"
-  | "own-origin"
-  | "payload-too-large"
-  | "id-mismatch"
-  | "origin-over-limit"
-  | "bad-signature";
 
 const REJECT_REASONS: readonly GossipRejectReason[] = [
   "not-neighbour",
@@ -72,68 +21,11 @@ const REJECT_REASONS: readonly GossipRejectReason[] = [
   "payload-too-large",
   "id-mismatch",
   "origin-over-limit",
+  "unknown-origin",
   "bad-signature",
 ];
 
 const SIGNATURE_HEX = /^[0-9a-f]{128}$/;
-
-/** Outputs, to apply in order. */
-export type GossipOutput =
-  | { type: "send"; to: string; message: GossipMessage }
-  | { type: "emit"; event: GossipEvent };
-
-/** Counters since creation. Amplification = received / delivered. */
-export interface GossipCounters {
-  /** Gossip messages received (first copies, duplicates and rejected ones). */
-  readonly received: number;
-  /** Messages delivered (first receipt). */
-  readonly delivered: number;
-  /** Copies dropped because the id was already in the message list. */
-  readonly duplicates: number;
-  /** Copies sent while relaying others' messages. */
-  readonly forwarded: number;
-  /** Messages this peer published. */
-  readonly published: number;
-  /** Every copy sent (own and relayed). */
-  readonly sent: number;
-  /** Messages dropped for breaking a rule (by reason in {@link GossipView.rejections}). */
-  readonly rejected: number;
-  /** Copies sent to newly added neighbours by catch-up (included in `sent`). */
-  readonly caughtUp: number;
-}
-
-/** A read-only view of the machine. */
-export interface GossipView {
-  readonly self: string;
-  readonly neighbours: readonly string[];
-  readonly policy: string;
-  /** Ids currently in the message list (unexpired). */
-  readonly messageListSize: number;
-  readonly messageListCap: number;
-  /** Distinct origins with ids in the message list. */
-  readonly messageListOrigins: number;
-  /** Most ids one origin may have in the message list (`messageList.maxPerOrigin`). */
-  readonly messageListMaxPerOrigin: number;
-  /** Messages held for catch-up (0 when catch-up is off). */
-  readonly recentMessages: number;
-  readonly counters: GossipCounters;
-  /** Rejected messages by reason (they add up to `counters.rejected`). */
-  readonly rejections: Readonly<Record<GossipRejectReason, number>>;
-  /** received / delivered (0 before the first delivery). */
-  readonly amplification: number;
-  /** Generator progress: messages made so far, and when the next is due (undefined: not running). */
-  readonly generator: { readonly made: number; readonly nextAtMs: number | undefined };
-}
-
-/** The gossip state machine. */
-export interface Gossip extends Machine<GossipInput, GossipOutput, GossipView> {
-  readonly config: GossipConfig;
-  /** The one mutating entry point. Throws only on caller mistakes (time going back, oversized publish). */
-  step(input: GossipInput): readonly GossipOutput[];
-  /** When the host should next send a tick, or undefined when nothing is scheduled. */
-  nextDeadline(): number | undefined;
-  inspect(): GossipView;
-}
 
 /** A message kept for catch-up. */
 interface RecentMessage {
@@ -143,27 +35,6 @@ interface RecentMessage {
   readonly atMs: number;
   /** Neighbours it came from or was sent to: they have it. */
   readonly crossed: Set<string>;
-}
-
-/** Dependencies of {@link createGossip}. */
-export interface GossipDependencies {
-  /** The only source of randomness (random-fanout uses it). */
-  readonly random: RandomSource;
-  /**
-   * Signs bytes with this peer's Ed25519 identity key (the key registered for `config.self`)
-   * and returns the 64-byte signature. Used on publish, over `gossipSigningBytes(self, payload)`.
-   * The key itself never enters the machine.
-   */
-  readonly sign: (bytes: Uint8Array) => Uint8Array;
-  /**
-   * True when `signature` is a valid Ed25519 signature of `bytes` by the key registered for
-   * `origin`; false for an origin with no registered key, and for any malformed input (it must
-   * not throw). The host resolves the key (its member directory); called once per new message
-   * id that passed the cheaper checks, never for duplicates.
-   */
-  readonly verifyOrigin: (origin: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
-  /** A custom forwarding policy; overrides `config.forwarding`. */
-  readonly policy?: ForwardingPolicy;
 }
 
 /**
@@ -199,6 +70,9 @@ export function createGossip(
   const messageList = createMessageList(config.messageList);
   const sign = dependencies.sign;
   const verifyOrigin = dependencies.verifyOrigin;
+  const knowsOrigin = dependencies.knowsOrigin ?? (() => true);
+  /** Messages that cannot be judged yet (sender not yet a neighbour, origin's key not yet known). */
+  const pending = createPending(config.pending);
 
   const counters = {
     received: 0,
@@ -324,14 +198,43 @@ export function createGossip(
       return "id-mismatch";
     if (messageList.countOf(message.origin) >= config.messageList.maxPerOrigin)
       return "origin-over-limit";
+    if (!knowsOrigin(message.origin)) return "unknown-origin";
     if (!isSignedByOrigin(message)) return "bad-signature";
     return undefined;
   }
 
-  function receive(outputs: GossipOutput[], from: string, message: GossipMessage): void {
-    counters.received++;
+  /** Holds a message that cannot be judged yet; rejects it when there is no room. */
+  function wait(
+    outputs: GossipOutput[],
+    from: string,
+    message: GossipMessage,
+    reason: PendingReason,
+    until: number,
+  ): void {
+    const isNewOrigin = reason === "unknown-origin" && !pending.isWaitingFor(message.origin);
+    if (!pending.hold({ from, message, reason, until })) {
+      reject(outputs, from, reason);
+      return;
+    }
+    if (isNewOrigin)
+      outputs.push({ type: "emit", event: { type: "origin-unknown", origin: message.origin } });
+  }
+
+  /** Judges every waiting message again (it keeps its original deadline). */
+  function retryPending(outputs: GossipOutput[]): void {
+    for (const held of pending.takeAll()) receive(outputs, held.from, held.message, held.until);
+  }
+
+  function receive(
+    outputs: GossipOutput[],
+    from: string,
+    message: GossipMessage,
+    heldUntil?: number,
+  ): void {
+    if (heldUntil === undefined) counters.received++;
+    const until = heldUntil ?? currentNow + config.pending.ttlMs;
     if (!neighbourSet.has(from)) {
-      reject(outputs, from, "not-neighbour");
+      wait(outputs, from, message, "not-neighbour", until);
       return;
     }
     if (messageList.has(message.id)) {
@@ -340,6 +243,10 @@ export function createGossip(
       return;
     }
     const reason = rejectionOf(message);
+    if (reason === "unknown-origin") {
+      wait(outputs, from, message, reason, until);
+      return;
+    }
     if (reason !== undefined) {
       reject(outputs, from, reason);
       return;
@@ -368,6 +275,7 @@ export function createGossip(
 
   function tick(outputs: GossipOutput[], wallTimeMs: number | undefined): void {
     if (wallTimeMs !== undefined) wallOffsetMs = wallTimeMs - currentNow;
+    for (const held of pending.expire(currentNow)) reject(outputs, held.from, held.reason);
     const generator = config.generator;
     if (generator === false) return;
     while (generatorNextAt !== undefined && generatorNextAt <= currentNow) {
@@ -394,6 +302,7 @@ export function createGossip(
             outputs,
             neighbours.filter((n) => !previous.has(n)),
           );
+          retryPending(outputs);
           const generator = config.generator;
           if (
             generator !== false &&
@@ -411,6 +320,9 @@ export function createGossip(
         case "receive":
           receive(outputs, input.from, input.message);
           break;
+        case "origins-changed":
+          retryPending(outputs);
+          break;
         case "tick":
           tick(outputs, input.wallTimeMs);
           break;
@@ -419,7 +331,11 @@ export function createGossip(
       }
       return outputs;
     },
-    nextDeadline: () => generatorNextAt,
+    nextDeadline() {
+      const held = pending.nextDeadline();
+      if (held === undefined || generatorNextAt === undefined) return held ?? generatorNextAt;
+      return Math.min(held, generatorNextAt);
+    },
     inspect() {
       return {
         self: config.self,
@@ -430,6 +346,7 @@ export function createGossip(
         messageListOrigins: messageList.origins,
         messageListMaxPerOrigin: config.messageList.maxPerOrigin,
         recentMessages: recent.size,
+        pendingMessages: pending.size,
         counters: { ...counters },
         rejections: { ...rejections },
         amplification: counters.delivered === 0 ? 0 : counters.received / counters.delivered,

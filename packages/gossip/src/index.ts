@@ -8,6 +8,7 @@ export {
 export type { GossipErrorCode } from "./errors.js";
 export type { ForwardingContext, ForwardingPolicy } from "./forwarding.js";
 export { floodPolicy, randomFanoutPolicy } from "./forwarding.js";
+export { createGossip } from "./gossip.js";
 export type {
   Gossip,
   GossipCounters,
@@ -17,8 +18,7 @@ export type {
   GossipOutput,
   GossipRejectReason,
   GossipView,
-} from "./gossip.js";
-export { createGossip } from "./gossip.js";
+} from "./gossip-types.js";
 export { MESSAGE_ID_BYTES, messageId } from "./message-id.js";
 export type { GossipMessage, GossipWireMessage } from "./messages.js";
 export { GossipMessageSchema, GossipWireMessageSchema } from "./messages.js";
