@@ -1,4 +1,9 @@
-import { createGossip, type GossipEvent, type GossipOutput } from "@p2p/gossip";
+import {
+  createGossip,
+  type GossipEvent,
+  type GossipOutput,
+  type GossipRejectReason,
+} from "@p2p/gossip";
 import {
   createEd25519Signer,
   createLiveness,
@@ -22,7 +27,7 @@ import {
   type OverlayInput,
   type OverlayOutput,
 } from "@p2p/topology";
-import { assertNever, createMachineHost, P2pError } from "@p2p/wire";
+import { assertNever, createMachineHost, P2pError, verifyIdentitySignature } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
 import type { LinkPeer, Links } from "./link-types.js";
 import { createLinks } from "./links.js";
@@ -33,6 +38,12 @@ import type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";
 export type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";
 
 const decoder = new TextDecoder();
+/** Gossip rejections that are load, not a neighbour's misbehaviour: logged at debug level. */
+const LOAD_REJECTIONS: ReadonlySet<GossipRejectReason> = new Set([
+  "not-neighbour",
+  "origin-over-limit",
+  "unknown-origin",
+]);
 
 /**
  * Creates a peer (not yet started). The peer is wiring only: the directory client
@@ -65,12 +76,27 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
   });
 
+  /** Members' identity keys from the latest directory snapshot: who signed a gossip message. */
+  let memberKeys = new Map<string, string>();
+  const verify = options.verify ?? verifyIdentitySignature;
   const gossip = createGossip(
     {
       self: address,
       generator: { intervalMs: timing.gossipIntervalMs, count: timing.gossipMessageCount },
     },
-    { random },
+    {
+      random,
+      sign: signer.sign,
+      knowsOrigin: (origin) => memberKeys.has(origin),
+      verifyOrigin: (origin, bytes, signature) => {
+        const key = memberKeys.get(origin);
+        try {
+          return key !== undefined && verify(key, bytes, signature);
+        } catch {
+          return false;
+        }
+      },
+    },
   );
   const profile = timing.name === "fast" ? livenessProfiles.fast : livenessProfiles.standard;
   const liveness = createLiveness(
@@ -200,7 +226,12 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         });
         return;
       case "message-rejected":
-        logger.warn("gossip message rejected", { from: event.from, reason: event.reason });
+        // A neighbour that forwards a forged or malformed message misbehaves; the rest is load.
+        if (LOAD_REJECTIONS.has(event.reason)) logger.debug("gossip message dropped", { ...event });
+        else logger.warn("gossip message rejected", { from: event.from, reason: event.reason });
+        return;
+      case "origin-unknown":
+        directoryHost.step({ type: "fetch-members", now: clock.now() });
         return;
       default:
         assertNever(event, "gossip event");
@@ -265,6 +296,12 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         return;
       case "members": {
         snapshot = event.records;
+        memberKeys = new Map(
+          event.records.flatMap((record) =>
+            record.publicKey === undefined ? [] : [[record.address, record.publicKey]],
+          ),
+        );
+        gossipHost.step({ type: "origins-changed", now: clock.now() });
         if (event.reason === "joined") {
           const alive = event.records.filter((record) => record.status === "alive");
           const members = alive.map((record) => record.address).sort();

@@ -171,6 +171,8 @@ export function createDirectoryClient(
 
   // ---- member lists ----
 
+  /** A `fetch-members` came while a requested fetch was running: fetch once more after it. */
+  let isFetchWanted = false;
   const fetchMembers = (from: readonly string[], reason: MembersReason): void => {
     const group = ++groupSequence;
     fetches.set(group, {
@@ -212,6 +214,10 @@ export function createDirectoryClient(
       if (suspects.length > 0) refreshAt = now + config.refreshIntervalMs;
     }
     emit({ type: "members", reason: fetch.reason, records, seeds: fetch.seeds });
+    if (fetch.reason === "requested" && isFetchWanted) {
+      isFetchWanted = false;
+      fetchMembers(shuffled(random, seeds).slice(0, majority), "requested");
+    }
   };
 
   const refresh = (): void => {
@@ -348,6 +354,11 @@ export function createDirectoryClient(
         }
         break;
       case "fetch-members":
+        // One requested fetch at a time; requests meanwhile make one more when it ends.
+        if ([...fetches.values()].some((fetch) => fetch.reason === "requested")) {
+          isFetchWanted = true;
+          break;
+        }
         fetchMembers(shuffled(random, seeds).slice(0, majority), "requested");
         break;
       case "neighbours": {
