@@ -30,6 +30,44 @@ async function sybil(network: SimNetwork, address: string) {
   return { address, links, signer: identity.signer };
 }
 
+type Sybil = Awaited<ReturnType<typeof sybil>>;
+
+/** The identity asks every seed to register it with `neighbours` (a signed request of its own). */
+function register(network: SimNetwork, identity: Sybil, neighbours: string[]): void {
+  for (const seedNode of network.seeds) {
+    const requestId = `sybil-${identity.address}-${seedNode.address}`;
+    const proof = signRequest(
+      {
+        kind: "register",
+        address: identity.address,
+        publicKey: identity.signer.publicKey,
+        incarnation: null,
+        neighbours,
+        requestId,
+      },
+      identity.signer.sign,
+    );
+    identity.links.send(seedNode.address, {
+      type: "quorum.register-request",
+      requestId,
+      address: identity.address,
+      publicKey: identity.signer.publicKey,
+      neighbours,
+      proof,
+    });
+  }
+}
+
+/** Every answer the identity gets to its requests, as `ok` or `CODE: message`. */
+function answersTo(identity: Sybil): string[] {
+  const answers: string[] = [];
+  identity.links.on("message", (_from, message) => {
+    if (message.type === "quorum.register-response" || message.type === "quorum.operation-response")
+      answers.push(message.ok ? "ok" : `${message.error?.code}: ${message.error?.message}`);
+  });
+  return answers;
+}
+
 const recordAt = (network: SimNetwork, index: number, address: string) =>
   network.seeds[index]!.node.members().find((entry) => entry.record.address === address)?.record;
 
@@ -46,28 +84,7 @@ describe("self-made identities cannot vote a live peer out (simulated network)",
         const sybils = [];
         for (let index = 1; index <= 12; index++) {
           const identity = await sybil(network, `10.0.7.${index}:6000`);
-          for (const seedNode of network.seeds) {
-            const requestId = `sybil-${index}-${seedNode.address}`;
-            const proof = signRequest(
-              {
-                kind: "register",
-                address: identity.address,
-                publicKey: identity.signer.publicKey,
-                incarnation: null,
-                neighbours: [victim.address],
-                requestId,
-              },
-              identity.signer.sign,
-            );
-            identity.links.send(seedNode.address, {
-              type: "quorum.register-request",
-              requestId,
-              address: identity.address,
-              publicKey: identity.signer.publicKey,
-              neighbours: [victim.address],
-              proof,
-            });
-          }
+          register(network, identity, [victim.address]);
           sybils.push(identity);
         }
         await network.sim.runForAsync(3_000);
@@ -122,6 +139,116 @@ describe("self-made identities cannot vote a live peer out (simulated network)",
         }
         expect(victim.events.some((event) => event.type === "rejoined")).toBe(false);
         for (const identity of sybils) await identity.links.close();
+      },
+      replay,
+    );
+  }, 120_000);
+});
+
+/** Every identity signs a dead vote about `victim` and the first one reports it to every seed. */
+function reportDead(network: SimNetwork, identities: Sybil[], victim: string, incarnation: number) {
+  const wallTimeMs = Math.round(EPOCH_MS + network.sim.now());
+  const round = "00000000000000a1";
+  const votes = identities.map((identity) =>
+    signVote(
+      {
+        voter: identity.address,
+        suspect: victim,
+        incarnation,
+        round,
+        verdict: "dead",
+        issuedAtMs: wallTimeMs,
+      },
+      identity.signer.sign,
+    ),
+  );
+  const reporter = identities[0]!;
+  for (const seedNode of network.seeds) {
+    reporter.links.send(seedNode.address, {
+      type: "quorum.dead-report",
+      requestId: `sybil-report-${seedNode.address}-${network.sim.now()}`,
+      address: victim,
+      incarnation,
+      evidence: {
+        suspect: victim,
+        incarnation,
+        round,
+        reporter: reporter.address,
+        votes,
+        insufficientNeighbours: false,
+      },
+    });
+  }
+}
+
+describe("self-made identities that ask a live peer to be their neighbour", () => {
+  it("four, then a majority of Sybils from one host: the peer accepts at most two of them and is never removed", async () => {
+    await forEachSeed(
+      2,
+      1400,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        await network.addPeers(6, 200, 2_000);
+        // The peer with the most real neighbours (a hub of the power-law overlay).
+        const victim = [...network.peers].sort(
+          (x, y) => y.node.neighbours().length - x.node.neighbours().length,
+        )[0]!;
+        const real = victim.node.neighbours().length;
+        const before = recordAt(network, 0, victim.address)!;
+        const sybils: Sybil[] = [];
+        for (const count of [4, 12]) {
+          while (sybils.length < count) {
+            const identity = await sybil(network, `10.0.7.1:${6001 + sybils.length}`);
+            register(network, identity, [victim.address]);
+            sybils.push(identity);
+          }
+          await network.sim.runForAsync(2_000);
+          for (const identity of sybils)
+            identity.links.send(victim.address, { type: "node.neighbour" });
+          await network.sim.runForAsync(3_000);
+          const accepted = victim.node
+            .neighbours()
+            .filter((address) => address.startsWith("10.0.7.1:"));
+          expect(accepted.length).toBeLessThanOrEqual(2);
+          expect(victim.node.neighbours().length).toBeLessThanOrEqual(real + 2);
+          reportDead(network, sybils, victim.address, before.incarnation);
+          await network.sim.runForAsync(5_000);
+          for (let index = 0; index < network.seeds.length; index++) {
+            expect(recordAt(network, index, victim.address)).toMatchObject({
+              status: "alive",
+              incarnation: before.incarnation,
+            });
+          }
+          expect(victim.events.some((event) => event.type === "rejoined")).toBe(false);
+        }
+        for (const identity of sybils) await identity.links.close();
+      },
+      replay,
+    );
+  }, 120_000);
+});
+
+describe("closed membership", () => {
+  it("the seeds register only allowed keys: a stranger's valid signed request is refused by every seed", async () => {
+    await forEachSeed(
+      2,
+      1500,
+      async (seed) => {
+        const network = await createSimNetwork({ seed, admittedPeers: 4 });
+        await network.addPeers(4, 200, 2_000);
+        for (const peer of network.peers) {
+          expect(recordAt(network, 0, peer.address)?.status).toBe("alive");
+        }
+        const stranger = await sybil(network, "10.0.7.1:6001");
+        const answers = answersTo(stranger);
+        register(network, stranger, [network.peers[0]!.address]);
+        await network.sim.runForAsync(3_000);
+        expect(answers.length).toBe(network.seeds.length);
+        expect(answers.every((answer) => answer.startsWith("NOT_ADMITTED"))).toBe(true);
+        for (let index = 0; index < network.seeds.length; index++) {
+          expect(recordAt(network, index, stranger.address)).toBeUndefined();
+        }
+        await stranger.links.close();
       },
       replay,
     );
