@@ -218,13 +218,17 @@ export type SeedRegistryEvent =
   | { readonly type: "member-updated"; readonly record: MemberRecord }
   | { readonly type: "member-removed"; readonly record: MemberRecord }
   | { readonly type: "member-left"; readonly record: MemberRecord }
-  /** A request to change someone else's record (with `ownRecordsOnly`): answered NOT_OWN_RECORD. */
+  /**
+   * A request refused before any proposal: someone else's record (with `ownRecordsOnly`,
+   * `NOT_OWN_RECORD`), another key (`KEY_MISMATCH`), or a key closed membership does not admit
+   * (`NOT_ADMITTED`).
+   */
   | {
       readonly type: "request-refused";
       readonly from: string;
       readonly request: string;
       readonly address: string;
-      /** Why: `NOT_OWN_RECORD` or `KEY_MISMATCH`. */
+      /** Why: `NOT_OWN_RECORD`, `KEY_MISMATCH` or `NOT_ADMITTED`. */
       readonly code: string;
     };
 
