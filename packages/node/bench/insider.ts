@@ -1,0 +1,78 @@
+// Detection with and without an insider attacker, in simulation: real SeedNodes (3, quorum
+// commit) and PeerNodes; the attacker holds 10% of the members, each identity on its own host,
+// and uses every message a member may send (test/insider-attacker.ts). The baseline is the same
+// network without the attacker, measured in the same run.
+// Run: pnpm --filter @p2p/node bench:insider   (P2P_INSIDER_PEERS=200 for a quick run)
+import { cpus } from "node:os";
+import { type InsiderResult, quantile, runInsider } from "../test/insider-network.js";
+
+const honestPeers = Number(process.env.P2P_INSIDER_PEERS ?? 900);
+const seed = Number(process.env.P2P_SEED ?? 20261202);
+if (!Number.isInteger(honestPeers) || honestPeers < 20) {
+  console.error("P2P_INSIDER_PEERS must be an integer ≥ 20");
+  process.exit(2);
+}
+const attackerIdentities = Math.round(honestPeers / 9); // 10% of all members
+const crashes = Math.max(3, Math.round(honestPeers * 0.05));
+
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+console.log(
+  `insider bench: ${honestPeers} honest peers + ${attackerIdentities} attacker identities (10%), ${crashes} crashes, seed ${seed}`,
+);
+console.log(`machine: ${cpu}, ${cpus().length} cores, Node ${process.version}`);
+
+const runs: InsiderResult[] = [];
+for (const attackers of [0, attackerIdentities]) {
+  const started = performance.now();
+  const result = await runInsider({
+    seed,
+    honestPeers,
+    attackerIdentities: attackers,
+    crashes,
+    progress: (line) => console.log(`  ${line}`),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `${attackers === 0 ? "without" : "with"} the attacker: done in ${seconds.toFixed(0)} s of wall time`,
+  );
+  runs.push(result);
+}
+
+const [baseline, attacked] = runs as [InsiderResult, InsiderResult];
+const fixed = (value: number) => value.toFixed(2);
+const row = (label: string, result: InsiderResult) => {
+  const p50 = quantile(result.removalSeconds, 0.5);
+  const p99 = quantile(result.removalSeconds, 0.99);
+  return { label, result, p50, p99 };
+};
+const rows = [row("without attacker", baseline), row("with attacker (10%)", attacked)];
+console.log("");
+console.log(
+  "| run | crashed | removed everywhere | detection p50 s | p99 s | live peers removed | attacker members | mutual edges to honest peers |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
+for (const { label, result, p50, p99 } of rows) {
+  console.log(
+    `| ${label} | ${result.run.crashes} | ${result.removalSeconds.length} | ${fixed(p50)} | ${fixed(p99)} | ${result.falseRemovals.length} | ${result.attackerMembers} | ${result.attackerMutualEdges} |`,
+  );
+}
+const [base, attack] = rows as [(typeof rows)[0], (typeof rows)[0]];
+console.log("");
+console.log(
+  `ratio with/without the attacker: p50 ${fixed(attack.p50 / base.p50)}×, p99 ${fixed(attack.p99 / base.p99)}×`,
+);
+if (attacked.attack !== undefined) {
+  const counts = Object.entries(attacked.attack)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(", ");
+  console.log(`attacker sent: ${counts}`);
+}
+
+const failures = runs.flatMap((result) => [
+  ...result.falseRemovals.map((address) => `live peer ${address} removed`),
+  ...result.notRemoved.map((address) => `crashed peer ${address} not removed everywhere`),
+]);
+if (failures.length > 0) {
+  console.error(`FAILED:\n  ${failures.join("\n  ")}`);
+  process.exit(1);
+}
