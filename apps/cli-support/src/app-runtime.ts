@@ -170,3 +170,22 @@ export async function runApp(name: string, main: () => Promise<void>): Promise<v
     process.exit(EXIT.unexpected);
   }
 }
+
+/**
+ * What `seed key <ip:port>` and `peer key <ip:port>` do: validates the address, finds the node's
+ * data directory (`--data-dir`, else config.yml's `data_dir` when the file exists, else `.data`)
+ * and loads its identity key, making one (owner-only) if there is none.
+ */
+export async function keyCommandIdentity(
+  role: "seed" | "peer",
+  addressValue: string | undefined,
+  options: { readonly config: string; readonly dataDir?: string | undefined },
+) {
+  const address = addressArgument(addressValue, `${role} key`);
+  const configPath = resolve(options.config);
+  const dataDir =
+    options.dataDir ??
+    (existsSync(configPath) ? (await loadNetworkConfig(configPath, undefined)).dataDir : ".data");
+  const directory = nodeDataDirectory(dataDir, role, address);
+  return { address, keyFile: join(directory, "secret-key"), identity: loadIdentity(directory) };
+}

@@ -4,6 +4,7 @@ export {
   createProcessRandom,
   EXIT,
   handleProcessExit,
+  keyCommandIdentity,
   loadNetworkConfig,
   parseCommandLine,
   peerSeedList,

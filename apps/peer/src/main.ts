@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   AppExit,
@@ -10,6 +9,7 @@ import {
   EXIT,
   formatReadyLine,
   handleProcessExit,
+  keyCommandIdentity,
   loadIdentity,
   loadNetworkConfig,
   nodeDataDirectory,
@@ -59,16 +59,13 @@ const program = new Command("peer")
 
 async function printPeerKey(): Promise<void> {
   parseCommandLine(keyProgram, [...process.argv.slice(0, 2), ...process.argv.slice(3)]);
-  const options = keyProgram.opts<{ config: string; dataDir?: string }>();
-  const address = addressArgument(keyProgram.args[0], "peer key");
-  const configPath = resolve(options.config);
-  const dataDir =
-    options.dataDir ??
-    (existsSync(configPath) ? (await loadNetworkConfig(configPath, undefined)).dataDir : ".data");
-  const directory = nodeDataDirectory(dataDir, "peer", address);
-  const identity = loadIdentity(directory);
+  const { address, keyFile, identity } = await keyCommandIdentity(
+    "peer",
+    keyProgram.args[0],
+    keyProgram.opts<{ config: string; dataDir?: string }>(),
+  );
   process.stdout.write(
-    `# peer ${address}: identity key in ${join(directory, "secret-key")} (keep it there, owner-only)\n` +
+    `# peer ${address}: identity key in ${keyFile} (keep it there, owner-only)\n` +
       `# config.yml, under allowed_keys (closed membership):\n  - ${identity.publicKey}\n`,
   );
 }

@@ -2,7 +2,7 @@
 // `seed <ip>:<port> [--config config.yml] [--profile default|fast]`: one seed of the member directory.
 // `seed key <ip>:<port>`: make (or show) that seed's identity key and print its config lines.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   AppExit,
@@ -12,6 +12,7 @@ import {
   EXIT,
   formatReadyLine,
   handleProcessExit,
+  keyCommandIdentity,
   loadIdentity,
   loadNetworkConfig,
   nodeDataDirectory,
@@ -69,19 +70,16 @@ const program = new Command("seed")
 
 async function printSeedKey(): Promise<void> {
   parseCommandLine(keyProgram, [...process.argv.slice(0, 2), ...process.argv.slice(3)]);
-  const options = keyProgram.opts<{ config: string; dataDir?: string }>();
-  const address = addressArgument(keyProgram.args[0], "seed key");
-  const configPath = resolve(options.config);
-  const dataDir =
-    options.dataDir ??
-    (existsSync(configPath) ? (await loadNetworkConfig(configPath, undefined)).dataDir : ".data");
-  const directory = nodeDataDirectory(dataDir, "seed", address);
-  const identity = loadIdentity(directory);
+  const { address, keyFile, identity } = await keyCommandIdentity(
+    "seed",
+    keyProgram.args[0],
+    keyProgram.opts<{ config: string; dataDir?: string }>(),
+  );
   const endpoint = parseNodeAddress(address);
   const ip = endpoint.ok ? endpoint.value.ip : address;
   const port = endpoint.ok ? endpoint.value.port : 0;
   process.stdout.write(
-    `# seed ${address}: identity key in ${join(directory, "secret-key")} (keep it there, owner-only)\n` +
+    `# seed ${address}: identity key in ${keyFile} (keep it there, owner-only)\n` +
       `# config.yml, under seeds:\n  - { ip: "${ip}", port: ${port}, key: ${identity.publicKey} }\n` +
       `# config.txt:\n${address} ${identity.publicKey}\n`,
   );

@@ -128,7 +128,9 @@ export function createDirectoryClient(
     if (current === undefined) return;
     if (answer === undefined) current.problems.push(`${seed}: no answer`);
     else if (!answer.ok || answer.record === null)
-      current.problems.push(`${seed}: ${answer.error?.message ?? "refused"}`);
+      current.problems.push(
+        `${seed}: ${answer.error === null ? "refused" : `${answer.error.code}: ${answer.error.message}`}`,
+      );
     else {
       current.answered.push(seed);
       if (current.record === undefined || answer.record.incarnation >= current.record.incarnation)
