@@ -7,7 +7,13 @@ import type { Links } from "../src/link-types.js";
 import { createLinks } from "../src/links.js";
 import { createWireCodec, type WireMessage } from "../src/messages.js";
 import { simulatedIdentity } from "../src/simulated-identity.js";
-import { createSimNetwork, EPOCH_MS, nativeCrypto, type SimNetwork } from "./network.js";
+import {
+  createSimNetwork,
+  EPOCH_MS,
+  nativeCrypto,
+  type SimNetwork,
+  type SimPeer,
+} from "./network.js";
 
 const replay = process.env.P2P_SEED;
 
@@ -68,6 +74,17 @@ function answersTo(identity: Sybil): string[] {
   return answers;
 }
 
+/** The victim is alive at its incarnation at every seed and never had to rejoin. */
+function expectUntouched(network: SimNetwork, victim: SimPeer, incarnation: number): void {
+  for (let index = 0; index < network.seeds.length; index++) {
+    expect(recordAt(network, index, victim.address)).toMatchObject({
+      status: "alive",
+      incarnation,
+    });
+  }
+  expect(victim.events.some((event) => event.type === "rejoined")).toBe(false);
+}
+
 const recordAt = (network: SimNetwork, index: number, address: string) =>
   network.seeds[index]!.node.members().find((entry) => entry.record.address === address)?.record;
 
@@ -91,53 +108,13 @@ describe("self-made identities cannot vote a live peer out (simulated network)",
         for (const identity of sybils) {
           expect(recordAt(network, 0, identity.address)?.neighbours).toEqual([victim.address]);
         }
-        const answers: string[] = [];
-        sybils[0]!.links.on("message", (_from, message) => {
-          if (message.type === "quorum.operation-response") {
-            answers.push(message.ok ? "ok" : `${message.error?.code}: ${message.error?.message}`);
-          }
-        });
-        const wallTimeMs = Math.round(EPOCH_MS + network.sim.now());
-        const votes = sybils.map((identity) =>
-          signVote(
-            {
-              voter: identity.address,
-              suspect: victim.address,
-              incarnation: before.incarnation,
-              round: "00000000000000a1",
-              verdict: "dead",
-              issuedAtMs: wallTimeMs,
-            },
-            identity.signer.sign,
-          ),
-        );
-        for (const seedNode of network.seeds) {
-          sybils[0]!.links.send(seedNode.address, {
-            type: "quorum.dead-report",
-            requestId: `sybil-report-${seedNode.address}`,
-            address: victim.address,
-            incarnation: before.incarnation,
-            evidence: {
-              suspect: victim.address,
-              incarnation: before.incarnation,
-              round: "00000000000000a1",
-              reporter: sybils[0]!.address,
-              votes,
-              insufficientNeighbours: false,
-            },
-          });
-        }
+        const answers = answersTo(sybils[0]!);
+        reportDead(network, sybils, victim.address, before.incarnation);
         await network.sim.runForAsync(5_000);
         // The report is refused (its voters are not the victim's neighbours), nothing changes.
         expect(answers.length).toBeGreaterThan(0);
         expect(answers.every((answer) => answer.startsWith("EVIDENCE_INVALID"))).toBe(true);
-        for (let index = 0; index < network.seeds.length; index++) {
-          expect(recordAt(network, index, victim.address)).toMatchObject({
-            status: "alive",
-            incarnation: before.incarnation,
-          });
-        }
-        expect(victim.events.some((event) => event.type === "rejoined")).toBe(false);
+        expectUntouched(network, victim, before.incarnation);
         for (const identity of sybils) await identity.links.close();
       },
       replay,
@@ -213,13 +190,7 @@ describe("self-made identities that ask a live peer to be their neighbour", () =
           expect(victim.node.neighbours().length).toBeLessThanOrEqual(real + 2);
           reportDead(network, sybils, victim.address, before.incarnation);
           await network.sim.runForAsync(5_000);
-          for (let index = 0; index < network.seeds.length; index++) {
-            expect(recordAt(network, index, victim.address)).toMatchObject({
-              status: "alive",
-              incarnation: before.incarnation,
-            });
-          }
-          expect(victim.events.some((event) => event.type === "rejoined")).toBe(false);
+          expectUntouched(network, victim, before.incarnation);
         }
         for (const identity of sybils) await identity.links.close();
       },
