@@ -264,4 +264,64 @@ describe("a reporter cannot hide an alive vote", () => {
       expect(outputs.filter((output) => output.type !== "emit")).toEqual([]);
     }
   });
+
+  it("an alive vote that lands while the seeds probe does not stop the removal of a crashed peer for good", () => {
+    // Two identities neighbour the victim: one alive vote makes the seeds hold the report; the
+    // second is timed to land while the seeds' probe runs. The probe that started before it
+    // does not count: the seeds probe again, and the crashed peer is still removed.
+    const prober = createSeedProber<{ id: string }>({
+      self: seeds[0] as string,
+      seeds,
+      probeAttempts: 3,
+      probeIntervalMs: 100,
+    });
+    const validate = createSeedEvidenceValidator();
+    const probeResults = new Map<string, SeedProbeOutcome>();
+    const aliveVotes = new Map<string, SeedProbeOutcome>();
+    const released: number[] = [];
+    const apply = (at: number, outputs: ReturnType<typeof prober.step>) => {
+      for (const output of outputs) {
+        if (output.type === "probe-result") probeResults.set(output.address, output);
+        if (output.type === "alive-vote-recorded")
+          aliveVotes.set(output.address, { ...output, isAlive: true });
+        if (output.type === "release-report") released.push(at);
+      }
+    };
+    const aliveVoteAt = (at: number, voter: string) =>
+      apply(
+        at,
+        prober.step({
+          type: "alive-vote",
+          now: at,
+          wallTimeMs: WALL,
+          from: voter,
+          vote: vote(voter, round, "alive"),
+          records,
+        }),
+      );
+    aliveVoteAt(1_000, c);
+    apply(
+      1_200,
+      prober.step({
+        type: "dead-report",
+        now: 1_200,
+        wallTimeMs: WALL,
+        from: reporter,
+        suspect,
+        incarnation: 0,
+        evidence: hidden,
+        report: { id: "hidden" },
+        records,
+      }),
+    );
+    aliveVoteAt(1_300, a); // during the seeds' probe (the suspect never answers: it crashed)
+    for (let at = 1_300; at <= 10_000; at += 50) {
+      apply(at, prober.step({ type: "tick", now: at, wallTimeMs: WALL }));
+      if (released.length > 0) break;
+    }
+    expect(released).toHaveLength(1);
+    const at = released[0] as number;
+    const verdict = validate(subject, hidden, context({ now: at, probeResults, aliveVotes }));
+    expect(codeOf(verdict)).toBe("ok");
+  });
 });

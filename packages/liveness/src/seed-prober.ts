@@ -40,7 +40,12 @@ interface Waiting<Report> {
   isSuspectDead: boolean;
   dueAt: number | undefined;
   readonly then:
-    | { readonly type: "release"; readonly from: string; readonly report: Report }
+    | {
+        readonly type: "release";
+        readonly from: string;
+        readonly report: Report;
+        readonly incarnation: number;
+      }
     | { readonly type: "propose"; readonly incarnation: number };
 }
 
@@ -98,6 +103,13 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     }
   };
 
+  /** True when an alive vote about `address` was counted after this seed's latest probe of it began. */
+  const isAliveVoteNewer = (address: string, incarnation: number): boolean => {
+    const aliveAt = aliveVoteAt(address, incarnation);
+    const probe = probes.get(address);
+    return aliveAt !== undefined && (probe === undefined || probe.startedAt < aliveAt);
+  };
+
   /** When an alive vote about `address` at `incarnation` was last counted, if recently. */
   const aliveVoteAt = (address: string, incarnation: number): number | undefined => {
     const votes = aliveVotes.get(address);
@@ -121,8 +133,9 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
       const isNewer = existing.startedAt >= (aliveVoteAt(address, incarnation) ?? -Infinity);
       if (now - existing.startedAt < config.probeReuseMs && isNewer) return existing.isAlive;
     }
-    if (existing !== undefined) {
-      probes.delete(address);
+    if (existing === undefined && probes.size >= config.maxProbes) return "refused";
+    if (existing !== undefined) probes.delete(address);
+    if (existing !== undefined && existing.incarnation !== incarnation) {
       // Whatever waited on an older incarnation's probe will never hear of it: a held report
       // goes to the registry as it is (its acceptors decide without this probe); an orphan's
       // removal is not proposed.
@@ -138,8 +151,6 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
           });
         }
       }
-    } else if (probes.size >= config.maxProbes) {
-      return "refused";
     }
     const probe: Probe = {
       incarnation,
@@ -274,7 +285,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     }
     targets.set(suspect, incarnation);
     counters.reportsHeld += 1;
-    if (!wait(suspect, targets, { type: "release", from, report })) release();
+    if (!wait(suspect, targets, { type: "release", from, report, incarnation })) release();
   };
 
   const onAliveVote = (input: Extract<SeedProberInput<Report>, { type: "alive-vote" }>) => {
@@ -392,6 +403,19 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     }
     for (const [id, entry] of waiting) {
       if (entry.dueAt === undefined || entry.dueAt > now) continue;
+      if (
+        entry.then.type === "release" &&
+        isAliveVoteNewer(entry.suspect, entry.then.incarnation)
+      ) {
+        // An alive vote came in after the probe began (the registry would refuse the report):
+        // probe again and keep holding it.
+        entry.dueAt = undefined;
+        entry.isSuspectDead = false;
+        entry.awaiting.set(entry.suspect, entry.then.incarnation);
+        const outcome = probeEverywhere(entry.suspect, entry.then.incarnation);
+        if (outcome !== "pending" && outcome !== "refused") resolve(id, entry.suspect, outcome);
+        continue;
+      }
       waiting.delete(id);
       if (entry.then.type === "release") {
         counters.reportsReleased += 1;
