@@ -59,7 +59,7 @@ export const GossipConfigSchema = z.object({
    */
   pending: z
     .object({
-      maxMessages: z.number().int().positive().default(256),
+      maxMessages: z.number().int().positive().default(1_024),
       maxPerSender: z.number().int().positive().default(64),
       ttlMs: z.number().int().positive().default(10_000),
     })

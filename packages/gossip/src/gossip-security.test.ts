@@ -201,8 +201,12 @@ describe("gossip security: only from neighbours", () => {
     known.add(C);
     const judged = gossip.step({ type: "origins-changed", now: 3 });
     expect(events(judged).map((e) => e.type)).toEqual(["message-delivered", "message-delivered"]);
-    // An origin that stays unknown is rejected when the wait is over.
+    // A fresh directory that still lacks an origin asks for no further fetch (no fetch loop).
     receive(gossip, 4, A, identities.message("10.0.0.66:7000", "phantom"));
+    for (let now = 5; now < 8; now++) {
+      expect(events(gossip.step({ type: "origins-changed", now }))).toEqual([]);
+    }
+    // An origin that stays unknown is rejected when the wait is over.
     expect(
       events(gossip.step({ type: "tick", now: 4 + gossip.config.pending.ttlMs })).filter(
         (e) => e.type === "message-rejected",

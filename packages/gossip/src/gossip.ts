@@ -210,8 +210,12 @@ export function createGossip(
     message: GossipMessage,
     reason: PendingReason,
     until: number,
+    isRetry: boolean,
   ): void {
-    const isNewOrigin = reason === "unknown-origin" && !pending.isWaitingFor(message.origin);
+    // Ask once, when a message of an origin first arrives; a retry after a fresh directory that
+    // still lacks the origin asks again no more (else every fetch would start the next one).
+    const isNewOrigin =
+      reason === "unknown-origin" && !isRetry && !pending.isWaitingFor(message.origin);
     if (!pending.hold({ from, message, reason, until })) {
       reject(outputs, from, reason);
       return;
@@ -234,7 +238,7 @@ export function createGossip(
     if (heldUntil === undefined) counters.received++;
     const until = heldUntil ?? currentNow + config.pending.ttlMs;
     if (!neighbourSet.has(from)) {
-      wait(outputs, from, message, "not-neighbour", until);
+      wait(outputs, from, message, "not-neighbour", until, heldUntil !== undefined);
       return;
     }
     if (messageList.has(message.id)) {
@@ -244,7 +248,7 @@ export function createGossip(
     }
     const reason = rejectionOf(message);
     if (reason === "unknown-origin") {
-      wait(outputs, from, message, reason, until);
+      wait(outputs, from, message, reason, until, heldUntil !== undefined);
       return;
     }
     if (reason !== undefined) {
