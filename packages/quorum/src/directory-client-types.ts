@@ -184,6 +184,8 @@ export interface ListFetch {
   readonly reason: MembersReason;
   readonly seeds: readonly string[];
   waiting: number;
+  /** Seeds that answered (not timed out). */
+  answered: number;
   readonly latest: Map<string, MemberEntry>;
 }
 

@@ -181,6 +181,7 @@ export function createDirectoryClient(
       reason,
       seeds: [...from].sort(),
       waiting: from.length,
+      answered: 0,
       latest: new Map(),
     });
     for (const seed of from) {
@@ -195,6 +196,7 @@ export function createDirectoryClient(
   const listAnswer = (group: number, answer: ListResponse | undefined): void => {
     const fetch = fetches.get(group);
     if (fetch === undefined) return;
+    if (answer !== undefined) fetch.answered += 1;
     for (const entry of answer?.members ?? []) {
       const known = fetch.latest.get(entry.record.address);
       if (known === undefined || entry.version > known.version)
@@ -214,6 +216,14 @@ export function createDirectoryClient(
     if (fetch.reason === "refresh") {
       isRefreshing = false;
       if (suspects.length > 0) refreshAt = now + config.refreshIntervalMs;
+    }
+    if (fetch.answered === 0 && fetch.seeds.length > 0) {
+      // No seed answered: that is no snapshot (an empty one would make every member unknown).
+      // A refresh waits for its next turn; a join or a requested fetch asks other seeds.
+      if (fetch.reason !== "refresh") {
+        fetchMembers(shuffled(random, seeds).slice(0, majority), fetch.reason);
+      }
+      return;
     }
     emit({ type: "members", reason: fetch.reason, records, seeds: fetch.seeds });
     if (fetch.reason === "requested" && isFetchWanted) {
