@@ -130,15 +130,15 @@ export function createClientRequests(
     fromKey: string | undefined,
     message: ClientMessage,
   ): P2pError<QuorumErrorCode> | undefined => {
-    if (
-      admits !== undefined &&
-      message.type === "quorum.register-request" &&
-      (message.publicKey === undefined || !admits(message.publicKey))
-    ) {
-      return new P2pError(
-        "NOT_ADMITTED",
-        `the key ${message.publicKey ?? "(none)"} is not on this network's allow-list`,
-      );
+    if (admits !== undefined && message.type === "quorum.register-request") {
+      // The key it registers: the one it names, else the one its link proved.
+      const key = message.publicKey ?? fromKey;
+      if (key === undefined || !admits(key)) {
+        return new P2pError(
+          "NOT_ADMITTED",
+          `the key ${key ?? "(none)"} is not on this network's allow-list`,
+        );
+      }
     }
     if (!config.ownRecordsOnly) return undefined;
     switch (message.type) {

@@ -173,3 +173,43 @@ describe("createSeedRegistry", () => {
     expect(registry.nextDeadline()).toBeUndefined();
   });
 });
+
+describe("closed membership at the seed's door", () => {
+  const admitted = "aa".repeat(32);
+  const registry = () =>
+    createSeedRegistry(
+      { seedId: seeds[0] as string, seeds, ownRecordsOnly: true },
+      { ...deps, admits: (key) => key === admitted },
+    );
+  const register = (publicKey: string | undefined, fromKey: string) =>
+    registry().step({
+      type: "receive",
+      now: 0,
+      from: "10.9.0.1:7000",
+      fromKey,
+      message: {
+        type: "quorum.register-request",
+        requestId: "r1",
+        address: "10.9.0.1:7000",
+        neighbours: [],
+        ...(publicKey === undefined ? {} : { publicKey }),
+      },
+    });
+  const refusal = (outputs: readonly SeedRegistryOutput[]) =>
+    outputs.flatMap((output) =>
+      output.type === "emit" && output.event.type === "request-refused" ? [output.event.code] : [],
+    );
+
+  it("answers NOT_ADMITTED to a key not on the list, whether named or only proved by the link", () => {
+    const stranger = "bb".repeat(32);
+    expect(refusal(register(stranger, stranger))).toEqual(["NOT_ADMITTED"]);
+    expect(refusal(register(undefined, stranger))).toEqual(["NOT_ADMITTED"]);
+  });
+
+  it("lets an admitted key propose, also when the request names no key (the link's key counts)", () => {
+    for (const outputs of [register(admitted, admitted), register(undefined, admitted)]) {
+      expect(refusal(outputs)).toEqual([]);
+      expect(sends(outputs).length).toBeGreaterThan(0); // the proposal's prepare
+    }
+  });
+});
