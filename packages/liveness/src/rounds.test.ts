@@ -324,4 +324,45 @@ describe("a reporter cannot hide an alive vote", () => {
     const verdict = validate(subject, hidden, context({ now: at, probeResults, aliveVotes }));
     expect(codeOf(verdict)).toBe("ok");
   });
+
+  it("a requester cannot make a voter sign without bound: one vote per requester, however many rounds it names", () => {
+    let signatures = 0;
+    const voter = createLiveness(
+      { self: c, pingIntervalMs: 1_000, pingTimeoutMs: 300, voteCacheMs: 500 },
+      {
+        random: { next: () => 0.5 },
+        sign: (bytes) => {
+          signatures++;
+          return signer(c).sign(bytes);
+        },
+      },
+    );
+    voter.step({ type: "neighbours", now: 0, neighbours: [suspect], wallTimeMs: WALL });
+    const ask = (now: number, index: number) =>
+      voter.step({
+        type: "receive",
+        now,
+        from: reporter,
+        message: {
+          type: "liveness.vote-request",
+          suspect,
+          incarnation: 0,
+          round: index.toString(16).padStart(16, "0"),
+        },
+      });
+    for (let index = 0; index < 50; index++) ask(1 + index, index); // while the probe runs
+    const answered = voter.step({
+      type: "receive",
+      now: 60,
+      from: suspect,
+      message: { type: "liveness.pong", sequence: 1, sentAtMs: 1, incarnation: 0, neighbours: [] },
+    });
+    const votes = answered.filter(
+      (output) => output.type === "send" && output.message.type === "liveness.vote",
+    );
+    expect(votes).toHaveLength(1);
+    expect(signatures).toBe(1);
+    for (let index = 50; index < 100; index++) ask(61 + index, index); // within voteCacheMs
+    expect(signatures).toBe(1);
+  });
 });

@@ -21,8 +21,8 @@ export interface VoterContext {
 /** A probe of a suspect another peer asked this peer to vote about. */
 interface Probe {
   incarnation: number;
-  /** Requesters by vote round. */
-  rounds: Map<string, Set<string>>;
+  /** Each requester's latest vote round (one vote per requester, however often it asks). */
+  requests: Map<string, string>;
   sent: number;
   nextAt: number | undefined;
   expiresAt: number | undefined;
@@ -32,36 +32,47 @@ interface Probe {
  * The voter's side of liveness: asked for a vote about a suspect, a peer probes it (up to
  * `probeAttempts` pings, `probeIntervalMs` apart, then waits `probeTimeoutMs`) and answers
  * every requester with a signed vote of the round it asked about — alive as soon as the suspect
- * answers, dead otherwise. One probe serves every round asked about while it runs; its verdict
- * is reused for `voteCacheMs` (signed afresh for each new round). An alive vote also goes to the
- * seeds (`reportAlive`), so the peer that asked cannot hide it.
+ * answers, dead otherwise. One probe serves every requester while it runs (each gets one vote,
+ * of the latest round it asked about); its verdict is reused for `voteCacheMs`, in which each
+ * requester is signed at most one vote (asking again, with any round, resends that one), so no
+ * requester can make it sign without bound. An alive vote also goes to the seeds
+ * (`reportAlive`), so the peer that asked cannot hide it.
  */
 export function createVoter(context: VoterContext) {
   const { config } = context;
   const probes = new Map<string, Probe>();
   const recentVerdicts = new Map<
     string,
-    { incarnation: number; verdict: "dead" | "alive"; until: number }
+    {
+      incarnation: number;
+      verdict: "dead" | "alive";
+      until: number;
+      /** The vote each requester was sent in this window. */
+      sent: Map<string, SignedVote>;
+    }
   >();
 
   const finish = (suspect: string, verdict: "dead" | "alive"): void => {
     const probe = probes.get(suspect);
     if (probe === undefined) return;
     probes.delete(suspect);
+    const sent = new Map<string, SignedVote>();
     recentVerdicts.set(suspect, {
       incarnation: probe.incarnation,
       verdict,
       until: context.now() + config.voteCacheMs,
+      sent,
     });
-    let isReported = false;
-    for (const round of [...probe.rounds.keys()].sort()) {
-      const signed = context.vote(suspect, probe.incarnation, round, verdict);
-      for (const requester of [...(probe.rounds.get(round) ?? [])].sort())
-        context.send(requester, { type: "liveness.vote", vote: signed });
-      if (verdict === "alive" && !isReported) {
-        isReported = true;
-        context.reportAlive(signed);
+    const byRound = new Map<string, SignedVote>();
+    for (const [requester, round] of [...probe.requests].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      let signed = byRound.get(round);
+      if (signed === undefined) {
+        signed = context.vote(suspect, probe.incarnation, round, verdict);
+        byRound.set(round, signed);
+        if (verdict === "alive" && byRound.size === 1) context.reportAlive(signed);
       }
+      sent.set(requester, signed);
+      context.send(requester, { type: "liveness.vote", vote: signed });
     }
   };
 
@@ -91,20 +102,20 @@ export function createVoter(context: VoterContext) {
         recent.until > context.now() &&
         recent.incarnation === incarnation
       ) {
-        const signed = context.vote(suspect, incarnation, round, recent.verdict);
+        const signed =
+          recent.sent.get(from) ?? context.vote(suspect, incarnation, round, recent.verdict);
+        recent.sent.set(from, signed);
         context.send(from, { type: "liveness.vote", vote: signed });
         return;
       }
       const running = probes.get(suspect);
       if (running !== undefined && running.incarnation === incarnation) {
-        const requesters = running.rounds.get(round) ?? new Set<string>();
-        requesters.add(from);
-        running.rounds.set(round, requesters);
+        running.requests.set(from, round);
         return;
       }
       probes.set(suspect, {
         incarnation,
-        rounds: new Map([[round, new Set([from])]]),
+        requests: new Map([[from, round]]),
         sent: 0,
         nextAt: context.now(),
         expiresAt: undefined,
