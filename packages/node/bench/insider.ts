@@ -48,12 +48,12 @@ const row = (label: string, result: InsiderResult) => {
 const rows = [row("without attacker", baseline), row("with attacker (10%)", attacked)];
 console.log("");
 console.log(
-  "| run | crashed | removed everywhere | detection p50 s | p99 s | live peers removed | attacker members | mutual edges to honest peers |",
+  "| run | crashed | of them with an attacker neighbour | removed everywhere | detection p50 s | p99 s | live peers removed | attacker members | mutual edges to honest peers |",
 );
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const { label, result, p50, p99 } of rows) {
   console.log(
-    `| ${label} | ${result.run.crashes} | ${result.removalSeconds.length} | ${fixed(p50)} | ${fixed(p99)} | ${result.falseRemovals.length} | ${result.attackerMembers} | ${result.attackerMutualEdges} |`,
+    `| ${label} | ${result.run.crashes} | ${result.crashedWithAttackerNeighbour} | ${result.removalSeconds.length} | ${fixed(p50)} | ${fixed(p99)} | ${result.falseRemovals.length} | ${result.attackerMembers} | ${result.attackerMutualEdges} |`,
   );
 }
 const [base, attack] = rows as [(typeof rows)[0], (typeof rows)[0]];

@@ -136,6 +136,9 @@ export async function createAttacker(options: AttackerOptions) {
           incarnation: 0,
           neighbours: [...identity.targets].sort(),
         });
+        // A seed pings a neighbour of a suspect when it probes: the moment an alive vote
+        // would land in the middle of the seeds' probe.
+        if (seeds.some((seed) => seed.address === from)) voteAliveAboutAll(identity);
         return;
       case "liveness.vote-request":
         counts.deadVotes++;
@@ -194,6 +197,18 @@ export async function createAttacker(options: AttackerOptions) {
       for (const target of [...identity.targets].sort()) {
         identity.links.send(target, { type: "node.neighbour" });
         counts.neighbourRequests++;
+      }
+    }
+  }
+
+  /** Alive votes, to every seed, about every honest peer this identity is a mutual neighbour of. */
+  function voteAliveAboutAll(identity: Identity): void {
+    for (const [victim, voters] of mutualVoters()) {
+      if (!voters.includes(identity)) continue;
+      const alive = vote(identity, victim, "alive", round());
+      for (const seed of seeds) {
+        identity.links.send(seed.address, { type: "liveness.alive-vote", vote: alive });
+        counts.aliveVotes++;
       }
     }
   }
@@ -295,6 +310,10 @@ export async function createAttacker(options: AttackerOptions) {
       sim.clock.setTimer(1_000, requestNeighbours);
       running = true;
       sim.clock.setTimer(3_000, loop);
+    },
+    /** Honest peers that list at least one identity back, sorted. */
+    attacked(): string[] {
+      return [...mutualVoters().keys()].sort();
     },
     /** How many honest peers list an identity back (mutual edges at the seeds). */
     mutualEdges(): number {

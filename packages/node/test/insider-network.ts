@@ -25,6 +25,8 @@ export interface InsiderRun {
   readonly attackerIdentities: number;
   /** Honest peers crashed during the measurement. */
   readonly crashes: number;
+  /** Crash peers the attacker neighbours first (its alive votes then matter). Default false. */
+  readonly crashAttacked?: boolean;
   /** Called with progress lines (joins, phases). */
   readonly progress?: (line: string) => void;
 }
@@ -42,6 +44,8 @@ export interface InsiderResult {
   readonly attackerMembers: number;
   /** Edges from an honest peer back to an attacker identity (mutual, at the seeds). */
   readonly attackerMutualEdges: number;
+  /** Crashed peers that had an attacker identity as a mutual neighbour. */
+  readonly crashedWithAttackerNeighbour: number;
   readonly attack: AttackCounts | undefined;
   /** Seconds of simulated time the measurement ran. */
   readonly simulatedSeconds: number;
@@ -143,8 +147,12 @@ export async function runInsider(run: InsiderRun): Promise<InsiderResult> {
 
   const startedAt = sim.now();
   const random = sim.random("crashes");
+  const attacked = new Set(attacker?.attacked() ?? []);
   const victims = live()
-    .map((peer) => ({ peer, order: random.next() }))
+    .map((peer) => ({
+      peer,
+      order: random.next() - (run.crashAttacked === true && attacked.has(peer.address) ? 1 : 0),
+    }))
     .sort((a, b) => a.order - b.order)
     .slice(0, run.crashes)
     .map(({ peer }) => peer);
@@ -185,6 +193,7 @@ export async function runInsider(run: InsiderRun): Promise<InsiderResult> {
     falseRemovals,
     attackerMembers,
     attackerMutualEdges,
+    crashedWithAttackerNeighbour: victims.filter((victim) => attacked.has(victim.address)).length,
     attack: attacker?.counts,
     simulatedSeconds: (sim.now() - startedAt) / 1000,
   };

@@ -15,6 +15,7 @@ describe("one attacker holding 10% of the members, using every message a member 
           honestPeers: 36,
           attackerIdentities: 4,
           crashes: 3,
+          crashAttacked: true,
         });
         // The attack happened: its identities are members, some honest peers list them back,
         // and it sent reports, alive votes and forged gossip.
@@ -23,6 +24,9 @@ describe("one attacker holding 10% of the members, using every message a member 
         expect(result.attack?.deadReports).toBeGreaterThan(0);
         expect(result.attack?.aliveVotes).toBeGreaterThan(0);
         expect(result.attack?.forgedGossip).toBeGreaterThan(0);
+        // The crashed peers are ones the attacker neighbours: its dead votes and its alive
+        // votes (sent the moment a seed probes it) are about them.
+        expect(result.crashedWithAttackerNeighbour).toBe(3);
         expect(result.falseRemovals).toEqual([]);
         expect(result.notRemoved).toEqual([]);
         expect(result.removalSeconds).toHaveLength(3);
