@@ -24,6 +24,7 @@ export const AliveVoteMessageSchema = z.object({
   type: z.literal("liveness.alive-vote"),
   vote: SignedVoteSchema,
 });
+/** A signed alive vote on its way to (or between) the seeds. */
 export type AliveVoteMessage = z.infer<typeof AliveVoteMessageSchema>;
 
 /** Every message a seed prober sends or receives. */

@@ -177,6 +177,8 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
       validateEvidence: createSeedEvidenceValidator({
         maxVoteAgeMs,
         probeReuseMs: prober.config.probeReuseMs,
+        // How long an alive vote stands is the prober's to say (it holds reports as long).
+        probeVerdictMs: prober.config.aliveVoteMs,
       }),
       initialState,
     },
