@@ -10,7 +10,7 @@ import {
 } from "./seed-evidence.js";
 import { createSeedProber } from "./seed-prober.js";
 import { validateDeadEvidence } from "./validator.js";
-import { createEd25519Signer, keyPairFromSeed, signVote, type UnsignedVote } from "./vote.js";
+import { createEd25519Signer, keyPairFromSeed, signVote } from "./vote.js";
 
 // Votes are bound to a round: a suspicion's round id, chosen by the suspecting peer, is in
 // every vote request and every signed vote; the seeds take evidence only for one current round,
@@ -49,19 +49,15 @@ const vote = (
   verdict: "dead" | "alive" = "dead",
   issuedAtMs = WALL - 1_000,
 ): SignedVote =>
-  signVote(
-    { voter, suspect, incarnation: 0, round, verdict, issuedAtMs } as UnsignedVote,
-    signer(voter).sign,
-  );
-const evidence = (round: string, votes: SignedVote[]): DeadEvidence =>
-  ({
-    suspect,
-    incarnation: 0,
-    round,
-    reporter,
-    votes,
-    insufficientNeighbours: false,
-  }) as DeadEvidence;
+  signVote({ voter, suspect, incarnation: 0, round, verdict, issuedAtMs }, signer(voter).sign);
+const evidence = (round: string, votes: SignedVote[]): DeadEvidence => ({
+  suspect,
+  incarnation: 0,
+  round,
+  reporter,
+  votes,
+  insufficientNeighbours: false,
+});
 const context = (
   extra: Partial<SeedEvidenceContext> = {},
   wallTimeMs = WALL,
@@ -145,7 +141,7 @@ describe("a reporter cannot hide an alive vote", () => {
       type: "receive",
       now: 1,
       from: reporter,
-      message: { type: "liveness.vote-request", suspect, incarnation: 0, round } as never,
+      message: { type: "liveness.vote-request", suspect, incarnation: 0, round },
     });
     const outputs: LivenessOutput[] = [
       ...voter.step({
@@ -198,7 +194,7 @@ describe("a reporter cannot hide an alive vote", () => {
       from: c,
       vote: aliveVote,
       records,
-    } as never);
+    });
     expect(received).toContainEqual({
       type: "alive-vote-recorded",
       address: suspect,
@@ -248,7 +244,7 @@ describe("a reporter cannot hide an alive vote", () => {
           round,
           verdict: "alive",
           issuedAtMs: WALL,
-        } as UnsignedVote,
+        },
         signer(c).sign,
       ),
     ];
@@ -260,7 +256,7 @@ describe("a reporter cannot hide an alive vote", () => {
         from: c,
         vote: forged,
         records,
-      } as never);
+      });
       expect(outputs.filter((output) => output.type !== "emit")).toEqual([]);
     }
   });
