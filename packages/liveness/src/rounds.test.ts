@@ -361,4 +361,23 @@ describe("a reporter cannot hide an alive vote", () => {
     for (let index = 50; index < 100; index++) ask(61 + index, index); // within voteCacheMs
     expect(signatures).toBe(1);
   });
+
+  it("an alive vote counts once per voter and suspect a minute, only within the round window, and a relayed one is not relayed again", () => {
+    const prober = createSeedProber<{ id: string }>({ self: seeds[0] as string, seeds });
+    const step = (now: number, from: string, signed: SignedVote) =>
+      prober.step({ type: "alive-vote", now, wallTimeMs: WALL, from, vote: signed, records });
+    const recorded = (outputs: ReturnType<typeof step>) =>
+      outputs.filter((output) => output.type === "alive-vote-recorded").length;
+    const relayed = (outputs: ReturnType<typeof step>) =>
+      outputs.filter((output) => output.type === "send").length;
+    expect(recorded(step(1_000, c, aliveVote))).toBe(1);
+    expect(recorded(step(2_000, c, vote(c, "00000000000000d4", "alive")))).toBe(0);
+    expect(recorded(step(61_000, c, vote(c, "00000000000000e5", "alive")))).toBe(1);
+    // Issued two minutes before this seed's clock: outside the round window.
+    expect(recorded(step(62_000, a, vote(a, round, "alive", WALL - 120_000)))).toBe(0);
+    // Relayed by another seed: counted, not relayed again.
+    const fromSeed = step(63_000, seeds[1] as string, vote(b, round, "alive"));
+    expect(recorded(fromSeed)).toBe(1);
+    expect(relayed(fromSeed)).toBe(0);
+  });
 });
