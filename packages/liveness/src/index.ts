@@ -80,6 +80,7 @@ export {
   createEd25519Signer,
   createSignatureCache,
   keyPairFromSeed,
+  newRoundId,
   publicKeyOf,
   signVote,
   VOTE_SIGNING_VERSION,

@@ -11,8 +11,11 @@ import type {
   Suspicion,
 } from "./liveness-types.js";
 import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
+
+type Verdict = SignedVote["verdict"];
+
 import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
-import { signVote } from "./vote.js";
+import { newRoundId, signVote } from "./vote.js";
 import { createVoter } from "./voter.js";
 
 const sortedKeys = <T>(map: Map<string, T>) => [...map.keys()].sort();
@@ -65,34 +68,13 @@ export function createLiveness(
     send(to, { type: "liveness.ping", sequence, sentAtMs: now });
   }
 
-  function vote(
-    suspect: string,
-    suspectIncarnation: number,
-    round: string,
-    verdict: "dead" | "alive",
-  ): SignedVote {
+  /** This peer's signed vote about `suspect` (at `incarnation`) in vote round `round`. */
+  function vote(suspect: string, incarnation: number, round: string, verdict: Verdict): SignedVote {
     counters.votesCast++;
-    return signVote(
-      {
-        voter: self,
-        suspect,
-        incarnation: suspectIncarnation,
-        round,
-        verdict,
-        issuedAtMs: wallNow(),
-      },
-      dependencies.sign,
-    );
+    const unsigned = { voter: self, suspect, incarnation, round, verdict, issuedAtMs: wallNow() };
+    return signVote(unsigned, dependencies.sign);
   }
 
-  /** A fresh vote round id: 16 hex digits from the injected random source. */
-  function newRound(): string {
-    const half = () =>
-      Math.floor(random.next() * 0x1_0000_0000)
-        .toString(16)
-        .padStart(8, "0");
-    return half() + half();
-  }
   /** Answers other peers' vote requests: probes the suspect, then a signed vote. */
   const voter = createVoter({
     config,
@@ -135,17 +117,13 @@ export function createLiveness(
   }
 
   function requestVote(voter: string, suspect: string, suspicion: Suspicion): void {
-    send(voter, {
-      type: "liveness.vote-request",
-      suspect,
-      incarnation: suspicion.incarnation,
-      round: suspicion.round,
-    });
+    const { incarnation: suspectIncarnation, round } = suspicion;
+    send(voter, { type: "liveness.vote-request", suspect, incarnation: suspectIncarnation, round });
   }
 
   /** Starts a new vote round (a new round id: votes of earlier rounds no longer count). */
   function startRound(suspect: string, suspicion: Suspicion): void {
-    suspicion.round = newRound();
+    suspicion.round = newRoundId(random);
     suspicion.voters = votersFor(suspect);
     suspicion.deadVotes = new Map([
       [self, vote(suspect, suspicion.incarnation, suspicion.round, "dead")],

@@ -1,6 +1,7 @@
 import { assertNever, createTimeGuard } from "@p2p/wire";
+import { createAliveVotes } from "./alive-votes.js";
 import { linkedMembers, undirectedNeighbours } from "./directory.js";
-import { DeadEvidenceSchema, SignedVoteSchema } from "./messages.js";
+import { DeadEvidenceSchema } from "./messages.js";
 import { isOrphan, needsSeedProbe, seedMembershipView } from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
 import {
@@ -10,7 +11,6 @@ import {
   type SeedProberInput,
   type SeedProberOutput,
 } from "./seed-prober-types.js";
-import { verifyVote } from "./vote.js";
 
 interface Probe {
   readonly incarnation: number;
@@ -22,15 +22,6 @@ interface Probe {
 
 /** The round id of a seed's own removal proposal for an orphan (it carries no votes). */
 const NO_ROUND = "0000000000000000";
-
-/** The alive votes counted about one suspect (at one incarnation). */
-interface AliveVotes {
-  readonly incarnation: number;
-  /** When the latest one was counted. */
-  atMs: number;
-  /** Voters counted, with when; each counts once per `aliveVoteMs`. */
-  readonly voters: Map<string, number>;
-}
 
 /** A report or an orphan waiting on probes. */
 interface Waiting<Report> {
@@ -66,8 +57,8 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
   let nextWaitingId = 0;
   const probes = new Map<string, Probe>();
   const waiting = new Map<number, Waiting<Report>>();
-  /** Counted alive votes per suspect, oldest first; bounded by `maxProbes`. */
-  const aliveVotes = new Map<string, AliveVotes>();
+  /** Checked alive votes per suspect; bounded by `maxProbes`. */
+  const aliveVotes = createAliveVotes({ ...config, maxEntries: config.maxProbes });
   const counters = {
     pingsSent: 0,
     probesStarted: 0,
@@ -97,23 +88,14 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         probes.delete(address);
       }
     }
-    for (const [address, votes] of aliveVotes) {
-      if (now - votes.atMs < config.aliveVoteMs) continue;
-      aliveVotes.delete(address);
-    }
+    aliveVotes.expire(now);
   };
 
   /** True when an alive vote about `address` was counted after this seed's latest probe of it began. */
   const isAliveVoteNewer = (address: string, incarnation: number): boolean => {
-    const aliveAt = aliveVoteAt(address, incarnation);
+    const aliveAt = aliveVotes.latestAt(address, incarnation);
     const probe = probes.get(address);
     return aliveAt !== undefined && (probe === undefined || probe.startedAt < aliveAt);
-  };
-
-  /** When an alive vote about `address` at `incarnation` was last counted, if recently. */
-  const aliveVoteAt = (address: string, incarnation: number): number | undefined => {
-    const votes = aliveVotes.get(address);
-    return votes?.incarnation === incarnation ? votes.atMs : undefined;
   };
 
   const isUnresponsive = (member: string): boolean => {
@@ -130,7 +112,8 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     if (existing !== undefined && existing.incarnation === incarnation) {
       if (existing.isAlive === undefined) return "pending";
       // An outcome older than an alive vote about the member is not reused: probe again.
-      const isNewer = existing.startedAt >= (aliveVoteAt(address, incarnation) ?? -Infinity);
+      const isNewer =
+        existing.startedAt >= (aliveVotes.latestAt(address, incarnation) ?? -Infinity);
       if (now - existing.startedAt < config.probeReuseMs && isNewer) return existing.isAlive;
     }
     if (existing === undefined && probes.size >= config.maxProbes) return "refused";
@@ -250,7 +233,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     const parsed = DeadEvidenceSchema.safeParse(input.evidence);
     const record = records.find((candidate) => candidate.address === suspect);
     const probe = probes.get(suspect);
-    const aliveAt = aliveVoteAt(suspect, incarnation);
+    const aliveAt = aliveVotes.latestAt(suspect, incarnation);
     // A neighbour voted the suspect alive, and no probe of this seed failed since: probe first.
     const isContradicted =
       aliveAt !== undefined &&
@@ -289,39 +272,8 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
   };
 
   const onAliveVote = (input: Extract<SeedProberInput<Report>, { type: "alive-vote" }>) => {
-    const parsed = SignedVoteSchema.safeParse(input.vote);
-    if (!parsed.success || parsed.data.verdict !== "alive") return;
-    const vote = parsed.data;
-    const byAddress = new Map(input.records.map((record) => [record.address, record]));
-    const suspect = byAddress.get(vote.suspect);
-    const voter = byAddress.get(vote.voter);
-    const age = now + wallOffsetMs - vote.issuedAtMs;
-    if (
-      suspect?.status !== "alive" ||
-      suspect.incarnation !== vote.incarnation ||
-      voter?.status !== "alive" ||
-      voter.publicKey === undefined ||
-      Math.abs(age) > config.maxVoteAgeMs ||
-      !undirectedNeighbours(vote.suspect, input.records).includes(vote.voter)
-    ) {
-      return;
-    }
-    const counted = aliveVotes.get(vote.suspect);
-    const votes =
-      counted?.incarnation === vote.incarnation
-        ? counted
-        : { incarnation: vote.incarnation, atMs: now, voters: new Map<string, number>() };
-    const lastCounted = votes.voters.get(vote.voter);
-    if (lastCounted !== undefined && now - lastCounted < config.aliveVoteMs) return;
-    if (!verifyVote(vote, voter.publicKey)) return;
-    votes.voters.set(vote.voter, now);
-    votes.atMs = now;
-    aliveVotes.delete(vote.suspect); // re-inserted last: the map stays oldest first
-    aliveVotes.set(vote.suspect, votes);
-    if (aliveVotes.size > config.maxProbes) {
-      const oldest = aliveVotes.keys().next().value;
-      if (oldest !== undefined) aliveVotes.delete(oldest);
-    }
+    const vote = aliveVotes.count(input.vote, input.records, now, now + wallOffsetMs);
+    if (vote === undefined) return;
     counters.aliveVotesCounted += 1;
     outputs.push({
       type: "emit",
@@ -483,15 +435,13 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         self,
         probes: [...probes]
           .sort(([x], [y]) => (x < y ? -1 : 1))
-          .map(([address, probe]) => {
-            return {
-              address,
-              incarnation: probe.incarnation,
-              startedAt: probe.startedAt,
-              pingsSent: probe.sent,
-              state: probe.isAlive === undefined ? "probing" : probe.isAlive ? "alive" : "dead",
-            };
-          }),
+          .map(([address, probe]) => ({
+            address,
+            incarnation: probe.incarnation,
+            startedAt: probe.startedAt,
+            pingsSent: probe.sent,
+            state: probe.isAlive === undefined ? "probing" : probe.isAlive ? "alive" : "dead",
+          })),
         waiting: waiting.size,
         counters: { ...counters },
       };

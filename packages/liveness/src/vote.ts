@@ -1,5 +1,6 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import type { RandomSource } from "@p2p/wire";
 import { LRUCache } from "lru-cache";
 import type { SignedVote } from "./messages.js";
 
@@ -38,6 +39,15 @@ export interface Signer {
   /** Ed25519 public key, 32 bytes as hex. */
   readonly publicKey: string;
   readonly sign: Sign;
+}
+
+/** A fresh vote round id: 16 hex digits drawn from `random` (the suspecting peer's source). */
+export function newRoundId(random: RandomSource): string {
+  const half = () =>
+    Math.floor(random.next() * 0x1_0000_0000)
+      .toString(16)
+      .padStart(8, "0");
+  return half() + half();
 }
 
 /** Signs a vote with the injected `sign`. */

@@ -27,10 +27,11 @@ import {
   type OverlayInput,
   type OverlayOutput,
 } from "@p2p/topology";
-import { assertNever, createMachineHost, P2pError, verifyIdentitySignature } from "@p2p/wire";
+import { assertNever, createMachineHost, P2pError } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
 import type { LinkPeer, Links } from "./link-types.js";
 import { createLinks } from "./links.js";
+import { createMemberKeys } from "./member-keys.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents } from "./node-events.js";
 import type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";
@@ -77,8 +78,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
   });
 
   /** Members' identity keys from the latest directory snapshot: who signed a gossip message. */
-  let memberKeys = new Map<string, string>();
-  const verify = options.verify ?? verifyIdentitySignature;
+  const memberKeys = createMemberKeys(options.verify);
   const gossip = createGossip(
     {
       self: address,
@@ -87,15 +87,8 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     {
       random,
       sign: signer.sign,
-      knowsOrigin: (origin) => memberKeys.has(origin),
-      verifyOrigin: (origin, bytes, signature) => {
-        const key = memberKeys.get(origin);
-        try {
-          return key !== undefined && verify(key, bytes, signature);
-        } catch {
-          return false;
-        }
-      },
+      knowsOrigin: memberKeys.knowsOrigin,
+      verifyOrigin: memberKeys.verifyOrigin,
     },
   );
   const profile = timing.name === "fast" ? livenessProfiles.fast : livenessProfiles.standard;
@@ -296,11 +289,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         return;
       case "members": {
         snapshot = event.records;
-        memberKeys = new Map(
-          event.records.flatMap((record) =>
-            record.publicKey === undefined ? [] : [[record.address, record.publicKey]],
-          ),
-        );
+        memberKeys.update(event.records);
         gossipHost.step({ type: "origins-changed", now: clock.now() });
         if (event.reason === "joined") {
           const alive = event.records.filter((record) => record.status === "alive");

@@ -4,7 +4,7 @@
 // identities neighbour as dead with all their votes, votes alive about them to the seeds (to
 // block real removals), and forges and floods gossip.
 import { gossipSigningBytes, messageId } from "@p2p/gossip";
-import { type SignedVote, signVote } from "@p2p/liveness";
+import { newRoundId, type SignedVote, signVote } from "@p2p/liveness";
 import { type MemberRecord, signRequest } from "@p2p/quorum";
 import type { Simulation } from "@p2p/sim";
 import { silentLogger } from "@p2p/wire";
@@ -71,12 +71,7 @@ export async function createAttacker(options: AttackerOptions) {
   /** The seeds' directory as the attacker last read it. */
   let records = new Map<string, MemberRecord>();
   let sequence = 0;
-  const round = () =>
-    Array.from({ length: 2 }, () =>
-      Math.floor(random.next() * 0x1_0000_0000)
-        .toString(16)
-        .padStart(8, "0"),
-    ).join("");
+  const round = () => newRoundId(random);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random.next() * items.length)] as T;
 
   const identities: Identity[] = [];
