@@ -85,7 +85,32 @@ export const nodeNoiseCrypto: NoiseCrypto = {
   },
 };
 
-/** Verifies an Ed25519 signature with `node:crypto`; false, never a throw, on any bad input. */
+/** Most Ed25519 public keys kept imported (a member directory's worth); the oldest goes first. */
+const MAX_VERIFY_KEYS = 4_096;
+const verifyKeys = new Map<string, KeyObject>();
+
+/** The imported public key of `publicKeyHex`, kept so a member's key is imported once. */
+const ed25519PublicKey = (publicKeyHex: string): KeyObject => {
+  let key = verifyKeys.get(publicKeyHex);
+  if (key === undefined) {
+    key = createPublicKey({
+      key: Buffer.concat([ED25519_SPKI, Buffer.from(publicKeyHex, "hex")]),
+      format: "der",
+      type: "spki",
+    });
+    verifyKeys.set(publicKeyHex, key);
+    if (verifyKeys.size > MAX_VERIFY_KEYS) {
+      const oldest = verifyKeys.keys().next().value;
+      if (oldest !== undefined) verifyKeys.delete(oldest);
+    }
+  }
+  return key;
+};
+
+/**
+ * Verifies an Ed25519 signature with `node:crypto`; false, never a throw, on any bad input.
+ * Public keys are imported once and kept (at most 4,096, oldest dropped first).
+ */
 export function nodeVerifyEd25519(
   publicKeyHex: string,
   bytes: Uint8Array,
@@ -93,12 +118,7 @@ export function nodeVerifyEd25519(
 ): boolean {
   if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || signature.length !== 64) return false;
   try {
-    const key = createPublicKey({
-      key: Buffer.concat([ED25519_SPKI, Buffer.from(publicKeyHex, "hex")]),
-      format: "der",
-      type: "spki",
-    });
-    return verifyWith(null, bytes, key, signature);
+    return verifyWith(null, bytes, ed25519PublicKey(publicKeyHex), signature);
   } catch {
     return false;
   }
