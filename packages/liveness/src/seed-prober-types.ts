@@ -26,6 +26,13 @@ export const SeedProberConfigSchema = z
      * further alive votes about the same suspect within it are not counted again.
      */
     aliveVoteMs: z.number().int().positive().default(60_000),
+    /**
+     * Dead reports one reporter may send: `maxReportsPerReporter` per `reportWindowMs`, one per
+     * suspect per `minReportIntervalMs`; beyond that they are dropped (`reportsOverBudget`).
+     */
+    maxReportsPerReporter: z.number().int().positive().default(32),
+    reportWindowMs: z.number().int().positive().default(10_000),
+    minReportIntervalMs: z.number().int().nonnegative().default(1_000),
     /** Most probes held (running or recently finished); beyond it a new probe is not started. */
     maxProbes: z.number().int().positive().default(4_096),
     /**
@@ -166,6 +173,8 @@ export interface SeedProberView {
     readonly reportsDropped: number;
     readonly removalsProposed: number;
     readonly aliveVotesCounted: number;
+    /** Dead reports dropped because their reporter was over its budget. */
+    readonly reportsOverBudget: number;
   };
 }
 

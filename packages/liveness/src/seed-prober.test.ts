@@ -128,7 +128,7 @@ describe("createSeedProber", () => {
       { type: "release-report", from: other, report: { id: "r" } },
     ]);
     // about an unknown member: nothing to probe either
-    expect(ofType(report(prober, 1, "u", { records: [] }), "release-report")).toHaveLength(1);
+    expect(ofType(report(prober, 2_000, "u", { records: [] }), "release-report")).toHaveLength(1);
     expect(prober.nextDeadline()).toBeUndefined();
   });
 
@@ -314,5 +314,29 @@ describe("createSeedProber", () => {
     expect(ofType(report(prober, 1, "r"), "release-report")).toHaveLength(1);
     expect(prober.inspect().probes).toHaveLength(1);
     expect(prober.inspect().waiting).toBe(0);
+  });
+
+  it("drops what one reporter sends beyond its budget: one report per suspect a second, 32 per 10 s", () => {
+    const prober = createSeedProber<Report>(config);
+    const decide = { insufficientNeighbours: false };
+    expect(ofType(report(prober, 0, "a", decide), "release-report")).toHaveLength(1);
+    expect(report(prober, 500, "again", decide)).toEqual([]); // the same suspect again, at once
+    expect(ofType(report(prober, 1_000, "later", decide), "release-report")).toHaveLength(1);
+    let released = 2;
+    for (let index = 0; index < 100; index++) {
+      const outputs = prober.step({
+        type: "dead-report",
+        now: 1_100 + index,
+        from: other,
+        suspect: `10.0.2.${index}:6000`,
+        incarnation: 0,
+        evidence: evidence(false),
+        report: { id: `flood ${index}` },
+        records: [],
+      });
+      released += ofType(outputs, "release-report").length;
+    }
+    expect(released).toBe(32);
+    expect(prober.inspect().counters.reportsOverBudget).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,8 @@
 import { assertNever, createTimeGuard } from "@p2p/wire";
 import { createAliveVotes } from "./alive-votes.js";
 import { linkedMembers, undirectedNeighbours } from "./directory.js";
-import { DeadEvidenceSchema } from "./messages.js";
+import { DeadEvidenceSchema, type Pong } from "./messages.js";
+import { createReportBudget } from "./report-budget.js";
 import { isOrphan, needsSeedProbe, seedMembershipView } from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
 import {
@@ -59,6 +60,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
   const waiting = new Map<number, Waiting<Report>>();
   /** Checked alive votes per suspect; bounded by `maxProbes`. */
   const aliveVotes = createAliveVotes({ ...config, maxEntries: config.maxProbes });
+  const reportBudget = createReportBudget({ ...config, maxReporters: config.maxWaiting });
   const counters = {
     pingsSent: 0,
     probesStarted: 0,
@@ -67,6 +69,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     reportsDropped: 0,
     removalsProposed: 0,
     aliveVotesCounted: 0,
+    reportsOverBudget: 0,
   };
   let outputs: SeedProberOutput<Report>[] = [];
 
@@ -225,6 +228,10 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
 
   const onDeadReport = (input: Extract<SeedProberInput<Report>, { type: "dead-report" }>) => {
     const { from, suspect, incarnation, report, records } = input;
+    if (!reportBudget.allow(from, suspect, now)) {
+      counters.reportsOverBudget += 1;
+      return;
+    }
     outputs.push({ type: "emit", event: { type: "dead-report-received", from, address: suspect } });
     const release = () => {
       counters.reportsReleased += 1;
@@ -317,19 +324,18 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
 
   const receive = (from: string, message: SeedProberMessage): void => {
     switch (message.type) {
-      case "liveness.ping":
-        outputs.push({
-          type: "send",
-          to: from,
-          message: {
-            type: "liveness.pong",
-            sequence: message.sequence,
-            sentAtMs: message.sentAtMs,
-            incarnation: 0,
-            neighbours: [],
-          },
-        });
+      case "liveness.ping": {
+        const { sequence, sentAtMs } = message;
+        const pong: Pong = {
+          type: "liveness.pong",
+          sequence,
+          sentAtMs,
+          incarnation: 0,
+          neighbours: [],
+        };
+        outputs.push({ type: "send", to: from, message: pong });
         return;
+      }
       case "liveness.pong": {
         const probe = probes.get(from);
         if (probe !== undefined && probe.isAlive === undefined) finish(from, probe, true);
@@ -339,8 +345,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         if (otherSeeds.includes(from)) probeHere(message.address, message.incarnation);
         return;
       case "liveness.alive-vote":
-        // Checked against the directory: hosts step it as an `alive-vote` input instead.
-        return;
+        return; // checked against the directory: hosts step it as an `alive-vote` input
       default:
         assertNever(message, "seed prober message");
     }
@@ -355,10 +360,8 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     }
     for (const [id, entry] of waiting) {
       if (entry.dueAt === undefined || entry.dueAt > now) continue;
-      if (
-        entry.then.type === "release" &&
-        isAliveVoteNewer(entry.suspect, entry.then.incarnation)
-      ) {
+      const then = entry.then;
+      if (then.type === "release" && isAliveVoteNewer(entry.suspect, then.incarnation)) {
         // An alive vote came in after the probe began (the registry would refuse the report):
         // probe again and keep holding it.
         entry.dueAt = undefined;
@@ -422,13 +425,10 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
       return outputs;
     },
     nextDeadline() {
-      let next: number | undefined;
-      const consider = (at: number | undefined) => {
-        if (at !== undefined && (next === undefined || at < next)) next = at;
-      };
-      for (const probe of probes.values()) consider(probe.nextAt);
-      for (const entry of waiting.values()) consider(entry.dueAt);
-      return next;
+      const times = [...probes.values()].map((probe) => probe.nextAt);
+      for (const entry of waiting.values()) times.push(entry.dueAt);
+      const due = times.filter((at): at is number => at !== undefined);
+      return due.length === 0 ? undefined : Math.min(...due);
     },
     inspect() {
       return {
