@@ -51,6 +51,8 @@ export interface AttackerOptions {
   readonly targetsPerIdentity?: number;
   /** One round of reports, alive votes and gossip every this many ms. */
   readonly periodMs?: number;
+  /** A message of its own from each identity every this many rounds (default 1). */
+  readonly floodEvery?: number;
 }
 
 /** Creates the attacker's identities (listening, not yet registered). */
@@ -58,6 +60,8 @@ export async function createAttacker(options: AttackerOptions) {
   const { sim, seeds, wallClock } = options;
   const random = sim.random("attacker");
   const periodMs = options.periodMs ?? 2_000;
+  const floodEvery = options.floodEvery ?? 1;
+  let rounds = 0;
   const counts: AttackCounts = {
     registrations: 0,
     neighbourRequests: 0,
@@ -223,6 +227,7 @@ export async function createAttacker(options: AttackerOptions) {
 
   /** One round of the attack: read the directory, report, vote alive, forge and flood gossip. */
   function attackRound(): void {
+    rounds++;
     const reader = identities[0] as Identity;
     reader.links.send(pick(seeds).address, {
       type: "quorum.list-request",
@@ -274,18 +279,20 @@ export async function createAttacker(options: AttackerOptions) {
           signature: hex(identity.sign(gossipSigningBytes(origin, payload))),
         });
         counts.forgedGossip++;
-        // And its own, signed, to fill the message list.
-        const own = encoder.encode(`flood ${++sequence} from ${identity.address}`);
-        identity.links.send(target, {
-          type: "gossip.message",
-          id: messageId(identity.address, own),
-          origin: identity.address,
-          payload: own,
-          hops: 0,
-          signature: hex(identity.sign(gossipSigningBytes(identity.address, own))),
-        });
-        counts.floodGossip++;
       }
+      // And its own, signed (every peer relays and checks it), to fill the message lists.
+      if (rounds % floodEvery !== 0) continue;
+      const own = encoder.encode(`flood ${++sequence} from ${identity.address}`);
+      const message: WireMessage = {
+        type: "gossip.message",
+        id: messageId(identity.address, own),
+        origin: identity.address,
+        payload: own,
+        hops: 0,
+        signature: hex(identity.sign(gossipSigningBytes(identity.address, own))),
+      };
+      for (const target of [...identity.targets].sort()) identity.links.send(target, message);
+      counts.floodGossip++;
     }
   }
 

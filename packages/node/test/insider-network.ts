@@ -27,6 +27,8 @@ export interface InsiderRun {
   readonly crashes: number;
   /** Crash peers the attacker neighbours first (its alive votes then matter). Default false. */
   readonly crashAttacked?: boolean;
+  /** Each attacker identity publishes a message of its own every this many rounds (default 1). */
+  readonly floodEvery?: number;
   /** Called with progress lines (joins, phases). */
   readonly progress?: (line: string) => void;
 }
@@ -131,6 +133,7 @@ export async function runInsider(run: InsiderRun): Promise<InsiderResult> {
           addresses: Array.from({ length: run.attackerIdentities }, (_, i) => attackerAddress(i)),
           honest: () => live().map((peer) => peer.address),
           wallClock,
+          ...(run.floodEvery === undefined ? {} : { floodEvery: run.floodEvery }),
         });
   attacker?.start();
   await sim.runForAsync(15_000); // registered, neighbours asked, a few attack rounds
