@@ -2,22 +2,15 @@
 // commit) and PeerNodes over the deterministic simulator, in virtual time.
 // Run: pnpm --filter @p2p/node bench   (P2P_BENCH_SIZES=100 for a quick run)
 import { cpus } from "node:os";
-import { createMemoryStorage } from "@p2p/quorum";
 import { createSimulation, type Simulation } from "@p2p/sim";
-import { silentLogger } from "@p2p/wire";
-import { nodeNoiseCrypto, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
 import {
-  createPeerNode,
-  createSeedNode,
   type PeerNode,
-  type SeedNode,
   type SeedNodeEvent,
-  simulatedIdentity,
-  simulatedSeeds,
   type TimingProfile,
   timingProfiles,
 } from "../src/index.js";
 import { type LossControl, lossyTransport } from "./lossy-transport.js";
+import { createSimPeer, startSimSeeds } from "./sim-nodes.js";
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 const SEED_COUNT = 3;
@@ -156,23 +149,11 @@ async function runNetwork(
     }
   };
 
-  const simulated = simulatedSeeds(seedAddresses, (label) => sim.random(label));
-  const seedNodes: SeedNode[] = [];
-  for (const address of seedAddresses) {
-    const node = await createSeedNode({
-      address,
-      seeds: simulated.pinned,
-      ...simulated.identity(address),
-      crypto: nodeNoiseCrypto,
-      verify: nodeVerifyEd25519,
-      transport: transportFor(address),
-      clock: sim.clockFor(address),
-      storage: createMemoryStorage(),
-      random: sim.random(`seed ${address}`),
-      logger: silentLogger,
-      wallClock,
-    });
-    node.on((event) => {
+  const context = { sim, wallClock, transportFor };
+  const { pinned, seeds: seedNodes } = await startSimSeeds(
+    context,
+    seedAddresses,
+    (address, event) => {
       if (TRACE && measuring) traceSeedEvent(address, event);
       if (event.type !== "member-removed") return;
       if (!measuring) earlyRemovals += 1;
@@ -182,10 +163,8 @@ async function runNetwork(
         phase.removedAt.set(event.record.address, bySeed);
       }
       if (!bySeed.has(address)) bySeed.set(address, sim.now());
-    });
-    await sim.settle(node.start());
-    seedNodes.push(node);
-  }
+    },
+  );
 
   const peers: BenchPeer[] = [];
   const batchSize = 25;
@@ -193,19 +172,7 @@ async function runNetwork(
     const batch: BenchPeer[] = [];
     for (let index = first; index < Math.min(peerCount, first + batchSize); index++) {
       const address = peerAddress(index);
-      const node = createPeerNode({
-        address,
-        seeds: simulated.pinned,
-        ...simulatedIdentity(sim.random(`identity ${address}`)),
-        crypto: nodeNoiseCrypto,
-        verify: nodeVerifyEd25519,
-        transport: transportFor(address),
-        clock: sim.clockFor(address),
-        random: sim.random(`peer ${address}`),
-        logger: silentLogger,
-        timing,
-        wallClock,
-      });
+      const node = createSimPeer(context, address, pinned, timing);
       node.on((event) => {
         if (!measuring) return;
         if (TRACE && "suspect" in event)

@@ -2,14 +2,9 @@
 // optionally with one attacker holding a share of the members (insider-attacker.ts); crashes
 // some honest peers and measures how long their removal takes and whether any live honest peer
 // is removed. Used by insider.sim.test.ts (small) and bench/insider.ts (1,000 peers).
-import { createMemoryStorage } from "@p2p/quorum";
 import { createSimulation } from "@p2p/sim";
-import { silentLogger } from "@p2p/wire";
-import { nodeNoiseCrypto, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
-import { createPeerNode } from "../src/peer-node.js";
+import { createSimPeer, startSimSeeds } from "../bench/sim-nodes.js";
 import type { PeerNode } from "../src/peer-types.js";
-import { createSeedNode, type SeedNode } from "../src/seed-node.js";
-import { simulatedIdentity, simulatedSeeds } from "../src/simulated-identity.js";
 import { type TimingProfile, timingProfiles } from "../src/timing.js";
 import { type AttackCounts, createAttacker } from "./insider-attacker.js";
 
@@ -66,52 +61,22 @@ export async function runInsider(run: InsiderRun): Promise<InsiderResult> {
   const sim = createSimulation({ seed: run.seed, link: { latencyMs: 5, jitterMs: 3 } });
   const wallClock = () => EPOCH_MS + sim.now();
   const seedAddresses = Array.from({ length: SEED_COUNT }, (_, i) => `10.0.0.${i + 1}:5000`);
-  const simulated = simulatedSeeds(seedAddresses, (label) => sim.random(label));
   /** address → seed → time it was removed there. */
   const removedAt = new Map<string, Map<string, number>>();
-  const seeds: SeedNode[] = [];
-  for (const address of seedAddresses) {
-    const node = await createSeedNode({
-      address,
-      seeds: simulated.pinned,
-      ...simulated.identity(address),
-      crypto: nodeNoiseCrypto,
-      verify: nodeVerifyEd25519,
-      transport: sim.transport(address),
-      clock: sim.clockFor(address),
-      storage: createMemoryStorage(),
-      random: sim.random(`seed ${address}`),
-      logger: silentLogger,
-      wallClock,
-    });
-    node.on((event) => {
-      if (event.type !== "member-removed") return;
-      const bySeed = removedAt.get(event.record.address) ?? new Map<string, number>();
-      if (!bySeed.has(address)) bySeed.set(address, sim.now());
-      removedAt.set(event.record.address, bySeed);
-    });
-    await sim.settle(node.start());
-    seeds.push(node);
-  }
+  const context = { sim, wallClock };
+  const { pinned, seeds } = await startSimSeeds(context, seedAddresses, (address, event) => {
+    if (event.type !== "member-removed") return;
+    const bySeed = removedAt.get(event.record.address) ?? new Map<string, number>();
+    if (!bySeed.has(address)) bySeed.set(address, sim.now());
+    removedAt.set(event.record.address, bySeed);
+  });
 
   const peers: { address: string; node: PeerNode; crashedAt?: number }[] = [];
   for (let first = 0; first < run.honestPeers; first += 25) {
     const batch = [];
     for (let index = first; index < Math.min(run.honestPeers, first + 25); index++) {
       const address = honestAddress(index);
-      const node = createPeerNode({
-        address,
-        seeds: simulated.pinned,
-        ...simulatedIdentity(sim.random(`identity ${address}`)),
-        crypto: nodeNoiseCrypto,
-        verify: nodeVerifyEd25519,
-        transport: sim.transport(address),
-        clock: sim.clockFor(address),
-        random: sim.random(`peer ${address}`),
-        logger: silentLogger,
-        timing,
-        wallClock,
-      });
+      const node = createSimPeer(context, address, pinned, timing);
       batch.push({ address, node });
     }
     await sim.settle(Promise.all(batch.map((peer) => peer.node.start())), { timeoutMs: 120_000 });
@@ -129,7 +94,7 @@ export async function runInsider(run: InsiderRun): Promise<InsiderResult> {
       ? undefined
       : await createAttacker({
           sim,
-          seeds: simulated.pinned,
+          seeds: pinned,
           addresses: Array.from({ length: run.attackerIdentities }, (_, i) => attackerAddress(i)),
           honest: () => live().map((peer) => peer.address),
           wallClock,
