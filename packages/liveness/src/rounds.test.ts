@@ -130,6 +130,18 @@ describe("a reporter cannot hide an alive vote", () => {
   /** a, b and the reporter could not reach the suspect; c could, and voted alive. */
   const hidden = evidence(round, [vote(a, round), vote(b, round), vote(reporter, round)]);
   const aliveVote = vote(c, round, "alive");
+  /** The reporter's dead report, at 1.2 s, leaving c's alive vote out. */
+  const hiddenReport = {
+    type: "dead-report",
+    now: 1_200,
+    wallTimeMs: WALL,
+    from: reporter,
+    suspect,
+    incarnation: 0,
+    evidence: hidden,
+    report: { id: "hidden" },
+    records,
+  } as const;
 
   it("a voter that votes alive sends its vote to the seeds too, not only to the requester", () => {
     const voter = createLiveness(
@@ -207,17 +219,7 @@ describe("a reporter cannot hide an alive vote", () => {
     expect(relayed.map((output) => (output.type === "send" ? output.to : "")).sort()).toEqual(
       seeds.slice(1),
     );
-    const outputs = prober.step({
-      type: "dead-report",
-      now: 1_200,
-      wallTimeMs: WALL,
-      from: reporter,
-      suspect,
-      incarnation: 0,
-      evidence: hidden,
-      report: { id: "hidden" },
-      records,
-    });
+    const outputs = prober.step(hiddenReport);
     // Not released to the registry: every seed probes the suspect first.
     expect(outputs.some((output) => output.type === "release-report")).toBe(false);
     expect(
@@ -296,20 +298,7 @@ describe("a reporter cannot hide an alive vote", () => {
         }),
       );
     aliveVoteAt(1_000, c);
-    apply(
-      1_200,
-      prober.step({
-        type: "dead-report",
-        now: 1_200,
-        wallTimeMs: WALL,
-        from: reporter,
-        suspect,
-        incarnation: 0,
-        evidence: hidden,
-        report: { id: "hidden" },
-        records,
-      }),
-    );
+    apply(1_200, prober.step(hiddenReport));
     aliveVoteAt(1_300, a); // during the seeds' probe (the suspect never answers: it crashed)
     for (let at = 1_300; at <= 10_000; at += 50) {
       apply(at, prober.step({ type: "tick", now: at, wallTimeMs: WALL }));
