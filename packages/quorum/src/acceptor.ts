@@ -1,8 +1,15 @@
 import type { Result } from "@p2p/wire";
 import { type Ballot, compareBallots, isBallotInRange, zeroBallot } from "./ballot.js";
+import {
+  type Certifier,
+  createCertifier,
+  isSameAccepted,
+  mergeAttestations,
+} from "./certificate.js";
 import type {
   AcceptedMessage,
   AcceptMessage,
+  Attestation,
   MemberRecord,
   PrepareMessage,
   PromiseMessage,
@@ -24,24 +31,68 @@ export type AcceptorOutput =
   | { readonly type: "persist"; readonly key: string; readonly state: AcceptorState }
   | { readonly type: "reply"; readonly message: PromiseMessage | AcceptedMessage };
 
+/** The `persist` output of an acceptor. */
+export type PersistOutput = Extract<AcceptorOutput, { type: "persist" }>;
+
 /** The CASPaxos acceptor for every key: promise, accept, validate. */
 export interface Acceptor {
   prepare(message: PrepareMessage): AcceptorOutput[];
   accept(message: AcceptMessage): AcceptorOutput[];
+  /**
+   * `value` was committed at `ballot` (with its certificate, when seeds sign): when this
+   * acceptor holds exactly that value, it keeps the attestations and marks it committed.
+   */
+  markCommitted(
+    key: string,
+    ballot: Ballot,
+    value: MemberRecord | null,
+    attestations: readonly Attestation[],
+  ): PersistOutput[];
   state(key: string): AcceptorState | undefined;
   keys(): IterableIterator<string>;
 }
 
-/** Creates an acceptor from previously persisted states. */
+/** A certifier that never signs: values change on the proposing seed's word. */
+const unsigned = createCertifier({ seedId: "", seeds: [], quorumSize: 1 });
+
+/**
+ * Creates an acceptor from previously persisted states. With a signing `certifier`, it signs
+ * every value it accepts, and checks the transition from the proposer's `base` (instead of
+ * from its own older value) only when the base's attestations prove it was committed.
+ */
 export function createAcceptor(
   validate: TransitionValidator,
   initialStates: ReadonlyMap<string, AcceptorState> = new Map(),
+  certifier: Certifier = unsigned,
+  maxAttestations = 64,
 ): Acceptor {
   const states = new Map<string, AcceptorState>(initialStates);
   const get = (key: string): AcceptorState =>
     states.get(key) ?? { promised: zeroBallot, accepted: null };
 
-  const store = (key: string, state: AcceptorState): AcceptorOutput => {
+  /**
+   * The value a proposed transition starts from: this acceptor's own accepted value, or the
+   * proposer's base when it is newer than that and proven committed (a lagging acceptor
+   * catching up; a compacted tombstone, or one whose votes are too old to check again).
+   */
+  const transitionFrom = (
+    current: AcceptorState,
+    message: AcceptMessage,
+  ): MemberRecord | undefined => {
+    const own = current.accepted;
+    const base = message.base;
+    if (
+      base !== null &&
+      base !== undefined &&
+      (own === null || compareBallots(base.ballot, own.ballot) > 0) &&
+      certifier.proves(message.key, base.ballot, base.value, base.attestations)
+    ) {
+      return base.value ?? undefined;
+    }
+    return own?.value ?? undefined;
+  };
+
+  const store = (key: string, state: AcceptorState): PersistOutput => {
     states.set(key, state);
     return { type: "persist", key, state };
   };
@@ -82,7 +133,14 @@ export function createAcceptor(
           accepted:
             current.accepted === null
               ? null
-              : { ...current.accepted, operations: [...current.accepted.operations] },
+              : {
+                  ballot: current.accepted.ballot,
+                  value: current.accepted.value,
+                  operations: [...current.accepted.operations],
+                  ...(current.accepted.attestations === undefined
+                    ? {}
+                    : { attestations: [...current.accepted.attestations] }),
+                },
         },
       });
       return outputs;
@@ -110,7 +168,7 @@ export function createAcceptor(
       const isDuplicate =
         current.accepted !== null && compareBallots(current.accepted.ballot, message.ballot) === 0;
       if (!isDuplicate) {
-        const verdict = validate(message.key, current.accepted?.value ?? undefined, message.value);
+        const verdict = validate(message.key, transitionFrom(current, message), message.value);
         if (!verdict.ok) return refuse(verdict.error.message);
       }
       let promised: Ballot = message.ballot;
@@ -124,10 +182,18 @@ export function createAcceptor(
         promised = message.nextBallot;
       }
       const outputs: AcceptorOutput[] = [];
+      const attestation = isDuplicate
+        ? current.accepted?.attestations?.find((candidate) => candidate.seed === certifier.seedId)
+        : certifier.attest(message.key, message.ballot, message.value);
       if (!isDuplicate || compareBallots(promised, current.promised) > 0) {
         const accepted = isDuplicate
           ? current.accepted
-          : { ballot: message.ballot, value: message.value, operations: message.operations };
+          : {
+              ballot: message.ballot,
+              value: message.value,
+              operations: message.operations,
+              ...(attestation === undefined ? {} : { attestations: [attestation] }),
+            };
         const next = compareBallots(promised, current.promised) > 0 ? promised : current.promised;
         outputs.push(store(message.key, { promised: next, accepted }));
       }
@@ -139,9 +205,31 @@ export function createAcceptor(
           ok: true,
           promised: get(message.key).promised,
           reason: null,
+          attestation: attestation ?? null,
         },
       });
       return outputs;
+    },
+
+    markCommitted(key, ballot, value, attestations) {
+      const current = states.get(key);
+      const accepted = current?.accepted;
+      if (current === undefined || accepted === null || accepted === undefined) return [];
+      if (!isSameAccepted(accepted, { ballot, value })) return [];
+      const merged = mergeAttestations([accepted.attestations, attestations], maxAttestations);
+      if (accepted.committed === true && merged.length === (accepted.attestations?.length ?? 0)) {
+        return [];
+      }
+      return [
+        store(key, {
+          promised: current.promised,
+          accepted: {
+            ...accepted,
+            ...(merged.length === 0 ? {} : { attestations: merged }),
+            committed: true,
+          },
+        }),
+      ];
     },
 
     state: (key) => states.get(key),

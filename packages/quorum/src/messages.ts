@@ -64,10 +64,29 @@ export type MemberStatus = MemberRecord["status"];
 const MAX_WIRE_OPERATIONS = 1024;
 const OperationsSchema = z.array(z.string().max(MAX_WIRE_STRING * 2)).max(MAX_WIRE_OPERATIONS);
 
+/** Most attestations a certificate carries (one per seed). */
+const MAX_WIRE_SEEDS = 64;
+
+/**
+ * A seed's signature of having accepted a value at a ballot (`p2p-accepted/v1` bytes, see
+ * `certificate.ts`). A quorum of them over the same value is a commit certificate.
+ */
+export const AttestationSchema = z.object({
+  seed: z.string().max(MAX_WIRE_STRING),
+  signature: z.string().regex(/^[0-9a-f]{128}$/),
+});
+
+/** A seed's attestation of an accepted value. */
+export type Attestation = z.infer<typeof AttestationSchema>;
+
+const AttestationsSchema = z.array(AttestationSchema).max(MAX_WIRE_SEEDS);
+
 const AcceptedSchema = z.object({
   ballot: BallotSchema,
   value: MemberRecordSchema.nullable(),
   operations: OperationsSchema,
+  /** Attestations of this value the acceptor holds (its own, and a certificate it learned). */
+  attestations: AttestationsSchema.optional(),
 });
 
 // ---- seed to seed (CASPaxos) ----
@@ -104,6 +123,19 @@ const AcceptMessageSchema = z.object({
   /** Ids of the operations that produced `value` (latest last, bounded). */
   operations: OperationsSchema,
   nextBallot: BallotSchema.nullable(),
+  /**
+   * The value the proposer read (the highest accepted among its promises) with the
+   * attestations it gathered: an acceptor that lags behind it checks the transition from
+   * this value, once the attestations prove it was committed.
+   */
+  base: z
+    .object({
+      ballot: BallotSchema,
+      value: MemberRecordSchema.nullable(),
+      attestations: AttestationsSchema,
+    })
+    .nullable()
+    .optional(),
 });
 
 /** Phase 2b: accepted, or refused (a higher promise, or the validator's `reason`). */
@@ -115,6 +147,8 @@ const AcceptedMessageSchema = z.object({
   ok: z.boolean(),
   promised: BallotSchema,
   reason: z.string().max(1024).nullable(),
+  /** When accepted and seeds sign: this acceptor's attestation of the value. */
+  attestation: AttestationSchema.nullable().optional(),
 });
 
 /** A proposer tells the other seeds about a committed value (updates their local view). */
@@ -123,6 +157,8 @@ const LearnMessageSchema = z.object({
   key: AddressSchema,
   ballot: BallotSchema,
   value: MemberRecordSchema.nullable(),
+  /** The commit certificate (when seeds sign): a quorum of attestations of the value. */
+  attestations: AttestationsSchema.optional(),
 });
 
 // ---- peer to seed (client protocol) ----

@@ -1,5 +1,6 @@
 import { err, P2pError, type RandomSource, type Result } from "@p2p/wire";
 import { type Ballot, compareBallots, isBallotInRange, MAX_BALLOT_COUNTER } from "./ballot.js";
+import { isSameAccepted, mergeAttestations } from "./certificate.js";
 import type { QuorumErrorCode } from "./errors.js";
 import type {
   AcceptedMessage,
@@ -8,92 +9,21 @@ import type {
   PrepareMessage,
   PromiseMessage,
 } from "./messages.js";
+import type {
+  Base,
+  Operation,
+  Proposer,
+  ProposerOutput,
+  ProposerSettings,
+} from "./proposer-types.js";
 
-/**
- * A change to one key: from the current committed value (undefined: absent) to the next one.
- * An error leaves the value as it is (it is written back unchanged, so the answer is still
- * linearizable) and becomes the operation's result.
- */
-export type Change = (current: MemberRecord | undefined) => Result<MemberRecord | undefined>;
-
-/** Timing and quorum settings of a proposer. */
-export interface ProposerSettings {
-  readonly id: string;
-  /** Every acceptor (seed id), sorted. */
-  readonly acceptors: readonly string[];
-  /** Replies needed to commit; a majority of `acceptors` unless deliberately misconfigured. */
-  readonly quorumSize: number;
-  readonly attemptTimeoutMs: number;
-  readonly operationTimeoutMs: number;
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
-  /**
-   * Ballot counters up to this value may have been used before a restart (from durable
-   * storage); the proposer starts above it and never reuses a ballot.
-   */
-  readonly reservedCounter: number;
-  /** How many counters to reserve at a time (one `reserve` output per block). */
-  readonly reserveBlock: number;
-  /** How many operation ids a value remembers, so retries and duplicates apply once. */
-  readonly operationMemory: number;
-}
-
-/** What a proposer asks its host to do, in order. */
-export type ProposerOutput =
-  /** Persist that ballot counters up to `counter` may be in use, before sending what follows. */
-  | { readonly type: "reserve"; readonly counter: number }
-  | { readonly type: "send"; readonly to: string; readonly message: PrepareMessage | AcceptMessage }
-  | {
-      readonly type: "completed";
-      readonly operationId: string;
-      readonly key: string;
-      /** The committed value (undefined: absent) or the change's error / NO_QUORUM. */
-      readonly result: Result<MemberRecord | undefined>;
-      /** The ballot that committed the value, when it committed. */
-      readonly ballot: Ballot | undefined;
-      /** The value written at `ballot` (on a change error: the unchanged value). */
-      readonly committed: MemberRecord | null;
-    };
-
-interface Operation {
-  readonly operationId: string;
-  readonly key: string;
-  readonly change: Change;
-  readonly deadline: number;
-  attempt: number;
-  phase: "waiting" | "prepare" | "accept";
-  requestId: string;
-  ballot: Ballot;
-  nextBallot: Ballot | null;
-  /** When the current phase gives up (resend) or, in "waiting", when to start the next attempt. */
-  phaseDeadline: number;
-  promises: Map<string, PromiseMessage>;
-  accepts: Set<string>;
-  refusals: Set<string>;
-  proposed: MemberRecord | null;
-  proposedOperations: readonly string[];
-  outcome: Result<MemberRecord | undefined> | undefined;
-  /** The outcome of the attempt that applied the change (it may have committed). */
-  appliedOutcome: Result<MemberRecord | undefined> | undefined;
-  lastRefusal: string | undefined;
-}
-
-/** A read-only view of a proposer, for tests and metrics. */
-export interface ProposerView {
-  readonly activeOperations: number;
-  readonly queuedOperations: number;
-  readonly highestCounterSeen: number;
-  readonly fastPathKeys: number;
-}
-
-/** The CASPaxos proposer: one operation in flight per key, others queued behind it. */
-export interface Proposer {
-  submit(now: number, operationId: string, key: string, change: Change): ProposerOutput[];
-  receive(now: number, from: string, message: PromiseMessage | AcceptedMessage): ProposerOutput[];
-  tick(now: number): ProposerOutput[];
-  nextDeadline(): number | undefined;
-  inspect(): ProposerView;
-}
+export type {
+  Change,
+  Proposer,
+  ProposerOutput,
+  ProposerSettings,
+  ProposerView,
+} from "./proposer-types.js";
 
 /** How far past the highest ballot seen a proposer jumps after a conflict. */
 const CONFLICT_LEAP = 16;
@@ -105,7 +35,13 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
   /** Per key: the value this proposer committed and the ballot a quorum already promised it next. */
   const fastPath = new Map<
     string,
-    { ballot: Ballot; value: MemberRecord | null; operations: readonly string[] }
+    {
+      ballot: Ballot;
+      value: MemberRecord | null;
+      operations: readonly string[];
+      /** The committed value and its certificate: the base of the next accept. */
+      base: Base;
+    }
   >();
   let highestCounter = settings.reservedCounter;
   let reservedUpTo = settings.reservedCounter;
@@ -143,6 +79,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     operation: Operation,
     base: MemberRecord | undefined,
     baseOperations: readonly string[],
+    proof: Base | null,
   ) => {
     if (baseOperations.includes(operation.operationId)) {
       // An earlier attempt (or a duplicate request) already applied this operation: finish
@@ -162,6 +99,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     }
     operation.phase = "accept";
     operation.accepts = new Set();
+    operation.attestations = new Map();
     operation.refusals = new Set();
     operation.nextBallot = { counter: operation.ballot.counter + 1, proposer: settings.id };
     highestCounter = Math.max(highestCounter, operation.nextBallot.counter);
@@ -176,6 +114,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         value: operation.proposed,
         operations: [...operation.proposedOperations],
         nextBallot: operation.nextBallot,
+        base: proof,
       }),
     );
   };
@@ -188,7 +127,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       // One round trip: a quorum already promised `cached.ballot` when it accepted `cached.value`.
       fastPath.delete(operation.key);
       operation.ballot = cached.ballot;
-      return sendAccept(now, operation, cached.value ?? undefined, cached.operations);
+      return sendAccept(now, operation, cached.value ?? undefined, cached.operations, cached.base);
     }
     fastPath.delete(operation.key);
     // After a conflict, leap well past the highest ballot seen: a proposer on the
@@ -249,6 +188,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         result,
         ballot,
         committed: operation.proposed,
+        attestations: ballot === undefined ? [] : [...operation.attestations.values()],
       },
     ];
     const queue = queues.get(operation.key);
@@ -279,7 +219,24 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         latest = promise.accepted;
       }
     }
-    return sendAccept(now, operation, latest?.value ?? undefined, latest?.operations ?? []);
+    // The attestations every promise holds of that same value: together, often a certificate.
+    const chosen = latest;
+    const proof: Base | null =
+      chosen === null
+        ? null
+        : {
+            ballot: chosen.ballot,
+            value: chosen.value,
+            attestations: mergeAttestations(
+              [...operation.promises.values()].map((promise) =>
+                promise.accepted !== null && isSameAccepted(promise.accepted, chosen)
+                  ? promise.accepted.attestations
+                  : undefined,
+              ),
+              settings.acceptors.length,
+            ),
+          };
+    return sendAccept(now, operation, latest?.value ?? undefined, latest?.operations ?? [], proof);
   };
 
   const onAccepted = (
@@ -296,12 +253,18 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       return [];
     }
     operation.accepts.add(from);
+    if (message.attestation?.seed === from) operation.attestations.set(from, message.attestation);
     if (operation.accepts.size < settings.quorumSize) return [];
     if (operation.nextBallot !== null) {
       fastPath.set(operation.key, {
         ballot: operation.nextBallot,
         value: operation.proposed,
         operations: operation.proposedOperations,
+        base: {
+          ballot: operation.ballot,
+          value: operation.proposed,
+          attestations: [...operation.attestations.values()],
+        },
       });
     }
     const outcome =
@@ -324,6 +287,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         phaseDeadline: now,
         promises: new Map(),
         accepts: new Set(),
+        attestations: new Map(),
         refusals: new Set(),
         proposed: null,
         proposedOperations: [],
@@ -402,6 +366,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
               ),
               ballot: undefined,
               committed: null,
+              attestations: [],
             });
           } else {
             alive.push(operation);

@@ -10,11 +10,13 @@ export type VerifySignature = (
   signature: Uint8Array,
 ) => boolean;
 
-const hexToBytes = (hex: string): Uint8Array =>
+/** Bytes of a hex string (even length, 0-9a-f). */
+export const hexToBytes = (hex: string): Uint8Array =>
   Uint8Array.from({ length: hex.length / 2 }, (_, index) =>
     Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16),
   );
-const bytesToHex = (bytes: Uint8Array): string =>
+/** Lower-case hex of `bytes`. */
+export const bytesToHex = (bytes: Uint8Array): string =>
   Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 
 /**
@@ -34,7 +36,7 @@ export function requestSigningBytes(request: UnsignedRequest): Uint8Array {
 }
 
 /** UTF-8 bytes of `text` (the protocol packages run with no platform text API). */
-function utf8(text: string): Uint8Array {
+export function utf8(text: string): Uint8Array {
   const bytes: number[] = [];
   for (const character of text) {
     const point = character.codePointAt(0) ?? 0;

@@ -122,6 +122,16 @@ export interface SeedRegistryDeps {
    * from another key is answered `NOT_ADMITTED` at once. Omitted: open membership.
    */
   readonly admits?: (publicKey: string) => boolean;
+  /**
+   * Signs with this seed's identity key. With it, `verifySignature` and every seed's key in
+   * `seedKeys`, each acceptor signs what it accepts, and a quorum of those signatures (a
+   * commit certificate) lets a lagging acceptor accept a committed value again later — a
+   * compacted tombstone, or one whose votes are too old to check — without trusting any one
+   * seed (`packages/quorum/README.md`, "Commit certificates").
+   */
+  readonly sign?: (bytes: Uint8Array) => Uint8Array;
+  /** Every seed's identity key (Ed25519, hex), by seed id. */
+  readonly seedKeys?: ReadonlyMap<string, string>;
   /** The acceptor states loaded from {@link Storage} (empty for a new seed). */
   readonly initialState?: ReadonlyMap<string, AcceptorState>;
 }

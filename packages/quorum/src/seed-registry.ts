@@ -1,9 +1,11 @@
 import { assertNever, createTimeGuard, err, P2pError } from "@p2p/wire";
 import { createAcceptor } from "./acceptor.js";
 import { CATCH_UP, createAntiEntropy } from "./anti-entropy.js";
-import { type Ballot, compareBallots } from "./ballot.js";
+import type { Ballot } from "./ballot.js";
+import { createCertifier, isSameAccepted } from "./certificate.js";
 import { type ClientMessage, commandChange, createClientRequests } from "./client-requests.js";
 import type { QuorumErrorCode } from "./errors.js";
+import { createLocalView } from "./local-view.js";
 import {
   compactChange,
   createMembershipValidator,
@@ -11,7 +13,7 @@ import {
   isCompacted,
   readChange,
 } from "./membership.js";
-import type { LearnMessage, MemberEntry, MemberRecord, QuorumMessage } from "./messages.js";
+import type { Attestation, LearnMessage, MemberRecord, QuorumMessage } from "./messages.js";
 import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
 import {
@@ -60,13 +62,20 @@ export function createSeedRegistry(
   const reservation = initial.get(PROPOSER_RESERVATION_KEY);
   initial.delete(PROPOSER_RESERVATION_KEY);
   let reservedCounter = reservation?.promised.counter ?? 0;
-  const localView = new Map<string, { ballot: Ballot; value: MemberRecord | null }>();
-  for (const [key, state] of initial) {
+  for (const state of initial.values()) {
     reservedCounter = Math.max(reservedCounter, state.promised.counter);
-    if (state.accepted !== null) {
-      localView.set(key, { ballot: state.accepted.ballot, value: state.accepted.value });
-    }
   }
+  /** Committed records only; what the acceptor holds uncommitted is quorum-read after start. */
+  const localView = createLocalView(initial);
+  const restartReads = [...localView.unconfirmed];
+  const certifier = createCertifier({
+    seedId,
+    seeds,
+    quorumSize: config.quorumSize,
+    sign: deps.sign,
+    seedKeys: deps.seedKeys,
+    verify: deps.verifySignature,
+  });
 
   /** This seed's own probe outcomes, from `probe-result` inputs. */
   const probeResults = createProbeResults(config);
@@ -88,6 +97,8 @@ export function createSeedRegistry(
       deps.admits === undefined ? {} : { admits: deps.admits },
     ),
     initial,
+    certifier,
+    seeds.length,
   );
   const proposer = createProposer(
     {
@@ -105,60 +116,43 @@ export function createSeedRegistry(
     deps.random,
   );
 
-  let nextCompactionAt: number | undefined;
+  // A restart keeps no timers: compaction is looked at again on the first tick.
+  let nextCompactionAt: number | undefined = localView.hasTombstones() ? 0 : undefined;
   let operationSequence = 0;
+  const wallNow = (): number => currentNow + wallOffsetMs;
 
-  const entryOf = (key: string): MemberEntry | undefined => {
-    const known = localView.get(key);
-    if (known === undefined || known.value === null) return undefined;
-    return { record: known.value, version: known.ballot.counter };
-  };
-
-  const list = (): MemberEntry[] =>
-    [...localView.keys()]
-      .sort()
-      .map(entryOf)
-      .filter((entry): entry is MemberEntry => entry !== undefined);
+  const entryOf = localView.entry;
+  const list = localView.list;
 
   const learn = (key: string, ballot: Ballot, value: MemberRecord | null): SeedRegistryOutput[] => {
-    const known = localView.get(key);
-    if (known !== undefined && compareBallots(known.ballot, ballot) >= 0) return [];
-    localView.set(key, { ballot, value });
-    const before = known?.value ?? undefined;
-    if (value === null) return [];
-    if (value.status === "dead" || value.status === "left") {
-      if (before?.status === value.status && before.incarnation === value.incarnation) return [];
-      if (nextCompactionAt === undefined)
-        nextCompactionAt = value.changedAt + config.compactionIntervalMs;
-      const type = value.status === "dead" ? "member-removed" : "member-left";
-      return [{ type: "emit", event: { type, record: value } }];
+    const events = localView.learn(key, ballot, value);
+    if (value !== null && value.status !== "alive" && nextCompactionAt === undefined) {
+      nextCompactionAt = currentNow + config.compactionIntervalMs;
     }
-    if (
-      before === undefined ||
-      before.status !== "alive" ||
-      before.incarnation !== value.incarnation
-    ) {
-      return [{ type: "emit", event: { type: "member-registered", record: value } }];
-    }
-    if (JSON.stringify(before) === JSON.stringify(value)) return [];
-    return [{ type: "emit", event: { type: "member-updated", record: value } }];
+    return events.map((event) => ({ type: "emit", event }));
   };
+
+  /** The value is committed: this seed's acceptor keeps its certificate and marks it so. */
+  const markCommitted = (
+    key: string,
+    ballot: Ballot,
+    value: MemberRecord | null,
+    attestations: readonly Attestation[],
+  ): SeedRegistryOutput[] => acceptor.markCommitted(key, ballot, value, attestations);
 
   const acceptedExactly = (message: LearnMessage): boolean => {
     const accepted = acceptor.state(message.key)?.accepted;
-    return (
-      accepted !== undefined &&
-      accepted !== null &&
-      compareBallots(accepted.ballot, message.ballot) === 0 &&
-      JSON.stringify(accepted.value) === JSON.stringify(message.value)
-    );
+    return accepted !== undefined && accepted !== null && isSameAccepted(accepted, message);
   };
 
   const antiEntropy = createAntiEntropy(config, deps.random, {
-    knownBallot: (key) => localView.get(key)?.ballot,
+    knownBallot: (key) => localView.ballotOf(key),
     versionOf: (key) => entryOf(key)?.version,
     acceptedExactly,
-    learn: (message) => learn(message.key, message.ballot, message.value),
+    learn: (message) =>
+      markCommitted(message.key, message.ballot, message.value, []).concat(
+        learn(message.key, message.ballot, message.value),
+      ),
     read: (now, operationId, key) => submit(now, operationId, key, readChange),
   });
   const clients = createClientRequests(config, list, entryOf, deps.admits);
@@ -170,6 +164,7 @@ export function createSeedRegistry(
     const result = output.result;
     if (output.ballot !== undefined) {
       const finalValue = output.committed;
+      outputs.push(...markCommitted(output.key, output.ballot, finalValue, output.attestations));
       outputs.push(...learn(output.key, output.ballot, finalValue));
       for (const to of seeds) {
         if (to === seedId) continue;
@@ -181,6 +176,7 @@ export function createSeedRegistry(
             key: output.key,
             ballot: output.ballot,
             value: finalValue,
+            ...(certifier.isSigning ? { attestations: [...output.attestations] } : {}),
           },
         });
       }
@@ -256,6 +252,7 @@ export function createSeedRegistry(
         ),
         ballot: undefined,
         committed: null,
+        attestations: [],
       });
     }
     return drive(now, proposer.submit(now, operationId, key, change));
@@ -266,7 +263,8 @@ export function createSeedRegistry(
       now,
       command.operationId,
       command.address,
-      commandChange(now, command, deps.validateEvidence, evidenceContext),
+      // Records carry wall-clock times: tombstone ages survive a restart of the seed.
+      commandChange(wallNow(), command, deps.validateEvidence, evidenceContext),
     );
 
   const fromClient = (
@@ -298,10 +296,18 @@ export function createSeedRegistry(
       case "quorum.promise":
       case "quorum.accepted":
         return drive(now, proposer.receive(now, from, message));
-      case "quorum.learn":
-        // A learn message is a hint, not proof (a lying seed cannot plant a record).
+      case "quorum.learn": {
         if (!isSeed(from)) return [];
+        const { key, ballot, value, attestations } = message;
+        // With a commit certificate the learn is proof; without one it is a hint, settled
+        // by this seed's own acceptor or a quorum read (a lying seed cannot plant a record).
+        if (certifier.isSigning && certifier.proves(key, ballot, value, attestations)) {
+          return markCommitted(key, ballot, value, attestations ?? []).concat(
+            learn(key, ballot, value),
+          );
+        }
         return antiEntropy.onLearn(now, message);
+      }
       case "quorum.list-response":
         // The answer to this seed's own version request (anti-entropy); others are ignored.
         return isSeed(from) ? antiEntropy.onVersions(now, from, message) : [];
@@ -322,11 +328,11 @@ export function createSeedRegistry(
 
   const compact = (now: number): SeedRegistryOutput[] => {
     nextCompactionAt = undefined;
-    const olderThan = now - config.tombstoneRetentionMs;
+    const olderThan = wallNow() - config.tombstoneRetentionMs;
     const outputs: SeedRegistryOutput[] = [];
-    for (const [key, known] of [...localView].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const value = known.value;
-      if (value === null || value.status === "alive" || isCompacted(value)) continue;
+    for (const { record: value } of list()) {
+      const key = value.address;
+      if (value.status === "alive" || isCompacted(value)) continue;
       if (value.changedAt <= olderThan) {
         operationSequence += 1;
         outputs.push(
@@ -338,7 +344,7 @@ export function createSeedRegistry(
           ),
         );
       } else {
-        const due = value.changedAt + config.tombstoneRetentionMs;
+        const due = value.changedAt + config.tombstoneRetentionMs - wallOffsetMs;
         if (nextCompactionAt === undefined || due < nextCompactionAt) nextCompactionAt = due;
       }
     }
@@ -348,8 +354,22 @@ export function createSeedRegistry(
     return outputs;
   };
 
+  /** After a restart: quorum-read what the acceptor held uncommitted, a batch per tick. */
+  const readUnconfirmed = (now: number): SeedRegistryOutput[] => {
+    const outputs: SeedRegistryOutput[] = [];
+    const room = Math.max(0, config.maxCatchUpReads - antiEntropy.reads);
+    for (const key of restartReads.splice(0, room)) {
+      operationSequence += 1;
+      outputs.push(
+        ...submit(now, `${CATCH_UP}${key}:restart:${operationSequence}`, key, readChange),
+      );
+    }
+    return outputs;
+  };
+
   const tick = (now: number): SeedRegistryOutput[] => {
     const outputs = drive(now, proposer.tick(now));
+    if (restartReads.length > 0) outputs.push(...readUnconfirmed(now));
     if (nextCompactionAt !== undefined && now >= nextCompactionAt) {
       outputs.push(...compact(now));
     }
@@ -394,7 +414,8 @@ export function createSeedRegistry(
     },
     nextDeadline() {
       let next = proposer.nextDeadline();
-      for (const at of [nextCompactionAt, antiEntropy.nextDeadline()]) {
+      const restartReadsAt = restartReads.length > 0 ? currentNow : undefined;
+      for (const at of [nextCompactionAt, antiEntropy.nextDeadline(), restartReadsAt]) {
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }
       return next;

@@ -1,5 +1,5 @@
 import type { Ballot } from "./ballot.js";
-import type { MemberRecord } from "./messages.js";
+import type { Attestation, MemberRecord } from "./messages.js";
 
 /** What an acceptor remembers about one key: its promise and the last value it accepted. */
 export interface AcceptorState {
@@ -12,6 +12,10 @@ export interface AcceptorState {
      * retried or duplicated operation that finds its id here is not applied twice.
      */
     readonly operations: readonly string[];
+    /** Attestations of this value (this acceptor's own, and a certificate once learned). */
+    readonly attestations?: readonly Attestation[];
+    /** True once this seed knows the value was committed (what a restart shows). */
+    readonly committed?: boolean;
   } | null;
 }
 

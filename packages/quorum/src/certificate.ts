@@ -1,0 +1,131 @@
+import { type Ballot, compareBallots } from "./ballot.js";
+import type { Attestation, MemberRecord } from "./messages.js";
+import type { VerifySignature } from "./request-proof.js";
+import { bytesToHex, hexToBytes, utf8 } from "./request-proof.js";
+
+/**
+ * Commit certificates. An acceptor that accepts `value` for `key` at `ballot` signs
+ * {@link acceptanceSigningBytes} with its seed key (an attestation). Attestations of a quorum
+ * of distinct seeds over the same bytes prove the value was committed: at least one honest
+ * seed validated the transition that produced it. A value carried with a certificate is
+ * accepted again later by any acceptor (catch-up, compaction, reads) without re-checking
+ * evidence that may have expired, or that compaction dropped.
+ */
+export interface Certifier {
+  /** The seed whose attestations this certifier makes. */
+  readonly seedId: string;
+  /** True when seeds sign and check certificates (every seed has a key, signing is given). */
+  readonly isSigning: boolean;
+  /** This seed's attestation of accepting `value` at `ballot`, or undefined when not signing. */
+  attest(key: string, ballot: Ballot, value: MemberRecord | null): Attestation | undefined;
+  /**
+   * True when `attestations` prove `value` was committed at `ballot`: a quorum of distinct
+   * configured seeds signed it. Without signing, always true (the proposing seed's word).
+   */
+  proves(
+    key: string,
+    ballot: Ballot,
+    value: MemberRecord | null,
+    attestations: readonly Attestation[] | undefined,
+  ): boolean;
+}
+
+/** What a certifier needs: the seed set, the quorum size, and (to sign) keys and functions. */
+export interface CertifierOptions {
+  readonly seedId: string;
+  readonly seeds: readonly string[];
+  readonly quorumSize: number;
+  /** Signs with this seed's identity key (Ed25519). */
+  readonly sign?: ((bytes: Uint8Array) => Uint8Array) | undefined;
+  /** Every seed's public key (hex), by seed id. */
+  readonly seedKeys?: ReadonlyMap<string, string> | undefined;
+  readonly verify?: VerifySignature | undefined;
+}
+
+/** Creates a {@link Certifier}; it signs only when `sign`, `verify` and every seed's key are given. */
+export function createCertifier(options: CertifierOptions): Certifier {
+  const { sign, seedKeys, verify } = options;
+  const hasEveryKey = seedKeys !== undefined && options.seeds.every((seed) => seedKeys.has(seed));
+  if (!hasEveryKey || sign === undefined || verify === undefined) {
+    return {
+      seedId: options.seedId,
+      isSigning: false,
+      attest: () => undefined,
+      proves: () => true,
+    };
+  }
+  return {
+    seedId: options.seedId,
+    isSigning: true,
+    attest: (key, ballot, value) => ({
+      seed: options.seedId,
+      signature: bytesToHex(sign(acceptanceSigningBytes(key, ballot, value))),
+    }),
+    proves(key, ballot, value, attestations) {
+      if (attestations === undefined || attestations.length < options.quorumSize) return false;
+      const bytes = acceptanceSigningBytes(key, ballot, value);
+      const signers = new Set<string>();
+      for (const { seed, signature } of attestations) {
+        const publicKey = seedKeys.get(seed);
+        if (publicKey === undefined || signers.has(seed)) continue;
+        if (verify(publicKey, bytes, hexToBytes(signature))) signers.add(seed);
+        if (signers.size >= options.quorumSize) return true;
+      }
+      return false;
+    },
+  };
+}
+
+/**
+ * The bytes an acceptor signs: `p2p-accepted/v1`, a newline, the JSON array
+ * `[key, ballot.counter, ballot.proposer]`, a newline, and the value in canonical JSON
+ * (object keys sorted, byte arrays as `{"$hex": …}`, `null` for an absent value).
+ */
+export function acceptanceSigningBytes(
+  key: string,
+  ballot: Ballot,
+  value: MemberRecord | null,
+): Uint8Array {
+  const head = JSON.stringify([key, ballot.counter, ballot.proposer]);
+  return utf8(`p2p-accepted/v1\n${head}\n${canonicalJson(value)}`);
+}
+
+/** JSON with object keys sorted at every level (the same value always gives the same text). */
+export function canonicalJson(value: unknown): string {
+  if (value instanceof Uint8Array) return JSON.stringify({ $hex: bytesToHex(value) });
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const fields = Object.entries(value)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, field]) => `${JSON.stringify(name)}:${canonicalJson(field)}`);
+    return `{${fields.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** True when two accepted values are the same: same ballot and the same canonical value. */
+export function isSameAccepted(
+  a: { readonly ballot: Ballot; readonly value: MemberRecord | null },
+  b: { readonly ballot: Ballot; readonly value: MemberRecord | null },
+): boolean {
+  return (
+    compareBallots(a.ballot, b.ballot) === 0 && canonicalJson(a.value) === canonicalJson(b.value)
+  );
+}
+
+/** The union of attestation lists, one per seed (the first kept), at most `limit`. */
+export function mergeAttestations(
+  lists: readonly (readonly Attestation[] | undefined)[],
+  limit: number,
+): Attestation[] {
+  const bySeed = new Map<string, Attestation>();
+  for (const list of lists) {
+    for (const attestation of list ?? []) {
+      if (!bySeed.has(attestation.seed) && bySeed.size < limit) {
+        bySeed.set(attestation.seed, attestation);
+      }
+    }
+  }
+  return [...bySeed.values()];
+}

@@ -1,0 +1,104 @@
+import type { Result } from "@p2p/wire";
+import type { Ballot } from "./ballot.js";
+import type {
+  AcceptedMessage,
+  AcceptMessage,
+  Attestation,
+  MemberRecord,
+  PrepareMessage,
+  PromiseMessage,
+} from "./messages.js";
+
+/**
+ * A change to one key: from the current committed value (undefined: absent) to the next one.
+ * An error leaves the value as it is (it is written back unchanged, so the answer is still
+ * linearizable) and becomes the operation's result.
+ */
+export type Change = (current: MemberRecord | undefined) => Result<MemberRecord | undefined>;
+
+/** Timing and quorum settings of a proposer. */
+export interface ProposerSettings {
+  readonly id: string;
+  /** Every acceptor (seed id), sorted. */
+  readonly acceptors: readonly string[];
+  /** Replies needed to commit; a majority of `acceptors` unless deliberately misconfigured. */
+  readonly quorumSize: number;
+  readonly attemptTimeoutMs: number;
+  readonly operationTimeoutMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /**
+   * Ballot counters up to this value may have been used before a restart (from durable
+   * storage); the proposer starts above it and never reuses a ballot.
+   */
+  readonly reservedCounter: number;
+  /** How many counters to reserve at a time (one `reserve` output per block). */
+  readonly reserveBlock: number;
+  /** How many operation ids a value remembers, so retries and duplicates apply once. */
+  readonly operationMemory: number;
+}
+
+/** What a proposer asks its host to do, in order. */
+export type ProposerOutput =
+  /** Persist that ballot counters up to `counter` may be in use, before sending what follows. */
+  | { readonly type: "reserve"; readonly counter: number }
+  | { readonly type: "send"; readonly to: string; readonly message: PrepareMessage | AcceptMessage }
+  | {
+      readonly type: "completed";
+      readonly operationId: string;
+      readonly key: string;
+      /** The committed value (undefined: absent) or the change's error / NO_QUORUM. */
+      readonly result: Result<MemberRecord | undefined>;
+      /** The ballot that committed the value, when it committed. */
+      readonly ballot: Ballot | undefined;
+      /** The value written at `ballot` (on a change error: the unchanged value). */
+      readonly committed: MemberRecord | null;
+      /** The acceptors' attestations of `committed` (a certificate when seeds sign). */
+      readonly attestations: readonly Attestation[];
+    };
+
+/** The value a proposer read and builds on, with the attestations it gathered. */
+export type Base = NonNullable<AcceptMessage["base"]>;
+
+/** One client operation inside a proposer. */
+export interface Operation {
+  readonly operationId: string;
+  readonly key: string;
+  readonly change: Change;
+  readonly deadline: number;
+  attempt: number;
+  phase: "waiting" | "prepare" | "accept";
+  requestId: string;
+  ballot: Ballot;
+  nextBallot: Ballot | null;
+  /** When the current phase gives up (resend) or, in "waiting", when to start the next attempt. */
+  phaseDeadline: number;
+  promises: Map<string, PromiseMessage>;
+  accepts: Set<string>;
+  /** Attestations from the accepted replies of this attempt, by acceptor. */
+  attestations: Map<string, Attestation>;
+  refusals: Set<string>;
+  proposed: MemberRecord | null;
+  proposedOperations: readonly string[];
+  outcome: Result<MemberRecord | undefined> | undefined;
+  /** The outcome of the attempt that applied the change (it may have committed). */
+  appliedOutcome: Result<MemberRecord | undefined> | undefined;
+  lastRefusal: string | undefined;
+}
+
+/** A read-only view of a proposer, for tests and metrics. */
+export interface ProposerView {
+  readonly activeOperations: number;
+  readonly queuedOperations: number;
+  readonly highestCounterSeen: number;
+  readonly fastPathKeys: number;
+}
+
+/** The CASPaxos proposer: one operation in flight per key, others queued behind it. */
+export interface Proposer {
+  submit(now: number, operationId: string, key: string, change: Change): ProposerOutput[];
+  receive(now: number, from: string, message: PromiseMessage | AcceptedMessage): ProposerOutput[];
+  tick(now: number): ProposerOutput[];
+  nextDeadline(): number | undefined;
+  inspect(): ProposerView;
+}
