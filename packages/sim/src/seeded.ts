@@ -1,14 +1,23 @@
 /** An error thrown by {@link seededRun} and {@link forEachSeed}: names the seed that failed. */
 export class SeedFailure extends Error {
   readonly seed: number;
+  /** Which schedule of a {@link forEachSeed} run failed (1-based) and of how many, if known. */
+  readonly schedule: { readonly index: number; readonly count: number } | undefined;
 
-  constructor(seed: number, cause: unknown) {
+  constructor(
+    seed: number,
+    cause: unknown,
+    schedule?: { readonly index: number; readonly count: number },
+  ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`simulation failed with seed ${seed}: ${reason}\nreplay with P2P_SEED=${seed}`, {
+    const where =
+      schedule === undefined ? "" : ` (schedule ${schedule.index} of ${schedule.count})`;
+    super(`simulation failed with seed ${seed}${where}: ${reason}\nreplay with P2P_SEED=${seed}`, {
       cause,
     });
     this.name = "SeedFailure";
     this.seed = seed;
+    this.schedule = schedule;
   }
 }
 
@@ -55,6 +64,14 @@ export async function forEachSeed(
     return;
   }
   for (let index = 0; index < count; index++) {
-    await seededRun(baseSeed + index, body);
+    const seed = baseSeed + index;
+    try {
+      await body(seed);
+    } catch (error) {
+      throw new SeedFailure(seed, error instanceof SeedFailure ? error.cause : error, {
+        index: index + 1,
+        count,
+      });
+    }
   }
 }
