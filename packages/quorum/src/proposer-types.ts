@@ -36,6 +36,11 @@ export interface ProposerSettings {
   readonly reserveBlock: number;
   /** How many operation ids a value remembers, so retries and duplicates apply once. */
   readonly operationMemory: number;
+  /**
+   * Most keys held on the one-round-trip path (the oldest is dropped first; a dropped key's
+   * next operation simply runs both phases). Default 10,000.
+   */
+  readonly maxFastPathKeys?: number;
 }
 
 /** What a proposer asks its host to do, in order. */

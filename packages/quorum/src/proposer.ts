@@ -256,6 +256,11 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     if (message.attestation?.seed === from) operation.attestations.set(from, message.attestation);
     if (operation.accepts.size < settings.quorumSize) return [];
     if (operation.nextBallot !== null) {
+      fastPath.delete(operation.key); // re-inserted last: the map is oldest first
+      if (fastPath.size >= (settings.maxFastPathKeys ?? 10_000)) {
+        const oldest = fastPath.keys().next().value;
+        if (oldest !== undefined) fastPath.delete(oldest);
+      }
       fastPath.set(operation.key, {
         ballot: operation.nextBallot,
         value: operation.proposed,

@@ -63,6 +63,8 @@ export const SeedRegistryConfigSchema = z
     maxRememberedRequests: z.number().int().positive().default(10_000),
     /** Ballot counters reserved per durable write. */
     reserveBlock: z.number().int().positive().default(1_000),
+    /** Most keys on the one-round-trip path at once (the oldest drops back to two phases). */
+    maxFastPathKeys: z.number().int().positive().default(10_000),
     /** Operation ids remembered per key, so a retried or duplicated request applies once. */
     operationMemory: z.number().int().positive().max(1024).default(32),
   })

@@ -112,6 +112,7 @@ export function createSeedRegistry(
       reservedCounter,
       reserveBlock: config.reserveBlock,
       operationMemory: config.operationMemory,
+      maxFastPathKeys: config.maxFastPathKeys,
     },
     deps.random,
   );
