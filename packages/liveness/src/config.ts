@@ -64,6 +64,26 @@ export const LivenessConfigSchema = z
      * kept; the oldest-fed list is forgotten first.
      */
     maxMemberNeighbourLists: z.number().int().positive().default(10_000),
+    /**
+     * Most removed members remembered (address → highest incarnation removed); the least
+     * recently removed is forgotten first. A remembered member is no voter and its directory
+     * list is ignored until the directory lists it alive under a higher incarnation. Forgetting
+     * one early only lets a stale list name it as a voter that never answers (the round then
+     * falls back to the seeds' probe); it never counts as a vote.
+     */
+    maxRemovedMembers: z.number().int().positive().default(10_000),
+    /**
+     * Most suspects this peer probes at once, and most recent verdicts it keeps, for other
+     * peers' vote requests. A request beyond it is refused (`voteRequestsRefused`): no probe and
+     * no vote, which never helps a removal; the requester asks again each `voteRetryMs`.
+     */
+    maxVoteProbes: z.number().int().positive().default(1_024),
+    /**
+     * Most requesters one suspect's probe (with its cached verdict) answers; further requesters
+     * are refused (`voteRequestsRefused`) and get no vote. Honest requesters are the suspect's
+     * other neighbours: keep it above the overlay's `maxDegree`.
+     */
+    maxVoteRequesters: z.number().int().positive().default(256),
   })
   .refine((config) => config.pingTimeoutMs < config.pingIntervalMs, {
     message: "pingTimeoutMs must be shorter than pingIntervalMs",

@@ -49,6 +49,39 @@ describe("directoryInputs", () => {
     ]);
   });
 
+  it("passes record incarnations on: removed under theirs, live ones listed alive under theirs", () => {
+    const withIncarnations = [
+      { address: "a:1", status: "alive", incarnation: 2, neighbours: ["b:1", "c:1", "d:1"] },
+      { address: "b:1", status: "alive", incarnation: 0, neighbours: ["a:1"] },
+      { address: "c:1", status: "dead", incarnation: 1, neighbours: ["a:1"] },
+      { address: "d:1", status: "alive", incarnation: 3, neighbours: ["a:1"] },
+    ];
+    const inputs = directoryInputs(withIncarnations, {
+      self: "b:1",
+      neighbours: ["a:1"],
+      suspects: ["a:1"],
+      now: 7,
+    });
+    expect(inputs).toEqual([
+      {
+        type: "member-neighbours",
+        now: 7,
+        address: "a:1",
+        neighbours: ["b:1", "c:1", "d:1"],
+        incarnation: 2,
+      },
+      { type: "member-removed", now: 7, address: "c:1", incarnation: 1 },
+      { type: "member-alive", now: 7, address: "d:1", incarnation: 3 },
+      {
+        type: "member-neighbours",
+        now: 7,
+        address: "a:1",
+        neighbours: ["b:1", "d:1"],
+        incarnation: 2,
+      },
+    ]);
+  });
+
   it("never removes this peer itself or a member the directory does not know", () => {
     const inputs = directoryInputs(
       [{ address: "x:1", status: "alive", neighbours: ["self:1", "ghost:1"] }],

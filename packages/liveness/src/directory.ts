@@ -5,6 +5,8 @@ export interface DirectoryRecord {
   readonly address: string;
   readonly status: string;
   readonly neighbours: readonly string[];
+  /** The record's incarnation; without it, a removed member is never readmitted from it. */
+  readonly incarnation?: number;
 }
 
 /**
@@ -59,11 +61,12 @@ export interface DirectorySnapshotContext {
 
 /**
  * Turns a directory snapshot into liveness inputs, to step in order:
- * - each neighbour's neighbour list (who may vote about it);
+ * - each neighbour's neighbour list (who may vote about it), with its incarnation when alive;
  * - for each suspect, every neighbour of it the seeds no longer list as alive is removed (so a
- *   vote round never waits for a voter that is itself dead), and its list is narrowed to its
- *   live neighbours — a suspect whose other neighbours all crashed falls back to the seeds'
- *   own probe.
+ *   vote round never waits for a voter that is itself dead), every live one is listed alive
+ *   with its incarnation (one that rejoined after a removal votes again), and its list is
+ *   narrowed to its live neighbours — a suspect whose other neighbours all crashed falls back
+ *   to the seeds' own probe.
  */
 export function directoryInputs(
   records: readonly DirectoryRecord[],
@@ -72,30 +75,45 @@ export function directoryInputs(
   const { now, wallTimeMs } = context;
   const time = wallTimeMs === undefined ? { now } : { now, wallTimeMs };
   const inputs: LivenessInput[] = [];
+  const byAddress = new Map(records.map((record) => [record.address, record]));
+  const status = (address: string) => byAddress.get(address)?.status;
+  /** The incarnation `address` is alive under, as an optional field. */
+  const aliveUnder = (address: string) => {
+    const record = byAddress.get(address);
+    return record?.status === "alive" && record.incarnation !== undefined
+      ? { incarnation: record.incarnation }
+      : {};
+  };
   for (const neighbour of [...context.neighbours].sort()) {
     inputs.push({
       type: "member-neighbours",
       ...time,
       address: neighbour,
       neighbours: undirectedNeighbours(neighbour, records),
+      ...aliveUnder(neighbour),
     });
   }
-  const status = new Map(records.map((record) => [record.address, record.status]));
   const told = new Set<string>();
   for (const suspect of [...context.suspects].sort()) {
     const neighbours = undirectedNeighbours(suspect, records);
     for (const neighbour of neighbours) {
-      const known = status.get(neighbour);
-      if (known === undefined || known === "alive" || neighbour === context.self) continue;
-      if (told.has(neighbour)) continue;
+      const known = byAddress.get(neighbour);
+      if (known === undefined || neighbour === context.self || told.has(neighbour)) continue;
       told.add(neighbour);
-      inputs.push({ type: "member-removed", ...time, address: neighbour });
+      const { incarnation } = known;
+      if (known.status !== "alive") {
+        const removedUnder = incarnation === undefined ? {} : { incarnation };
+        inputs.push({ type: "member-removed", ...time, address: neighbour, ...removedUnder });
+      } else if (incarnation !== undefined) {
+        inputs.push({ type: "member-alive", ...time, address: neighbour, incarnation });
+      }
     }
     inputs.push({
       type: "member-neighbours",
       ...time,
       address: suspect,
-      neighbours: neighbours.filter((neighbour) => status.get(neighbour) === "alive"),
+      neighbours: neighbours.filter((neighbour) => status(neighbour) === "alive"),
+      ...aliveUnder(suspect),
     });
   }
   return inputs;

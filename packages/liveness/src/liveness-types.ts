@@ -14,11 +14,27 @@ export type LivenessInput = (
   /**
    * The neighbour list (undirected set) the seeds' directory holds for member `address`; used,
    * merged with the lists neighbours advertise in pongs, to pick who votes about a suspect.
-   * Replaces the previous list for `address`; an empty list forgets it.
+   * Replaces the previous list for `address`; an empty list forgets it. `incarnation`: the one
+   * the directory lists `address` alive under (as in `member-alive`); omit it for a record that
+   * is not alive.
    */
-  | { type: "member-neighbours"; address: string; neighbours: readonly string[] }
-  /** The seeds removed `address` (learned from them). About this peer itself: see "self-removed". */
-  | { type: "member-removed"; address: string }
+  | {
+      type: "member-neighbours";
+      address: string;
+      neighbours: readonly string[];
+      incarnation?: number;
+    }
+  /**
+   * The seeds removed `address` under `incarnation` (learned from them; without it, the latest
+   * incarnation this peer knows for it). About this peer itself: see "self-removed". A removal
+   * of an incarnation older than one since listed alive changes nothing.
+   */
+  | { type: "member-removed"; address: string; incarnation?: number }
+  /**
+   * The seeds' directory lists `address` alive under `incarnation`. A member removed under a
+   * lower incarnation has rejoined: it is a new member, a voter again.
+   */
+  | { type: "member-alive"; address: string; incarnation: number }
   /**
    * The seeds registered this peer under `incarnation` (at its first start that is 0; a peer
    * that left or was removed before registers under a later one). Pongs and votes about it use
@@ -82,6 +98,10 @@ export interface LivenessView {
   readonly probing: readonly string[];
   /** Members whose neighbour list from the seeds' directory is held. */
   readonly memberNeighbourLists: number;
+  /** Removed members remembered (at most `maxRemovedMembers`). */
+  readonly removedMembers: number;
+  /** Recent verdicts kept for other peers' vote requests (at most `maxVoteProbes`). */
+  readonly cachedVerdicts: number;
   readonly counters: {
     readonly pingsSent: number;
     readonly probesSent: number;
@@ -90,6 +110,8 @@ export interface LivenessView {
     readonly reports: number;
     readonly probeRequests: number;
     readonly votesCast: number;
+    /** Vote requests refused at `maxVoteProbes` or `maxVoteRequesters`. */
+    readonly voteRequestsRefused: number;
   };
 }
 

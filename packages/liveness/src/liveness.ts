@@ -10,12 +10,13 @@ import type {
   Neighbour,
   Suspicion,
 } from "./liveness-types.js";
-import type { DeadEvidence, LivenessMessage, SignedVote } from "./messages.js";
+import type { LivenessMessage, SignedVote } from "./messages.js";
 
 type Verdict = SignedVote["verdict"];
 
+import { createRemovedMembers } from "./removed-members.js";
 import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
-import { newRoundId, signVote } from "./vote.js";
+import { evidenceOf, newRoundId, signVote } from "./vote.js";
 import { createVoter } from "./voter.js";
 
 const sortedKeys = <T>(map: Map<string, T>) => [...map.keys()].sort();
@@ -42,7 +43,8 @@ export function createLiveness(
   let roundExpiresAt: number | undefined;
   const neighbours = new Map<string, Neighbour>();
   const suspicions = new Map<string, Suspicion>();
-  const removed = new Set<string>();
+  /** Members the seeds removed, until they rejoin under a higher incarnation. */
+  const removed = createRemovedMembers(config.maxRemovedMembers);
   /** Neighbour lists from the seeds' directory, oldest-fed first. */
   const directory = new LRUCache<string, readonly string[]>({
     max: config.maxMemberNeighbourLists,
@@ -55,6 +57,7 @@ export function createLiveness(
     reports: 0,
     probeRequests: 0,
     votesCast: 0,
+    voteRequestsRefused: 0,
   };
 
   let outputs: LivenessOutput[] = [];
@@ -112,7 +115,7 @@ export function createLiveness(
     for (const [member, list] of directory) if (list.includes(suspect)) known.add(member);
     known.delete(self);
     known.delete(suspect);
-    for (const address of known) if (removed.has(address)) known.delete(address);
+    for (const address of known) if (removed.isExcluded(address)) known.delete(address);
     return known;
   }
 
@@ -168,23 +171,6 @@ export function createLiveness(
     startRound(address, suspicion);
   }
 
-  function evidenceOf(
-    suspect: string,
-    suspicion: Suspicion,
-    insufficientNeighbours: boolean,
-  ): DeadEvidence {
-    return {
-      suspect,
-      incarnation: suspicion.incarnation,
-      round: suspicion.round,
-      reporter: self,
-      votes: sortedKeys(suspicion.deadVotes).map(
-        (voter) => suspicion.deadVotes.get(voter) as SignedVote,
-      ),
-      insufficientNeighbours,
-    };
-  }
-
   /**
    * Reports only with dead votes from a strict majority of the suspect's known neighbours (this
    * peer included) and at least two witnesses. Knowing too few neighbours for that, it asks the
@@ -196,13 +182,14 @@ export function createLiveness(
       if (suspicion.probeRequested) return;
       suspicion.probeRequested = true;
       counters.probeRequests++;
-      emit({ type: "probe-request", suspect, evidence: evidenceOf(suspect, suspicion, true) });
+      const evidence = evidenceOf(self, suspect, suspicion, true);
+      emit({ type: "probe-request", suspect, evidence });
       return;
     }
     if (suspicion.deadVotes.size < requiredDeadVotes(neighbourCount)) return;
     suspicions.delete(suspect);
     counters.reports++;
-    const evidence = evidenceOf(suspect, suspicion, false);
+    const evidence = evidenceOf(self, suspect, suspicion, false);
     emit({
       type: "dead-report",
       suspect,
@@ -242,7 +229,8 @@ export function createLiveness(
         // A peer votes only about its own neighbours: its vote about anyone else would not
         // count, and nobody can make it probe arbitrary addresses.
         if (target === self || target === from || !neighbours.has(target)) return;
-        voter.request(from, target, message.incarnation, message.round);
+        if (!voter.request(from, target, message.incarnation, message.round))
+          counters.voteRequestsRefused++;
         break;
       }
       case "liveness.vote": {
@@ -306,11 +294,8 @@ export function createLiveness(
         // seeds to probe the suspect and its silent neighbours themselves, then vote again.
         if (!suspicion.probeRequested) {
           counters.probeRequests++;
-          emit({
-            type: "probe-request",
-            suspect: address,
-            evidence: evidenceOf(address, suspicion, true),
-          });
+          const evidence = evidenceOf(self, address, suspicion, true);
+          emit({ type: "probe-request", suspect: address, evidence });
         }
         startRound(address, suspicion);
         continue;
@@ -346,20 +331,29 @@ export function createLiveness(
     }
   }
 
-  function setMemberNeighbours(address: string, list: readonly string[]): void {
-    if (address === self || removed.has(address)) return;
+  /** The directory lists `address` alive under `incarnation`: a rejoined member votes again. */
+  function memberAlive(address: string, incarnation: number): void {
+    if (removed.alive(address, incarnation)) widenVoters();
+  }
+
+  function setMemberNeighbours(address: string, list: readonly string[], incarnation?: number) {
+    if (address === self) return;
+    if (incarnation !== undefined) memberAlive(address, incarnation);
+    if (removed.isExcluded(address)) return;
     directory.delete(address);
     if (list.length === 0 || list.length > config.maxAdvertisedNeighbours) return;
     directory.set(address, [...new Set(list)].filter((a) => a !== address).sort());
     widenVoters();
   }
 
-  function memberRemoved(address: string): void {
+  function memberRemoved(address: string, removedIncarnation: number | undefined): void {
     if (address === self) {
       emit({ type: "self-removed", incarnation, nextIncarnation: incarnation + 1 });
       return;
     }
-    removed.add(address);
+    // A late notice about an incarnation older than the one since listed alive: ignored.
+    if (!removed.remove(address, removedIncarnation ?? neighbours.get(address)?.incarnation))
+      return;
     directory.delete(address);
     suspicions.delete(address);
     voter.forget(address);
@@ -389,10 +383,13 @@ export function createLiveness(
           tick();
           break;
         case "member-neighbours":
-          setMemberNeighbours(input.address, input.neighbours);
+          setMemberNeighbours(input.address, input.neighbours, input.incarnation);
           break;
         case "member-removed":
-          memberRemoved(input.address);
+          memberRemoved(input.address, input.incarnation);
+          break;
+        case "member-alive":
+          memberAlive(input.address, input.incarnation);
           break;
         case "registered":
           incarnation = Math.max(incarnation, input.incarnation);
@@ -440,6 +437,8 @@ export function createLiveness(
         suspicions: sortedKeys(suspicions),
         probing: voter.probing(),
         memberNeighbourLists: directory.size,
+        removedMembers: removed.size,
+        cachedVerdicts: voter.cachedVerdicts(),
         counters: { ...counters },
       };
     },

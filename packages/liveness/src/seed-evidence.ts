@@ -85,6 +85,25 @@ export function isOrphan(member: string, records: readonly SeedDirectoryRecord[]
   );
 }
 
+/** The round id of a seed's own removal proposal for an orphan (it carries no votes). */
+const NO_ROUND = "0000000000000000";
+
+/** The evidence of seed `reporter`'s removal proposal for an orphan: no votes, its own probe. */
+export function orphanEvidence(
+  suspect: string,
+  incarnation: number,
+  reporter: string,
+): DeadEvidence {
+  return {
+    suspect,
+    incarnation,
+    round: NO_ROUND,
+    reporter,
+    votes: [],
+    insufficientNeighbours: true,
+  };
+}
+
 /**
  * True when `evidence` cannot carry a neighbour majority (the reporter said so, or too few
  * live neighbours are left to vote): the seeds must probe the suspect themselves.

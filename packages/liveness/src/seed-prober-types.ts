@@ -33,7 +33,12 @@ export const SeedProberConfigSchema = z
     maxReportsPerReporter: z.number().int().positive().default(32),
     reportWindowMs: z.number().int().positive().default(10_000),
     minReportIntervalMs: z.number().int().nonnegative().default(1_000),
-    /** Most probes held (running or recently finished); beyond it a new probe is not started. */
+    /**
+     * Most probes held (running, or finished within `probeReuseMs`). Beyond it a new probe is
+     * refused (`probesRefused`), never queued, and none is evicted: the report that needed it
+     * goes to the registry at once, which refuses a removal without the seeds' probe; an orphan
+     * is not proposed for removal; another seed's request gets no probe result from this seed.
+     */
     maxProbes: z.number().int().positive().default(4_096),
     /**
      * Most reports and orphans waiting on probes; beyond it a report goes to the registry at
@@ -175,6 +180,8 @@ export interface SeedProberView {
     readonly aliveVotesCounted: number;
     /** Dead reports dropped because their reporter was over its budget. */
     readonly reportsOverBudget: number;
+    /** Probes not started because `maxProbes` were held. */
+    readonly probesRefused: number;
   };
 }
 

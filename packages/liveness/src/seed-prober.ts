@@ -3,7 +3,7 @@ import { createAliveVotes } from "./alive-votes.js";
 import { linkedMembers, undirectedNeighbours } from "./directory.js";
 import { DeadEvidenceSchema, type Pong } from "./messages.js";
 import { createReportBudget } from "./report-budget.js";
-import { isOrphan, needsSeedProbe, seedMembershipView } from "./seed-evidence.js";
+import { isOrphan, needsSeedProbe, orphanEvidence, seedMembershipView } from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
 import {
   parseSeedProberConfig,
@@ -20,9 +20,6 @@ interface Probe {
   nextAt: number | undefined;
   isAlive: boolean | undefined;
 }
-
-/** The round id of a seed's own removal proposal for an orphan (it carries no votes). */
-const NO_ROUND = "0000000000000000";
 
 /** A report or an orphan waiting on probes. */
 interface Waiting<Report> {
@@ -70,6 +67,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     removalsProposed: 0,
     aliveVotesCounted: 0,
     reportsOverBudget: 0,
+    probesRefused: 0,
   };
   let outputs: SeedProberOutput<Report>[] = [];
 
@@ -82,6 +80,14 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
       to,
       message: { type: "liveness.ping", sequence: probe.sent, sentAtMs: now },
     });
+  };
+
+  /** Stops waiting on entry `id`; a held report goes to the registry as it is. */
+  const letGo = (id: number, entry: Waiting<Report>): void => {
+    waiting.delete(id);
+    if (entry.then.type !== "release") return;
+    counters.reportsReleased += 1;
+    outputs.push({ type: "release-report", from: entry.then.from, report: entry.then.report });
   };
 
   /** Forgets finished probes older than the reuse window (nothing waits on them). */
@@ -119,23 +125,17 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         existing.startedAt >= (aliveVotes.latestAt(address, incarnation) ?? -Infinity);
       if (now - existing.startedAt < config.probeReuseMs && isNewer) return existing.isAlive;
     }
-    if (existing === undefined && probes.size >= config.maxProbes) return "refused";
+    if (existing === undefined && probes.size >= config.maxProbes) {
+      counters.probesRefused += 1;
+      return "refused";
+    }
     if (existing !== undefined) probes.delete(address);
     if (existing !== undefined && existing.incarnation !== incarnation) {
       // Whatever waited on an older incarnation's probe will never hear of it: a held report
       // goes to the registry as it is (its acceptors decide without this probe); an orphan's
       // removal is not proposed.
       for (const [id, entry] of waiting) {
-        if (entry.awaiting.get(address) !== existing.incarnation) continue;
-        waiting.delete(id);
-        if (entry.then.type === "release") {
-          counters.reportsReleased += 1;
-          outputs.push({
-            type: "release-report",
-            from: entry.then.from,
-            report: entry.then.report,
-          });
-        }
+        if (entry.awaiting.get(address) === existing.incarnation) letGo(id, entry);
       }
     }
     const probe: Probe = {
@@ -368,15 +368,14 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         entry.isSuspectDead = false;
         entry.awaiting.set(entry.suspect, entry.then.incarnation);
         const outcome = probeEverywhere(entry.suspect, entry.then.incarnation);
-        if (outcome !== "pending" && outcome !== "refused") resolve(id, entry.suspect, outcome);
+        // No room for that probe: the registry decides on the report as it is (it refuses the
+        // removal without a probe begun after the alive vote) rather than it waiting for good.
+        if (outcome === "refused") letGo(id, entry);
+        else if (outcome !== "pending") resolve(id, entry.suspect, outcome);
         continue;
       }
-      waiting.delete(id);
-      if (entry.then.type === "release") {
-        counters.reportsReleased += 1;
-        outputs.push({ type: "release-report", from: entry.then.from, report: entry.then.report });
-        continue;
-      }
+      letGo(id, entry);
+      if (entry.then.type === "release") continue;
       const { incarnation } = entry.then;
       counters.removalsProposed += 1;
       outputs.push({
@@ -384,14 +383,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         operationId: `orphan:${self}:${entry.suspect}:${incarnation}`,
         address: entry.suspect,
         incarnation,
-        evidence: {
-          suspect: entry.suspect,
-          incarnation,
-          round: NO_ROUND,
-          reporter: self,
-          votes: [],
-          insufficientNeighbours: true,
-        },
+        evidence: orphanEvidence(entry.suspect, incarnation, self),
       });
     }
   };

@@ -2,7 +2,8 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import type { RandomSource } from "@p2p/wire";
 import { LRUCache } from "lru-cache";
-import type { SignedVote } from "./messages.js";
+import type { Suspicion } from "./liveness-types.js";
+import type { DeadEvidence, SignedVote } from "./messages.js";
 
 /** The version tag at the start of every signed vote; changing the layout changes the tag. */
 export const VOTE_SIGNING_VERSION = "p2p-liveness-vote/v2";
@@ -53,6 +54,24 @@ export function newRoundId(random: RandomSource): string {
 /** Signs a vote with the injected `sign`. */
 export function signVote(vote: UnsignedVote, sign: Sign): SignedVote {
   return { ...vote, signature: bytesToHex(sign(voteSigningBytes(vote))) };
+}
+
+/** The evidence `reporter` sends about `suspect`: its suspicion's round and votes, by voter. */
+export function evidenceOf(
+  reporter: string,
+  suspect: string,
+  suspicion: Suspicion,
+  insufficientNeighbours: boolean,
+): DeadEvidence {
+  const voters = [...suspicion.deadVotes.keys()].sort();
+  return {
+    suspect,
+    incarnation: suspicion.incarnation,
+    round: suspicion.round,
+    reporter,
+    votes: voters.map((voter) => suspicion.deadVotes.get(voter) as SignedVote),
+    insufficientNeighbours,
+  };
 }
 
 /**

@@ -5,7 +5,12 @@ import type { LivenessMessage, SignedVote } from "./messages.js";
 export interface VoterContext {
   readonly config: Pick<
     LivenessConfig,
-    "probeAttempts" | "probeIntervalMs" | "probeTimeoutMs" | "voteCacheMs"
+    | "probeAttempts"
+    | "probeIntervalMs"
+    | "probeTimeoutMs"
+    | "voteCacheMs"
+    | "maxVoteProbes"
+    | "maxVoteRequesters"
   >;
   /** The time of the input being handled. */
   now(): number;
@@ -36,7 +41,9 @@ interface Probe {
  * of the latest round it asked about); its verdict is reused for `voteCacheMs`, in which each
  * requester is signed at most one vote (asking again, with any round, resends that one), so no
  * requester can make it sign without bound. An alive vote also goes to the seeds
- * (`reportAlive`), so the peer that asked cannot hide it.
+ * (`reportAlive`), so the peer that asked cannot hide it. At most `maxVoteProbes` suspects are
+ * probed (and verdicts cached) at once and `maxVoteRequesters` requesters answered per suspect;
+ * a request beyond either is refused: no probe, no vote (the requester asks again later).
  */
 export function createVoter(context: VoterContext) {
   const { config } = context;
@@ -57,12 +64,17 @@ export function createVoter(context: VoterContext) {
     if (probe === undefined) return;
     probes.delete(suspect);
     const sent = new Map<string, SignedVote>();
+    recentVerdicts.delete(suspect); // re-inserted last: the cache stays oldest first
     recentVerdicts.set(suspect, {
       incarnation: probe.incarnation,
       verdict,
       until: context.now() + config.voteCacheMs,
       sent,
     });
+    if (recentVerdicts.size > config.maxVoteProbes) {
+      const oldest = recentVerdicts.keys().next().value;
+      if (oldest !== undefined) recentVerdicts.delete(oldest); // its next request probes again
+    }
     const byRound = new Map<string, SignedVote>();
     for (const [requester, round] of [...probe.requests].sort(([a], [b]) => (a < b ? -1 : 1))) {
       let signed = byRound.get(round);
@@ -94,25 +106,34 @@ export function createVoter(context: VoterContext) {
   };
 
   return {
-    /** `from` asks for a vote about `suspect` at `incarnation`, in vote round `round`. */
-    request(from: string, suspect: string, incarnation: number, round: string): void {
+    /**
+     * `from` asks for a vote about `suspect` at `incarnation`, in vote round `round`. Returns
+     * false when the request is refused (`maxVoteProbes` or `maxVoteRequesters` reached).
+     */
+    request(from: string, suspect: string, incarnation: number, round: string): boolean {
       const recent = recentVerdicts.get(suspect);
       if (
         recent !== undefined &&
         recent.until > context.now() &&
         recent.incarnation === incarnation
       ) {
-        const signed =
-          recent.sent.get(from) ?? context.vote(suspect, incarnation, round, recent.verdict);
-        recent.sent.set(from, signed);
+        let signed = recent.sent.get(from);
+        if (signed === undefined) {
+          if (recent.sent.size >= config.maxVoteRequesters) return false;
+          signed = context.vote(suspect, incarnation, round, recent.verdict);
+          recent.sent.set(from, signed);
+        }
         context.send(from, { type: "liveness.vote", vote: signed });
-        return;
+        return true;
       }
       const running = probes.get(suspect);
       if (running !== undefined && running.incarnation === incarnation) {
+        const isNew = !running.requests.has(from);
+        if (isNew && running.requests.size >= config.maxVoteRequesters) return false;
         running.requests.set(from, round);
-        return;
+        return true;
       }
+      if (running === undefined && probes.size >= config.maxVoteProbes) return false;
       probes.set(suspect, {
         incarnation,
         requests: new Map([[from, round]]),
@@ -121,6 +142,7 @@ export function createVoter(context: VoterContext) {
         expiresAt: undefined,
       });
       advance(suspect);
+      return true;
     },
     /** Any message from `address` proves it alive: a probe of it ends with an alive vote. */
     heardFrom(address: string): void {
@@ -147,5 +169,7 @@ export function createVoter(context: VoterContext) {
     },
     /** Suspects being probed for a vote, sorted. */
     probing: (): string[] => [...probes.keys()].sort(),
+    /** Recent verdicts kept (at most `maxVoteProbes`). */
+    cachedVerdicts: (): number => recentVerdicts.size,
   };
 }
