@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { createLinks, createWireCodec, type WireMessage } from "@p2p/node";
-import type { MemberEntry } from "@p2p/quorum";
+import {
+  DEFAULT_LIST_WALK_LIMITS,
+  LIST_WALK_START,
+  type ListResponse,
+  type MemberEntry,
+  nextListPage,
+} from "@p2p/quorum";
 import type { Clock, Logger, RandomSource, Transport } from "@p2p/wire";
 import { silentLogger } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
@@ -21,7 +27,10 @@ export interface MembersReport {
   readonly disagreements: readonly string[];
 }
 
-/** Asks every seed for its local view of the directory, in parallel, each with a timeout. */
+/**
+ * Asks every seed for its local view of the directory, in parallel: each seed's pages one at a
+ * time, each page within `timeoutMs` (a seed whose pages stop coming counts as not answering).
+ */
 export async function queryMembers(options: {
   /** The seeds and their pinned keys (a seed that does not prove its key is not asked). */
   readonly seeds: readonly SeedListEntry[];
@@ -47,31 +56,53 @@ export async function queryMembers(options: {
     logger: options.logger ?? silentLogger,
     dialTimeoutMs: timeoutMs,
   });
-  const waiting = new Map<string, (members: readonly MemberEntry[]) => void>();
-  links.on("message", (_from, message) => {
-    if (message.type === "quorum.list-response") waiting.get(message.requestId)?.(message.members);
+  const waiting = new Map<string, { seed: string; answer: (page: ListResponse) => void }>();
+  links.on("message", (from, message) => {
+    const asked = message.type === "quorum.list-response" && waiting.get(message.requestId);
+    if (asked && asked.seed === from.address) asked.answer(message);
   });
-  const ask = (seed: string, index: number): Promise<SeedAnswer> =>
+  let sequence = 0;
+  /** One page from `seed`, or undefined when it does not come within the timeout. */
+  const page = (seed: string, after: string | undefined): Promise<ListResponse | undefined> =>
     new Promise((resolve) => {
-      const requestId = `${label}/${index}`;
+      const requestId = `${label}/${++sequence}`;
       const timer = options.clock.setTimer(timeoutMs, () => {
         waiting.delete(requestId);
-        resolve({ seed, ok: false, error: `no answer within ${timeoutMs} ms` });
+        resolve(undefined);
       });
-      waiting.set(requestId, (members) => {
-        timer.cancel();
-        waiting.delete(requestId);
-        resolve({ seed, ok: true, members });
-      });
-      void links.connect(seed).then((isUp) => {
-        if (isUp) links.send(seed, { type: "quorum.list-request", requestId });
-        else if (waiting.delete(requestId)) {
+      waiting.set(requestId, {
+        seed,
+        answer: (message) => {
           timer.cancel();
-          resolve({ seed, ok: false, error: "unreachable" });
-        }
+          waiting.delete(requestId);
+          resolve(message);
+        },
       });
+      const request = { type: "quorum.list-request" as const, requestId };
+      links.send(seed, after === undefined ? request : { ...request, after });
     });
-  const answers = await Promise.all(options.seeds.map((seed, index) => ask(seed.address, index)));
+  const ask = async (seed: string): Promise<SeedAnswer> => {
+    if (!(await links.connect(seed))) return { seed, ok: false, error: "unreachable" };
+    const members = new Map<string, MemberEntry>();
+    for (let walk = LIST_WALK_START; ; ) {
+      const answer = await page(seed, walk.after);
+      if (answer === undefined) {
+        const which = walk.pages === 0 ? "" : ` (page ${walk.pages + 1})`;
+        return { seed, ok: false, error: `no answer within ${timeoutMs} ms${which}` };
+      }
+      const step = nextListPage(walk, answer, DEFAULT_LIST_WALK_LIMITS);
+      if (step.type === "refused") return { seed, ok: false, error: step.reason };
+      for (const entry of answer.members) members.set(entry.record.address, entry);
+      if (step.type === "done") {
+        const sorted = [...members.values()].sort((x, y) =>
+          x.record.address < y.record.address ? -1 : x.record.address > y.record.address ? 1 : 0,
+        );
+        return { seed, ok: true, members: sorted };
+      }
+      walk = step.walk;
+    }
+  };
+  const answers = await Promise.all(options.seeds.map((seed) => ask(seed.address)));
   await links.close();
   return { answers, ...compareViews(answers) };
 }

@@ -54,7 +54,10 @@ await runApp("members", async () => {
     random: createProcessRandom(),
     timeoutMs,
   });
-  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(`${formatMembersReport(report).join("\n")}\n`);
+  const text = options.json
+    ? `${JSON.stringify(report, null, 2)}\n`
+    : `${formatMembersReport(report).join("\n")}\n`;
+  // Exit only once the whole report is written (a large one outlasts one write to a pipe).
+  await new Promise<void>((done) => process.stdout.write(text, () => done()));
   process.exit(report.answers.some((answer) => answer.ok) ? EXIT.ok : EXIT.unexpected);
 });

@@ -26,15 +26,26 @@ const within = <T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> =
     promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });
 
-/** The status of `address` in a seed's answer to `quorum.list-request`, if it lists it. */
+/** The status of `address` in a seed's answers to `quorum.list-request` (every page), if it lists it. */
 async function statusAt(session: Session, asker: string, address: string) {
-  const answer = await within(
-    session.request({ type: "quorum.list-request", requestId: requestId(asker) }),
-    `list at ${session.remote.address}`,
-  );
-  expect(answer.type).toBe("quorum.list-response");
-  const members = answer.members as { record: { address: string; status: string } }[];
-  return members.find((entry) => entry.record.address === address)?.record.status;
+  let after: unknown;
+  for (let page = 1; page <= 100; page++) {
+    const answer = await within(
+      session.request({
+        type: "quorum.list-request",
+        requestId: requestId(asker),
+        ...(after === undefined ? {} : { after }),
+      }),
+      `list at ${session.remote.address}`,
+    );
+    expect(answer.type).toBe("quorum.list-response");
+    const members = answer.members as { record: { address: string; status: string } }[];
+    const found = members.find((entry) => entry.record.address === address);
+    if (found !== undefined) return found.record.status;
+    if (answer.next === null) return undefined;
+    after = answer.next;
+  }
+  throw new Error(`more than 100 pages at ${session.remote.address}`);
 }
 
 const newClient = (address: string, role: "peer" | "client" = "peer") => {

@@ -72,8 +72,10 @@ export async function createAttacker(options: AttackerOptions) {
     floodGossip: 0,
     refusedNeighbourRequests: 0,
   };
-  /** The seeds' directory as the attacker last read it. */
+  /** The seeds' directory as the attacker last read it (every page of it). */
   let records = new Map<string, MemberRecord>();
+  /** The pages of the directory read so far. */
+  let reading = new Map<string, MemberRecord>();
   let sequence = 0;
   const round = () => newRoundId(random);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random.next() * items.length)] as T;
@@ -150,7 +152,17 @@ export async function createAttacker(options: AttackerOptions) {
         if (identity.targets.delete(from)) counts.refusedNeighbourRequests++;
         return;
       case "quorum.list-response":
-        records = new Map(message.members.map((entry) => [entry.record.address, entry.record]));
+        for (const entry of message.members) reading.set(entry.record.address, entry.record);
+        if (message.next === null) {
+          records = reading;
+          reading = new Map();
+        } else {
+          identity.links.send(from, {
+            type: "quorum.list-request",
+            requestId: `attack-list-${++sequence}`,
+            after: message.next,
+          });
+        }
         return;
       default:
         return;
@@ -229,6 +241,7 @@ export async function createAttacker(options: AttackerOptions) {
   function attackRound(): void {
     rounds++;
     const reader = identities[0] as Identity;
+    reading = new Map();
     reader.links.send(pick(seeds).address, {
       type: "quorum.list-request",
       requestId: `attack-list-${++sequence}`,

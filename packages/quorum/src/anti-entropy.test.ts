@@ -146,6 +146,7 @@ describe("seed registry: anti-entropy in its tick", () => {
         type: "quorum.list-response",
         requestId: "sync/1",
         members: [{ record, version: 7 }],
+        next: null,
       },
     });
     expect(outputs).toEqual([]);
@@ -188,6 +189,7 @@ describe("seed registry: anti-entropy in its tick", () => {
             type: "quorum.list-response",
             requestId: request.message.requestId,
             members: [{ record, version: 7 }],
+            next: null,
           },
         }),
       ).length;

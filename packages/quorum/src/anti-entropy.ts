@@ -1,5 +1,12 @@
 import type { RandomSource } from "@p2p/wire";
 import { type Ballot, compareBallots } from "./ballot.js";
+import {
+  DEFAULT_LIST_WALK_LIMITS,
+  LIST_WALK_START,
+  type ListWalk,
+  type ListWalkLimits,
+  nextListPage,
+} from "./list-pages.js";
 import type { LearnMessage, ListResponse } from "./messages.js";
 import type { SeedRegistryConfig, SeedRegistryOutput } from "./seed-registry-types.js";
 
@@ -27,16 +34,21 @@ export interface AntiEntropyCore {
  * - a learn message is applied only once this seed's own acceptor accepted exactly that
  *   value; otherwise, after `catchUpDelayMs`, a quorum read settles it;
  * - every `syncIntervalMs` (from the first message received) one other seed, picked
- *   with the injected random, is asked for its versions, and every record where this seed
- *   lags is quorum-read.
- * At most one read per key is in flight, and at most `maxCatchUpReads` in all.
+ *   with the injected random, is asked for its versions, page by page (one page at a time,
+ *   each asked once the one before is handled), and every record where this seed lags is
+ *   quorum-read.
+ * At most one read per key is in flight, and at most `maxCatchUpReads` in all: a page that
+ * finds more lagging records than that pauses the walk, which asks again from the first record
+ * it could not read once reads have completed (checked every `attemptTimeoutMs`). A walk whose
+ * seed stops answering is given up at the next comparison (a new one starts with a seed picked
+ * again); a seed that passes the walk's bounds or whose cursor does not advance ends it.
  */
 export interface AntiEntropy {
   /** A learn message from another seed. */
   onLearn(now: number, message: LearnMessage): SeedRegistryOutput[];
   /** This seed's acceptor accepted something for `key`: apply a learn that waited for it. */
   confirm(key: string): SeedRegistryOutput[];
-  /** Another seed answered a version request. */
+  /** Another seed answered a version request (one page of its versions). */
   onVersions(now: number, from: string, message: ListResponse): SeedRegistryOutput[];
   /**
    * Starts the periodic version comparison (idempotent). The registry calls it on the first
@@ -53,11 +65,22 @@ export interface AntiEntropy {
   readonly nextSyncAt: number | undefined;
 }
 
-/** Creates the anti-entropy part of a registry. */
+/** A comparison in progress: one other seed's version pages, walked one at a time. */
+interface VersionWalk {
+  readonly to: string;
+  /** The page request awaiting its answer; undefined while paused for read capacity. */
+  requestId: string | undefined;
+  position: ListWalk;
+  /** When the pending page was asked for, or (paused) when to try to resume. */
+  at: number;
+}
+
+/** Creates the anti-entropy part of a registry (`walkLimits` bounds one walk of pages). */
 export function createAntiEntropy(
   config: SeedRegistryConfig,
   random: RandomSource,
   core: AntiEntropyCore,
+  walkLimits: ListWalkLimits = DEFAULT_LIST_WALK_LIMITS,
 ): AntiEntropy {
   const others = config.seeds.filter((seed) => seed !== config.seedId);
   /** Learn messages not yet confirmed by this seed's own acceptor. */
@@ -65,7 +88,7 @@ export function createAntiEntropy(
   /** Keys with a quorum read in flight. */
   const reading = new Set<string>();
   let nextSyncAt: number | undefined;
-  let syncRequest: { readonly requestId: string; readonly to: string } | undefined;
+  let walk: VersionWalk | undefined;
   let sequence = 0;
 
   const isBehind = (key: string, ballot: Ballot): boolean => {
@@ -80,19 +103,72 @@ export function createAntiEntropy(
     return core.read(now, `${CATCH_UP}${key}:${sequence}`, key);
   };
 
-  const sync = (now: number): SeedRegistryOutput[] => {
-    nextSyncAt = now + config.syncIntervalMs;
-    const to = others[Math.floor(random.next() * others.length)];
-    if (to === undefined) return [];
+  const requestPage = (now: number, current: VersionWalk): SeedRegistryOutput[] => {
     sequence += 1;
-    syncRequest = { requestId: `${SYNC}${sequence}`, to };
+    current.requestId = `${SYNC}${sequence}`;
+    current.at = now;
+    const after = current.position.after;
     return [
       {
         type: "send",
-        to,
-        message: { type: "quorum.list-request", requestId: syncRequest.requestId },
+        to: current.to,
+        message: {
+          type: "quorum.list-request",
+          requestId: current.requestId,
+          ...(after === undefined ? {} : { after }),
+        },
       },
     ];
+  };
+
+  const sync = (now: number): SeedRegistryOutput[] => {
+    nextSyncAt = now + config.syncIntervalMs;
+    // A walk still moving (or paused for read capacity) goes on; one that stalled is given up.
+    const isMoving = walk !== undefined && now - walk.at < config.syncIntervalMs;
+    if (walk !== undefined && (walk.requestId === undefined || isMoving)) return [];
+    const to = others[Math.floor(random.next() * others.length)];
+    if (to === undefined) return [];
+    walk = { to, requestId: undefined, position: LIST_WALK_START, at: now };
+    return requestPage(now, walk);
+  };
+
+  /** A page of versions from the seed being walked: reads where this seed lags, then the next page. */
+  const onPage = (now: number, current: VersionWalk, page: ListResponse): SeedRegistryOutput[] => {
+    current.requestId = undefined;
+    const step = nextListPage(current.position, page, walkLimits);
+    if (step.type === "refused") {
+      walk = undefined;
+      return [];
+    }
+    const outputs: SeedRegistryOutput[] = [];
+    let handled = 0;
+    for (const entry of page.members) {
+      const key = entry.record.address;
+      const mine = core.versionOf(key);
+      if (mine === undefined || mine < entry.version) {
+        if (!reading.has(key) && reading.size >= config.maxCatchUpReads) {
+          // Out of read capacity: resume from this record once reads have completed.
+          const after =
+            handled === 0 ? current.position.after : page.members[handled - 1]?.record.address;
+          current.position = {
+            after,
+            pages: step.walk.pages,
+            entries: current.position.entries + handled,
+          };
+          current.at = now + config.attemptTimeoutMs;
+          return outputs;
+        }
+        outputs.push(...read(now, key));
+      }
+      handled += 1;
+    }
+    if (step.type === "done") {
+      walk = undefined;
+      return outputs;
+    }
+    current.position = step.walk;
+    outputs.push(...requestPage(now, current));
+    return outputs;
   };
 
   return {
@@ -117,17 +193,10 @@ export function createAntiEntropy(
       return core.learn(pending.message);
     },
     onVersions(now, from, message) {
-      if (syncRequest === undefined) return [];
-      if (from !== syncRequest.to || message.requestId !== syncRequest.requestId) return [];
-      syncRequest = undefined;
-      const outputs: SeedRegistryOutput[] = [];
-      for (const entry of message.members) {
-        const key = entry.record.address;
-        const mine = core.versionOf(key);
-        if (mine !== undefined && mine >= entry.version) continue;
-        outputs.push(...read(now, key));
-      }
-      return outputs;
+      const current = walk;
+      if (current?.requestId === undefined) return [];
+      if (from !== current.to || message.requestId !== current.requestId) return [];
+      return onPage(now, current, message);
     },
     start(now) {
       if (nextSyncAt === undefined && others.length > 0) {
@@ -141,6 +210,11 @@ export function createAntiEntropy(
         pendingLearns.delete(key);
         if (isBehind(key, pending.message.ballot)) outputs.push(...read(now, key));
       }
+      const paused = walk;
+      if (paused !== undefined && paused.requestId === undefined && now >= paused.at) {
+        if (reading.size < config.maxCatchUpReads) outputs.push(...requestPage(now, paused));
+        else paused.at = now + config.attemptTimeoutMs;
+      }
       if (nextSyncAt !== undefined && now >= nextSyncAt) outputs.push(...sync(now));
       return outputs;
     },
@@ -149,6 +223,8 @@ export function createAntiEntropy(
     },
     nextDeadline() {
       let next = nextSyncAt;
+      const paused = walk?.requestId === undefined ? walk : undefined;
+      if (paused !== undefined && (next === undefined || paused.at < next)) next = paused.at;
       for (const pending of pendingLearns.values()) {
         if (next === undefined || pending.dueAt < next) next = pending.dueAt;
       }

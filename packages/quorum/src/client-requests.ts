@@ -1,6 +1,7 @@
 import { assertNever, P2pError, type Result } from "@p2p/wire";
 import { LRUCache } from "lru-cache";
 import type { QuorumErrorCode } from "./errors.js";
+import { DEFAULT_LIST_PAGE_LIMITS, type ListPageLimits, listPage } from "./list-pages.js";
 import {
   type EvidenceContext,
   type EvidenceValidator,
@@ -58,12 +59,16 @@ export interface ClientRequests {
   ): SeedRegistryOutput | undefined;
 }
 
-/** Creates the client-request part of a registry. */
+/**
+ * Creates the client-request part of a registry. A list request is answered with one page of
+ * `list()` (sorted by address), cut by `pageLimits`.
+ */
 export function createClientRequests(
   config: SeedRegistryConfig,
-  list: () => MemberEntry[],
+  list: () => readonly MemberEntry[],
   entryOf: (address: string) => MemberEntry | undefined,
   admits?: (publicKey: string) => boolean,
+  pageLimits: ListPageLimits = DEFAULT_LIST_PAGE_LIMITS,
 ): ClientRequests {
   const inFlight = new Map<string, ClientRequest>();
   /** Answers kept to answer a duplicated or retried request the same way (oldest dropped first). */
@@ -177,16 +182,13 @@ export function createClientRequests(
   return {
     receive(_now, { from, fromKey }, message, submit) {
       if (message.type === "quorum.list-request") {
-        // Without the signed requests: a directory snapshot is read, not checked, and stays small.
-        const members = list().map((entry) => {
-          if (entry.record.proof === undefined) return entry;
-          const { proof: _, ...record } = entry.record;
-          return { ...entry, record };
-        });
+        // One page, well under the frame limit whatever the records hold (see list-pages.ts).
+        const page = listPage(list(), message, pageLimits);
         const response: QuorumMessage = {
           type: "quorum.list-response",
           requestId: message.requestId,
-          members,
+          members: page.members,
+          next: page.next,
         };
         return [{ type: "send", to: from, message: response }];
       }

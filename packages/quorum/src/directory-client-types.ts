@@ -5,7 +5,6 @@ import type {
   LeaveRequest,
   ListRequest,
   ListResponse,
-  MemberEntry,
   MemberRecord,
   OperationResponse,
   RegisterRequest,
@@ -32,6 +31,12 @@ export const DirectoryClientConfigSchema = z.object({
   neighbourUpdateDelayMs: z.number().nonnegative().default(50),
   /** While watching (a suspicion is open), fetch the directory from one seed this often. */
   refreshIntervalMs: z.number().positive().default(2_000),
+  /**
+   * A member list comes page by page, one page request at a time per seed; a seed that sends
+   * more pages or records than this (or whose cursor does not advance) counts as not answering.
+   */
+  maxListPages: z.number().int().positive().default(10_000),
+  maxListRecords: z.number().int().positive().default(100_000),
   /** Most neighbours sent in one request. */
   maxNeighbours: z.number().int().positive().max(1024).default(64),
   /**
@@ -178,15 +183,6 @@ export interface Registration {
   readonly answered: string[];
   readonly problems: string[];
   record: MemberRecord | undefined;
-}
-
-export interface ListFetch {
-  readonly reason: MembersReason;
-  readonly seeds: readonly string[];
-  waiting: number;
-  /** Seeds that answered (not timed out). */
-  answered: number;
-  readonly latest: Map<string, MemberEntry>;
 }
 
 /** A request walked through the seeds one at a time until one commits it. */

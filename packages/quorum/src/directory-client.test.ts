@@ -52,7 +52,7 @@ function formatOutput(self: string, output: DirectoryClientOutput): string {
       case "quorum.leave-request":
         return `send ${output.to} ${name} id=${id} incarnation=${message.incarnation}`;
       case "quorum.list-request":
-        return `send ${output.to} ${name} id=${id}`;
+        return `send ${output.to} ${name} id=${id}${message.after === undefined ? "" : ` after=${message.after}`}`;
       case "quorum.dead-report":
         return `send ${output.to} ${name} id=${id} suspect=${message.address} incarnation=${message.incarnation}`;
     }
@@ -95,6 +95,9 @@ function replay(text: string): string {
           neighbourUpdateDelayMs: numberArgument(command, "delay", 50),
           refreshIntervalMs: numberArgument(command, "refresh", 2_000),
           ...(command.args.boot === undefined ? {} : { bootId: command.args.boot }),
+          ...(command.args.pages === undefined
+            ? {}
+            : { maxListPages: numberArgument(command, "pages") }),
           ...(command.args.retry === undefined
             ? {}
             : { registrationRetryMs: numberArgument(command, "retry") }),
@@ -174,6 +177,7 @@ function replay(text: string): string {
               type: "quorum.list-response",
               requestId,
               members: command.positional.map(parseEntry),
+              next: command.args.next ?? null,
             },
           };
         default:

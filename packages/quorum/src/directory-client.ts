@@ -12,18 +12,19 @@ import {
   type DirectoryClientView,
   type DirectoryRequest,
   type DirectoryResponse,
-  type ListFetch,
   type MembersReason,
   type Outstanding,
   type Purpose,
   type Registration,
 } from "./directory-client-types.js";
-import type { ListResponse, RegisterResponse, RequestProof } from "./messages.js";
+import { createListFetches, type FinishedFetch } from "./directory-lists.js";
+import type { RegisterResponse, RequestProof } from "./messages.js";
 import { signRequest, type UnsignedRequest } from "./request-proof.js";
 
 /**
  * Creates a directory client: registers with ⌊n/2⌋+1 seeds at once (each failed seed is
- * replaced by the next in a random order), fetches and merges the seeds' member lists, sends
+ * replaced by the next in a random order), fetches the seeds' member lists page by page and
+ * merges them, sends
  * neighbour changes, leaves, and rejoins as a new incarnation after a false removal.
  */
 export function createDirectoryClient(
@@ -54,7 +55,6 @@ export function createDirectoryClient(
   let phase: DirectoryClientView["phase"] = "idle";
   let incarnation = 0;
   let sequence = 0;
-  let groupSequence = 0;
   let neighbours: string[] = [];
   let registration: Registration | undefined;
   let retryAt: number | undefined;
@@ -66,7 +66,6 @@ export function createDirectoryClient(
   let refreshAt: number | undefined;
   let isRefreshing = false;
   const outstanding = new Map<string, Outstanding>();
-  const fetches = new Map<number, ListFetch>();
   let outputs: DirectoryClientOutput[] = [];
   const idPrefix = `${config.self}/${config.bootId === undefined ? "" : `${config.bootId}:`}`;
 
@@ -175,44 +174,23 @@ export function createDirectoryClient(
 
   /** A `fetch-members` came while a requested fetch was running: fetch once more after it. */
   let isFetchWanted = false;
-  const fetchMembers = (from: readonly string[], reason: MembersReason): void => {
-    const group = ++groupSequence;
-    fetches.set(group, {
-      reason,
-      seeds: [...from].sort(),
-      waiting: from.length,
-      answered: 0,
-      latest: new Map(),
-    });
-    for (const seed of from) {
-      request(seed, { kind: "list", group }, (requestId) => ({
-        type: "quorum.list-request",
-        requestId,
-      }));
-    }
-    if (from.length === 0) finishFetch(group);
-  };
+  const lists = createListFetches(
+    {
+      request: (seed, group, after) =>
+        request(seed, { kind: "list", group }, (requestId) => ({
+          type: "quorum.list-request",
+          requestId,
+          ...(after === undefined ? {} : { after }),
+        })),
+      finished: (fetch) => finishFetch(fetch),
+    },
+    { maxPages: config.maxListPages, maxEntries: config.maxListRecords },
+  );
+  const fetchMembers = (from: readonly string[], reason: MembersReason): void =>
+    lists.start(from, reason);
 
-  const listAnswer = (group: number, answer: ListResponse | undefined): void => {
-    const fetch = fetches.get(group);
-    if (fetch === undefined) return;
-    if (answer !== undefined) fetch.answered += 1;
-    for (const entry of answer?.members ?? []) {
-      const known = fetch.latest.get(entry.record.address);
-      if (known === undefined || entry.version > known.version)
-        fetch.latest.set(entry.record.address, entry);
-    }
-    fetch.waiting -= 1;
-    if (fetch.waiting === 0) finishFetch(group);
-  };
-
-  const finishFetch = (group: number): void => {
-    const fetch = fetches.get(group);
-    if (fetch === undefined) return;
-    fetches.delete(group);
-    const records = [...fetch.latest.values()]
-      .map((entry) => entry.record)
-      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const finishFetch = (fetch: FinishedFetch): void => {
+    const records = fetch.records;
     if (fetch.reason === "refresh") {
       isRefreshing = false;
       if (suspects.length > 0) refreshAt = now + config.refreshIntervalMs;
@@ -281,7 +259,7 @@ export function createDirectoryClient(
     leave = undefined;
     phase = "left";
     outstanding.clear();
-    fetches.clear();
+    lists.clear();
     update = undefined;
     updateDueAt = undefined;
     refreshAt = undefined;
@@ -300,7 +278,11 @@ export function createDirectoryClient(
         );
         return;
       case "list":
-        listAnswer(purpose.group, answer?.type === "quorum.list-response" ? answer : undefined);
+        lists.answer(
+          purpose.group,
+          entry.seed,
+          answer?.type === "quorum.list-response" ? answer : undefined,
+        );
         return;
       case "update":
         // An answer to an older walk (a newer list has been sent since) changes nothing.
@@ -367,7 +349,7 @@ export function createDirectoryClient(
         break;
       case "fetch-members":
         // One requested fetch at a time; requests meanwhile make one more when it ends.
-        if ([...fetches.values()].some((fetch) => fetch.reason === "requested")) {
+        if (lists.isRunning("requested")) {
           isFetchWanted = true;
           break;
         }

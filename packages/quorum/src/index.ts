@@ -25,6 +25,21 @@ export type {
 export { DirectoryClientConfigSchema } from "./directory-client-types.js";
 export type { QuorumErrorCode } from "./errors.js";
 export type {
+  ListPage,
+  ListPageLimits,
+  ListWalk,
+  ListWalkLimits,
+  ListWalkStep,
+} from "./list-pages.js";
+export {
+  DEFAULT_LIST_PAGE_LIMITS,
+  DEFAULT_LIST_WALK_LIMITS,
+  estimateEncodedBytes,
+  LIST_WALK_START,
+  listPage,
+  nextListPage,
+} from "./list-pages.js";
+export type {
   EvidenceContext,
   EvidenceValidator,
   MembershipAdmission,

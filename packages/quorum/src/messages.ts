@@ -186,20 +186,33 @@ const RegisterResponseSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });
 
-/** A peer asks for a seed's local view of the membership. */
+/** Most entries a reader may ask for in one page (a seed may send fewer). */
+const MAX_WIRE_PAGE_ENTRIES = 100_000;
+
+/**
+ * A peer asks for one page of a seed's local view of the membership: the records whose address
+ * sorts after `after` (from the first one when absent), at most `limit` of them.
+ */
 const ListRequestSchema = z.object({
   type: z.literal("quorum.list-request"),
   requestId: RequestIdSchema,
+  after: AddressSchema.optional(),
+  limit: z.number().int().positive().max(MAX_WIRE_PAGE_ENTRIES).optional(),
 });
 
 /** One entry of a list response: the record and its version (the ballot counter that committed it). */
 export const MemberEntrySchema = z.object({ record: MemberRecordSchema, version: z.number() });
 
-/** The seed's local view (every record it knows, tombstones included). */
+/**
+ * One page of the seed's local view (every record it knows, tombstones included), sorted by
+ * address. `next` is the cursor of the next page (ask again with `after: next`); null on the last
+ * page (a seed that sends none has sent everything in one page).
+ */
 const ListResponseSchema = z.object({
   type: z.literal("quorum.list-response"),
   requestId: RequestIdSchema,
   members: z.array(MemberEntrySchema),
+  next: AddressSchema.nullable().default(null),
 });
 
 /** A dead report: `evidence` (defined by the liveness package) must satisfy the acceptors' validator. */
