@@ -13,7 +13,7 @@ import {
   isCompacted,
   readChange,
 } from "./membership.js";
-import type { Attestation, LearnMessage, MemberRecord, QuorumMessage } from "./messages.js";
+import type { LearnMessage, MemberRecord, QuorumMessage } from "./messages.js";
 import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
 import {
@@ -45,6 +45,8 @@ export { SeedRegistryConfigSchema } from "./seed-registry-types.js";
 export const PROPOSER_RESERVATION_KEY = "~proposer";
 
 const COMPACT = "compact:";
+const RESTART = ":restart:";
+const RESTART_READS_AT_ONCE = 64;
 
 /** Creates a seed's registry from its configuration and (restored) acceptor state. */
 export function createSeedRegistry(
@@ -68,6 +70,10 @@ export function createSeedRegistry(
   /** Committed records only; what the acceptor holds uncommitted is quorum-read after start. */
   const localView = createLocalView(initial);
   const restartReads = [...localView.unconfirmed];
+  let restartReadsInFlight = 0;
+  /** Restart reads in flight at once (every seed may restart with the same keys to read). */
+  const restartReadRoom = (): number =>
+    Math.max(0, Math.min(config.maxCatchUpReads, RESTART_READS_AT_ONCE) - restartReadsInFlight);
   const certifier = createCertifier({
     seedId,
     seeds,
@@ -134,12 +140,7 @@ export function createSeedRegistry(
   };
 
   /** The value is committed: this seed's acceptor keeps its certificate and marks it so. */
-  const markCommitted = (
-    key: string,
-    ballot: Ballot,
-    value: MemberRecord | null,
-    attestations: readonly Attestation[],
-  ): SeedRegistryOutput[] => acceptor.markCommitted(key, ballot, value, attestations);
+  const markCommitted = acceptor.markCommitted;
 
   const acceptedExactly = (message: LearnMessage): boolean => {
     const accepted = acceptor.state(message.key)?.accepted;
@@ -150,10 +151,10 @@ export function createSeedRegistry(
     knownBallot: (key) => localView.ballotOf(key),
     versionOf: (key) => entryOf(key)?.version,
     acceptedExactly,
-    learn: (message) =>
-      markCommitted(message.key, message.ballot, message.value, []).concat(
-        learn(message.key, message.ballot, message.value),
-      ),
+    learn: ({ key, ballot, value }) => [
+      ...markCommitted(key, ballot, value, []),
+      ...learn(key, ballot, value),
+    ],
     read: (now, operationId, key) => submit(now, operationId, key, readChange),
   });
   const clients = createClientRequests(config, list, entryOf, deps.admits);
@@ -186,6 +187,7 @@ export function createSeedRegistry(
     if (answer !== undefined) {
       outputs.push(answer);
     } else if (output.operationId.startsWith(CATCH_UP)) {
+      if (output.operationId.includes(RESTART)) restartReadsInFlight -= 1;
       antiEntropy.readCompleted(output.key);
     } else if (!output.operationId.startsWith(COMPACT)) {
       outputs.push({
@@ -303,9 +305,10 @@ export function createSeedRegistry(
         // With a commit certificate the learn is proof; without one it is a hint, settled
         // by this seed's own acceptor or a quorum read (a lying seed cannot plant a record).
         if (certifier.isSigning && certifier.proves(key, ballot, value, attestations)) {
-          return markCommitted(key, ballot, value, attestations ?? []).concat(
-            learn(key, ballot, value),
-          );
+          return [
+            ...markCommitted(key, ballot, value, attestations ?? []),
+            ...learn(key, ballot, value),
+          ];
         }
         return antiEntropy.onLearn(now, message);
       }
@@ -358,11 +361,11 @@ export function createSeedRegistry(
   /** After a restart: quorum-read what the acceptor held uncommitted, a batch per tick. */
   const readUnconfirmed = (now: number): SeedRegistryOutput[] => {
     const outputs: SeedRegistryOutput[] = [];
-    const room = Math.max(0, config.maxCatchUpReads - antiEntropy.reads);
-    for (const key of restartReads.splice(0, room)) {
+    for (const key of restartReads.splice(0, restartReadRoom())) {
       operationSequence += 1;
+      restartReadsInFlight += 1;
       outputs.push(
-        ...submit(now, `${CATCH_UP}${key}:restart:${operationSequence}`, key, readChange),
+        ...submit(now, `${CATCH_UP}${key}${RESTART}${operationSequence}`, key, readChange),
       );
     }
     return outputs;
@@ -415,7 +418,8 @@ export function createSeedRegistry(
     },
     nextDeadline() {
       let next = proposer.nextDeadline();
-      const restartReadsAt = restartReads.length > 0 ? currentNow : undefined;
+      const restartReadsAt =
+        restartReads.length > 0 && restartReadRoom() > 0 ? currentNow : undefined;
       for (const at of [nextCompactionAt, antiEntropy.nextDeadline(), restartReadsAt]) {
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }

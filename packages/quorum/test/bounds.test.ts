@@ -1,5 +1,8 @@
 /** The registry's own tables stay within their configured limits when driven past them. */
+import { createSeededRandom } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
+import { type AcceptorState, createSeedRegistry } from "../src/index.js";
+import { fakeEvidenceValidator } from "./cluster.js";
 import { createTrio } from "./trio.js";
 
 describe("bounded registry state", () => {
@@ -22,5 +25,37 @@ describe("bounded registry state", () => {
     trio.run(500);
     expect(trio.result(a, "again")?.ok).toBe(true);
     expect(trio.registry(b).list()).toHaveLength(40);
+  });
+
+  it("a restart with thousands of uncommitted keys quorum-reads them 64 at a time", () => {
+    const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
+    const initialState = new Map<string, AcceptorState>();
+    for (let index = 0; index < 3_000; index++) {
+      const address = `10.9.${Math.floor(index / 200)}.${(index % 200) + 1}:7000`;
+      const ballot = { counter: 1, proposer: seeds[0] as string };
+      initialState.set(address, {
+        promised: ballot,
+        accepted: {
+          ballot,
+          value: { address, status: "alive", incarnation: 0, neighbours: [], changedAt: 0 },
+          operations: [],
+        },
+      });
+    }
+    const registry = createSeedRegistry(
+      { seedId: seeds[0] as string, seeds },
+      { random: createSeededRandom(1), validateEvidence: fakeEvidenceValidator, initialState },
+    );
+    expect(registry.list()).toHaveLength(0); // nothing is known committed yet
+    const prepared = new Set<string>();
+    for (let now = 0; now < 100; now += 10) {
+      for (const output of registry.step({ type: "tick", now })) {
+        if (output.type === "send" && output.message.type === "quorum.prepare") {
+          prepared.add(output.message.key);
+        }
+      }
+    }
+    expect(prepared.size).toBe(64);
+    expect(registry.inspect().activeOperations).toBe(64);
   });
 });
