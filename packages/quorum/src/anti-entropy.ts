@@ -178,6 +178,8 @@ export function createAntiEntropy(
       // Not (yet) accepted here — the accept may still be on its way. Check again when it
       // arrives; catch up with a quorum read if it has not come by the deadline.
       const pending = pendingLearns.get(message.key);
+      // Full: the learn is dropped; the periodic version comparison still catches it up.
+      if (pending === undefined && pendingLearns.size >= config.maxPendingLearns) return [];
       if (pending === undefined || compareBallots(pending.message.ballot, message.ballot) < 0) {
         pendingLearns.set(message.key, {
           message,

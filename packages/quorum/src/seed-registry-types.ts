@@ -44,6 +44,12 @@ export const SeedRegistryConfigSchema = z
      * where it lags (a lost learn message, a restart). Another seed's word is never copied.
      */
     syncIntervalMs: z.number().positive().default(5_000),
+    /**
+     * Most learn messages waiting for this seed's own accept (one per key; another seed
+     * chooses the keys, so it is bounded: past it a learn is dropped and the periodic version
+     * comparison catches up instead).
+     */
+    maxPendingLearns: z.number().int().positive().default(10_000),
     /** Most anti-entropy and catch-up quorum reads in flight at once (one per key at most). */
     maxCatchUpReads: z.number().int().positive().default(1_000),
     /**

@@ -58,4 +58,23 @@ describe("bounded registry state", () => {
     expect(prepared.size).toBe(64);
     expect(registry.inspect().activeOperations).toBe(64);
   });
+
+  it("learn messages waiting for this seed's accept stay within maxPendingLearns", () => {
+    const trio = createTrio({ registry: { maxPendingLearns: 10, syncIntervalMs: 600_000 } });
+    const [a, b] = trio.seeds;
+    for (let index = 0; index < 100; index++) {
+      trio.registry(b).step({
+        type: "receive",
+        now: 0,
+        from: a,
+        message: {
+          type: "quorum.learn",
+          key: `10.9.0.${index + 1}:7000`,
+          ballot: { counter: 1, proposer: a },
+          value: null,
+        },
+      });
+    }
+    expect(trio.registry(b).inspect().pendingLearns).toBe(10);
+  });
 });
