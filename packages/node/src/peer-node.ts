@@ -375,7 +375,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         return;
       case "node.member-removed":
         if (from.role !== "seed") return;
-        livenessHost.step({ type: "member-removed", address: message.address, ...time() });
+        livenessHost.step({ ...message, type: "member-removed", ...time() });
         if (message.address !== address) {
           events.emit({ type: "member-removed", address: message.address });
           overlayHost.step({ type: "neighbour-lost", now: clock.now(), address: message.address });
