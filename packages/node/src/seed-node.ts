@@ -8,6 +8,7 @@ import {
   type SeedProberOutput,
 } from "@p2p/liveness";
 import {
+  createPersistBeforeSend,
   createSeedRegistry,
   type DeadReport,
   type MemberEntry,
@@ -171,6 +172,9 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     {
       random: options.random,
       verifySignature: options.verify ?? verifyIdentitySignature,
+      // Commit certificates: each acceptor signs what it accepts with this seed's key.
+      sign: (bytes) => options.signer.sign(bytes),
+      seedKeys: new Map(options.seeds.map((seed) => [seed.address, seed.key])),
       ...(options.allowedKeys === undefined
         ? {}
         : { admits: (key: string) => allowed?.has(key) === true }),
@@ -199,43 +203,22 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
   });
 
-  // Persist before send, with group commit: every persist is issued at once (so a durable
-  // store can batch the writes of many operations into one synced transaction), and every
-  // send or event waits until all the persists issued before it are durable.
-  let durable: Promise<void> | undefined;
-  const failed = (error: unknown): never => {
-    logger.error("acceptor state could not be saved; stopping", { error: String(error) });
-    void node.stop();
-    throw error;
-  };
-  const deliver = (output: Exclude<SeedRegistryOutput, { type: "persist" }>): void => {
-    if (output.type === "send") links.send(output.to, output.message);
-    else onRegistryEvent(output.event);
-  };
-  const applyRegistry = (output: SeedRegistryOutput): void => {
-    if (output.type === "persist") {
-      const saving = storage.save(output.key, output.state);
-      if (!(saving instanceof Promise)) return;
-      const previous = durable ?? Promise.resolve();
-      const current: Promise<void> = Promise.all([previous, saving.catch(failed)]).then(() => {
-        if (durable === current) durable = undefined;
-      });
-      current.catch(() => {}); // after a failed save nothing more is sent; the seed stops
-      durable = current;
-      return;
-    }
-    if (durable === undefined) {
-      deliver(output);
-      return;
-    }
-    const previous = durable;
-    const current: Promise<void> = previous.then(() => {
-      deliver(output);
-      if (durable === current) durable = undefined;
-    });
-    current.catch(() => {});
-    durable = current;
-  };
+  // Persist before send, with group commit (shared with the simulations): every persist is
+  // issued at once (so a durable store can batch the writes of many operations into one
+  // synced transaction), and every send or event waits until all the persists issued before
+  // it are durable. After a failed save nothing more is sent; the seed stops.
+  const groupCommit = createPersistBeforeSend({
+    save: (key, state) => storage.save(key, state),
+    deliver: (output) => {
+      if (output.type === "send") links.send(output.to, output.message);
+      else onRegistryEvent(output.event);
+    },
+    onFailure: (error) => {
+      logger.error("acceptor state could not be saved; stopping", { error: String(error) });
+      void node.stop();
+    },
+  });
+  const applyRegistry = (output: SeedRegistryOutput): void => groupCommit.apply(output);
 
   const applyProber = (output: SeedProberOutput<DeadReport>): void => {
     switch (output.type) {

@@ -86,6 +86,13 @@ export {
   QuorumMessageSchema,
   RequestProofSchema,
 } from "./messages.js";
+export {
+  createPersistBeforeSend,
+  type DeliverableOutput,
+  type PersistBeforeSend,
+  type PersistBeforeSendOptions,
+  type PersistBeforeSendView,
+} from "./persist-before-send.js";
 export type {
   Change,
   Proposer,
