@@ -1,4 +1,4 @@
-export type { Acceptor, AcceptorOutput, TransitionValidator } from "./acceptor.js";
+export type { Acceptor, AcceptorOutput, PersistOutput, TransitionValidator } from "./acceptor.js";
 export { createAcceptor } from "./acceptor.js";
 export type { Ballot } from "./ballot.js";
 export {
@@ -8,6 +8,8 @@ export {
   maxBallot,
   zeroBallot,
 } from "./ballot.js";
+export type { Certifier, CertifierOptions } from "./certificate.js";
+export { acceptanceSigningBytes, canonicalJson, createCertifier } from "./certificate.js";
 export { createDirectoryClient } from "./directory-client.js";
 export type {
   DirectoryClient,
@@ -61,6 +63,7 @@ export {
 export type {
   AcceptedMessage,
   AcceptMessage,
+  Attestation,
   DeadReport,
   GetRequest,
   LearnMessage,
@@ -80,6 +83,7 @@ export type {
   UpdateNeighbours,
 } from "./messages.js";
 export {
+  AttestationSchema,
   BallotSchema,
   MemberEntrySchema,
   MemberRecordSchema,
