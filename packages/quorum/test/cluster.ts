@@ -2,11 +2,12 @@
 import { createSimulation, type LinkInput, type Simulation } from "@p2p/sim";
 import { createMachineHost, err, type MachineHost, ok, P2pError } from "@p2p/wire";
 import {
-  createMemoryStorage,
+  createPersistBeforeSend,
   createSeedRegistry,
+  type DeliverableOutput,
   type EvidenceValidator,
   type MemberRecord,
-  type MemoryStorage,
+  type PersistBeforeSend,
   type QuorumMessage,
   type SeedCommand,
   type SeedRegistry,
@@ -15,6 +16,7 @@ import {
   type SeedRegistryInput,
   type SeedRegistryOutput,
 } from "../src/index.js";
+import { createSimulatedStorage, type SimulatedStorage } from "./simulated-storage.js";
 
 /** Test evidence: two distinct voters, both neighbours of the subject. */
 export const fakeEvidenceValidator: EvidenceValidator = (subject, evidence) => {
@@ -28,10 +30,13 @@ export const fakeEvidenceValidator: EvidenceValidator = (subject, evidence) => {
 
 interface SeedHost {
   readonly address: string;
-  readonly storage: MemoryStorage;
+  /** Durable state: only saves that completed survive a crash. */
+  readonly storage: SimulatedStorage;
   registry: SeedRegistry;
   /** Drives `registry` (the one machine host of @p2p/wire, on the simulator's clock). */
   driver: MachineHost<SeedRegistryInput>;
+  /** The seed node's group commit: sends and events wait for the saves issued before them. */
+  groupCommit: PersistBeforeSend;
   events: SeedRegistryEvent[];
   generation: number;
 }
@@ -41,12 +46,30 @@ export interface ClusterOptions {
   readonly seedCount: number;
   readonly link?: LinkInput;
   readonly registry?: Partial<SeedRegistryConfigInput>;
+  /**
+   * A save completes after a random delay in [0, maxSaveDelayMs) of simulated time (saves
+   * complete in the order issued); a crash loses the saves not yet complete and every send
+   * and event waiting behind them. Omitted or 0: a save is durable when it returns.
+   */
+  readonly maxSaveDelayMs?: number;
+  /** Sees what the seeds do (for fault injection and protocol monitors). */
+  readonly observer?: ClusterObserver;
   /** Verifies peers' signed requests (turns on the acceptors' proof rules). */
   readonly verifySignature?: (
     publicKeyHex: string,
     bytes: Uint8Array,
     signature: Uint8Array,
   ) => boolean;
+}
+
+/** Hooks into the seeds' output paths. */
+export interface ClusterObserver {
+  /** A seed's registry produced `output` (a save is issued at once, the rest may wait). */
+  output?(address: string, output: SeedRegistryOutput): void;
+  /** A seed sent or emitted `output`: every save issued before it is durable. */
+  delivered?(address: string, output: DeliverableOutput): void;
+  /** A seed crashed. */
+  crashed?(address: string): void;
 }
 
 export interface Cluster {
@@ -81,36 +104,46 @@ export function createCluster(options: ClusterOptions): Cluster {
       },
     );
 
-  const apply = (host: SeedHost, output: SeedRegistryOutput): void => {
-    switch (output.type) {
-      case "persist":
-        host.storage.save(output.key, output.state); // synchronous: durable before the sends below
-        break;
-      case "send":
-        sim.send(host.address, output.to, output.message);
-        break;
-      case "emit":
-        host.events.push(output.event);
-        break;
-    }
-  };
+  /** The seed node's output path (`createPersistBeforeSend`) over the simulated storage. */
+  const outputPath = (host: SeedHost): PersistBeforeSend =>
+    createPersistBeforeSend({
+      save: (key, state) => host.storage.save(key, state),
+      deliver: (output) => {
+        options.observer?.delivered?.(host.address, output);
+        if (output.type === "send") sim.send(host.address, output.to, output.message);
+        else host.events.push(output.event);
+      },
+      onFailure: (error) => {
+        throw error;
+      },
+    });
 
   /** A new registry for `host` (restored from its storage) and a host to drive it. */
   const start = (host: SeedHost): void => {
     host.registry = build(host);
+    host.groupCommit = outputPath(host);
+    const groupCommit = host.groupCommit;
     host.driver = createMachineHost({
       clock: sim.clockFor(host.address),
       machine: host.registry,
-      apply: (output) => apply(host, output),
+      apply: (output: SeedRegistryOutput) => {
+        options.observer?.output?.(host.address, output);
+        groupCommit.apply(output);
+      },
     });
   };
 
   for (const address of seeds) {
     const host: SeedHost = {
       address,
-      storage: createMemoryStorage(),
+      storage: createSimulatedStorage(
+        sim.clockFor(address),
+        sim.random(`storage:${address}`),
+        options.maxSaveDelayMs ?? 0,
+      ),
       registry: undefined as unknown as SeedRegistry,
       driver: undefined as unknown as MachineHost<SeedRegistryInput>,
+      groupCommit: undefined as unknown as PersistBeforeSend,
       events: [],
       generation: 0,
     };
@@ -128,14 +161,16 @@ export function createCluster(options: ClusterOptions): Cluster {
     crash(address) {
       const host = hosts.get(address);
       if (host === undefined) throw new Error(`no seed ${address}`);
-      sim.crash(address);
+      sim.crash(address); // drops its timers: saves in flight never complete
       host.driver.stop();
+      host.storage.crash();
+      options.observer?.crashed?.(address);
     },
     restart(address) {
       const host = hosts.get(address);
       if (host === undefined) throw new Error(`no seed ${address}`);
       host.generation += 1;
-      start(host); // everything but the storage is lost
+      start(host); // everything but the completed saves is lost
       sim.restart(address);
       host.driver.arm();
     },
