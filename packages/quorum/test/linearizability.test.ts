@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   checkLinearizable,
+  DEFAULT_BUDGET,
   type HistoryOperation,
   type RegisterInput,
   registerModel,
@@ -123,5 +124,51 @@ describe("checkLinearizable", () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  describe("search budget", () => {
+    // Forty unanswered writes of distinct values and a read of none of them: the search must
+    // try a great many orders before it can say no.
+    const hard = [
+      ...Array.from({ length: 40 }, (_, index) => ({
+        ...write(index + 1, index, Number.POSITIVE_INFINITY),
+        output: undefined,
+      })),
+      ...Array.from({ length: 12 }, (_, index) =>
+        read(index + 1, 100 + index * 2, 101 + index * 2),
+      ),
+      read(99, 200, 201),
+    ];
+
+    it("answers undecided, not a verdict, once the steps are spent", () => {
+      const verdict = checkLinearizable(registerModel, hard, { maxSteps: 500 });
+      expect(verdict.ok).toBe("undecided");
+      expect(verdict.steps).toBe(500);
+      if (verdict.ok === "undecided")
+        expect(verdict.reason).toMatch(/budget spent after 500 steps/);
+    });
+
+    it("is deterministic: the same history and budget give the same verdict and steps", () => {
+      const first = checkLinearizable(registerModel, hard, { maxSteps: 2_000 });
+      const second = checkLinearizable(registerModel, hard, { maxSteps: 2_000 });
+      expect(second).toEqual(first);
+    });
+
+    it("stops on a wall-clock budget too", () => {
+      const verdict = checkLinearizable(registerModel, hard, { maxMs: 0 });
+      expect(verdict.ok).toBe("undecided");
+    });
+
+    it("still decides small histories within the default budget, and counts the steps", () => {
+      const passing = checkLinearizable(registerModel, [write(1, 0, 1), read(1, 2, 3)]);
+      expect(passing).toEqual({ ok: true, steps: 2 });
+      const failing = checkLinearizable(
+        registerModel,
+        [write(1, 0, 1), read(0, 2, 3)],
+        DEFAULT_BUDGET,
+      );
+      expect(failing.ok).toBe(false);
+      expect(failing.steps).toBeGreaterThan(0);
+    });
   });
 });

@@ -26,14 +26,42 @@ export interface HistoryOperation<Input, Output> {
   readonly output: Output | undefined;
 }
 
-/** The verdict: linearizable, or not, with the operations the search could not place. */
-export type CheckResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/**
+ * The verdict: linearizable, or not (with the operations the search could not place), or
+ * undecided: the search budget ran out first (neither a pass nor a failure; count it).
+ */
+export type CheckResult =
+  | { readonly ok: true; readonly steps: number }
+  | { readonly ok: false; readonly reason: string; readonly steps: number }
+  | { readonly ok: "undecided"; readonly reason: string; readonly steps: number };
 
-/** Checks one history against `model`. Unanswered operations may be placed anywhere after their call, or nowhere. */
+/** How much search a check may spend before it answers "undecided". */
+export interface SearchBudget {
+  /** Search steps (states tried); deterministic, so a replayed seed gets the same verdict. */
+  readonly maxSteps?: number;
+  /** Wall-clock milliseconds (machine-dependent: use for a safety net, not for verdicts). */
+  readonly maxMs?: number;
+}
+
+/** The default: ample for the simulations' histories, bounded for the pathological ones. */
+export const DEFAULT_BUDGET: SearchBudget = { maxSteps: 2_000_000 };
+
+/** Thrown inside the search when the budget is spent. */
+class BudgetSpent extends Error {}
+
+/**
+ * Checks one history against `model`. Unanswered operations may be placed anywhere after
+ * their call, or nowhere. Gives up with "undecided" once `budget` is spent.
+ */
 export function checkLinearizable<State, Input, Output>(
   model: Model<State, Input, Output>,
   history: readonly HistoryOperation<Input, Output>[],
+  budget: SearchBudget = DEFAULT_BUDGET,
 ): CheckResult {
+  const maxSteps = budget.maxSteps ?? Number.POSITIVE_INFINITY;
+  const deadline =
+    budget.maxMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + budget.maxMs;
+  let steps = 0;
   const operations = [...history].sort((a, b) => a.call - b.call);
   const count = operations.length;
   const completed = operations.filter(
@@ -58,6 +86,10 @@ export function checkLinearizable<State, Input, Output>(
 
   const search = (state: State, completedDone: number): boolean => {
     if (completedDone === completed) return true;
+    steps += 1;
+    if (steps > maxSteps || ((steps & 1023) === 0 && performance.now() > deadline)) {
+      throw new BudgetSpent();
+    }
     best = Math.max(best, completedDone);
     // The earliest answer among operations not yet placed: nothing invoked after it can go first.
     let firstReturn = Number.POSITIVE_INFINITY;
@@ -107,10 +139,20 @@ export function checkLinearizable<State, Input, Output>(
     return false;
   };
 
-  if (search(model.init, 0)) return { ok: true };
+  try {
+    if (search(model.init, 0)) return { ok: true, steps };
+  } catch (error) {
+    if (!(error instanceof BudgetSpent)) throw error;
+    return {
+      ok: "undecided",
+      reason: `search budget spent after ${steps - 1} steps (${best} of ${completed} answered operations placed)`,
+      steps: steps - 1,
+    };
+  }
   return {
     ok: false,
     reason: `no linearization: at most ${best} of ${completed} answered operations could be placed`,
+    steps,
   };
 }
 
