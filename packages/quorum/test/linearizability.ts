@@ -43,8 +43,8 @@ export interface SearchBudget {
   readonly maxMs?: number;
 }
 
-/** The default: ample for the simulations' histories, bounded for the pathological ones. */
-export const DEFAULT_BUDGET: SearchBudget = { maxSteps: 2_000_000 };
+/** The default: 20× the most the simulations' histories have needed (about a second at worst). */
+export const DEFAULT_BUDGET: SearchBudget = { maxSteps: 100_000 };
 
 /** Thrown inside the search when the budget is spent. */
 class BudgetSpent extends Error {}
