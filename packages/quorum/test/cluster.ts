@@ -70,6 +70,8 @@ export interface ClusterObserver {
   delivered?(address: string, output: DeliverableOutput): void;
   /** A seed crashed. */
   crashed?(address: string): void;
+  /** A seed restarted from its storage (its registry is new). */
+  restarted?(address: string, registry: SeedRegistry): void;
 }
 
 export interface Cluster {
@@ -172,6 +174,7 @@ export function createCluster(options: ClusterOptions): Cluster {
       host.generation += 1;
       start(host); // everything but the completed saves is lost
       sim.restart(address);
+      options.observer?.restarted?.(address, host.registry);
       host.driver.arm();
     },
     command(address, command) {
