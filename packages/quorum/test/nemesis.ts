@@ -13,7 +13,7 @@ import type { Cluster } from "./cluster.js";
 export interface NemesisOptions {
   readonly partitions: boolean;
   readonly crashes: boolean;
-  /** Chance that a seed crashes within 10 ms of issuing a save or answering a prepare/accept. */
+  /** Chance that a seed crashes within 10 ms of issuing a save or a prepare, or answering one. */
   readonly crashAfterOutputRate: number;
   /** Mean time between two faults (ms). */
   readonly pauseMs: number;
@@ -23,7 +23,7 @@ export interface NemesisOptions {
 
 /** A running nemesis. */
 export interface Nemesis {
-  /** Observes a seed's output (wire it to the cluster's `onOutput`). */
+  /** Observes a seed's output as it is issued (wire it to the cluster observer's `output`). */
   observe(address: string, output: SeedRegistryOutput): void;
   /** Stops injecting, heals every partition and restarts every crashed seed. */
   finish(): void;
