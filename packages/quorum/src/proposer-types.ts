@@ -88,6 +88,8 @@ export interface Operation {
   outcome: Result<MemberRecord | undefined> | undefined;
   /** The outcome of the attempt that applied the change (it may have committed). */
   appliedOutcome: Result<MemberRecord | undefined> | undefined;
+  /** The ballot of the attempt that applied the change (its value, if a majority holds it). */
+  appliedAt: Ballot | undefined;
   lastRefusal: string | undefined;
 }
 

@@ -25,6 +25,21 @@ export type {
   ProposerView,
 } from "./proposer-types.js";
 
+/**
+ * An entry of a value's operation memory: the operation id and the ballot of the attempt that
+ * applied it (`<id> <counter> <proposer>`), so a proposer can tell its own attempt from
+ * another seed's.
+ */
+const operationEntry = (operationId: string, ballot: Ballot): string =>
+  `${operationId} ${ballot.counter} ${ballot.proposer}`;
+
+/** The operation id of a memory entry (an entry without a ballot is an id alone). */
+const operationIdOf = (entry: string): string => {
+  const last = entry.lastIndexOf(" ");
+  const before = last < 0 ? -1 : entry.lastIndexOf(" ", last - 1);
+  return before < 0 ? entry : entry.slice(0, before);
+};
+
 /** How far past the highest ballot seen a proposer jumps after a conflict. */
 const CONFLICT_LEAP = 16;
 
@@ -81,10 +96,19 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     baseOperations: readonly string[],
     proof: Base | null,
   ) => {
-    if (baseOperations.includes(operation.operationId)) {
+    const applied = baseOperations.find((entry) => operationIdOf(entry) === operation.operationId);
+    if (applied !== undefined) {
       // An earlier attempt (or a duplicate request) already applied this operation: finish
-      // writing the value as it is instead of applying the change twice.
-      operation.outcome = operation.appliedOutcome ?? { ok: true, value: base };
+      // writing the value as it is instead of applying the change twice. The outcome this
+      // seed computed is the answer only when its own attempt is the one that applied it
+      // (the entry names that attempt's ballot); when another seed did (a request retried
+      // there), this seed never saw the outcome, and answers with the value as it is.
+      const isOurs =
+        operation.appliedAt !== undefined &&
+        applied === operationEntry(operation.operationId, operation.appliedAt);
+      operation.outcome = isOurs
+        ? (operation.appliedOutcome ?? { ok: true, value: base })
+        : { ok: true, value: base };
       operation.proposed = base ?? null;
       operation.proposedOperations = baseOperations;
     } else {
@@ -93,9 +117,14 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       const isEffective = changed.ok && changed.value !== base;
       operation.proposed = changed.ok ? (changed.value ?? null) : (base ?? null);
       operation.proposedOperations = isEffective
-        ? [...baseOperations, operation.operationId].slice(-settings.operationMemory)
+        ? [...baseOperations, operationEntry(operation.operationId, operation.ballot)].slice(
+            -settings.operationMemory,
+          )
         : baseOperations;
-      if (isEffective) operation.appliedOutcome = changed;
+      if (isEffective) {
+        operation.appliedOutcome = changed;
+        operation.appliedAt = operation.ballot;
+      }
     }
     operation.phase = "accept";
     operation.accepts = new Set();
@@ -298,6 +327,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         proposedOperations: [],
         outcome: undefined,
         appliedOutcome: undefined,
+        appliedAt: undefined,
         lastRefusal: undefined,
       };
       if (active.has(key)) {
