@@ -86,10 +86,10 @@ export interface Operation {
   proposed: MemberRecord | null;
   proposedOperations: readonly string[];
   outcome: Result<MemberRecord | undefined> | undefined;
-  /** The outcome of the attempt that applied the change (it may have committed). */
-  appliedOutcome: Result<MemberRecord | undefined> | undefined;
-  /** The ballot of the attempt that applied the change (its value, if a majority holds it). */
-  appliedAt: Ballot | undefined;
+  /** The outcome of the attempt that applied or refused the change (it may have committed). */
+  settledOutcome: Result<MemberRecord | undefined> | undefined;
+  /** The ballot of that attempt (its value, if a majority holds it). */
+  settledAt: Ballot | undefined;
   lastRefusal: string | undefined;
 }
 

@@ -9,6 +9,7 @@ import type {
   PrepareMessage,
   PromiseMessage,
 } from "./messages.js";
+import { operationEntry, parseEntry } from "./operation-memory.js";
 import type {
   Base,
   Operation,
@@ -24,21 +25,6 @@ export type {
   ProposerSettings,
   ProposerView,
 } from "./proposer-types.js";
-
-/**
- * An entry of a value's operation memory: the operation id and the ballot of the attempt that
- * applied it (`<id> <counter> <proposer>`), so a proposer can tell its own attempt from
- * another seed's.
- */
-const operationEntry = (operationId: string, ballot: Ballot): string =>
-  `${operationId} ${ballot.counter} ${ballot.proposer}`;
-
-/** The operation id of a memory entry (an entry without a ballot is an id alone). */
-const operationIdOf = (entry: string): string => {
-  const last = entry.lastIndexOf(" ");
-  const before = last < 0 ? -1 : entry.lastIndexOf(" ", last - 1);
-  return before < 0 ? entry : entry.slice(0, before);
-};
 
 /** How far past the highest ballot seen a proposer jumps after a conflict. */
 const CONFLICT_LEAP = 16;
@@ -96,19 +82,30 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     baseOperations: readonly string[],
     proof: Base | null,
   ) => {
-    const applied = baseOperations.find((entry) => operationIdOf(entry) === operation.operationId);
+    const applied = baseOperations.find(
+      (entry) => parseEntry(entry).operationId === operation.operationId,
+    );
     if (applied !== undefined) {
-      // An earlier attempt (or a duplicate request) already applied this operation: finish
+      // An earlier attempt (or a duplicate request) already settled this operation: finish
       // writing the value as it is instead of applying the change twice. The outcome this
-      // seed computed is the answer only when its own attempt is the one that applied it
+      // seed computed is the answer only when its own attempt is the one that settled it
       // (the entry names that attempt's ballot); when another seed did (a request retried
-      // there), this seed never saw the outcome, and answers with the value as it is.
+      // there), this seed answers with that seed's refusal, or else the value as it is.
+      const { errorCode } = parseEntry(applied);
       const isOurs =
-        operation.appliedAt !== undefined &&
-        applied === operationEntry(operation.operationId, operation.appliedAt);
-      operation.outcome = isOurs
-        ? (operation.appliedOutcome ?? { ok: true, value: base })
-        : { ok: true, value: base };
+        operation.settledAt !== undefined &&
+        applied === operationEntry(operation.operationId, operation.settledAt, errorCode);
+      operation.outcome =
+        isOurs && operation.settledOutcome !== undefined
+          ? operation.settledOutcome
+          : errorCode !== undefined
+            ? err(
+                new P2pError<QuorumErrorCode>(
+                  errorCode as QuorumErrorCode,
+                  `${operation.key}: the request was refused earlier (${errorCode})`,
+                ),
+              )
+            : { ok: true, value: base };
       operation.proposed = base ?? null;
       operation.proposedOperations = baseOperations;
     } else {
@@ -116,14 +113,17 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       operation.outcome = changed;
       const isEffective = changed.ok && changed.value !== base;
       operation.proposed = changed.ok ? (changed.value ?? null) : (base ?? null);
-      operation.proposedOperations = isEffective
-        ? [...baseOperations, operationEntry(operation.operationId, operation.ballot)].slice(
-            -settings.operationMemory,
-          )
-        : baseOperations;
-      if (isEffective) {
-        operation.appliedOutcome = changed;
-        operation.appliedAt = operation.ballot;
+      const errorCode = changed.ok ? undefined : String(changed.error.code);
+      operation.proposedOperations =
+        isEffective || !changed.ok
+          ? [
+              ...baseOperations,
+              operationEntry(operation.operationId, operation.ballot, errorCode),
+            ].slice(-settings.operationMemory)
+          : baseOperations;
+      if (isEffective || !changed.ok) {
+        operation.settledOutcome = changed;
+        operation.settledAt = operation.ballot;
       }
     }
     operation.phase = "accept";
@@ -326,8 +326,8 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         proposed: null,
         proposedOperations: [],
         outcome: undefined,
-        appliedOutcome: undefined,
-        appliedAt: undefined,
+        settledOutcome: undefined,
+        settledAt: undefined,
         lastRefusal: undefined,
       };
       if (active.has(key)) {
