@@ -173,8 +173,10 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
       random: options.random,
       verifySignature: options.verify ?? verifyIdentitySignature,
       // Commit certificates: each acceptor signs what it accepts with this seed's key.
-      sign: (bytes) => options.signer.sign(bytes),
-      seedKeys: new Map(options.seeds.map((seed) => [seed.address, seed.key])),
+      certificates: {
+        sign: (bytes) => options.signer.sign(bytes),
+        seedKeys: new Map(options.seeds.map((seed) => [seed.address, seed.key])),
+      },
       ...(options.allowedKeys === undefined
         ? {}
         : { admits: (key: string) => allowed?.has(key) === true }),

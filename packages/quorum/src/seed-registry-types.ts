@@ -131,15 +131,20 @@ export interface SeedRegistryDeps {
    */
   readonly admits?: (publicKey: string) => boolean;
   /**
-   * Signs with this seed's identity key. With it, `verifySignature` and every seed's key in
-   * `seedKeys`, each acceptor signs what it accepts, and a quorum of those signatures (a
-   * commit certificate) lets a lagging acceptor accept a committed value again later — a
-   * compacted tombstone, or one whose votes are too old to check — without trusting any one
-   * seed (`packages/quorum/README.md`, "Commit certificates").
+   * Commit certificates: with them each acceptor signs what it accepts, and a quorum of those
+   * signatures lets a lagging acceptor accept a committed value again later — a compacted
+   * tombstone, or one whose votes are too old to check — without trusting any one seed
+   * (`packages/quorum/README.md`, "Commit certificates"). Omitted: no signing, and a
+   * proposer's base is taken on its word.
    */
-  readonly sign?: (bytes: Uint8Array) => Uint8Array;
-  /** Every seed's identity key (Ed25519, hex), by seed id. */
-  readonly seedKeys?: ReadonlyMap<string, string>;
+  readonly certificates?: {
+    /** Signs with this seed's identity key (Ed25519). */
+    readonly sign: (bytes: Uint8Array) => Uint8Array;
+    /** Every seed's identity key (Ed25519, hex), by seed id. */
+    readonly seedKeys: ReadonlyMap<string, string>;
+    /** Verifies seeds' signatures (default: `verifySignature`). */
+    readonly verify?: VerifySignature;
+  };
   /** The acceptor states loaded from {@link Storage} (empty for a new seed). */
   readonly initialState?: ReadonlyMap<string, AcceptorState>;
 }

@@ -78,9 +78,9 @@ export function createSeedRegistry(
     seedId,
     seeds,
     quorumSize: config.quorumSize,
-    sign: deps.sign,
-    seedKeys: deps.seedKeys,
-    verify: deps.verifySignature,
+    sign: deps.certificates?.sign,
+    seedKeys: deps.certificates?.seedKeys,
+    verify: deps.certificates?.verify ?? deps.verifySignature,
   });
 
   /** This seed's own probe outcomes, from `probe-result` inputs. */
@@ -302,9 +302,12 @@ export function createSeedRegistry(
       case "quorum.learn": {
         if (!isSeed(from)) return [];
         const { key, ballot, value, attestations } = message;
-        // With a commit certificate the learn is proof; without one it is a hint, settled
-        // by this seed's own acceptor or a quorum read (a lying seed cannot plant a record).
-        if (certifier.isSigning && certifier.proves(key, ballot, value, attestations)) {
+        // A certificate (or this seed's own accept of that value) makes the learn proof;
+        // else it is a hint, settled by a quorum read (a lying seed cannot plant a record).
+        const isProof =
+          certifier.isSigning &&
+          (acceptedExactly(message) || certifier.proves(key, ballot, value, attestations));
+        if (isProof) {
           return [
             ...markCommitted(key, ballot, value, attestations ?? []),
             ...learn(key, ballot, value),

@@ -16,6 +16,7 @@ import {
   type SeedRegistryInput,
   type SeedRegistryOutput,
 } from "../src/index.js";
+import { testKey, verifySignature } from "./keys.js";
 import { createSimulatedStorage, type SimulatedStorage } from "./simulated-storage.js";
 
 /** Test evidence: two distinct voters, both neighbours of the subject. */
@@ -54,6 +55,8 @@ export interface ClusterOptions {
   readonly maxSaveDelayMs?: number;
   /** Sees what the seeds do (for fault injection and protocol monitors). */
   readonly observer?: ClusterObserver;
+  /** Seeds sign what they accept and check commit certificates (a test key per seed). */
+  readonly certificates?: boolean;
   /** Verifies peers' signed requests (turns on the acceptors' proof rules). */
   readonly verifySignature?: (
     publicKeyHex: string,
@@ -92,6 +95,8 @@ export function createCluster(options: ClusterOptions): Cluster {
   const sim = createSimulation<QuorumMessage>({ seed: options.seed, link: options.link ?? {} });
   const seeds = Array.from({ length: options.seedCount }, (_, index) => seedAddress(index));
   const hosts = new Map<string, SeedHost>();
+  const keys = new Map(seeds.map((address) => [address, testKey()]));
+  const seedKeys = new Map([...keys].map(([address, key]) => [address, key.publicKey]));
 
   const build = (host: SeedHost): SeedRegistry =>
     createSeedRegistry(
@@ -103,6 +108,15 @@ export function createCluster(options: ClusterOptions): Cluster {
         ...(options.verifySignature === undefined
           ? {}
           : { verifySignature: options.verifySignature }),
+        ...(options.certificates === true
+          ? {
+              certificates: {
+                sign: (keys.get(host.address) as ReturnType<typeof testKey>).sign,
+                seedKeys,
+                verify: verifySignature,
+              },
+            }
+          : {}),
       },
     );
 

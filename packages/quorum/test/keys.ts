@@ -1,5 +1,5 @@
 /** Test keys: Ed25519 on node:crypto (quorum itself only gets signing and verifying as functions). */
-import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
 
 const SPKI = Buffer.from("302a300506032b6570032100", "hex");
 
@@ -15,18 +15,25 @@ export function testKey(): { publicKey: string; sign(bytes: Uint8Array): Uint8Ar
   };
 }
 
-/** Verifies an Ed25519 signature; false on any bad input. */
+const publicKeys = new Map<string, KeyObject>();
+
+/** Verifies an Ed25519 signature; false on any bad input. Keys are parsed once. */
 export function verifySignature(
   publicKey: string,
   bytes: Uint8Array,
   signature: Uint8Array,
 ): boolean {
   try {
-    const key = createPublicKey({
-      key: Buffer.concat([SPKI, Buffer.from(publicKey, "hex")]),
-      format: "der",
-      type: "spki",
-    });
+    let key = publicKeys.get(publicKey);
+    if (key === undefined) {
+      key = createPublicKey({
+        key: Buffer.concat([SPKI, Buffer.from(publicKey, "hex")]),
+        format: "der",
+        type: "spki",
+      });
+      if (publicKeys.size >= 4096) publicKeys.clear();
+      publicKeys.set(publicKey, key);
+    }
     return verify(null, bytes, key, signature);
   } catch {
     return false;

@@ -102,7 +102,9 @@ export function createTrio(options: TrioOptions = {}): Trio {
         random: createSeededRandom(seat.restarts * 10 + seeds.indexOf(seat.address as never)),
         validateEvidence: options.validateEvidence ?? freshVotesValidator,
         initialState: seat.storage.loadAll(),
-        ...(options.signed === true ? { verifySignature, sign: seat.key.sign, seedKeys } : {}),
+        ...(options.signed === true
+          ? { verifySignature, certificates: { sign: seat.key.sign, seedKeys } }
+          : {}),
       },
     );
 

@@ -50,6 +50,8 @@ export interface WorkloadOptions {
   readonly operationTimeoutMs?: number;
   /** Deliberately unsafe quorum size (tests of the checker). */
   readonly quorumSize?: number;
+  /** Seeds sign what they accept and check commit certificates. */
+  readonly certificates?: boolean;
 }
 
 export interface WorkloadResult {
@@ -113,6 +115,7 @@ export function runWorkload(options: WorkloadOptions): WorkloadResult {
       ...(options.quorumSize === undefined ? {} : { quorumSize: options.quorumSize }),
     },
     maxSaveDelayMs: options.maxSaveDelayMs ?? 30,
+    certificates: options.certificates === true,
     observer: {
       output: (address, output) => {
         nemesis?.observe(address, output);
