@@ -40,3 +40,30 @@ describe("the one-round-trip promise", () => {
     }
   });
 });
+
+describe("a request retried at another seed", () => {
+  it("does not take effect there after the first seed refused it", () => {
+    const trio = createTrio();
+    const [a, b] = trio.seeds;
+    const [keyA, keyB] = ["a".repeat(64), "b".repeat(64)];
+    trio.command(a, { type: "register", operationId: "join", address: peer, publicKey: keyA });
+    trio.run(500);
+    const request = {
+      type: "quorum.register-request",
+      requestId: "r1",
+      address: peer,
+      publicKey: keyB,
+    } as const;
+    // The client asks a: refused (the record holds another key).
+    trio.fromClient(a, "10.7.0.1:6000", request);
+    trio.run(500);
+    expect(trio.events(a)).toContainEqual(expect.objectContaining({ type: "member-registered" }));
+    expect(trio.registry(a).get(peer)?.record.publicKey).toBe(keyA);
+    trio.command(a, { type: "leave", operationId: "leave", address: peer, incarnation: 0 });
+    trio.run(500);
+    // The same request, retried at b once the record left, must not register key B now.
+    trio.fromClient(b, "10.7.0.1:6000", request);
+    trio.run(1_000);
+    expect(trio.registry(b).get(peer)?.record).toMatchObject({ status: "left", incarnation: 0 });
+  });
+});

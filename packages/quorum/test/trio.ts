@@ -63,6 +63,8 @@ export interface Trio {
   /** Starts the seed again from its storage (everything else is lost). */
   restart(address: string): void;
   command(address: string, command: SeedCommand): void;
+  /** A message from a client (a peer) to one seed; its answer is dropped. */
+  fromClient(address: string, client: string, message: QuorumMessage): void;
   /** Advances time by `ms` in 10 ms steps, delivering every message and timer on the way. */
   run(ms: number): void;
   /** The result of a completed operation (undefined: not completed). */
@@ -171,6 +173,11 @@ export function createTrio(options: TrioOptions = {}): Trio {
     command(address, command) {
       const target = seat(address);
       apply(target, target.registry.step({ type: "command", now, command }));
+      deliver();
+    },
+    fromClient(address, client, message) {
+      const target = seat(address);
+      apply(target, target.registry.step({ type: "receive", now, from: client, message }));
       deliver();
     },
     run(ms) {
