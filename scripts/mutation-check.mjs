@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The mutation check: runs the quorum package's tests (its seeded simulations and scripted
 // fault scenarios) once per mutant of the acceptor, proposer and registry
-// (packages/quorum/test/mutation/mutants.ts) and fails unless every mutant is caught. For each
+// (packages/quorum/test/mutation/mutants.ts; run with `node --import tsx`) and fails unless
+// every mutant is caught by the tests named for it. For each
 // one it prints the test that caught it and, for a simulation, the seed and how many schedules
 // it took. `pnpm mutants -- <name>` runs one mutant.
 import { spawnSync } from "node:child_process";
@@ -9,10 +10,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const source = readFileSync("packages/quorum/test/mutation/mutants.ts", "utf8");
-const names = [...source.matchAll(/^\s+name: "([a-z0-9-]+)",$/gm)].map((match) => match[1]);
+const { mutants } = await import("../packages/quorum/test/mutation/mutants.ts");
+const names = mutants.map((mutant) => mutant.name);
 const only = process.argv.slice(2).filter((argument) => argument !== "--");
-const selected = only.length === 0 ? names : names.filter((name) => only.includes(name));
+const selected = mutants.filter((mutant) => only.length === 0 || only.includes(mutant.name));
 if (selected.length === 0) {
   console.error(`no mutant named ${only.join(", ")}; known: ${names.join(", ")}`);
   process.exit(2);
@@ -23,7 +24,7 @@ const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const directory = mkdtempSync(join(tmpdir(), "p2p-mutants-"));
 const rows = [];
 const started = Date.now();
-for (const [index, name] of selected.entries()) {
+for (const [index, { name, suite }] of selected.entries()) {
   process.stdout.write(`[${index + 1}/${selected.length}] ${name} … `);
   const reportPath = join(directory, `${name}.json`);
   const begun = Date.now();
@@ -35,6 +36,8 @@ for (const [index, name] of selected.entries()) {
       "--project",
       "@p2p/quorum",
       "--bail=1",
+      // The seeded simulations, or (for a fault no random schedule makes) every other test.
+      ...(suite === "simulation" ? ["sim.test"] : ["--exclude", "**/*.sim.test.ts"]),
       "--reporter=json",
       `--outputFile.json=${reportPath}`,
     ],
@@ -70,7 +73,11 @@ for (const [index, name] of selected.entries()) {
     rows.push({ name, caught: false });
     continue;
   }
-  // A test that fails without the mutant too proves nothing: run it again on the real code.
+  const seed = /simulation failed with seed (\d+)(?: \(schedule (\d+) of (\d+)\))?/.exec(
+    failure.message,
+  );
+  // A test that fails without the mutant too proves nothing: run it again on the real code
+  // (a simulation: only the seed that caught the mutant).
   const control = spawnSync(
     process.execPath,
     [
@@ -81,23 +88,23 @@ for (const [index, name] of selected.entries()) {
       failure.file,
       ...(failure.title === undefined ? [] : ["-t", escapeRegExp(failure.title)]),
     ],
-    { env: { ...process.env, P2P_MUTANT: "" }, encoding: "utf8" },
+    {
+      env: { ...process.env, P2P_MUTANT: "", P2P_SEED: seed === null ? "" : seed[1] },
+      encoding: "utf8",
+    },
   );
   if (control.status !== 0) {
     console.log(`not counted: "${failure.test}" fails without the mutant too`);
     rows.push({ name, caught: false });
     continue;
   }
-  const seed = /simulation failed with seed (\d+)(?: \(schedule (\d+) of (\d+)\))?/.exec(
-    failure.message,
-  );
   const where =
     seed === null
       ? "scripted scenario"
       : seed[2] === undefined
         ? `seed ${seed[1]}`
         : `seed ${seed[1]}, schedule ${seed[2]} of ${seed[3]}`;
-  console.log(`caught (${seconds} s) by "${failure.test}" — ${where}`);
+  console.log(`caught (${seconds} s) by the ${suite} tests: "${failure.test}" — ${where}`);
   rows.push({ name, caught: true });
 }
 rmSync(directory, { recursive: true, force: true });

@@ -66,7 +66,7 @@ export interface ClusterOptions {
 }
 
 /** Hooks into the seeds' output paths. */
-export interface ClusterObserver {
+interface ClusterObserver {
   /** A seed's registry produced `output` (a save is issued at once, the rest may wait). */
   output?(address: string, output: SeedRegistryOutput): void;
   /** A seed sent or emitted `output`: every save issued before it is durable. */

@@ -20,7 +20,7 @@ export type MemberOperation =
   | { readonly kind: "get" };
 
 /** The model's record: only what a client can observe. */
-export interface ModelRecord {
+interface ModelRecord {
   readonly status: "alive" | "dead" | "left";
   readonly incarnation: number;
   /** Unique, sorted, without the peer itself. */

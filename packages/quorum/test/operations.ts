@@ -7,7 +7,7 @@ import type { MemberOperation } from "./membership-model.js";
 export type OperationMix = Readonly<Record<MemberOperation["kind"], number>>;
 
 /** The default mix: about half the operations depend on the record's current state. */
-export const DEFAULT_MIX: OperationMix = {
+const DEFAULT_MIX: OperationMix = {
   register: 0.25,
   "update-neighbours": 0.15,
   "mark-dead": 0.15,

@@ -20,13 +20,13 @@ import {
 import { testKey, verifySignature } from "./keys.js";
 
 /** Votes older than this (by the acceptor's clock) no longer prove a removal. */
-export const VOTE_AGE_LIMIT_MS = 60_000;
+const VOTE_AGE_LIMIT_MS = 60_000;
 
 /**
  * Test evidence `{ voters, atMs }`: two distinct neighbours of the subject voted, at most
  * {@link VOTE_AGE_LIMIT_MS} before the acceptor's current time (like real signed votes).
  */
-export const freshVotesValidator: EvidenceValidator = (subject, evidence, context) => {
+const freshVotesValidator: EvidenceValidator = (subject, evidence, context) => {
   const { voters, atMs } = (evidence ?? {}) as { voters?: unknown; atMs?: unknown };
   if (!Array.isArray(voters) || typeof atMs !== "number") {
     return err(new P2pError("EVIDENCE_INVALID", "no voters"));

@@ -5,7 +5,7 @@
  */
 
 /** One textual edit of one source file (`find` must occur exactly once). */
-export interface MutantEdit {
+interface MutantEdit {
   /** Path relative to `packages/quorum`. */
   readonly file: string;
   readonly find: string;
@@ -16,6 +16,12 @@ export interface MutantEdit {
 export interface Mutant {
   readonly name: string;
   readonly breaks: string;
+  /**
+   * Which tests must catch it: the seeded simulations (`test/*.sim.test.ts`), or the scripted
+   * scenarios and unit tests (every other test of the package) for a fault no random
+   * schedule makes (a rogue seed's stale certificate).
+   */
+  readonly suite: "simulation" | "scenario";
   readonly edits: readonly MutantEdit[];
 }
 
@@ -24,6 +30,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "quorum-of-one",
     breaks: "a single acceptor's answer commits",
+    suite: "simulation",
     edits: [
       {
         file: "src/seed-registry-types.ts",
@@ -35,6 +42,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "accept-below-promise",
     breaks: "the acceptor accepts a ballot lower than its promise",
+    suite: "simulation",
     edits: [
       {
         file: "src/acceptor.ts",
@@ -46,6 +54,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "lowest-ballot-chosen",
     breaks: "the proposer builds on the lowest accepted ballot among the promises",
+    suite: "simulation",
     edits: [
       {
         file: "src/proposer.ts",
@@ -57,6 +66,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "accept-not-persisted",
     breaks: "an accepted value is not written to storage",
+    suite: "simulation",
     edits: [
       {
         file: "src/acceptor.ts",
@@ -68,6 +78,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "promise-not-persisted",
     breaks: "a promise made on prepare is not written to storage",
+    suite: "simulation",
     edits: [
       {
         file: "src/acceptor.ts",
@@ -80,6 +91,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "reservation-ignored-after-restart",
     breaks: "a restarted proposer reuses ballot counters it may have used before",
+    suite: "simulation",
     edits: [
       {
         file: "src/seed-registry.ts",
@@ -96,6 +108,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "next-ballot-ignored",
     breaks: "the acceptor ignores the promise piggybacked on an accept (one-round-trip path)",
+    suite: "simulation",
     edits: [
       {
         file: "src/acceptor.ts",
@@ -107,6 +120,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "restart-view-uncommitted",
     breaks: "a restarted seed shows values its acceptor accepted but never saw committed",
+    suite: "simulation",
     edits: [
       {
         file: "src/local-view.ts",
@@ -118,6 +132,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: "stale-certificate-accepted",
     breaks: "a lagging acceptor builds on a certified base older than its own accepted value",
+    suite: "scenario",
     edits: [
       {
         file: "src/acceptor.ts",
