@@ -138,4 +138,19 @@ describe("commit certificates", () => {
       "a",
     ]);
   });
+
+  it("without certificates, a base counts only where no signature is checked at all", () => {
+    const at = ballot(5);
+    const withoutKeys = (verify?: typeof verifySignature) =>
+      createCertifier({ seedId: "b", seeds, quorumSize: 2, verify });
+    for (const [certifier, expected] of [
+      [withoutKeys(verifySignature), false], // peers' proofs checked: a forged base is refused
+      [withoutKeys(), true], // a trusted embedding: the proposer's word
+    ] as const) {
+      const acceptor = createAcceptor(needsEvidence, new Map(), certifier);
+      acceptor.accept({ ...acceptOn(alive, ballot(2), []), ballot: ballot(2), base: null });
+      const outputs = acceptor.accept(acceptOn(tombstone, at, []));
+      expect(verdict(outputs)).toMatchObject({ ok: expected });
+    }
+  });
 });

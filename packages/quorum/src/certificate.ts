@@ -20,13 +20,16 @@ export interface Certifier {
   attest(key: string, ballot: Ballot, value: MemberRecord | null): Attestation | undefined;
   /**
    * True when `attestations` prove `value` was committed at `ballot`: a quorum of distinct
-   * configured seeds signed it. Without signing, always true (the proposing seed's word).
+   * configured seeds signed it. Without signing: true when nothing is verified at all (the
+   * proposing seed's word is trusted), false when peers' proofs are checked.
    */
   proves(
     key: string,
     ballot: Ballot,
     value: MemberRecord | null,
     attestations: readonly Attestation[] | undefined,
+    /** Attestations already known valid (this seed's own store): counted without a check. */
+    known?: readonly Attestation[],
   ): boolean;
 }
 
@@ -47,11 +50,15 @@ export function createCertifier(options: CertifierOptions): Certifier {
   const { sign, seedKeys, verify } = options;
   const hasEveryKey = seedKeys !== undefined && options.seeds.every((seed) => seedKeys.has(seed));
   if (!hasEveryKey || sign === undefined || verify === undefined) {
+    // Without certificates, a base is taken on the proposer's word only where every seed's
+    // word is trusted anyway (no signature checks at all); with peers' proofs checked but no
+    // certificates, nothing proves a base and each acceptor checks from its own value.
+    const isTrusted = verify === undefined;
     return {
       seedId: options.seedId,
       isSigning: false,
       attest: () => undefined,
-      proves: () => true,
+      proves: () => isTrusted,
     };
   }
   return {
@@ -61,14 +68,18 @@ export function createCertifier(options: CertifierOptions): Certifier {
       seed: options.seedId,
       signature: bytesToHex(sign(acceptanceSigningBytes(key, ballot, value))),
     }),
-    proves(key, ballot, value, attestations) {
+    proves(key, ballot, value, attestations, known = []) {
       if (attestations === undefined || attestations.length < options.quorumSize) return false;
-      const bytes = acceptanceSigningBytes(key, ballot, value);
+      let bytes: Uint8Array | undefined;
       const signers = new Set<string>();
       for (const { seed, signature } of attestations) {
         const publicKey = seedKeys.get(seed);
         if (publicKey === undefined || signers.has(seed)) continue;
-        if (verify(publicKey, bytes, hexToBytes(signature))) signers.add(seed);
+        if (!known.some((each) => each.seed === seed && each.signature === signature)) {
+          bytes ??= acceptanceSigningBytes(key, ballot, value);
+          if (!verify(publicKey, bytes, hexToBytes(signature))) continue;
+        }
+        signers.add(seed);
         if (signers.size >= options.quorumSize) return true;
       }
       return false;
