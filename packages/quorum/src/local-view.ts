@@ -84,3 +84,31 @@ function changeEvents(
   if (JSON.stringify(before) === JSON.stringify(value)) return [];
   return [{ type: "member-updated", record: value }];
 }
+
+/** The quorum reads of the keys a restart left unconfirmed, at most `atOnce` in flight. */
+export interface RestartReads {
+  /** Keys to read now (as many as there is room for); each must end with `completed`. */
+  take(): string[];
+  completed(): void;
+  /** True when keys wait and there is room for a read. */
+  readonly isDue: boolean;
+}
+
+/** Creates the restart reads of `keys`. */
+export function createRestartReads(keys: readonly string[], atOnce: number): RestartReads {
+  const waiting = [...keys];
+  let inFlight = 0;
+  return {
+    take() {
+      const taken = waiting.splice(0, Math.max(0, atOnce - inFlight));
+      inFlight += taken.length;
+      return taken;
+    },
+    completed() {
+      inFlight = Math.max(0, inFlight - 1);
+    },
+    get isDue() {
+      return waiting.length > 0 && inFlight < atOnce;
+    },
+  };
+}

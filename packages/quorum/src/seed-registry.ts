@@ -5,7 +5,7 @@ import type { Ballot } from "./ballot.js";
 import { createCertifier, isSameAccepted } from "./certificate.js";
 import { type ClientMessage, commandChange, createClientRequests } from "./client-requests.js";
 import type { QuorumErrorCode } from "./errors.js";
-import { createLocalView } from "./local-view.js";
+import { createLocalView, createRestartReads } from "./local-view.js";
 import {
   compactChange,
   createMembershipValidator,
@@ -69,11 +69,11 @@ export function createSeedRegistry(
   }
   /** Committed records only; what the acceptor holds uncommitted is quorum-read after start. */
   const localView = createLocalView(initial);
-  const restartReads = [...localView.unconfirmed];
-  let restartReadsInFlight = 0;
-  /** Restart reads in flight at once (every seed may restart with the same keys to read). */
-  const restartReadRoom = (): number =>
-    Math.max(0, Math.min(config.maxCatchUpReads, RESTART_READS_AT_ONCE) - restartReadsInFlight);
+  // At most 64 at once: every seed may restart with the same keys to read.
+  const restartReads = createRestartReads(
+    localView.unconfirmed,
+    Math.min(config.maxCatchUpReads, RESTART_READS_AT_ONCE),
+  );
   const certifier = createCertifier({
     seedId,
     seeds,
@@ -187,7 +187,7 @@ export function createSeedRegistry(
     if (answer !== undefined) {
       outputs.push(answer);
     } else if (output.operationId.startsWith(CATCH_UP)) {
-      if (output.operationId.includes(RESTART)) restartReadsInFlight -= 1;
+      if (output.operationId.includes(RESTART)) restartReads.completed();
       antiEntropy.readCompleted(output.key);
     } else if (!output.operationId.startsWith(COMPACT)) {
       outputs.push({
@@ -304,14 +304,15 @@ export function createSeedRegistry(
         const { key, ballot, value, attestations } = message;
         // A certificate (or this seed's own accept of that value) makes the learn proof;
         // else it is a hint, settled by a quorum read (a lying seed cannot plant a record).
-        const isProof =
-          certifier.isSigning &&
-          (acceptedExactly(message) || certifier.proves(key, ballot, value, attestations));
-        if (isProof) {
-          return [
-            ...markCommitted(key, ballot, value, attestations ?? []),
-            ...learn(key, ballot, value),
-          ];
+        if (certifier.isSigning) {
+          // Attestations are kept only once checked: a forged one must not hide a true one.
+          const isOwn = acceptedExactly(message);
+          const known = isOwn ? acceptor.state(key)?.accepted?.attestations : undefined;
+          const isProven = certifier.proves(key, ballot, value, attestations, known);
+          const kept = isProven ? (attestations ?? []) : [];
+          if (isOwn || isProven) {
+            return [...markCommitted(key, ballot, value, kept), ...learn(key, ballot, value)];
+          }
         }
         return antiEntropy.onLearn(now, message);
       }
@@ -364,9 +365,8 @@ export function createSeedRegistry(
   /** After a restart: quorum-read what the acceptor held uncommitted, a batch per tick. */
   const readUnconfirmed = (now: number): SeedRegistryOutput[] => {
     const outputs: SeedRegistryOutput[] = [];
-    for (const key of restartReads.splice(0, restartReadRoom())) {
+    for (const key of restartReads.take()) {
       operationSequence += 1;
-      restartReadsInFlight += 1;
       outputs.push(
         ...submit(now, `${CATCH_UP}${key}${RESTART}${operationSequence}`, key, readChange),
       );
@@ -376,7 +376,7 @@ export function createSeedRegistry(
 
   const tick = (now: number): SeedRegistryOutput[] => {
     const outputs = drive(now, proposer.tick(now));
-    if (restartReads.length > 0) outputs.push(...readUnconfirmed(now));
+    if (restartReads.isDue) outputs.push(...readUnconfirmed(now));
     if (nextCompactionAt !== undefined && now >= nextCompactionAt) {
       outputs.push(...compact(now));
     }
@@ -421,8 +421,7 @@ export function createSeedRegistry(
     },
     nextDeadline() {
       let next = proposer.nextDeadline();
-      const restartReadsAt =
-        restartReads.length > 0 && restartReadRoom() > 0 ? currentNow : undefined;
+      const restartReadsAt = restartReads.isDue ? currentNow : undefined;
       for (const at of [nextCompactionAt, antiEntropy.nextDeadline(), restartReadsAt]) {
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }

@@ -134,3 +134,49 @@ describe.each([
     }
   });
 });
+
+describe("commit certificates between seeds", () => {
+  it("a learn's attestations are kept only once they check out (a forged one never hides a true one)", () => {
+    const trio = createTrio({ signed: true, registry: { syncIntervalMs: 600_000 } });
+    const [a, b, c] = trio.seeds;
+    register(trio, a);
+    trio.run(500);
+    const before = trio.registry(c).acceptorState(victim)?.accepted;
+    if (before === null || before === undefined) throw new Error("c accepted nothing");
+    // c accepts the same record again at a later ballot of a (its learn not yet arrived)…
+    const rewrite = { counter: before.ballot.counter + 10, proposer: a };
+    trio.registry(c).step({
+      type: "receive",
+      now: trio.now(),
+      from: a,
+      message: {
+        type: "quorum.accept",
+        requestId: "rewrite",
+        key: victim,
+        ballot: rewrite,
+        value: before.value,
+        operations: [...before.operations],
+        nextBallot: null,
+      },
+    });
+    const held = trio.registry(c).acceptorState(victim)?.accepted;
+    if (held === null || held === undefined) throw new Error("c accepted nothing");
+    expect(held.ballot).toEqual(rewrite);
+    // …and b sends a learn of it first, with a forged attestation in a's name.
+    const forged = { seed: a, signature: "ab".repeat(64) };
+    trio.registry(c).step({
+      type: "receive",
+      now: trio.now(),
+      from: b,
+      message: {
+        type: "quorum.learn",
+        key: victim,
+        ballot: held.ballot,
+        value: held.value,
+        attestations: [forged, ...(held.attestations ?? [])],
+      },
+    });
+    const kept = trio.registry(c).acceptorState(victim)?.accepted?.attestations ?? [];
+    expect(kept).not.toContainEqual(forged);
+  });
+});
