@@ -86,10 +86,11 @@ export interface Operation {
   proposed: MemberRecord | null;
   proposedOperations: readonly string[];
   outcome: Result<MemberRecord | undefined> | undefined;
-  /** The outcome of the attempt that applied or refused the change (it may have committed). */
-  settledOutcome: Result<MemberRecord | undefined> | undefined;
-  /** The ballot of that attempt (its value, if a majority holds it). */
-  settledAt: Ballot | undefined;
+  /**
+   * The outcome of each attempt that applied or refused the change, by the operation-memory
+   * entry it wrote (any of them may be the one a majority holds).
+   */
+  settled: Map<string, Result<MemberRecord | undefined>>;
   lastRefusal: string | undefined;
 }
 

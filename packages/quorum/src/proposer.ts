@@ -87,25 +87,21 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     );
     if (applied !== undefined) {
       // An earlier attempt (or a duplicate request) already settled this operation: finish
-      // writing the value as it is instead of applying the change twice. The outcome this
-      // seed computed is the answer only when its own attempt is the one that settled it
-      // (the entry names that attempt's ballot); when another seed did (a request retried
-      // there), this seed answers with that seed's refusal, or else the value as it is.
+      // writing the value as it is instead of applying the change twice. The answer is the
+      // outcome of the attempt of this seed that the entry names (by its ballot); when
+      // another seed settled it (a request retried there), that seed's refusal, or else the
+      // value as it is.
       const { errorCode } = parseEntry(applied);
-      const isOurs =
-        operation.settledAt !== undefined &&
-        applied === operationEntry(operation.operationId, operation.settledAt, errorCode);
       operation.outcome =
-        isOurs && operation.settledOutcome !== undefined
-          ? operation.settledOutcome
-          : errorCode !== undefined
-            ? err(
-                new P2pError<QuorumErrorCode>(
-                  errorCode as QuorumErrorCode,
-                  `${operation.key}: the request was refused earlier (${errorCode})`,
-                ),
-              )
-            : { ok: true, value: base };
+        operation.settled.get(applied) ??
+        (errorCode !== undefined
+          ? err(
+              new P2pError<QuorumErrorCode>(
+                errorCode as QuorumErrorCode,
+                `${operation.key}: the request was refused earlier (${errorCode})`,
+              ),
+            )
+          : { ok: true, value: base });
       operation.proposed = base ?? null;
       operation.proposedOperations = baseOperations;
     } else {
@@ -114,17 +110,13 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       const isEffective = changed.ok && changed.value !== base;
       operation.proposed = changed.ok ? (changed.value ?? null) : (base ?? null);
       const errorCode = changed.ok ? undefined : String(changed.error.code);
-      operation.proposedOperations =
-        isEffective || !changed.ok
-          ? [
-              ...baseOperations,
-              operationEntry(operation.operationId, operation.ballot, errorCode),
-            ].slice(-settings.operationMemory)
-          : baseOperations;
-      if (isEffective || !changed.ok) {
-        operation.settledOutcome = changed;
-        operation.settledAt = operation.ballot;
-      }
+      const entry = operationEntry(operation.operationId, operation.ballot, errorCode);
+      const isSettled = isEffective || !changed.ok;
+      operation.proposedOperations = isSettled
+        ? [...baseOperations, entry].slice(-settings.operationMemory)
+        : baseOperations;
+      // Every attempt's outcome is kept: a later attempt may find any of them chosen.
+      if (isSettled) operation.settled.set(entry, changed);
     }
     operation.phase = "accept";
     operation.accepts = new Set();
@@ -326,8 +318,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         proposed: null,
         proposedOperations: [],
         outcome: undefined,
-        settledOutcome: undefined,
-        settledAt: undefined,
+        settled: new Map(),
         lastRefusal: undefined,
       };
       if (active.has(key)) {

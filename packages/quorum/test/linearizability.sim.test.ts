@@ -118,6 +118,14 @@ describe("linearizability under faults", () => {
     );
   }, 60_000);
 
+  // Schedules that once failed (each fails on the proposer before its fix): a register
+  // refused at one seed committed at another (1239, certificates); an operation whose first
+  // attempt was chosen after its second one was answered with the value as it was (108742).
+  it("schedules that found bugs before", () => {
+    expectLinearizable("3 seeds", { seed: 1_239, seedCount: 3, ...faults, certificates: true });
+    expectLinearizable("hot key", { seed: 108_742, seedCount: 3, ...hotKey });
+  });
+
   it("retrying clients leave fewer outcomes indeterminate (20 schedules each way)", () => {
     let withoutRetries = 0;
     let withRetries = 0;
