@@ -63,6 +63,24 @@ const probeRequest = (address: string) =>
 const addresses = (count: number, base: number) =>
   Array.from({ length: count }, (_, index) => `10.0.${base}.${index}:6000`);
 
+/** `reporter` reports `suspect` (mutual neighbours, incarnation 0) at `now`. */
+const reportAt = (
+  prober: ReturnType<typeof createSeedProber<Report>>,
+  now: number,
+  suspect: string,
+  reporter: string,
+) =>
+  prober.step({
+    type: "dead-report",
+    now,
+    from: reporter,
+    suspect,
+    incarnation: 0,
+    evidence: evidence(suspect, reporter),
+    report: { id: suspect },
+    records: [record(suspect, [reporter]), record(reporter, [suspect])],
+  });
+
 describe("seed prober bounds", () => {
   it("holds at most maxProbes probes when other seeds ask about 10× as many members, counts the refused, and empties", () => {
     const limit = 4;
@@ -91,16 +109,7 @@ describe("seed prober bounds", () => {
     let releasedAtOnce = 0;
     suspects.forEach((suspect, index) => {
       const reporter = reporters[index] as string;
-      const outputs = prober.step({
-        type: "dead-report",
-        now: 0,
-        from: reporter,
-        suspect,
-        incarnation: 0,
-        evidence: evidence(suspect, reporter),
-        report: { id: suspect },
-        records: [record(suspect, [reporter]), record(reporter, [suspect])],
-      });
+      const outputs = reportAt(prober, 0, suspect, reporter);
       releasedAtOnce += ofType(outputs, "release-report").length;
       expect(prober.inspect().probes.length).toBeLessThanOrEqual(limit);
     });
@@ -122,16 +131,7 @@ describe("seed prober bounds", () => {
     let released = 0;
     suspects.forEach((suspect, index) => {
       const reporter = reporters[index] as string;
-      const outputs = prober.step({
-        type: "dead-report",
-        now: 0,
-        from: reporter,
-        suspect,
-        incarnation: 0,
-        evidence: evidence(suspect, reporter),
-        report: { id: suspect },
-        records: [record(suspect, [reporter]), record(reporter, [suspect])],
-      });
+      const outputs = reportAt(prober, 0, suspect, reporter);
       released += ofType(outputs, "release-report").length;
       expect(prober.inspect().waiting).toBeLessThanOrEqual(limit);
     });

@@ -15,7 +15,13 @@ import { availableParallelism, cpus } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { checkHistories, runWorkload, type WorkloadOptions } from "../test/workload.js";
+import {
+  checkHistories,
+  FAULTS,
+  HOT_KEY,
+  runWorkload,
+  type WorkloadOptions,
+} from "../test/workload.js";
 
 /** One schedule's outcome, sent from a worker to the main thread. */
 interface ScheduleResult {
@@ -27,16 +33,7 @@ interface ScheduleResult {
   readonly unknown: number;
 }
 
-const faults = {
-  clients: 6,
-  operationsPerClient: 15,
-  keys: 3,
-  lossRate: 0.05,
-  duplicateRate: 0.05,
-  reorderRate: 0.1,
-  partitions: true,
-  crashes: true,
-} satisfies Partial<WorkloadOptions>;
+const faults = FAULTS;
 
 /** The workload profiles, taken in turn by seed. */
 const profiles: readonly { readonly name: string; readonly options: Partial<WorkloadOptions> }[] = [
@@ -44,7 +41,7 @@ const profiles: readonly { readonly name: string; readonly options: Partial<Work
   { name: "5 seeds", options: { seedCount: 5, ...faults } },
   {
     name: "hot key",
-    options: { seedCount: 3, ...faults, clients: 10, operationsPerClient: 8, keys: 1 },
+    options: { seedCount: 3, ...HOT_KEY },
   },
   { name: "3 seeds, certificates", options: { seedCount: 3, ...faults, certificates: true } },
 ];

@@ -1,6 +1,7 @@
 import { ok, type RandomSource } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
-import type { ListRequest, MemberEntry, QuorumMessage } from "./messages.js";
+import { createNetwork } from "../test/network.js";
+import type { ListRequest, MemberEntry } from "./messages.js";
 import { createSeedRegistry, type SeedRegistry, type SeedRegistryOutput } from "./seed-registry.js";
 
 const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
@@ -132,61 +133,9 @@ describe("anti-entropy: version lists in pages", () => {
   });
 });
 
-/** Three registries on a lossless in-memory network driven in virtual time. */
-function createNetwork(syncIntervalMs: number) {
-  const registries = new Map<string, SeedRegistry>(
-    seeds.map((seedId) => [seedId, createSeedRegistry({ seedId, seeds, syncIntervalMs }, deps)]),
-  );
-  const queue: { from: string; to: string; message: QuorumMessage }[] = [];
-  const log: { from: string; to: string; message: QuorumMessage }[] = [];
-  const cut = new Set<string>();
-  let now = 0;
-  const apply = (from: string, outputs: readonly SeedRegistryOutput[]) => {
-    for (const output of outputs) {
-      if (output.type === "send") queue.push({ from, to: output.to, message: output.message });
-    }
-  };
-  const deliver = () => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      log.push(next);
-      const registry = registries.get(next.to);
-      if (registry === undefined || cut.has(next.to)) continue;
-      apply(next.to, registry.step({ type: "receive", now, ...next }));
-    }
-  };
-  const get = (seedId: string) => registries.get(seedId) as SeedRegistry;
-  return {
-    log,
-    cut,
-    get,
-    register(seedId: string, address: string) {
-      const command = { type: "register", operationId: `r-${address}`, address } as const;
-      apply(seedId, get(seedId).step({ type: "command", now, command }));
-      deliver();
-    },
-    runUntil(until: number) {
-      for (let guard = 0; guard < 100_000; guard++) {
-        const due = [...registries.values()]
-          .map((registry) => registry.nextDeadline())
-          .filter((at): at is number => at !== undefined && at <= until);
-        if (due.length === 0) break;
-        now = Math.max(now, Math.min(...due));
-        for (const [seedId, registry] of [...registries].sort(([x], [y]) => (x < y ? -1 : 1))) {
-          const deadline = registry.nextDeadline();
-          if (deadline !== undefined && deadline <= now && !cut.has(seedId)) {
-            apply(seedId, registry.step({ type: "tick", now }));
-          }
-        }
-        deliver();
-      }
-      now = Math.max(now, until);
-    },
-  };
-}
-
 describe("anti-entropy: a seed that missed more than a page", () => {
   it("catches up on all 1,500 records in one comparison, walking the pages", () => {
-    const network = createNetwork(5_000);
+    const network = createNetwork({ syncIntervalMs: 5_000 });
     network.cut.add(c);
     const missed = Array.from(
       { length: 1_500 },

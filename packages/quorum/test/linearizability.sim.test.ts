@@ -1,6 +1,13 @@
 import { forEachSeed } from "@p2p/sim";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkHistories, PROTOCOL_MONITOR, runWorkload, type WorkloadOptions } from "./workload.js";
+import {
+  checkHistories,
+  FAULTS,
+  HOT_KEY,
+  PROTOCOL_MONITOR,
+  runWorkload,
+  type WorkloadOptions,
+} from "./workload.js";
 
 const replay = process.env.P2P_SEED;
 
@@ -13,18 +20,8 @@ const replay = process.env.P2P_SEED;
  * protocol monitors (ballots never reused after a restart, promises kept, a restarted seed
  * showing only committed records).
  */
-const faults = {
-  clients: 6,
-  operationsPerClient: 15,
-  keys: 3,
-  lossRate: 0.05,
-  duplicateRate: 0.05,
-  reorderRate: 0.1,
-  partitions: true,
-  crashes: true,
-} satisfies Partial<WorkloadOptions>;
-
-const hotKey = { ...faults, clients: 10, operationsPerClient: 8, keys: 1 };
+const faults = FAULTS;
+const hotKey = HOT_KEY;
 
 /** What the schedules of one test saw (printed at the end). */
 interface Tally {

@@ -54,6 +54,21 @@ export interface WorkloadOptions {
   readonly certificates?: boolean;
 }
 
+/** The fault settings of the simulation tests and the soak (3 keys, six clients). */
+export const FAULTS = {
+  clients: 6,
+  operationsPerClient: 15,
+  keys: 3,
+  lossRate: 0.05,
+  duplicateRate: 0.05,
+  reorderRate: 0.1,
+  partitions: true,
+  crashes: true,
+} satisfies Partial<WorkloadOptions>;
+
+/** The same faults on one hot key written by ten clients. */
+export const HOT_KEY = { ...FAULTS, clients: 10, operationsPerClient: 8, keys: 1 };
+
 export interface WorkloadResult {
   readonly cluster: Cluster;
   readonly histories: ReadonlyMap<string, HistoryOperation<MemberOperation, Outcome>[]>;
