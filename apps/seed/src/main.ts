@@ -153,7 +153,9 @@ await runApp("seed", async () => {
   // config.txt: the seed list peers read, written atomically (every seed writes the same content).
   await writeSeedList(join(directory, "config.txt"), seeds);
   logger.info(
-    `seed listening; identity key ${identity.publicKey}; ${node.members().length} records restored from ${dataDirectory}; ` +
+    // Restored: every record the acceptor holds; the view shows those known committed at once
+    // and the rest after a quorum read.
+    `seed listening; identity key ${identity.publicKey}; ${node.registry.inspect().acceptorKeys} records restored from ${dataDirectory} (${node.members().length} known committed); ` +
       (config.allowedKeys === undefined
         ? "open membership"
         : `closed membership (${config.allowedKeys.length} allowed keys)`),
