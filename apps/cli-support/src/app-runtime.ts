@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { resolveTimingProfile, type TimingProfileName } from "@p2p/node";
 import { createSeededRandom, type RandomSource } from "@p2p/wire";
 import { parseNodeAddress } from "./config/address.js";
@@ -11,15 +12,37 @@ import { readSeedList, type SeedListEntry } from "./config/seed-list.js";
 import { exitWhenStdinCloses } from "./files/child-process.js";
 import { loadIdentity } from "./identity.js";
 
-/** Exit codes of the p2p command-line apps (sysexits: usage 64, bad input data 65, missing input file 66, config 78). */
+/**
+ * Exit codes of the p2p command-line apps (sysexits: usage 64, bad input data 65, missing
+ * input file 66, no seed answered 69, config 78).
+ */
 export const EXIT = Object.freeze({
   ok: 0,
   unexpected: 1,
   usage: 64,
   data: 65,
   noInput: 66,
+  unavailable: 69,
   config: 78,
 });
+
+/**
+ * The version of the package a module belongs to (its nearest package.json, from source or
+ * from a build), for `--version`.
+ */
+export function packageVersion(moduleUrl: string): string {
+  let directory = dirname(fileURLToPath(moduleUrl));
+  for (;;) {
+    const path = join(directory, "package.json");
+    if (existsSync(path)) {
+      const version = (JSON.parse(readFileSync(path, "utf8")) as { version?: unknown }).version;
+      return typeof version === "string" ? version : "0.0.0";
+    }
+    const parent = dirname(directory);
+    if (parent === directory) return "0.0.0";
+    directory = parent;
+  }
+}
 
 /** A usage or configuration problem: printed as one line, then the app exits with `exitCode`. */
 export class AppExit extends Error {

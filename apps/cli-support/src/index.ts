@@ -6,6 +6,7 @@ export {
   handleProcessExit,
   keyCommandIdentity,
   loadNetworkConfig,
+  packageVersion,
   parseCommandLine,
   peerSeedList,
   pinnedSeeds,

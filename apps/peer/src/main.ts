@@ -13,6 +13,7 @@ import {
   loadIdentity,
   loadNetworkConfig,
   nodeDataDirectory,
+  packageVersion,
   parseCommandLine,
   peerSeedList,
   runApp,
@@ -25,6 +26,7 @@ import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
 
 const keyProgram = new Command("peer key")
+  .version(packageVersion(import.meta.url))
   .description(
     "Make this peer's identity key (kept in its data directory, owner-only) if it has none, and " +
       "print its public key: the line to add under allowed_keys in config.yml for a closed network.",
@@ -36,6 +38,7 @@ const keyProgram = new Command("peer key")
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 const program = new Command("peer")
+  .version(packageVersion(import.meta.url))
   .description("Run one peer: register with the seeds, pick neighbours, gossip, check liveness.")
   .argument("<ip:port>", "this peer's address (where it listens)")
   .option("-c, --config <path>", "the network's config.yml", "config.yml")

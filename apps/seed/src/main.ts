@@ -16,6 +16,7 @@ import {
   loadIdentity,
   loadNetworkConfig,
   nodeDataDirectory,
+  packageVersion,
   parseCommandLine,
   parseNodeAddress,
   pinnedSeeds,
@@ -32,6 +33,7 @@ import { Command, Option } from "commander";
 import { createLmdbStorage } from "./storage/lmdb-storage.js";
 
 const keyProgram = new Command("seed key")
+  .version(packageVersion(import.meta.url))
   .description(
     "Make this seed's identity key (kept in its data directory, owner-only) if it has none, and print " +
       "the lines that pin it: the config.yml seed entry and the config.txt line. Run it on the seed's " +
@@ -44,6 +46,7 @@ const keyProgram = new Command("seed key")
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 const program = new Command("seed")
+  .version(packageVersion(import.meta.url))
   .description("Run one seed: a quorum member of the p2p member directory.")
   .argument("<ip:port>", "this seed's address; must be one of the seeds in config.yml")
   .option(

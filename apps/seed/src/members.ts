@@ -7,6 +7,7 @@ import {
   EXIT,
   formatMembersReport,
   loadNetworkConfig,
+  packageVersion,
   parseCommandLine,
   peerSeedList,
   queryMembers,
@@ -17,6 +18,7 @@ import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command } from "commander";
 
 const program = new Command("members")
+  .version(packageVersion(import.meta.url))
   .description("Ask each running seed for its member list and say whether the seeds agree.")
   .option("-c, --config <path>", "the network's config.yml", "config.yml")
   .option(
@@ -59,5 +61,11 @@ await runApp("members", async () => {
     : `${formatMembersReport(report).join("\n")}\n`;
   // Exit only once the whole report is written (a large one outlasts one write to a pipe).
   await new Promise<void>((done) => process.stdout.write(text, () => done()));
-  process.exit(report.answers.some((answer) => answer.ok) ? EXIT.ok : EXIT.unexpected);
+  if (!report.answers.some((answer) => answer.ok)) {
+    throw new AppExit(
+      EXIT.unavailable,
+      `members: no seed answered within ${timeoutMs} ms (asked ${seeds.map((seed) => seed.address).join(", ")})`,
+    );
+  }
+  process.exit(EXIT.ok);
 });

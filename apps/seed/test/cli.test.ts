@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { killAll, startApp } from "./processes.js";
+import { freePorts, killAll, startApp } from "./processes.js";
 
 const directory = mkdtempSync(join(tmpdir(), "p2p-cli-"));
 afterAll(async () => {
@@ -60,6 +60,29 @@ describe("CLI input errors", () => {
     expect(bad.stderr.join("\n")).toMatch(/seed: .*port/);
     const help = await run("peer", "main", ["--help"]);
     expect(help.code).toBe(0);
+  }, 60_000);
+
+  it("seed, peer and members print their version with --version and exit 0", async () => {
+    const version = JSON.parse(readFileSync(join(import.meta.dirname, "../package.json"), "utf8"))
+      .version as string;
+    for (const [app, entry] of [
+      ["seed", "main"],
+      ["peer", "main"],
+      ["seed", "members"],
+    ] as const) {
+      const child = startApp(app, entry, ["--version"]);
+      expect(await child.exited, `${app} ${entry}`).toBe(0);
+      expect(child.lines.join("\n")).toContain(version);
+    }
+  }, 60_000);
+
+  it("members exits 69 (unavailable) with one line when no seed answers", async () => {
+    const [port] = await freePorts(1);
+    const path = join(directory, "nobody.yml");
+    writeFileSync(path, `${good.join("\n").replace("port: 5000", `port: ${port}`)}\n`);
+    const child = startApp("seed", "members", ["--config", path, "--timeout", "500"]);
+    expect(await child.exited).toBe(69);
+    expect(child.errors.filter(Boolean).join("\n")).toMatch(/no seed answered/);
   }, 60_000);
 
   it("a seed refuses an address that is not in config.yml", async () => {

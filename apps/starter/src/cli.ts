@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
-import { EXIT, loadConfig } from "@p2p/cli-support";
+import { EXIT, loadConfig, packageVersion } from "@p2p/cli-support";
 import type { TimingProfileName } from "@p2p/node";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { liveNetworkClient } from "./live-network-client.js";
@@ -60,6 +60,7 @@ export async function runStarter(
   io: StarterIo = processIo(),
 ): Promise<number> {
   const program = new Command("starter")
+    .version(packageVersion(import.meta.url))
     .description(
       "Start a p2p network on this machine: the seeds of config.yml, then its initial peers,\n" +
         "and a manager> prompt (commands also come from a pipe).",

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { packageVersion } from "@p2p/cli-support";
 import {
   analyseGraph,
   createSeededRandom,
@@ -101,6 +102,7 @@ async function report(
 /** Builds the `topology` command (commander), wired to `io`. */
 export function createProgram(io: CliIo = defaultIo): Command {
   const program = new Command("topology")
+    .version(packageVersion(import.meta.url))
     .description(
       "Grow or analyse a peer overlay and test whether its degree distribution is a power law.",
     )
