@@ -26,6 +26,7 @@ export {
   EXIT_WITH_STDIN_VARIABLE,
   exitWhenStdinCloses,
   formatReadyLine,
+  formatWaitingLine,
 } from "./files/child-process.js";
 export type {
   LineLogFields,

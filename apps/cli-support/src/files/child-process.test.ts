@@ -1,10 +1,16 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { exitWhenStdinCloses, formatReadyLine } from "./child-process.js";
+import { exitWhenStdinCloses, formatReadyLine, formatWaitingLine } from "./child-process.js";
 
 describe("child process contract", () => {
   it("formats the ready line the starter waits for", () => {
     expect(formatReadyLine("seed", "127.0.0.1:5000")).toBe("ready seed 127.0.0.1:5000");
+  });
+
+  it("formats the waiting line on one line, whatever the reason holds", () => {
+    expect(formatWaitingLine("peer", "127.0.0.1:6003", "no majority\nof seeds")).toBe(
+      "waiting peer 127.0.0.1:6003: no majority of seeds",
+    );
   });
 
   it("calls back once when stdin ends, only with P2P_EXIT_WITH_STDIN=1", async () => {

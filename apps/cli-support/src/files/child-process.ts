@@ -12,6 +12,15 @@ export function formatReadyLine(role: NodeProcessRole, address: string): string 
   return `ready ${role} ${address}`;
 }
 
+/**
+ * The line a node prints on stdout while it cannot start yet but keeps trying (a peer whose
+ * seeds have no majority): `waiting peer 127.0.0.1:6003: <reason>`. The starter shows such a
+ * node as waiting instead of giving up on it.
+ */
+export function formatWaitingLine(role: NodeProcessRole, address: string, reason: string): string {
+  return `waiting ${role} ${address}: ${reason.replace(/\r?\n|\r/g, " ")}`;
+}
+
 /** The readable side a node watches (process.stdin by default). */
 export interface ClosableInput {
   on(event: "end" | "close", listener: () => void): unknown;
