@@ -92,9 +92,21 @@ export function analyseGraph(
   };
 }
 
-/** The plain-words power-law verdict, e.g. "power law: α = 2.87 ± 0.04, xmin = 6, p = 0.42 — consistent". */
+/**
+ * Below this many connected nodes a degree-distribution fit says nothing (the tail holds a
+ * handful of nodes and any exponent fits), so no verdict is given.
+ */
+export const MIN_NODES_FOR_FIT = 50;
+
+/**
+ * The plain-words power-law verdict, e.g. "power law: α = 2.87 ± 0.04, xmin = 6, p = 0.42 —
+ * consistent"; below {@link MIN_NODES_FOR_FIT} connected nodes, that a fit is not meaningful yet.
+ */
 export function verdict(goodness: GoodnessOfFit): string {
   const { fit, p } = goodness;
+  if (fit.sampleCount < MIN_NODES_FOR_FIT) {
+    return `power law: not meaningful yet — ${fit.sampleCount} connected nodes; a fit needs at least ${MIN_NODES_FOR_FIT}`;
+  }
   const judgement =
     p >= 0.1 ? "consistent" : "rejected (p < 0.1: the degrees are not a power law at this xmin)";
   return `power law: α = ${fit.alpha.toFixed(2)} ± ${fit.alphaStandardError.toFixed(2)}, xmin = ${fit.xmin}, p = ${p.toFixed(2)} — ${judgement}`;
@@ -107,9 +119,14 @@ export function formatReport(report: TopologyReport): string[] {
     `nodes ${report.nodeCount}, edges ${report.edgeCount}, mean degree ${report.meanDegree.toFixed(2)}, max degree ${report.maxDegree}` +
       (report.isolatedCount > 0 ? `, isolated ${report.isolatedCount}` : ""),
     verdict(goodness),
-    `  tail: ${goodness.fit.tailCount} of ${goodness.fit.sampleCount} nodes, KS distance ${goodness.fit.ks.toFixed(4)}, ${goodness.bootstrapSamples} bootstrap samples`,
   ];
-  for (const test of report.alternatives) {
+  const isMeaningful = goodness.fit.sampleCount >= MIN_NODES_FOR_FIT;
+  if (isMeaningful) {
+    lines.push(
+      `  tail: ${goodness.fit.tailCount} of ${goodness.fit.sampleCount} nodes, KS distance ${goodness.fit.ks.toFixed(4)}, ${goodness.bootstrapSamples} bootstrap samples`,
+    );
+  }
+  for (const test of isMeaningful ? report.alternatives : []) {
     const reading =
       test.favours === "inconclusive"
         ? "inconclusive"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyseGraph, formatReport } from "./analysis.js";
+import { analyseGraph, formatReport, MIN_NODES_FOR_FIT } from "./analysis.js";
 import { growNetwork } from "./grow.js";
 import { degreeSummary, formatDegreeSummary, liveOverlay } from "./live-overlay.js";
 import { createSeededRandom } from "./random.js";
@@ -38,6 +38,19 @@ describe("analyseGraph", () => {
     expect(report.componentCount).toBe(1);
     expect(formatReport(report)[1]).toMatch(/^power law: α = /);
     expect(analyseGraph(graph, { seed: 1, bootstrap: 5 })).toEqual(report);
+  });
+
+  it("gives no verdict for a network too small for a fit to mean anything", () => {
+    const overlay = liveOverlay([
+      { address: "10.0.0.1:1", neighbours: ["10.0.0.2:1", "10.0.0.3:1"] },
+      { address: "10.0.0.2:1", neighbours: ["10.0.0.3:1"] },
+      { address: "10.0.0.3:1", neighbours: [] },
+    ]);
+    const lines = formatReport(analyseGraph(overlay.graph, { seed: 1, bootstrap: 5 }));
+    expect(lines[1]).toBe(
+      `power law: not meaningful yet — 3 connected nodes; a fit needs at least ${MIN_NODES_FOR_FIT}`,
+    );
+    expect(lines.join("\n")).not.toMatch(/consistent|rejected|favours/);
   });
 
   it("refuses a graph with fewer than two connected nodes", () => {
