@@ -8,6 +8,7 @@ import {
   createProcessRandom,
   EXIT,
   formatReadyLine,
+  formatWaitingLine,
   handleProcessExit,
   keyCommandIdentity,
   loadIdentity,
@@ -127,10 +128,20 @@ await runApp("peer", async () => {
     crypto: nodeNoiseCrypto,
     registrationRetryMs: 2_000,
   });
+  /** The last reason printed on a waiting line: each distinct reason is printed once. */
+  let waitingReason: string | undefined;
+  const showWaiting = (reason: string): void => {
+    if (reason === waitingReason) return;
+    waitingReason = reason;
+    process.stdout.write(`${formatWaitingLine("peer", address, reason)}\n`);
+  };
   node.on((event) => {
     switch (event.type) {
       case "registration-refused":
+        // No majority of seeds took the registration: the peer says so, keeps trying, and
+        // tells the starter it waits (once per distinct reason).
         say(`registration refused: ${event.message}; retrying in ${event.retryInMs / 1000} s`);
+        showWaiting(event.message.replace(/^registration of \S+ failed: /, ""));
         return;
       case "registered":
         logger.info(
