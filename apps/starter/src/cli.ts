@@ -30,6 +30,7 @@ interface StarterOptions {
   readonly readyTimeout: number;
   readonly grace: number;
   readonly keepData?: boolean;
+  readonly verbose?: boolean;
   readonly nodeProgram?: string;
 }
 
@@ -85,6 +86,10 @@ export async function runStarter(
       5000,
     )
     .option("--keep-data", "keep the seeds' data from an earlier run (default: a fresh network)")
+    .option(
+      "--verbose",
+      "show every line the nodes print (default: joins, removals, Dead Node lines, problems)",
+    )
     .addOption(
       new Option("--node-program <file>", "run this script for every node (testing)").hideHelp(),
     )
@@ -144,6 +149,7 @@ export async function runStarter(
     readyTimeoutMs: options.readyTimeout,
     graceMs: options.grace,
     keepData: options.keepData === true,
+    verbose: options.verbose === true,
   });
 
   let isInterrupted = false;

@@ -81,7 +81,10 @@ function pidOf(manager: Manager, port: number): number {
 
 describe("createManager", { timeout: 30_000 }, () => {
   it("starts seeds then initial peers, and add, kill, revive, stop and shutdown manage real processes", async () => {
-    const { manager, output, errors } = harness(testConfig(2));
+    const nodeLines: string[] = [];
+    const { manager, output, errors } = harness(testConfig(2), {
+      onNodeLine: (node, line) => nodeLines.push(`${node.role} ${node.address} said ${line}`),
+    });
     await manager.start();
     expect(manager.list().map((node) => [node.role, node.port, node.state])).toEqual([
       ["seed", base, "running"],
@@ -118,7 +121,11 @@ describe("createManager", { timeout: 30_000 }, () => {
     const seedPid = pidOf(manager, base + 1);
     await manager.execute(`stop 127.0.0.1:${base + 1}`);
     expect(isAlive(seedPid)).toBe(false);
-    expect(output).toContain(`seed 127.0.0.1:${base + 1}: leaving`);
+    // Its chatter reached onNodeLine, but the quiet manager did not print it.
+    expect(nodeLines).toContain(
+      `seed 127.0.0.1:${base + 1} said seed 127.0.0.1:${base + 1}: leaving`,
+    );
+    expect(output).not.toContain(`seed 127.0.0.1:${base + 1}: leaving`);
     expect(manager.list().find((node) => node.port === base + 1)?.state).toBe("stopped");
 
     await manager.execute("list");
@@ -221,6 +228,62 @@ describe("createManager", { timeout: 30_000 }, () => {
     expect(node?.state).toBe("exited");
     expect(isAlive(node?.pid ?? -1)).toBe(false);
     expect(isAlive(pidOf(manager, base))).toBe(true);
+  });
+
+  it("keeps a peer that waits for its seeds past the ready timeout, and marks it running once it joins", async () => {
+    const gate = join(directory, "seeds-back");
+    const { manager, output } = harness(
+      testConfig(0),
+      { readyTimeoutMs: 300 },
+      { FAKE_NODE_WAIT_FOR: gate },
+    );
+    await manager.start();
+    await manager.execute("add");
+    const peer = `127.0.0.1:${base + 4}`;
+    const pid = pidOf(manager, base + 4);
+    expect(output).toContain(
+      `started peer ${peer} (pid ${pid}); waiting: no majority of seeds (it joins when the seeds can take it)`,
+    );
+    // Well past the ready timeout, the waiting peer is still up and listed as waiting.
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect(isAlive(pid)).toBe(true);
+    expect(manager.list().find((node) => node.address === peer)?.state).toBe("waiting");
+    await manager.execute("list");
+    expect(output).toContain(`peer  ${peer}  ${pid}  waiting`);
+    await writeFile(gate, "");
+    await waitUntil(
+      () => manager.list().find((node) => node.address === peer)?.state === "running",
+      "the waiting peer to join",
+    );
+    expect(output).toContain(`peer ${peer} joined (pid ${pid})`);
+  });
+
+  it("shows only notable node output by default, and everything after verbose on", async () => {
+    const { manager, output, errors } = harness(testConfig(1, 1), {}, { FAKE_NODE_CHATTER: "1" });
+    await manager.start();
+    const peer = `127.0.0.1:${base + 4}`;
+    await waitUntil(
+      () => output.some((line) => line.includes("Dead Node:127.0.0.1:9")),
+      "the Dead Node line",
+    );
+    await waitUntil(
+      () => errors.some((line) => line.includes(`[peer ${peer}] warning: something`)),
+      "the warning",
+    );
+    expect(output.filter((line) => line.includes("received from"))).toEqual([]);
+    expect(output.filter((line) => line.includes("neighbours:"))).toEqual([]);
+
+    await manager.execute("verbose on");
+    expect(output).toContain("verbose: every node's output is shown (verbose off to quiet it)");
+    await manager.execute("add");
+    await waitUntil(
+      () => output.some((line) => line.includes(`[peer 127.0.0.1:${base + 5}] received from`)),
+      "the new peer's chatter",
+    );
+    await manager.execute("verbose off");
+    expect(output).toContain(
+      "verbose: only joins, removals, Dead Node lines and problems are shown (verbose on for everything)",
+    );
   });
 
   it("sends SIGKILL to a node that ignores SIGTERM after the grace period", async () => {

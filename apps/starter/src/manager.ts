@@ -1,69 +1,23 @@
 import { rm } from "node:fs/promises";
-import {
-  formatNodeAddress,
-  type NetworkConfig,
-  nodeDataDirectory,
-  parseNodeAddress,
-} from "@p2p/cli-support";
+import { formatNodeAddress, nodeDataDirectory, parseNodeAddress } from "@p2p/cli-support";
 import { assertNever, P2pError } from "@p2p/wire";
-import { type NetworkClient, unavailableNetworkClient } from "./network-client.js";
-import type { NodeCommand, NodeRole } from "./node-command.js";
+import type {
+  CommandOutcome,
+  Manager,
+  ManagerOptions,
+  NodeState,
+  NodeView,
+} from "./manager-types.js";
+import { unavailableNetworkClient } from "./network-client.js";
+import type { NodeRole } from "./node-command.js";
 import { describeExit, type NodeProcess, startNodeProcess } from "./node-process.js";
+import { formatNodeTable } from "./node-table.js";
+import { createOutputFilter } from "./output-filter.js";
 import { checkPort, findFreePort } from "./ports.js";
 
-/** Where a managed node is in its life. */
-export type NodeState = "starting" | "running" | "stopping" | "stopped" | "killed" | "exited";
+export type { CommandOutcome, Manager, ManagerOptions, NodeState, NodeView };
 
-/** A read-only view of one managed node. */
-export interface NodeView {
-  readonly role: NodeRole;
-  readonly address: string;
-  readonly port: number;
-  /** PID of the current (or last) process. */
-  readonly pid: number | undefined;
-  readonly state: NodeState;
-}
-
-/** What the prompt should do after a command. */
-export type CommandOutcome = "continue" | "exit";
-
-/** Options of {@link createManager}. */
-export interface ManagerOptions {
-  readonly config: NetworkConfig;
-  readonly configPath: string;
-  /** Builds the command that starts a node (see `nodeCommand`). */
-  readonly commandFor: (role: NodeRole, address: string) => NodeCommand;
-  /** Prints a line for the user (command results and the children's output). */
-  readonly print: (line: string) => void;
-  /** Prints a problem line (failed commands, the children's stderr). */
-  readonly printError: (line: string) => void;
-  /** Answers `members` and `topology` (default: not available). */
-  readonly networkClient?: NetworkClient;
-  /** How long a node may take to print its ready line (default 30 000 ms). */
-  readonly readyTimeoutMs?: number;
-  /** How long a node may take to exit after SIGTERM before it gets SIGKILL (default 5000 ms). */
-  readonly graceMs?: number;
-  /** Keep the seeds' data from an earlier run instead of starting a fresh network. */
-  readonly keepData?: boolean;
-  /** Working directory of the children (default: the starter's). */
-  readonly cwd?: string;
-}
-
-/** The process manager behind the `manager>` prompt. */
-export interface Manager {
-  /**
-   * Starts the seeds, waits until each is ready, then starts the initial peers on free ports.
-   * Throws a P2pError (`SEED_PORT_UNAVAILABLE`, `NODE_NOT_READY`, `NO_FREE_PORT`) on failure;
-   * call {@link Manager.shutdown} afterwards either way.
-   */
-  start(): Promise<void>;
-  /** Runs one prompt line (`add`, `kill 6001`, `list`…). Never throws for a user mistake. */
-  execute(line: string): Promise<CommandOutcome>;
-  /** Stops every child (peers first, then seeds): SIGTERM, then SIGKILL after the grace period. */
-  shutdown(): Promise<void>;
-  /** The managed nodes: seeds in config order, then peers by port. */
-  list(): readonly NodeView[];
-}
+import { settleWithin } from "./settle.js";
 
 /** The prompt's commands, as `help` prints them. */
 export const HELP_LINES: readonly string[] = [
@@ -72,9 +26,10 @@ export const HELP_LINES: readonly string[] = [
   "  kill <port>     crash a seed or peer (SIGKILL)",
   "  stop <port>     stop a seed or peer gracefully (SIGTERM: the peer leaves the network)",
   "  revive <port>   restart a killed or stopped node on its port (a seed keeps its data)",
-  "  list            show every node with its PID and state",
+  "  list            show every node with its PID and state (waiting: up, not joined yet)",
   "  members         each seed's member list and whether the seeds agree",
   "  topology        degree statistics of the live overlay",
+  "  verbose on|off  show every line the nodes print, or only joins, removals and problems",
   "  help            show this list",
   "  exit            stop every node and quit (also Ctrl-C or end of input)",
 ];
@@ -88,7 +43,7 @@ interface Entry {
   process: NodeProcess | undefined;
 }
 
-const LIVE_STATES: ReadonlySet<NodeState> = new Set(["starting", "running", "stopping"]);
+const LIVE_STATES: ReadonlySet<NodeState> = new Set(["starting", "waiting", "running", "stopping"]);
 
 /** Creates the manager for one network. Nothing starts until {@link Manager.start}. */
 export function createManager(options: ManagerOptions): Manager {
@@ -97,6 +52,14 @@ export function createManager(options: ManagerOptions): Manager {
   const networkClient = options.networkClient ?? unavailableNetworkClient;
   const entries = new Map<string, Entry>();
   let shutdownPromise: Promise<void> | undefined;
+  let isVerbose = options.verbose === true;
+  const outputFilter = createOutputFilter({ isVerbose: () => isVerbose });
+  const onOutputLine = (entry: Entry, line: string): void => {
+    options.onNodeLine?.(entry, line);
+    const disposition = outputFilter.classify(line);
+    if (disposition === "show") options.print(line);
+    else if (disposition === "problem") options.printError(line);
+  };
 
   const sortedEntries = (): Entry[] => {
     const seeds = options.config.seeds
@@ -131,6 +94,7 @@ export function createManager(options: ManagerOptions): Manager {
       case "exited":
         return;
       case "running":
+      case "waiting":
         entry.state = "exited";
         if (shutdownPromise === undefined) options.printError(`${label(entry)} ${detail}`);
         return;
@@ -142,8 +106,12 @@ export function createManager(options: ManagerOptions): Manager {
     }
   };
 
-  /** Starts the entry's process and waits for its ready line. */
-  const launch = async (entry: Entry): Promise<void> => {
+  /**
+   * Starts the entry's process and waits for its ready line, or for the line saying it waits
+   * (then it stays up as `waiting`, becomes `running` when its ready line comes, and the reason
+   * is returned).
+   */
+  const launch = async (entry: Entry): Promise<string | undefined> => {
     if (shutdownPromise !== undefined) {
       throw new P2pError("SHUTTING_DOWN", `not starting ${label(entry)}: shutting down`);
     }
@@ -152,16 +120,25 @@ export function createManager(options: ManagerOptions): Manager {
       role: entry.role,
       address: entry.address,
       command: options.commandFor(entry.role, entry.address),
-      onOutputLine: options.print,
+      onOutputLine: (line) => onOutputLine(entry, line),
       onErrorLine: (line) => options.printError(`[${label(entry)}] ${line}`),
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });
     entry.process = child;
     void child.exited.then((exit) => onExit(entry, child, describeExit(exit)));
-    const outcome = await settleWithin(child.ready, readyTimeoutMs);
+    void child.ready.then(() => {
+      if (entry.process !== child || entry.state !== "waiting") return;
+      entry.state = "running";
+      options.print(`${label(entry)} joined (pid ${child.pid})`);
+    });
+    const outcome = await settleWithin(
+      Promise.race([child.ready.then(() => undefined), child.waiting]),
+      readyTimeoutMs,
+    );
     if (outcome.status === "fulfilled") {
-      if (entry.state === "starting") entry.state = "running";
-      return;
+      if (entry.state === "starting")
+        entry.state = outcome.value === undefined ? "running" : "waiting";
+      return outcome.value;
     }
     const reason =
       outcome.status === "timeout"
@@ -198,8 +175,7 @@ export function createManager(options: ManagerOptions): Manager {
   const launchAll = async (group: readonly Entry[]): Promise<void> => {
     const results = await Promise.allSettled(
       group.map(async (entry) => {
-        await launch(entry);
-        options.print(`started ${label(entry)} (pid ${entry.process?.pid})`);
+        options.print(startedLine("started", entry, await launch(entry)));
       }),
     );
     const failures = results.flatMap((result) =>
@@ -273,13 +249,14 @@ export function createManager(options: ManagerOptions): Manager {
 
   const commandAdd = async (): Promise<void> => {
     const entry = addEntry("peer", await choosePeerAddress());
+    let waitingFor: string | undefined;
     try {
-      await launch(entry);
+      waitingFor = await launch(entry);
     } catch (error) {
       entries.delete(entry.address);
       throw error;
     }
-    options.print(`started ${label(entry)} (pid ${entry.process?.pid})`);
+    options.print(startedLine("started", entry, waitingFor));
   };
 
   const commandTerminate = async (
@@ -305,8 +282,20 @@ export function createManager(options: ManagerOptions): Manager {
     if ((await checkPort(found.ip, found.port)) !== "free") {
       return options.printError(`cannot revive ${label(found)}: port ${found.port} is in use`);
     }
-    await launch(found);
-    options.print(`revived ${label(found)} (pid ${found.process?.pid})`);
+    options.print(startedLine("revived", found, await launch(found)));
+  };
+
+  const commandVerbose = (argument: string | undefined): void => {
+    if (argument !== "on" && argument !== "off") {
+      options.printError(`usage: verbose on|off (now ${isVerbose ? "on" : "off"})`);
+      return;
+    }
+    isVerbose = argument === "on";
+    options.print(
+      isVerbose
+        ? "verbose: every node's output is shown (verbose off to quiet it)"
+        : "verbose: only joins, removals, Dead Node lines and problems are shown (verbose on for everything)",
+    );
   };
 
   const view = () => {
@@ -327,32 +316,12 @@ export function createManager(options: ManagerOptions): Manager {
       state: entry.state,
     }));
 
-  const printList = (): void => {
-    const rows = list().map((node) => [
-      node.role,
-      node.address,
-      String(node.pid ?? "-"),
-      node.state,
-    ]);
-    const table = [["role", "address", "pid", "state"], ...rows];
-    const widths = [0, 1, 2].map((column) =>
-      Math.max(...table.map((row) => (row[column] ?? "").length)),
-    );
-    for (const row of table) {
-      options.print(
-        row
-          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-          .join("  ")
-          .trimEnd(),
-      );
-    }
-  };
-
   const execute = async (line: string): Promise<CommandOutcome> => {
     const [command, argument, ...extra] = line.trim().split(/\s+/);
     if (command === undefined || command === "") return "continue";
     if (shutdownPromise !== undefined) return "exit";
-    const takesArgument = command === "kill" || command === "stop" || command === "revive";
+    const takesArgument =
+      command === "kill" || command === "stop" || command === "revive" || command === "verbose";
     if (extra.length > 0 || (!takesArgument && argument !== undefined)) {
       options.printError(`too many arguments for ${command}; type help`);
       return "continue";
@@ -370,13 +339,16 @@ export function createManager(options: ManagerOptions): Manager {
           await commandRevive(argument);
           break;
         case "list":
-          printList();
+          for (const text of formatNodeTable(list())) options.print(text);
           break;
         case "members":
           for (const text of await networkClient.members(view())) options.print(text);
           break;
         case "topology":
           for (const text of await networkClient.topology(view())) options.print(text);
+          break;
+        case "verbose":
+          commandVerbose(argument);
           break;
         case "help":
           for (const text of HELP_LINES) options.print(text);
@@ -414,34 +386,18 @@ function label(entry: { readonly role: NodeRole; readonly address: string }): st
   return `${entry.role} ${entry.address}`;
 }
 
+/** `started peer 127.0.0.1:6003 (pid 4242)`, with what it waits for when it is waiting. */
+function startedLine(verb: string, entry: Entry, waitingFor: string | undefined): string {
+  const line = `${verb} ${label(entry)} (pid ${entry.process?.pid})`;
+  return waitingFor === undefined
+    ? line
+    : `${line}; waiting: ${waitingFor} (it joins when the seeds can take it)`;
+}
+
 function compare(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-type Settled<T> =
-  | { status: "fulfilled"; value: T }
-  | { status: "rejected"; reason: unknown }
-  | { status: "timeout" };
-
-/** Waits for `promise` at most `timeoutMs`, without leaving a timer behind. */
-async function settleWithin<T>(promise: Promise<T>, timeoutMs: number): Promise<Settled<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Settled<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ status: "timeout" }), timeoutMs);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        (value): Settled<T> => ({ status: "fulfilled", value }),
-        (reason: unknown): Settled<T> => ({ status: "rejected", reason }),
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

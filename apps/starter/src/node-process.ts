@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { formatReadyLine } from "@p2p/cli-support";
+import { formatReadyLine, formatWaitingLine } from "@p2p/cli-support";
 import type { NodeCommand, NodeRole } from "./node-command.js";
 
 /** How a child process ended. */
@@ -19,6 +19,11 @@ export interface NodeProcess {
   readonly pid: number | undefined;
   /** Resolves when the child printed `ready <role> <address>`; rejects if it exits first. */
   readonly ready: Promise<void>;
+  /**
+   * Resolves with the reason when the child, not ready yet, printed `waiting <role> <address>:
+   * <reason>` (see `formatWaitingLine`); never settles otherwise.
+   */
+  readonly waiting: Promise<string>;
   /** Resolves when the child has exited (never rejects). */
   readonly exited: Promise<NodeExit>;
   /** True once the child has exited. */
@@ -34,7 +39,7 @@ export interface StartNodeProcessOptions {
   readonly role: NodeRole;
   readonly address: string;
   readonly command: NodeCommand;
-  /** Receives each stdout line except the ready line. */
+  /** Receives each stdout line except the ready and waiting lines. */
   readonly onOutputLine: (line: string) => void;
   /** Receives each stderr line. */
   readonly onErrorLine: (line: string) => void;
@@ -63,6 +68,11 @@ export function startNodeProcess(options: StartNodeProcessOptions): NodeProcess 
   });
   // A caller that never awaits `ready` must not crash the process with an unhandled rejection.
   ready.catch(() => {});
+  const waitingPrefix = formatWaitingLine(options.role, options.address, "");
+  let resolveWaiting: (reason: string) => void = () => {};
+  const waiting = new Promise<string>((resolve) => {
+    resolveWaiting = resolve;
+  });
 
   const exited = new Promise<NodeExit>((resolve) => {
     const finish = (result: NodeExit): void => {
@@ -84,6 +94,10 @@ export function startNodeProcess(options: StartNodeProcessOptions): NodeProcess 
       resolveReady();
       return;
     }
+    if (!isReady && line.startsWith(waitingPrefix)) {
+      resolveWaiting(line.slice(waitingPrefix.length).trim());
+      return;
+    }
     options.onOutputLine(line);
   });
   createInterface({ input: child.stderr }).on("line", options.onErrorLine);
@@ -93,6 +107,7 @@ export function startNodeProcess(options: StartNodeProcessOptions): NodeProcess 
     address: options.address,
     pid: child.pid,
     ready,
+    waiting,
     exited,
     hasExited: () => exit !== undefined,
     signal: (signal) => {

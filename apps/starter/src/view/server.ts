@@ -75,7 +75,7 @@ function listen(
         reject(
           new P2pError<ViewServerErrorCode>(
             "VIEW_PORT_IN_USE",
-            `web view: ${where} is in use; choose another port`,
+            `cannot serve the web view on ${where}: the port is in use`,
             { cause: error },
           ),
         );
@@ -83,7 +83,7 @@ function listen(
         reject(
           new P2pError<ViewServerErrorCode>(
             "VIEW_ADDRESS_UNAVAILABLE",
-            `web view: cannot listen on ${where} (${error.code ?? error.message})`,
+            `cannot serve the web view on ${where}: ${error.code === "EADDRNOTAVAIL" ? "not an address of this machine" : (error.code ?? error.message)}`,
             { cause: error },
           ),
         );
