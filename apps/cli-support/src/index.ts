@@ -43,6 +43,13 @@ export {
   loadIdentity,
   verifyEd25519,
 } from "./identity.js";
+export type { LogFormat, NodeLogger, NodeLoggerOptions, NodeLogLevel } from "./log/node-logger.js";
+export {
+  createNodeLogger,
+  formatPrettyLogLine,
+  LOG_FORMATS,
+  LOG_LEVELS,
+} from "./log/node-logger.js";
 export type { MembersReport, SeedAnswer } from "./members-client.js";
 export { compareViews, formatMembersReport, queryMembers } from "./members-client.js";
 export type { SchemaProblem } from "./schema-problems.js";

@@ -5,14 +5,21 @@ import {
   AppExit,
   addressArgument,
   createLineLogger,
+  createNodeLogger,
   createProcessRandom,
   EXIT,
   formatReadyLine,
   formatWaitingLine,
   handleProcessExit,
   keyCommandIdentity,
+  type LineLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
   loadIdentity,
   loadNetworkConfig,
+  type NodeLogger,
+  type NodeLogLevel,
   nodeDataDirectory,
   packageVersion,
   parseCommandLine,
@@ -20,7 +27,7 @@ import {
   runApp,
   verifyEd25519,
 } from "@p2p/cli-support";
-import { createPeerNode } from "@p2p/node";
+import { createPeerNode, type PeerNodeEvent } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
@@ -54,6 +61,16 @@ const program = new Command("peer")
     ]),
   )
   .option("-k, --neighbours <count>", "neighbours to pick when joining", "2")
+  .addOption(
+    new Option("--log-level <level>", "lowest level written to peer.log and stdout")
+      .choices(LOG_LEVELS)
+      .default("info"),
+  )
+  .addOption(
+    new Option("--log-format <format>", "peer.log lines: JSON objects or readable lines")
+      .choices(LOG_FORMATS)
+      .default("json"),
+  )
   .addHelpText(
     "after",
     "\nOn a closed network (allowed_keys in config.yml), run `peer key <ip:port>` first and add the\nprinted key to allowed_keys on every seed.",
@@ -85,6 +102,8 @@ await runApp("peer", async () => {
     seeds?: string;
     profile?: "default" | "fast";
     neighbours: string;
+    logLevel: NodeLogLevel;
+    logFormat: LogFormat;
   }>();
   const address = addressArgument(program.args[0], "peer");
   const neighbourCount = Number(options.neighbours);
@@ -98,21 +117,22 @@ await runApp("peer", async () => {
   const config = await loadNetworkConfig(configPath, options.profile);
   const seeds = await peerSeedList(configPath, options.seeds, async () => config);
   const directory = dirname(configPath);
-  const logger = createLineLogger({ path: join(directory, "peer.log"), node: `peer ${address}` });
-  // outputfile.txt: delivered messages and dead reports, whole lines naming this peer.
-  const output = createLineLogger({
-    path: join(directory, "outputfile.txt"),
-    node: `peer ${address}`,
+  const node = `peer ${address}`;
+  // peer.log: one JSON object (or readable line) per event; stdout: the readable lines.
+  const logger = createNodeLogger({
+    path: join(directory, "peer.log"),
+    node,
+    level: options.logLevel,
+    format: options.logFormat,
     screen: process.stdout,
   });
-  const say = (line: string): void => {
-    output.info(line);
-  };
+  // outputfile.txt: delivered messages and dead reports, whole lines naming this peer.
+  const output = createLineLogger({ path: join(directory, "outputfile.txt"), node });
 
   // The peer keeps its identity key across restarts, so `revive` re-registers the same identity.
   const signer = loadIdentity(nodeDataDirectory(config.dataDir, "peer", address));
 
-  const node = createPeerNode({
+  const peer = createPeerNode({
     address,
     seeds,
     transport: createTcpTransport({ logger }),
@@ -135,61 +155,23 @@ await runApp("peer", async () => {
     waitingReason = reason;
     process.stdout.write(`${formatWaitingLine("peer", address, reason)}\n`);
   };
-  node.on((event) => {
-    switch (event.type) {
-      case "registration-refused":
-        // No majority of seeds took the registration: the peer says so, keeps trying, and
-        // tells the starter it waits (once per distinct reason).
-        say(`registration refused: ${event.message}; retrying in ${event.retryInMs / 1000} s`);
-        showWaiting(event.message.replace(/^registration of \S+ failed: /, ""));
-        return;
-      case "registered":
-        logger.info(
-          `registered (incarnation ${event.record.incarnation}) with ${event.seeds.join(", ")}`,
-        );
-        return;
-      case "peer-list":
-        say(`peer list from ${event.seeds.join(", ")}: ${event.members.join(", ") || "(none)"}`);
-        return;
-      case "neighbours-changed":
-        say(`neighbours: ${event.neighbours.join(", ") || "(none)"}`);
-        return;
-      case "message-delivered":
-        say(
-          `${new Date().toLocaleTimeString()} received from ${event.from} (origin ${event.origin}): ${event.text}`,
-        );
-        return;
-      case "message-published":
-        logger.info(`published ${event.text}`);
-        return;
-      case "peer-suspected":
-        logger.info(`suspect ${event.suspect}: asking its neighbours to vote`);
-        return;
-      case "suspicion-cleared":
-        logger.info(`${event.suspect} is alive (vote from ${event.by})`);
-        return;
-      case "dead-reported":
-        say(event.line);
-        return;
-      case "member-removed":
-        logger.info(`seeds removed ${event.address}`);
-        return;
-      case "rejoined":
-        say(`removed while alive; re-registered as incarnation ${event.incarnation}`);
-        return;
-      case "left":
-        say("left the network");
-        return;
+  peer.on((event) => {
+    if (event.type === "registration-refused") {
+      // No majority of seeds took the registration: the peer keeps trying, and tells the
+      // starter it waits (once per distinct reason).
+      showWaiting(event.message.replace(/^registration of \S+ failed: /, ""));
     }
+    logPeerEvent(logger, output, event);
   });
   handleProcessExit(async (signal) => {
-    if (signal === "SIGTERM" || signal === "SIGINT") await node.leave();
-    else await node.stop();
+    logger.event("info", "peer-stopping", { signal }, `stopping (${signal})`);
+    if (signal === "SIGTERM" || signal === "SIGINT") await peer.leave();
+    else await peer.stop();
     logger.close();
     output.close();
   });
   try {
-    await node.start();
+    await peer.start();
   } catch (error) {
     throw new AppExit(
       EXIT.unexpected,
@@ -198,3 +180,98 @@ await runApp("peer", async () => {
   }
   process.stdout.write(`${formatReadyLine("peer", address)}\n`);
 });
+
+/**
+ * Logs one peer event: its JSON object in peer.log and its readable line on stdout; a
+ * delivered message and a `Dead Node:` report also get their line in outputfile.txt.
+ */
+function logPeerEvent(logger: NodeLogger, output: LineLogger, event: PeerNodeEvent): void {
+  switch (event.type) {
+    case "registration-refused": {
+      const { message: reason, retryInMs } = event;
+      logger.event(
+        "info",
+        event.type,
+        { reason, retryInMs },
+        `registration refused: ${reason}; retrying in ${retryInMs / 1000} s`,
+      );
+      return;
+    }
+    case "registered": {
+      const { incarnation } = event.record;
+      const seeds = event.seeds;
+      logger.event(
+        "info",
+        event.type,
+        { incarnation, seeds },
+        `registered (incarnation ${incarnation}) with ${seeds.join(", ")}`,
+      );
+      return;
+    }
+    case "peer-list":
+      logger.event(
+        "info",
+        event.type,
+        { seeds: event.seeds, members: event.members },
+        `peer list from ${event.seeds.join(", ")}: ${event.members.join(", ") || "(none)"}`,
+      );
+      return;
+    case "neighbours-changed":
+      logger.event(
+        "info",
+        event.type,
+        { neighbours: event.neighbours },
+        `neighbours: ${event.neighbours.join(", ") || "(none)"}`,
+      );
+      return;
+    case "message-delivered": {
+      const { from, origin, id, hops, text } = event;
+      const line = `received from ${from} (origin ${origin}): ${text}`;
+      logger.event("info", event.type, { from, origin, id, hops, text }, line);
+      output.info(line);
+      return;
+    }
+    case "message-published":
+      logger.event(
+        "info",
+        event.type,
+        { id: event.id, text: event.text },
+        `published ${event.text}`,
+      );
+      return;
+    case "peer-suspected":
+      logger.event(
+        "info",
+        event.type,
+        { suspect: event.suspect },
+        `suspect ${event.suspect}: asking its neighbours to vote`,
+      );
+      return;
+    case "suspicion-cleared":
+      logger.event(
+        "info",
+        event.type,
+        { suspect: event.suspect, by: event.by },
+        `${event.suspect} is alive (vote from ${event.by})`,
+      );
+      return;
+    case "dead-reported":
+      logger.event("info", event.type, { suspect: event.suspect, line: event.line }, event.line);
+      output.info(event.line);
+      return;
+    case "member-removed":
+      logger.event("info", event.type, { peer: event.address }, `seeds removed ${event.address}`);
+      return;
+    case "rejoined":
+      logger.event(
+        "info",
+        event.type,
+        { incarnation: event.incarnation },
+        `removed while alive; re-registered as incarnation ${event.incarnation}`,
+      );
+      return;
+    case "left":
+      logger.event("info", event.type, {}, "left the network");
+      return;
+  }
+}

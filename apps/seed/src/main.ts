@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `seed <ip>:<port> [--config config.yml] [--profile default|fast]`: one seed of the member directory.
+// `seed <ip>:<port> [--config config.yml] [--profile default|fast] [--log-level <level>]
+// [--log-format json|pretty] [--metrics <ip:port>]`: one seed of the member directory.
 // `seed key <ip>:<port>`: make (or show) that seed's identity key and print its config lines.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -7,14 +8,19 @@ import { dirname, join, resolve } from "node:path";
 import {
   AppExit,
   addressArgument,
-  createLineLogger,
+  createNodeLogger,
   createProcessRandom,
   EXIT,
   formatReadyLine,
   handleProcessExit,
   keyCommandIdentity,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
   loadIdentity,
   loadNetworkConfig,
+  type NodeLogger,
+  type NodeLogLevel,
   nodeDataDirectory,
   packageVersion,
   parseCommandLine,
@@ -64,6 +70,16 @@ const program = new Command("seed")
     "-d, --data-dir <path>",
     "where the durable acceptor state lives (default: config's data_dir)",
   )
+  .addOption(
+    new Option("--log-level <level>", "lowest level written to seed.log and stdout")
+      .choices(LOG_LEVELS)
+      .default("info"),
+  )
+  .addOption(
+    new Option("--log-format <format>", "seed.log lines: JSON objects or readable lines")
+      .choices(LOG_FORMATS)
+      .default("json"),
+  )
   .addHelpText(
     "after",
     "\nEach seed is pinned by its identity key. Across machines, first run `seed key <ip:port>` on\nthe seed's host and put the printed key in every config.yml (on one machine it is automatic).",
@@ -98,6 +114,8 @@ await runApp("seed", async () => {
     config: string;
     profile?: "default" | "fast";
     dataDir?: string;
+    logLevel: NodeLogLevel;
+    logFormat: LogFormat;
   }>();
   const address = addressArgument(program.args[0], "seed");
   const configPath = resolve(options.config);
@@ -109,9 +127,12 @@ await runApp("seed", async () => {
     );
   }
   const directory = dirname(configPath);
-  const logger = createLineLogger({
+  // seed.log: one JSON object (or readable line) per event; stdout: the readable lines.
+  const logger = createNodeLogger({
     path: join(directory, "seed.log"),
     node: `seed ${address}`,
+    level: options.logLevel,
+    format: options.logFormat,
     screen: process.stdout,
   });
   const dataDirectory = nodeDataDirectory(options.dataDir ?? config.dataDir, "seed", address);
@@ -155,50 +176,106 @@ await runApp("seed", async () => {
   }
   // config.txt: the seed list peers read, written atomically (every seed writes the same content).
   await writeSeedList(join(directory, "config.txt"), seeds);
-  logger.info(
+  const restored = node.registry.inspect().acceptorKeys;
+  const committed = node.members().length;
+  const membership =
+    config.allowedKeys === undefined
+      ? "open membership"
+      : `closed membership (${config.allowedKeys.length} allowed keys)`;
+  logger.event(
+    "info",
+    "seed-started",
+    { key: identity.publicKey, restored, committed, membership },
     // Restored: every record the acceptor holds; the view shows those known committed at once
     // and the rest after a quorum read.
-    `seed listening; identity key ${identity.publicKey}; ${node.registry.inspect().acceptorKeys} records restored from ${dataDirectory} (${node.members().length} known committed); ` +
-      (config.allowedKeys === undefined
-        ? "open membership"
-        : `closed membership (${config.allowedKeys.length} allowed keys)`),
+    `seed listening; identity key ${identity.publicKey}; ${restored} records restored from ${dataDirectory} (${committed} known committed); ${membership}`,
   );
   process.stdout.write(`${formatReadyLine("seed", address)}\n`);
   handleProcessExit(async (signal) => {
-    logger.info(`stopping (${signal})`);
+    logger.event("info", "seed-stopping", { signal }, `stopping (${signal})`);
     await node.stop();
     await storage.close();
     logger.close();
   });
 });
 
-function logSeedEvent(logger: ReturnType<typeof createLineLogger>, event: SeedNodeEvent): void {
+/** Logs one seed event: its JSON object in seed.log, its readable line on stdout. */
+function logSeedEvent(logger: NodeLogger, event: SeedNodeEvent): void {
   switch (event.type) {
-    case "member-registered":
-      logger.info(`registered ${event.record.address} (incarnation ${event.record.incarnation})`);
-      return;
-    case "member-updated":
-      logger.debug(
-        `updated ${event.record.address}: neighbours ${event.record.neighbours.join(",")}`,
+    case "member-registered": {
+      const { address: peer, incarnation } = event.record;
+      logger.event(
+        "info",
+        event.type,
+        { peer, incarnation },
+        `registered ${peer} (incarnation ${incarnation})`,
       );
       return;
-    case "member-removed":
-      logger.info(
-        `removed ${event.record.address} (dead, incarnation ${event.record.incarnation})`,
+    }
+    case "member-updated": {
+      const { address: peer, incarnation, neighbours } = event.record;
+      logger.event(
+        "debug",
+        event.type,
+        { peer, incarnation, neighbours },
+        `updated ${peer}: neighbours ${neighbours.join(",")}`,
       );
       return;
-    case "member-left":
-      logger.info(`${event.record.address} left (incarnation ${event.record.incarnation})`);
+    }
+    case "member-removed": {
+      const { address: peer, incarnation } = event.record;
+      logger.event(
+        "info",
+        event.type,
+        { peer, incarnation, reason: "dead" },
+        `removed ${peer} (dead, incarnation ${incarnation})`,
+      );
       return;
+    }
+    case "member-left": {
+      const { address: peer, incarnation } = event.record;
+      logger.event(
+        "info",
+        event.type,
+        { peer, incarnation },
+        `${peer} left (incarnation ${incarnation})`,
+      );
+      return;
+    }
     case "dead-report-received":
-      logger.info(`dead report about ${event.address} from ${event.from}`);
+      logger.event(
+        "info",
+        event.type,
+        { suspect: event.address, from: event.from },
+        `dead report about ${event.address} from ${event.from}`,
+      );
       return;
     case "seed-probe-finished":
-      logger.info(`probed ${event.address} myself: ${event.isAlive ? "alive" : "no answer"}`);
+      logger.event(
+        "info",
+        event.type,
+        { suspect: event.address, isAlive: event.isAlive },
+        `probed ${event.address} myself: ${event.isAlive ? "alive" : "no answer"}`,
+      );
+      return;
+    case "alive-vote-received":
+      logger.event(
+        "debug",
+        event.type,
+        { suspect: event.address, by: event.voter },
+        `alive vote for ${event.address} from ${event.voter}`,
+      );
       return;
     case "operation-completed":
       if (!event.result.ok)
-        logger.warn(`operation on ${event.address} failed: ${event.result.error.message}`);
+        logger.event(
+          "warn",
+          "operation-failed",
+          { peer: event.address, operation: event.operationId, reason: event.result.error.code },
+          `operation on ${event.address} failed: ${event.result.error.message}`,
+        );
       return;
+    case "request-refused":
+      return; // the node logs it (a warning naming the request, the sender and the code)
   }
 }
