@@ -55,8 +55,7 @@ function runStarter(args: readonly string[]): RunningStarter {
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   createInterface({ input: child.stdout }).on("line", (line) => {
     stdout.push(line);
-    const started =
-      /^started \w+ \S+ \(pid (\d+)\)$/.exec(line) ?? /^revived .* \(pid (\d+)\)$/.exec(line);
+    const started = /^(?:started|revived) \w+ \S+ \(pid (\d+)\)/.exec(line);
     if (started) childPids.add(Number(started[1]));
     for (const waiter of [...waiters]) {
       if (waiter.pattern.test(line)) {
@@ -230,5 +229,31 @@ describe("starter CLI", { timeout: 30_000 }, () => {
     );
     blocker.child.stdin.end();
     expect(await blocker.exited).toBe(0);
+  });
+});
+
+describe("starter CLI with the real seed and peer apps", { timeout: 120_000 }, () => {
+  it("keeps a peer added while two of three seeds are down, and it registers once one is revived", async () => {
+    const { path, base } = await networkConfig(1);
+    const starter = runStarter([path, "--profile", "fast", "--ready-timeout", "60000"]);
+    await starter.waitForLine(/^network up: 4 nodes/);
+    starter.child.stdin.write(`kill ${base + 1}\nkill ${base + 2}\nadd\n`);
+    const waiting = await starter.waitForLine(/^started peer \S+ \(pid \d+\); waiting: /);
+    const peer = /^started peer (\S+) /.exec(waiting)?.[1] ?? "";
+    starter.child.stdin.write("list\n");
+    await starter.waitForLine(new RegExp(`^peer +${peer.replace(/\./g, "\\.")} +\\d+ +waiting$`));
+
+    starter.child.stdin.write(`revive ${base + 1}\n`);
+    await starter.waitForLine(
+      new RegExp(`^peer ${peer.replace(/\./g, "\\.")} joined \\(pid \\d+\\)$`),
+    );
+    starter.child.stdin.write("members\n");
+    const row = await starter.waitForLine(
+      new RegExp(`^  ${peer.replace(/\./g, "\\.")} +alive incarnation \\d+`),
+    );
+    expect(row).toContain(peer);
+    starter.child.stdin.write("exit\n");
+    expect(await starter.exited).toBe(0);
+    for (const pid of childPids) expect(isAlive(pid)).toBe(false);
   });
 });
