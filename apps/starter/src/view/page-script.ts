@@ -94,16 +94,21 @@ export const VIEW_PAGE_SCRIPT = `
       hist.appendChild(svg("text", { x: 20 + (b.degree + 0.5) * slot, y: 128,
         "text-anchor": "middle" }, String(b.degree)));
     });
-    hist.appendChild(svg("text", { x: 4, y: 12 }, "peers by degree (max " + maxCount + ")"));
+    hist.appendChild(svg("line", { class: "axis", x1: 18, y1: 115.5, x2: 212, y2: 115.5 }));
+    hist.appendChild(svg("text", { x: 4, y: 12 }, "peers per degree (tallest bar " + maxCount + ")"));
     var ccdf = document.getElementById("ccdf");
     clear(ccdf);
     ccdf.appendChild(svg("text", { x: 4, y: 12 }, "P(D ≥ d), log-log"));
+    ccdf.appendChild(svg("line", { class: "axis", x1: 18.5, y1: 18, x2: 18.5, y2: 117 }));
+    ccdf.appendChild(svg("line", { class: "axis", x1: 18, y1: 117.5, x2: 155, y2: 117.5 }));
+    ccdf.appendChild(svg("text", { x: 18, y: 130 }, "1"));
+    ccdf.appendChild(svg("text", { x: 150, y: 130, "text-anchor": "end" }, String(Math.max(maxDegree, 2))));
     var positive = bins.filter(function (b) { return b.degree > 0; });
     var total = positive.reduce(function (s, b) { return s + b.count; }, 0);
     if (total > 0) {
       var lx = function (v) { return 20 + (Math.log(v) / Math.log(Math.max(maxDegree, 2))) * 130; };
       var minFraction = 1 / total;
-      var ly = function (f) { return 20 + (Math.log(f) / Math.log(minFraction || 0.5)) * 95; };
+      var ly = function (f) { return 20 + (Math.log(f) / Math.log(Math.min(minFraction, 0.5))) * 95; };
       var remaining = total;
       positive.forEach(function (b) {
         ccdf.appendChild(svg("circle", { cx: lx(b.degree), cy: ly(remaining / total), r: 2.5 }));
