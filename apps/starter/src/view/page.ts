@@ -49,6 +49,7 @@ td.neighbours { white-space: normal; color: var(--muted); font-size: 12px; }
 .plots svg { background: #fcfcfa; border-radius: 4px; }
 .plots rect.bar { fill: var(--peer); }
 .plots circle { fill: var(--peer); }
+.plots line.axis { stroke: #b8bcc2; stroke-width: 1; }
 .plots line.fit { stroke: var(--dead); stroke-width: 1.5; stroke-dasharray: 4 3; }
 .plots text { font-size: 9px; fill: var(--muted); }
 #events { list-style: none; margin: 0; padding: 0; max-height: 260px; overflow-y: auto;
