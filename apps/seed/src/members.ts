@@ -17,7 +17,7 @@ import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command } from "commander";
 
-const program = new Command("members")
+const program = new Command("p2p-members")
   .version(packageVersion(import.meta.url))
   .description("Ask each running seed for its member list and say whether the seeds agree.")
   .option("-c, --config <path>", "the network's config.yml", "config.yml")

@@ -60,7 +60,7 @@ export async function runStarter(
   argv: readonly string[],
   io: StarterIo = processIo(),
 ): Promise<number> {
-  const program = new Command("starter")
+  const program = new Command("p2p-starter")
     .version(packageVersion(import.meta.url))
     .description(
       "Start a p2p network on this machine: the seeds of config.yml, then its initial peers,\n" +

@@ -214,7 +214,7 @@ describe("starter CLI", { timeout: 30_000 }, () => {
     }
     const help = runStarter(["--help"]);
     expect(await help.exited).toBe(0);
-    expect(help.stdout[0]).toBe("Usage: starter [options] [config]");
+    expect(help.stdout[0]).toBe("Usage: p2p-starter [options] [config]");
     expect(help.stdout).toContain("  kill <port>     crash a seed or peer (SIGKILL)");
   });
 

@@ -101,7 +101,7 @@ async function report(
 
 /** Builds the `topology` command (commander), wired to `io`. */
 export function createProgram(io: CliIo = defaultIo): Command {
-  const program = new Command("topology")
+  const program = new Command("p2p-topology")
     .version(packageVersion(import.meta.url))
     .description(
       "Grow or analyse a peer overlay and test whether its degree distribution is a power law.",
