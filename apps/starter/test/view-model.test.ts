@@ -12,10 +12,10 @@ const member = (
   status: Status,
   incarnation: number,
   neighbours: readonly string[] = [],
-): Entry =>
-  ({
-    record: { address, status, incarnation, neighbours: [...neighbours], changedAt: 0 },
-  }) as Entry;
+): Entry => ({
+  record: { address, status, incarnation, neighbours: [...neighbours], changedAt: 0 },
+  version: 1,
+});
 
 const answer = (seed: string, members: readonly Entry[]): SeedAnswer => ({
   seed,

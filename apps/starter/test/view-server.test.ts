@@ -18,8 +18,9 @@ const alive: SeedAnswer = {
   members: [
     {
       record: { address: PEER, status: "alive", incarnation: 0, neighbours: [], changedAt: 0 },
+      version: 1,
     },
-  ] as Extract<SeedAnswer, { ok: true }>["members"],
+  ],
 };
 
 const servers: ViewServer[] = [];

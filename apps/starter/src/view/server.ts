@@ -23,17 +23,17 @@ export interface ViewServerOptions {
   /** The current seeds with their pinned keys; called before every poll. */
   readonly seeds: () => readonly SeedListEntry[] | Promise<readonly SeedListEntry[]>;
   /** The network's config, shown on the page (timing profile, initial peers). */
-  readonly config?: NetworkConfig;
+  readonly config?: NetworkConfig | undefined;
   /** Interface to listen on (default 127.0.0.1). */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Port to listen on (default 7070; 0 picks a free one, see {@link ViewServer.url}). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Pause between the end of one poll and the start of the next (default 1000 ms). */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
   /** How long each seed may take per page (default 2000 ms). */
-  readonly queryTimeoutMs?: number;
+  readonly queryTimeoutMs?: number | undefined;
   /** Asks the seeds (default: the members client over TCP); a test may pass its own. */
-  readonly query?: (seeds: readonly SeedListEntry[]) => Promise<MembersReport>;
+  readonly query?: ((seeds: readonly SeedListEntry[]) => Promise<MembersReport>) | undefined;
 }
 
 /** A running web view. */
