@@ -1,12 +1,19 @@
 import { resolve } from "node:path";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
-import { EXIT, loadConfig, packageVersion } from "@p2p/cli-support";
+import {
+  EXIT,
+  loadConfig,
+  type NetworkConfig,
+  packageVersion,
+  parseNodeAddress,
+} from "@p2p/cli-support";
 import type { TimingProfileName } from "@p2p/node";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { liveNetworkClient } from "./live-network-client.js";
+import { liveNetworkClient, writtenSeedList } from "./live-network-client.js";
 import { createManager, HELP_LINES } from "./manager.js";
 import type { NetworkClient } from "./network-client.js";
 import { nodeCommand } from "./node-command.js";
+import { startViewServer, type ViewServer } from "./view/server.js";
 
 /** Exit codes of the starter (BSD sysexits where one fits). */
 
@@ -31,7 +38,15 @@ interface StarterOptions {
   readonly grace: number;
   readonly keepData?: boolean;
   readonly verbose?: boolean;
+  readonly view: string | false;
   readonly nodeProgram?: string;
+}
+
+const DEFAULT_VIEW_ADDRESS = "127.0.0.1:7070";
+
+function parseViewAddress(text: string): string {
+  if (!parseNodeAddress(text).ok) throw new InvalidArgumentError("expected ip:port");
+  return text;
 }
 
 function parseMilliseconds(text: string): number {
@@ -87,6 +102,13 @@ export async function runStarter(
     )
     .option("--keep-data", "keep the seeds' data from an earlier run (default: a fresh network)")
     .option(
+      "--view <ip:port>",
+      "serve the live web view of the network here (another free port when it is taken)",
+      parseViewAddress,
+      DEFAULT_VIEW_ADDRESS,
+    )
+    .option("--no-view", "do not serve the web view")
+    .option(
       "--verbose",
       "show every line the nodes print (default: joins, removals, Dead Node lines, problems)",
     )
@@ -134,6 +156,7 @@ export async function runStarter(
   const printError = (line: string): void => writeLine(io.stderr, line);
 
   const configPath = resolve(configArgument);
+  let view: ViewServer | undefined;
   const manager = createManager({
     config: loaded.value,
     configPath,
@@ -150,6 +173,9 @@ export async function runStarter(
     graceMs: options.grace,
     keepData: options.keepData === true,
     verbose: options.verbose === true,
+    onNodeLine: (_node, line) => {
+      if (line.includes("Dead Node:")) view?.push(line);
+    },
   });
 
   let isInterrupted = false;
@@ -180,6 +206,10 @@ export async function runStarter(
       return EXIT.unexpected;
     }
     print(`network up: ${manager.list().length} nodes; type help for commands`);
+    if (options.view !== false) {
+      view = await serveView(options.view, configPath, loaded.value, printError);
+      if (view !== undefined) print(`web view: ${view.url}`);
+    }
 
     prompt = io.isTerminal
       ? createInterface({ input: io.stdin, output: io.stdout, terminal: true, prompt: PROMPT })
@@ -199,10 +229,37 @@ export async function runStarter(
     }
     isPrompting = false;
     prompt.close();
+    await view?.close();
     await manager.shutdown();
     print("every node stopped");
     return EXIT.ok;
   } finally {
+    await view?.close();
     if (handleSignals) for (const signal of signals) process.off(signal, stopOnSignal);
   }
+}
+
+/**
+ * Starts the web view at `address`, or on a free port of the same host when that port is taken;
+ * prints why and returns undefined when it cannot serve at all (the network runs without it).
+ */
+async function serveView(
+  address: string,
+  configPath: string,
+  config: NetworkConfig,
+  printError: (line: string) => void,
+): Promise<ViewServer | undefined> {
+  const parsed = parseNodeAddress(address);
+  if (!parsed.ok) return undefined;
+  const seeds = () => writtenSeedList(configPath);
+  const { ip, port } = parsed.value;
+  try {
+    return await startViewServer({ seeds, config, host: ip, port });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "VIEW_PORT_IN_USE") {
+      printError(`starter: no web view: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+  return startViewServer({ seeds, config, host: ip, port: 0 });
 }

@@ -18,12 +18,19 @@ import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import type { NetworkClient, NetworkView } from "./network-client.js";
 
-/** The running seeds with their pinned keys, from the config.txt they wrote beside config.yml. */
-function pinnedSeeds(view: NetworkView): SeedListEntry[] {
-  const path = join(dirname(view.configPath), "config.txt");
+/**
+ * Every seed with its pinned key, from the config.txt the seeds wrote beside config.yml (none
+ * before the first seed started).
+ */
+export function writtenSeedList(configPath: string): SeedListEntry[] {
+  const path = join(dirname(configPath), "config.txt");
   const parsed = existsSync(path) ? parseSeedList(readFileSync(path, "utf8"), path) : undefined;
-  if (parsed === undefined || !parsed.ok) return [];
-  return parsed.value.filter((seed) => view.seeds.includes(seed.address));
+  return parsed === undefined || !parsed.ok ? [] : [...parsed.value];
+}
+
+/** The running seeds with their pinned keys. */
+function pinnedSeeds(view: NetworkView): SeedListEntry[] {
+  return writtenSeedList(view.configPath).filter((seed) => view.seeds.includes(seed.address));
 }
 
 const ask = (view: NetworkView) =>

@@ -102,7 +102,20 @@ async function networkConfig(initialPeers = 2): Promise<{ path: string; base: nu
 }
 
 function startNetwork(path: string, ...extra: string[]): RunningStarter {
-  return runStarter([path, "--node-program", FAKE_NODE, "--grace", "2000", ...extra]);
+  return runStarter([path, "--node-program", FAKE_NODE, "--grace", "2000", "--no-view", ...extra]);
+}
+
+/** Polls an async `condition` every 200 ms until it holds; throws after `timeoutMs`. */
+async function waitUntilAsync(
+  condition: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 function pidsFromList(lines: readonly string[]): number[] {
@@ -252,6 +265,14 @@ describe("starter CLI with the real seed and peer apps", { timeout: 120_000 }, (
       new RegExp(`^  ${peer.replace(/\./g, "\\.")} +alive incarnation \\d+`),
     );
     expect(row).toContain(peer);
+    // The web view the starter serves lists it too.
+    const url = (await starter.waitForLine(/^web view: http:\/\/127\.0\.0\.1:\d+\/$/)).slice(10);
+    await waitUntilAsync(async () => {
+      const state = (await (await fetch(`${url}api/state`)).json()) as {
+        members: { address: string; status: string }[];
+      };
+      return state.members.some((member) => member.address === peer && member.status === "alive");
+    }, "the web view to list the new peer alive");
     starter.child.stdin.write("exit\n");
     expect(await starter.exited).toBe(0);
     for (const pid of childPids) expect(isAlive(pid)).toBe(false);
