@@ -2,7 +2,14 @@ import { request } from "node:http";
 import { compareViews, type MembersReport, type SeedAnswer } from "@p2p/cli-support";
 import { P2pError } from "@p2p/wire";
 import { afterEach, describe, expect, it } from "vitest";
-import { startViewServer, type ViewServer, type ViewState } from "../src/view/index.js";
+import {
+  startViewServer,
+  type ViewEvent,
+  type ViewEventInput,
+  type ViewServer,
+  type ViewServerOptions,
+  type ViewState,
+} from "../src/view/index.js";
 
 const SEED = { address: "127.0.0.1:5000", key: "0".repeat(64) };
 const PEER = "127.0.0.1:6000";
@@ -29,12 +36,13 @@ afterEach(async () => {
 });
 
 async function start(): Promise<ViewServer> {
-  const server = await startViewServer({
+  const options: ViewServerOptions = {
     seeds: () => [SEED],
     port: 0,
     pollIntervalMs: 20,
     query: async () => reportOf(alive),
-  });
+  };
+  const server = await startViewServer(options);
   servers.push(server);
   return server;
 }
@@ -83,7 +91,8 @@ describe("view server", () => {
         response.on("data", (chunk: Buffer) => {
           body += chunk.toString("utf8");
           if (body.includes("event: state") && !body.includes("Dead Node")) {
-            server.push(`Dead Node:${PEER}:1767225600000:127.0.0.1`);
+            const line: ViewEventInput = `Dead Node:${PEER}:1767225600000:127.0.0.1`;
+            server.push(line);
           }
           if (body.includes("event: event")) void server.close();
         });
@@ -94,7 +103,7 @@ describe("view server", () => {
     });
     const body = await streamed;
     expect(body).toContain(`"type":"dead-node","address":"${PEER}"`);
-    expect(server.state().events.map((event) => event.type)).toEqual([
+    expect(server.state().events.map((event: ViewEvent) => event.type)).toEqual([
       "member-joined",
       "dead-node",
     ]);

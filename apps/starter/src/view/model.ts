@@ -16,7 +16,7 @@ import {
 type ListedRecord = Extract<SeedAnswer, { ok: true }>["members"][number]["record"];
 
 /** What a recent event is about. */
-export type ViewEventType =
+type ViewEventType =
   | "member-joined"
   | "member-rejoined"
   | "member-removed"
@@ -45,7 +45,7 @@ export type ViewEventInput =
   | { readonly type: ViewEventType; readonly address?: string; readonly text: string };
 
 /** One seed: whether it answered the last poll and whether its list matches the others'. */
-export interface SeedView {
+interface SeedView {
   readonly address: string;
   readonly isAnswering: boolean;
   /** Why it did not answer (unreachable, timeout, refused page). */
@@ -57,7 +57,7 @@ export interface SeedView {
 }
 
 /** One member, merged over the answering seeds (the most advanced record wins). */
-export interface MemberView {
+interface MemberView {
   readonly address: string;
   readonly status: "alive" | "dead" | "left";
   readonly incarnation: number;
@@ -69,7 +69,7 @@ export interface MemberView {
 }
 
 /** The power-law fit of the live overlay's degrees, or why there is none yet. */
-export type FitView =
+type FitView =
   | { readonly isMeaningful: false; readonly text: string }
   | {
       readonly isMeaningful: true;
@@ -80,7 +80,7 @@ export type FitView =
     };
 
 /** Degree statistics of the live overlay. */
-export interface DegreeView {
+interface DegreeView {
   readonly histogram: readonly HistogramBin[];
   readonly summary?: DegreeSummary;
   readonly fit: FitView;
@@ -115,18 +115,18 @@ export interface ViewState {
 }
 
 /** Most events kept. */
-export const MAX_EVENTS = 200;
+const MAX_EVENTS = 200;
 const BOOTSTRAP_SAMPLES = 200;
 
 /** Options of {@link createViewModel}. */
-export interface ViewModelOptions {
+interface ViewModelOptions {
   /** Wall clock for event times (default `Date.now`). */
   readonly now?: () => number;
   readonly network?: ViewState["network"];
 }
 
 /** The view's state and its diffing between polls; no sockets, no timers. */
-export interface ViewModel {
+interface ViewModel {
   /** Takes one poll's report; returns the events it caused (already in the state). */
   update(report: MembersReport): readonly ViewEvent[];
   /** Adds an event from outside (e.g. a peer's `Dead Node:` line); undefined for a blank line. */
