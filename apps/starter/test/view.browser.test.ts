@@ -12,8 +12,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startViewServer, type ViewServer } from "../src/view/index.js";
 import { configText, freePortBlock, isAlive, killAll, waitUntil } from "./helpers.js";
 
-// A real network (the starter with 3 seeds and 3 peers on the fast profile), the web view
-// in-process, and headless Chromium reading the page. Chromium is required: without it this
+// A real network (the starter with 3 seeds and 3 peers on the fast profile, without its own
+// view), the web view in-process, and headless Chromium reading the page. Chromium is required: without it this
 // test fails and says how to install it.
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
@@ -47,7 +47,7 @@ afterAll(async () => {
 function runStarter(configPath: string, cwd: string, onLine: (line: string) => void): string[] {
   const child = spawn(
     process.execPath,
-    ["--import", TSX, "--conditions=@p2p/source", MAIN, configPath, "--profile", "fast"],
+    ["--import", TSX, "--conditions=@p2p/source", MAIN, configPath, "--profile", "fast", "--no-view"],
     { cwd, stdio: ["pipe", "pipe", "pipe"] },
   );
   starter = child;
