@@ -47,7 +47,16 @@ afterAll(async () => {
 function runStarter(configPath: string, cwd: string, onLine: (line: string) => void): string[] {
   const child = spawn(
     process.execPath,
-    ["--import", TSX, "--conditions=@p2p/source", MAIN, configPath, "--profile", "fast", "--no-view"],
+    [
+      "--import",
+      TSX,
+      "--conditions=@p2p/source",
+      MAIN,
+      configPath,
+      "--profile",
+      "fast",
+      "--no-view",
+    ],
     { cwd, stdio: ["pipe", "pipe", "pipe"] },
   );
   starter = child;
