@@ -2,6 +2,7 @@ export type { NodeErrorCode } from "./errors.js";
 export type {
   LinkPeer,
   LinkSigner,
+  LinkStats,
   Links,
   LinksEvents,
   LinksOptions,
@@ -20,8 +21,10 @@ export {
 export type { NodeEvents } from "./node-events.js";
 export { createPeerNode } from "./peer-node.js";
 export type { PeerNode, PeerNodeEvent, PeerNodeOptions, PeerNodeView } from "./peer-types.js";
-export type { SeedNode, SeedNodeEvent, SeedNodeOptions } from "./seed-node.js";
+export type { SeedNode, SeedNodeEvent, SeedNodeOptions, SeedNodeStats } from "./seed-node.js";
 export { createSeedNode } from "./seed-node.js";
+export type { LatencyHistogram, OperationStats, QuorumStats } from "./seed-stats.js";
+export { COMMIT_LATENCY_BOUNDS_MS, createOperationStats } from "./seed-stats.js";
 export type { SimulatedIdentity } from "./simulated-identity.js";
 export { simulatedIdentity, simulatedSeeds } from "./simulated-identity.js";
 export type { TimingOverrides, TimingProfile, TimingProfileName } from "./timing.js";

@@ -73,6 +73,18 @@ export interface LinkPeer {
   readonly identityKey: string;
 }
 
+/** Link handshakes of {@link Links} since it was created (read-only counters). */
+export interface LinkStats {
+  /** Handshakes that proved the other end's identity (inbound, outbound and address proofs). */
+  readonly handshakesCompleted: number;
+  /** Handshakes that failed: a timeout, a bad message, a key that does not check out. */
+  readonly handshakesFailed: number;
+  /** Links refused after a handshake, by code (`ROLE_REFUSED`, `ADDRESS_NOT_PROVEN`, …). */
+  readonly refused: Readonly<Record<string, number>>;
+  /** Addresses with at least one open, proven connection now. */
+  readonly connected: number;
+}
+
 /** Events of {@link Links}. */
 export interface LinksEvents<T> {
   message: (from: LinkPeer, message: T) => void;
@@ -107,4 +119,6 @@ export interface Links<T extends { type: string }> {
   on<E extends keyof LinksEvents<T>>(event: E, listener: LinksEvents<T>[E]): () => void;
   /** Closes the listener and every connection. */
   close(): Promise<void>;
+  /** A snapshot of the handshake counters. */
+  stats(): LinkStats;
 }

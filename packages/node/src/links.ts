@@ -48,6 +48,8 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
   };
   let listener: Listener | undefined;
   let isClosed = false;
+  const counts = { handshakesCompleted: 0, handshakesFailed: 0 };
+  const refusedCounts: Record<string, number> = {};
 
   const emitMessage = (from: LinkPeer, message: T): void => {
     for (const handler of listeners.message) handler(from, message);
@@ -130,7 +132,16 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
         randomBytes,
         ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
       },
-      { established: onEstablished, failed: onFailed },
+      {
+        established: (peer, secure) => {
+          counts.handshakesCompleted += 1;
+          onEstablished(peer, secure);
+        },
+        failed: (error) => {
+          counts.handshakesFailed += 1;
+          onFailed(error);
+        },
+      },
     );
   };
 
@@ -187,6 +198,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
     code: NodeErrorCode,
     reason: string,
   ): void => {
+    refusedCounts[code] = (refusedCounts[code] ?? 0) + 1;
     logger.warn(`refused a link from ${claimed}: ${code}: ${reason}`, {
       remote: messages.remoteAddress,
     });
@@ -381,6 +393,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
     },
     provenKey: (address) => proven.get(address),
     on,
+    stats: () => ({ ...counts, refused: { ...refusedCounts }, connected: links.size }),
     async close() {
       isClosed = true;
       queues.clear();

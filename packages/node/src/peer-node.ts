@@ -443,6 +443,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       liveness: liveness.inspect(),
       directory: directory.inspect(),
       overlay: overlay.inspect(),
+      links: links.stats(),
     }),
     on: events.on,
   };

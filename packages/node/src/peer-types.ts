@@ -3,7 +3,7 @@ import type { createLiveness, Signer } from "@p2p/liveness";
 import type { createDirectoryClient, MemberRecord } from "@p2p/quorum";
 import type { createOverlay } from "@p2p/topology";
 import type { Clock, Listener, Logger, NoiseCrypto, RandomSource, Transport } from "@p2p/wire";
-import type { PinnedSeed } from "./link-types.js";
+import type { LinkStats, PinnedSeed } from "./link-types.js";
 import type { NodeEvents } from "./node-events.js";
 import type { TimingProfile } from "./timing.js";
 
@@ -118,4 +118,6 @@ export interface PeerNodeView {
   readonly liveness: ReturnType<ReturnType<typeof createLiveness>["inspect"]>;
   readonly directory: ReturnType<ReturnType<typeof createDirectoryClient>["inspect"]>;
   readonly overlay: ReturnType<ReturnType<typeof createOverlay>["inspect"]>;
+  /** Link handshake counters (gossip and liveness counters are in their views). */
+  readonly links: LinkStats;
 }

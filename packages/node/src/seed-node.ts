@@ -6,6 +6,7 @@ import {
   type SeedProberInput,
   type SeedProberMessage,
   type SeedProberOutput,
+  type SeedProberView,
 } from "@p2p/liveness";
 import {
   createPersistBeforeSend,
@@ -33,10 +34,11 @@ import {
   verifyIdentitySignature,
 } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
-import type { LinkPeer, LinkSigner, Links, PinnedSeed } from "./link-types.js";
+import type { LinkPeer, LinkSigner, LinkStats, Links, PinnedSeed } from "./link-types.js";
 import { createLinks } from "./links.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents, type NodeEvents } from "./node-events.js";
+import { createOperationStats, type QuorumStats } from "./seed-stats.js";
 
 /** Everything a seed needs from its host. */
 export interface SeedNodeOptions {
@@ -87,6 +89,15 @@ export interface SeedNodeOptions {
 /** Events a seed reports to its host (for logs and the screen). */
 export type SeedNodeEvent = SeedRegistryEvent | SeedProberEvent;
 
+/** Counters of a running seed, since it started (read-only; for metrics). */
+export interface SeedNodeStats {
+  readonly links: LinkStats;
+  /** Operations of the registry: commit latency, no-quorum results, refusals, changes. */
+  readonly quorum: QuorumStats;
+  /** The seeds' own probes of suspects (pings sent, probes started, removals proposed, …). */
+  readonly prober: SeedProberView["counters"];
+}
+
 /** A running seed: a quorum acceptor and proposer of the member directory, over a transport. */
 export interface SeedNode {
   readonly address: string;
@@ -98,6 +109,8 @@ export interface SeedNode {
   members(): readonly MemberEntry[];
   /** The underlying registry (read-only use: inspect, acceptor state). */
   readonly registry: SeedRegistry;
+  /** A snapshot of the seed's counters. */
+  stats(): SeedNodeStats;
   on: NodeEvents<SeedNodeEvent>["on"];
 }
 
@@ -205,6 +218,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
   });
 
+  const operations = createOperationStats();
   // Persist before send, with group commit (shared with the simulations): every persist is
   // issued at once (so a durable store can batch the writes of many operations into one
   // synced transaction), and every send or event waits until all the persists issued before
@@ -212,6 +226,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   const groupCommit = createPersistBeforeSend({
     save: (key, state) => storage.save(key, state),
     deliver: (output) => {
+      operations.delivered(clock.now(), output); // an answer ends its operation's timing
       if (output.type === "send") links.send(output.to, output.message);
       else onRegistryEvent(output.event);
     },
@@ -271,7 +286,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
 
   const registryHost = createMachineHost<SeedRegistryInput, SeedRegistryOutput>({
     clock,
-    machine: registry,
+    machine: operations.observe(registry), // the registry; an input starts an operation's timing
     tick: (now) => ({ type: "tick", now, wallTimeMs: wallClock() }),
     apply: applyRegistry,
   });
@@ -400,6 +415,11 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
       await links.close();
     },
     members: () => registry.list(),
+    stats: () => ({
+      links: links.stats(),
+      quorum: operations.snapshot(),
+      prober: prober.inspect().counters,
+    }),
     on: events.on,
   };
   return node;

@@ -191,4 +191,46 @@ describe("tcp transport", () => {
     client.abort();
     await listener.close();
   });
+
+  it("counts connections, frames and bytes (headers included) in both directions", async () => {
+    const server = createTcpTransport();
+    const client = createTcpTransport();
+    expect(client.stats()).toEqual({
+      connectionsAccepted: 0,
+      connectionsDialled: 0,
+      framesSent: 0,
+      framesReceived: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
+    });
+    const listener = await server.listen("127.0.0.1:0", (connection) =>
+      connection.on("message", (payload) => connection.send(payload)),
+    );
+    const connection = await client.dial(listener.address);
+    let replies = 0;
+    const echoed = new Promise<void>((resolve) =>
+      connection.on("message", () => {
+        replies += 1;
+        if (replies === 3) resolve();
+      }),
+    );
+    for (const size of [1, 10, 100]) connection.send(new Uint8Array(size));
+    await echoed;
+    const bytes = 3 * 4 + 1 + 10 + 100;
+    expect(client.stats()).toEqual({
+      connectionsAccepted: 0,
+      connectionsDialled: 1,
+      framesSent: 3,
+      framesReceived: 3,
+      bytesSent: bytes,
+      bytesReceived: bytes,
+    });
+    expect(server.stats()).toMatchObject({
+      connectionsAccepted: 1,
+      framesSent: 3,
+      bytesSent: bytes,
+    });
+    connection.abort();
+    await listener.close();
+  });
 });

@@ -36,6 +36,28 @@ export interface TcpTransportOptions {
   readonly logger?: Logger;
 }
 
+/** Traffic of a TCP transport since it was created: every connection, both directions. */
+export interface TcpTransportStats {
+  /** Inbound connections its listeners accepted. */
+  readonly connectionsAccepted: number;
+  /** Outbound connections its dials opened. */
+  readonly connectionsDialled: number;
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  /** Bytes written to sockets, frame headers included. */
+  readonly bytesSent: number;
+  /** Bytes read from sockets, frame headers included. */
+  readonly bytesReceived: number;
+}
+
+/** A {@link Transport} over TCP, with read-only traffic counters. */
+export interface TcpTransport extends Transport {
+  /** A snapshot of the counters (a new object each call). */
+  stats(): TcpTransportStats;
+}
+
+type MutableStats = { -readonly [K in keyof TcpTransportStats]: number };
+
 function remoteOf(socket: Socket): string {
   const host = socket.remoteAddress ?? "unknown";
   return formatAddress({ host, port: socket.remotePort ?? 0 });
@@ -53,6 +75,7 @@ interface ResolvedOptions {
   readonly highWaterMarkBytes: number;
   readonly closeTimeoutMs: number;
   readonly logger: Logger;
+  readonly stats: MutableStats;
 }
 
 /** A {@link Connection} over one TCP socket, framed with u32 big-endian length prefixes. */
@@ -139,6 +162,8 @@ class TcpConnection implements Connection {
       });
     }
     const belowMark = this.socket.write(frame);
+    this.options.stats.framesSent += 1;
+    this.options.stats.bytesSent += frame.byteLength;
     if (!belowMark) this.needsDrain = true;
     return belowMark;
   }
@@ -174,6 +199,7 @@ class TcpConnection implements Connection {
 
   private onData(chunk: Buffer): void {
     if (this.currentState === "closed") return;
+    this.options.stats.bytesReceived += chunk.byteLength;
     const results = this.decoder.push(chunk);
     for (const result of results) {
       if (this.isClosed()) return;
@@ -186,6 +212,7 @@ class TcpConnection implements Connection {
         this.terminate({ reason: "protocol-error", error: result.error });
         return;
       }
+      this.options.stats.framesReceived += 1;
       this.events.emit("message", result.value);
     }
   }
@@ -240,7 +267,7 @@ class TcpConnection implements Connection {
  * frame (empty, oversized) has its connection closed with `protocol-error` and a logged reason;
  * the listener keeps serving everyone else.
  */
-export function createTcpTransport(options: TcpTransportOptions = {}): Transport {
+export function createTcpTransport(options: TcpTransportOptions = {}): TcpTransport {
   const resolved: ResolvedOptions = {
     maxFrameBytes: checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
     connectTimeoutMs: options.connectTimeoutMs ?? 5000,
@@ -248,10 +275,19 @@ export function createTcpTransport(options: TcpTransportOptions = {}): Transport
     highWaterMarkBytes: options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES,
     closeTimeoutMs: options.closeTimeoutMs ?? 5000,
     logger: options.logger ?? silentLogger,
+    stats: {
+      connectionsAccepted: 0,
+      connectionsDialled: 0,
+      framesSent: 0,
+      framesReceived: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
+    },
   };
   const { logger } = resolved;
 
   return {
+    stats: () => ({ ...resolved.stats }),
     listen(address, onConnection) {
       const parsed = parseAddress(address, { allowPortZero: true });
       if (!parsed.ok) return Promise.reject(parsed.error);
@@ -264,6 +300,7 @@ export function createTcpTransport(options: TcpTransportOptions = {}): Transport
         server.on("connection", (socket) => {
           socket.setNoDelay(true);
           const connection = new TcpConnection(socket, resolved);
+          resolved.stats.connectionsAccepted += 1;
           logger.debug("accepted connection", { remoteAddress: connection.remoteAddress });
           onConnection(connection);
         });
@@ -356,6 +393,7 @@ export function createTcpTransport(options: TcpTransportOptions = {}): Transport
         socket.connect({ host, port }, () => {
           if (settled) return;
           cleanup();
+          resolved.stats.connectionsDialled += 1;
           resolve(new TcpConnection(socket, resolved));
         });
       });
