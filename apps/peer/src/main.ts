@@ -6,6 +6,7 @@ import {
   addressArgument,
   createLineLogger,
   createNodeLogger,
+  createPeerMetrics,
   createProcessRandom,
   EXIT,
   formatReadyLine,
@@ -25,6 +26,7 @@ import {
   parseCommandLine,
   peerSeedList,
   runApp,
+  startMetricsServer,
   verifyEd25519,
 } from "@p2p/cli-support";
 import { createPeerNode, type PeerNodeEvent } from "@p2p/node";
@@ -71,6 +73,7 @@ const program = new Command("peer")
       .choices(LOG_FORMATS)
       .default("json"),
   )
+  .option("--metrics <ip:port>", "serve Prometheus metrics at http://<ip:port>/metrics")
   .addHelpText(
     "after",
     "\nOn a closed network (allowed_keys in config.yml), run `peer key <ip:port>` first and add the\nprinted key to allowed_keys on every seed.",
@@ -104,6 +107,7 @@ await runApp("peer", async () => {
     neighbours: string;
     logLevel: NodeLogLevel;
     logFormat: LogFormat;
+    metrics?: string;
   }>();
   const address = addressArgument(program.args[0], "peer");
   const neighbourCount = Number(options.neighbours);
@@ -132,10 +136,11 @@ await runApp("peer", async () => {
   // The peer keeps its identity key across restarts, so `revive` re-registers the same identity.
   const signer = loadIdentity(nodeDataDirectory(config.dataDir, "peer", address));
 
+  const transport = createTcpTransport({ logger });
   const peer = createPeerNode({
     address,
     seeds,
-    transport: createTcpTransport({ logger }),
+    transport,
     clock: systemClock,
     random: createProcessRandom(),
     logger,
@@ -163,8 +168,25 @@ await runApp("peer", async () => {
     }
     logPeerEvent(logger, output, event);
   });
+  // Metrics first: a --metrics port in use stops the peer before it registers.
+  const metrics =
+    options.metrics === undefined
+      ? undefined
+      : await startMetricsServer(
+          "peer",
+          options.metrics,
+          createPeerMetrics({
+            inspect: () => peer.inspect(),
+            transportStats: () => transport.stats(),
+          }),
+        );
+  if (metrics !== undefined) {
+    const url = `http://${metrics.address}/metrics`;
+    logger.event("info", "metrics-serving", { url }, `metrics at ${url}`);
+  }
   handleProcessExit(async (signal) => {
     logger.event("info", "peer-stopping", { signal }, `stopping (${signal})`);
+    await metrics?.close();
     if (signal === "SIGTERM" || signal === "SIGINT") await peer.leave();
     else await peer.stop();
     logger.close();

@@ -10,6 +10,7 @@ import {
   addressArgument,
   createNodeLogger,
   createProcessRandom,
+  createSeedMetrics,
   EXIT,
   formatReadyLine,
   handleProcessExit,
@@ -19,6 +20,7 @@ import {
   type LogFormat,
   loadIdentity,
   loadNetworkConfig,
+  type MetricsServer,
   type NodeLogger,
   type NodeLogLevel,
   nodeDataDirectory,
@@ -27,6 +29,7 @@ import {
   parseNodeAddress,
   pinnedSeeds,
   runApp,
+  startMetricsServer,
   verifyEd25519,
   writeSeedList,
 } from "@p2p/cli-support";
@@ -80,6 +83,7 @@ const program = new Command("seed")
       .choices(LOG_FORMATS)
       .default("json"),
   )
+  .option("--metrics <ip:port>", "serve Prometheus metrics at http://<ip:port>/metrics")
   .addHelpText(
     "after",
     "\nEach seed is pinned by its identity key. Across machines, first run `seed key <ip:port>` on\nthe seed's host and put the printed key in every config.yml (on one machine it is automatic).",
@@ -116,6 +120,7 @@ await runApp("seed", async () => {
     dataDir?: string;
     logLevel: NodeLogLevel;
     logFormat: LogFormat;
+    metrics?: string;
   }>();
   const address = addressArgument(program.args[0], "seed");
   const configPath = resolve(options.config);
@@ -151,6 +156,7 @@ await runApp("seed", async () => {
       `${options.config}: seeds: the key pinned for ${address} is not this seed's identity key ${identity.publicKey} (in ${dataDirectory}); run \`seed key ${address}\` and pin the key it prints`,
     );
   }
+  const transport = createTcpTransport({ logger });
   const storage = createLmdbStorage<AcceptorState>(join(dataDirectory, "acceptor.mdb"));
   const node = await createSeedNode({
     address,
@@ -159,7 +165,7 @@ await runApp("seed", async () => {
     verify: verifyEd25519,
     randomBytes: (length) => new Uint8Array(randomBytes(length)),
     crypto: nodeNoiseCrypto,
-    transport: createTcpTransport({ logger }),
+    transport,
     clock: systemClock,
     storage,
     random: createProcessRandom(),
@@ -168,9 +174,25 @@ await runApp("seed", async () => {
     ...(config.allowedKeys === undefined ? {} : { allowedKeys: config.allowedKeys }),
   });
   node.on((event) => logSeedEvent(logger, event));
+  let metrics: MetricsServer | undefined;
+  try {
+    // Metrics first: a --metrics port in use stops the seed before it serves anyone.
+    if (options.metrics !== undefined) {
+      const registry = createSeedMetrics({
+        stats: () => node.stats(),
+        members: () => node.members(),
+        transportStats: () => transport.stats(),
+      });
+      metrics = await startMetricsServer("seed", options.metrics, registry);
+    }
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   try {
     await node.start();
   } catch (error) {
+    await metrics?.close();
     await storage.close();
     throw new AppExit(EXIT.unexpected, `seed: cannot listen on ${address}: ${String(error)}`);
   }
@@ -190,9 +212,14 @@ await runApp("seed", async () => {
     // and the rest after a quorum read.
     `seed listening; identity key ${identity.publicKey}; ${restored} records restored from ${dataDirectory} (${committed} known committed); ${membership}`,
   );
+  if (metrics !== undefined) {
+    const url = `http://${metrics.address}/metrics`;
+    logger.event("info", "metrics-serving", { url }, `metrics at ${url}`);
+  }
   process.stdout.write(`${formatReadyLine("seed", address)}\n`);
   handleProcessExit(async (signal) => {
     logger.event("info", "seed-stopping", { signal }, `stopping (${signal})`);
+    await metrics?.close();
     await node.stop();
     await storage.close();
     logger.close();
