@@ -1,5 +1,5 @@
 /** What the manager does with one line a node printed. */
-export type LineDisposition = "show" | "problem" | "hide";
+type LineDisposition = "show" | "problem" | "hide";
 
 /** Options of {@link createOutputFilter}. */
 export interface OutputFilterOptions {
