@@ -9,7 +9,7 @@ try {
     String(error.message).includes("/dist/members.js")
   ) {
     process.stderr.write(
-      "members: not built yet; run `pnpm build` (or `pnpm members` from the repository)\n",
+      "p2p-members: not built yet; run `pnpm build` (or `pnpm members` from the repository)\n",
     );
     process.exit(1);
   }

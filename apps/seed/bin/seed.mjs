@@ -6,7 +6,7 @@ try {
 } catch (error) {
   if (error?.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("/dist/main.js")) {
     process.stderr.write(
-      "seed: not built yet; run `pnpm build` (or `pnpm seed` from the repository)\n",
+      "p2p-seed: not built yet; run `pnpm build` (or `pnpm seed` from the repository)\n",
     );
     process.exit(1);
   }

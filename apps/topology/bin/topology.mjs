@@ -6,7 +6,7 @@ try {
 } catch (error) {
   if (error?.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("/dist/bin.js")) {
     process.stderr.write(
-      "topology: not built yet; run `pnpm build` (or `pnpm topology` from the repository)\n",
+      "p2p-topology: not built yet; run `pnpm build` (or `pnpm topology` from the repository)\n",
     );
     process.exit(1);
   }
