@@ -35,7 +35,7 @@ import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
 
-const keyProgram = new Command("peer key")
+const keyProgram = new Command("p2p-peer key")
   .version(packageVersion(import.meta.url))
   .description(
     "Make this peer's identity key (kept in its data directory, owner-only) if it has none, and " +
@@ -47,7 +47,7 @@ const keyProgram = new Command("peer key")
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-const program = new Command("peer")
+const program = new Command("p2p-peer")
   .version(packageVersion(import.meta.url))
   .description("Run one peer: register with the seeds, pick neighbours, gossip, check liveness.")
   .argument("<ip:port>", "this peer's address (where it listens)")

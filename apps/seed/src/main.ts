@@ -41,7 +41,7 @@ import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
 import { createLmdbStorage } from "./storage/lmdb-storage.js";
 
-const keyProgram = new Command("seed key")
+const keyProgram = new Command("p2p-seed key")
   .version(packageVersion(import.meta.url))
   .description(
     "Make this seed's identity key (kept in its data directory, owner-only) if it has none, and print " +
@@ -54,7 +54,7 @@ const keyProgram = new Command("seed key")
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-const program = new Command("seed")
+const program = new Command("p2p-seed")
   .version(packageVersion(import.meta.url))
   .description("Run one seed: a quorum member of the p2p member directory.")
   .argument("<ip:port>", "this seed's address; must be one of the seeds in config.yml")
