@@ -43,6 +43,7 @@ export const PingSchema = z.object({
   sequence: z.number().int().nonnegative(),
   sentAtMs: z.number(),
 });
+/** A liveness probe from a neighbour. */
 export type Ping = z.infer<typeof PingSchema>;
 
 /** The answer to a ping; carries the sender's incarnation and current neighbour list. */
@@ -53,6 +54,7 @@ export const PongSchema = z.object({
   incarnation: z.number().int().nonnegative(),
   neighbours: z.array(AddressSchema).max(4096),
 });
+/** The answer to a ping. */
 export type Pong = z.infer<typeof PongSchema>;
 
 /** "Please probe `suspect` yourself and send me your signed vote." */
@@ -62,6 +64,7 @@ export const VoteRequestSchema = z.object({
   incarnation: z.number().int().nonnegative(),
   round: RoundIdSchema,
 });
+/** A suspicious neighbour asks the suspect's other neighbours to vote on it. */
 export type VoteRequest = z.infer<typeof VoteRequestSchema>;
 
 /** A voter's answer to a vote request. */
@@ -69,6 +72,7 @@ export const VoteMessageSchema = z.object({
   type: z.literal("liveness.vote"),
   vote: SignedVoteSchema,
 });
+/** A signed vote sent back to the neighbour that asked for it. */
 export type VoteMessage = z.infer<typeof VoteMessageSchema>;
 
 /** Every liveness wire message, for the host's codec. */

@@ -12,6 +12,7 @@ export const SeedProbeRequestSchema = z.object({
   address: AddressSchema,
   incarnation: z.number().int().nonnegative(),
 });
+/** A seed asks a peer directly whether it is alive (when too few neighbours can vote). */
 export type SeedProbeRequest = z.infer<typeof SeedProbeRequestSchema>;
 
 /**
@@ -34,4 +35,5 @@ export const SeedProberMessageSchema = z.discriminatedUnion("type", [
   SeedProbeRequestSchema,
   AliveVoteMessageSchema,
 ]);
+/** Every message of the seeds' own prober. */
 export type SeedProberMessage = z.infer<typeof SeedProberMessageSchema>;

@@ -278,18 +278,33 @@ export const QuorumMessageSchema = z.discriminatedUnion("type", [
 
 /** Any quorum message. */
 export type QuorumMessage = z.infer<typeof QuorumMessageSchema>;
+/** Phase 1a: a proposer asks an acceptor to promise a ballot for one key. */
 export type PrepareMessage = z.infer<typeof PrepareMessageSchema>;
+/** Phase 1b: an acceptor's promise (or refusal), with the value it accepted and its attestations. */
 export type PromiseMessage = z.infer<typeof PromiseMessageSchema>;
+/** Phase 2a: a proposer asks an acceptor to accept a value at a ballot, with the base it read. */
 export type AcceptMessage = z.infer<typeof AcceptMessageSchema>;
+/** Phase 2b: an acceptor's answer to an accept, signed when seeds attest. */
 export type AcceptedMessage = z.infer<typeof AcceptedMessageSchema>;
+/** A chosen value (with the attestations that certify it) sent to an acceptor that missed it. */
 export type LearnMessage = z.infer<typeof LearnMessageSchema>;
+/** A peer asks a seed to register it (or to rejoin as a new incarnation). */
 export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
+/** A seed's answer to a registration: the record, or why it was refused. */
 export type RegisterResponse = z.infer<typeof RegisterResponseSchema>;
+/** A client asks a seed for one page of its member directory. */
 export type ListRequest = z.infer<typeof ListRequestSchema>;
+/** One page of a seed's member directory, with the cursor of the next page. */
 export type ListResponse = z.infer<typeof ListResponseSchema>;
+/** A peer reports a suspect dead, with the neighbours' signed votes as evidence. */
 export type DeadReport = z.infer<typeof DeadReportSchema>;
+/** A peer's signed request to leave the network. */
 export type LeaveRequest = z.infer<typeof LeaveRequestSchema>;
+/** A peer's signed request to replace the neighbour list in its record. */
 export type UpdateNeighbours = z.infer<typeof UpdateNeighboursSchema>;
+/** A client asks a seed for one member's record. */
 export type GetRequest = z.infer<typeof GetRequestSchema>;
+/** A seed's answer to a leave, neighbour update, dead report or read. */
 export type OperationResponse = z.infer<typeof OperationResponseSchema>;
+/** One record of a directory page, with its version. */
 export type MemberEntry = z.infer<typeof MemberEntrySchema>;
