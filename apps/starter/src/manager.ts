@@ -126,11 +126,14 @@ export function createManager(options: ManagerOptions): Manager {
     });
     entry.process = child;
     void child.exited.then((exit) => onExit(entry, child, describeExit(exit)));
-    void child.ready.then(() => {
-      if (entry.process !== child || entry.state !== "waiting") return;
-      entry.state = "running";
-      options.print(`${label(entry)} joined (pid ${child.pid})`);
-    });
+    child.ready.then(
+      () => {
+        if (entry.process !== child || entry.state !== "waiting") return;
+        entry.state = "running";
+        options.print(`${label(entry)} joined (pid ${child.pid})`);
+      },
+      () => {}, // a child that exits first is reported by onExit
+    );
     const outcome = await settleWithin(
       Promise.race([child.ready.then(() => undefined), child.waiting]),
       readyTimeoutMs,
