@@ -147,6 +147,9 @@ await runApp("peer", async () => {
     timing: config.timing,
     wallClock: Date.now,
     neighbourCount,
+    ...(config.overlayExponent === undefined
+      ? {}
+      : { overlay: { exponent: config.overlayExponent } }),
     signer,
     verify: verifyEd25519,
     randomBytes: (length) => new Uint8Array(randomBytes(length)),

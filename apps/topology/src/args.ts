@@ -34,6 +34,11 @@ const common = {
 export const SimulateOptionsSchema = z.object({
   nodes: integerText(1, 10_000_000),
   k: integerText(1, 1000),
+  exponent: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, "expected a number such as 2.8")
+    .transform(Number)
+    .pipe(z.number().gt(2, "must be > 2").lte(10, "must be ≤ 10")),
   ...common,
 });
 

@@ -4,10 +4,12 @@ import { packageVersion } from "@p2p/cli-support";
 import {
   analyseGraph,
   createSeededRandom,
+  DEFAULT_EXPONENT,
   degrees,
   formatReport,
   type Graph,
   growNetwork,
+  shiftForExponent,
   type TopologyReport,
 } from "@p2p/topology";
 import { SingleBar } from "cli-progress";
@@ -118,10 +120,15 @@ export function createProgram(io: CliIo = defaultIo): Command {
     program
       .command("simulate")
       .description(
-        "grow an overlay the way peers join (each picks k neighbours ∝ degree + 1) and analyse it",
+        "grow an overlay the way peers join (each picks k neighbours ∝ degree + k(α − 3)) and analyse it",
       )
       .requiredOption("--nodes <count>", "number of peers")
-      .option("--k <count>", "neighbours each joining peer picks", "2"),
+      .option("--k <count>", "neighbours each joining peer picks", "2")
+      .option(
+        "--exponent <alpha>",
+        "the degree exponent α the peers aim at (> 2)",
+        String(DEFAULT_EXPONENT),
+      ),
   ).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(SimulateOptionsSchema, raw);
     const bar = options.nodes >= 100_000 ? progressBar(io, "growing", options.nodes) : undefined;
@@ -129,12 +136,13 @@ export function createProgram(io: CliIo = defaultIo): Command {
       nodes: options.nodes,
       k: options.k,
       random: createSeededRandom(options.seed),
+      shift: shiftForExponent(options.exponent, options.k),
       ...(bar === undefined ? {} : { onProgress: (joined: number) => bar.update(joined) }),
     });
     bar?.stop();
     await report(
       graph,
-      `${options.nodes} nodes, k = ${options.k}, seed ${options.seed}`,
+      `${options.nodes} nodes, k = ${options.k}, target α = ${options.exponent}, seed ${options.seed}`,
       options,
       io,
     );

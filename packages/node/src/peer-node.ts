@@ -117,10 +117,9 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     { random, sign: signer.sign },
   );
   const overlay = createOverlay(
-    { self: address, targetDegree: options.neighbourCount ?? 2 },
+    { self: address, targetDegree: options.neighbourCount ?? 2, ...options.overlay },
     { random },
   );
-
   const time = () => ({ now: clock.now(), wallTimeMs: wallClock() });
 
   const gossipHost = createMachineHost({

@@ -1,7 +1,7 @@
 import type { createGossip } from "@p2p/gossip";
 import type { createLiveness, Signer } from "@p2p/liveness";
 import type { createDirectoryClient, MemberRecord } from "@p2p/quorum";
-import type { createOverlay } from "@p2p/topology";
+import type { createOverlay, OverlayConfigInput } from "@p2p/topology";
 import type { Clock, Listener, Logger, NoiseCrypto, RandomSource, Transport } from "@p2p/wire";
 import type { LinkStats, PinnedSeed } from "./link-types.js";
 import type { NodeEvents } from "./node-events.js";
@@ -26,6 +26,11 @@ export interface PeerNodeOptions {
   readonly wallClock?: () => number;
   /** Neighbours a joining peer picks by preferential attachment (default 2). */
   readonly neighbourCount?: number;
+  /**
+   * More overlay settings (`@p2p/topology`'s OverlayConfig), e.g. `{ exponent: 2.6 }` for the
+   * degree exponent the overlay aims at (default 2.8).
+   */
+  readonly overlay?: Omit<OverlayConfigInput, "self">;
   /**
    * This peer's identity: its Ed25519 public key and a function that signs with the secret key
    * (`createEd25519Signer` of `@p2p/liveness`). The key itself is never passed in. A signer is

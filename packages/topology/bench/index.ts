@@ -1,19 +1,26 @@
 // Growth benchmark: time to grow an overlay of N = 10³, 10⁴, 10⁵ (and 10⁶) nodes by
 // preferential attachment, against uniform attachment measured in the same run, and
 // the time ratio per 10× nodes (≈ 10 means linear growth).
-import { cpus } from "node:os";
+// Run: pnpm bench topology   (--quick: up to 10⁵ nodes, best of 2)
 import { createSeededRandom } from "@p2p/wire";
+import {
+  type Cell,
+  fail,
+  printTable,
+  ratio,
+  runBench,
+  scaled,
+} from "../../../scripts/bench-support.js";
 import { degrees, fitPowerLaw, growNetwork, growUniformNetwork } from "../src/index.js";
 
 const k = 2;
-const sizes = [1_000, 10_000, 100_000, 1_000_000];
-const cpu = cpus()[0]?.model ?? "unknown CPU";
-console.log(`machine: ${cpu}, ${cpus().length} cores, Node ${process.version}`);
-console.log(`k = ${k}; best of 5 runs per size\n`);
+const sizes = scaled([1_000, 10_000, 100_000, 1_000_000], [1_000, 10_000, 100_000]);
+const runs = scaled(5, 2);
+const fitSizes = scaled([10_000, 100_000], [10_000]);
 
-function bestOf(runs: number, work: () => void): number {
+function bestOf(count: number, work: () => void): number {
   let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < count; i++) {
     const start = performance.now();
     work();
     best = Math.min(best, performance.now() - start);
@@ -21,33 +28,53 @@ function bestOf(runs: number, work: () => void): number {
   return best;
 }
 
-// warm up the JIT
-growNetwork({ nodes: 10_000, k, random: createSeededRandom(0) });
-growUniformNetwork({ nodes: 10_000, k, random: createSeededRandom(0) });
+await runBench(import.meta.url, "overlay growth, preferential against uniform attachment", () => {
+  console.log(`k = ${k}; best of ${runs} runs per size`);
+  // warm up the JIT
+  growNetwork({ nodes: 10_000, k, random: createSeededRandom(0) });
+  growUniformNetwork({ nodes: 10_000, k, random: createSeededRandom(0) });
 
-console.log("nodes      preferential ms  ratio/10x   uniform ms  ratio/10x   pref/uniform");
-let previous: { preferential: number; uniform: number } | undefined;
-for (const nodes of sizes) {
-  const preferential = bestOf(5, () =>
-    growNetwork({ nodes, k, random: createSeededRandom(nodes) }),
+  const rows: Cell[][] = [];
+  let previous: { preferential: number; uniform: number } | undefined;
+  for (const nodes of sizes) {
+    const preferential = bestOf(runs, () =>
+      growNetwork({ nodes, k, random: createSeededRandom(nodes) }),
+    );
+    const uniform = bestOf(runs, () =>
+      growUniformNetwork({ nodes, k, random: createSeededRandom(nodes) }),
+    );
+    const name = String(nodes);
+    const growth = (now: number, before: number | undefined, what: string): Cell =>
+      before === undefined ? "-" : { value: ratio(now, before, `${name}, ${what}`), digits: 2 };
+    rows.push([
+      name,
+      { value: preferential, digits: 2 },
+      growth(preferential, previous?.preferential, "preferential ratio/10x"),
+      { value: uniform, digits: 2 },
+      growth(uniform, previous?.uniform, "uniform ratio/10x"),
+      { value: ratio(preferential, uniform, `${name}, pref/uniform`), digits: 2 },
+    ]);
+    previous = { preferential, uniform };
+  }
+  printTable(
+    ["nodes", "preferential ms", "ratio/10x", "uniform ms (baseline)", "ratio/10x", "pref/uniform"],
+    rows,
   );
-  const uniform = bestOf(5, () =>
-    growUniformNetwork({ nodes, k, random: createSeededRandom(nodes) }),
-  );
-  const ratio = (now: number, before: number | undefined) =>
-    before === undefined ? "-" : (now / before).toFixed(2);
-  console.log(
-    `${String(nodes).padEnd(10)} ${preferential.toFixed(2).padStart(15)}  ${ratio(preferential, previous?.preferential).padStart(9)}  ${uniform.toFixed(2).padStart(11)}  ${ratio(uniform, previous?.uniform).padStart(9)}  ${(preferential / uniform).toFixed(2).padStart(13)}`,
-  );
-  previous = { preferential, uniform };
-}
 
-console.log("\nfit (no bootstrap) of the grown degree sequence:");
-for (const nodes of [10_000, 100_000]) {
-  const degreeList = degrees(growNetwork({ nodes, k, random: createSeededRandom(nodes) }));
-  const start = performance.now();
-  const fit = fitPowerLaw(degreeList);
-  console.log(
-    `${String(nodes).padEnd(10)} α = ${fit.alpha.toFixed(3)} ± ${fit.alphaStandardError.toFixed(3)}, xmin = ${fit.xmin}, fit ${(performance.now() - start).toFixed(1)} ms`,
-  );
-}
+  console.log("\nfit (no bootstrap) of the grown degree sequence:");
+  const fits: Cell[][] = [];
+  for (const nodes of fitSizes) {
+    const degreeList = degrees(growNetwork({ nodes, k, random: createSeededRandom(nodes) }));
+    const start = performance.now();
+    const fit = fitPowerLaw(degreeList);
+    if (!(fit.alpha > 1)) fail(`fit of ${nodes} nodes: α = ${fit.alpha}, expected > 1`);
+    fits.push([
+      String(nodes),
+      { value: fit.alpha, digits: 3 },
+      { value: fit.alphaStandardError, digits: 3 },
+      fit.xmin,
+      { value: performance.now() - start, digits: 1 },
+    ]);
+  }
+  printTable(["nodes", "α", "± (standard error)", "xmin", "fit ms"], fits);
+});

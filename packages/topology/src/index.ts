@@ -14,7 +14,13 @@ export {
   estimateDiameter,
 } from "./graph.js";
 export type { GrowNetworkInput } from "./grow.js";
-export { growNetwork, growUniformNetwork } from "./grow.js";
+export {
+  DEFAULT_EXPONENT,
+  exponentOfShift,
+  growNetwork,
+  growUniformNetwork,
+  shiftForExponent,
+} from "./grow.js";
 export type { DegreeSummary, LiveOverlay, OverlayMember } from "./live-overlay.js";
 export { degreeSummary, formatDegreeSummary, liveOverlay } from "./live-overlay.js";
 export type { OverlayMessage } from "./messages.js";

@@ -9,6 +9,7 @@ import {
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { degrees } from "./graph.js";
+import { DEFAULT_EXPONENT, shiftForExponent } from "./grow.js";
 import { hostOf } from "./host.js";
 import { liveOverlay, type OverlayMember } from "./live-overlay.js";
 import type { OverlayMessage } from "./messages.js";
@@ -31,6 +32,11 @@ export const OverlayConfigSchema = z
     self: AddressSchema,
     /** Neighbours a peer picks by preferential attachment, and tops up to when it loses one. */
     targetDegree: z.number().int().positive().default(2),
+    /**
+     * The degree exponent α the overlay aims at: a candidate weighs max(degree, targetDegree) +
+     * targetDegree × (α − 3) (shifted preferential attachment; the README has the theory).
+     */
+    exponent: z.number().gt(2).lte(100).default(DEFAULT_EXPONENT),
     /** Neighbour requests beyond this many neighbours are refused (`cap`). */
     maxDegree: z.number().int().positive().default(64),
     /**
@@ -173,6 +179,7 @@ export function createOverlay(
 ): Overlay {
   const settings = parseConfig(OverlayConfigSchema, configInput, "overlay config");
   const { random } = dependencies;
+  const attachmentShift = shiftForExponent(settings.exponent, settings.targetDegree);
   /** Peers that refused us, with when they may be asked again. */
   const refusedUntil = new LRUCache<string, number>({ max: settings.maxRememberedRefusals });
   let now = 0;
@@ -256,7 +263,14 @@ export function createOverlay(
       const counts = hostCounts();
       candidates = candidates.filter((candidate) => hasHostRoom(candidate.address, counts));
       if (count === 0 || candidates.length === 0) break;
-      const chosen = chooseNeighbours({ joiner: settings.self, candidates, k: count, random });
+      const chosen = chooseNeighbours({
+        joiner: settings.self,
+        candidates,
+        k: count,
+        random,
+        shift: attachmentShift,
+        floorDegree: settings.targetDegree,
+      });
       candidates = candidates.filter((candidate) => !chosen.includes(candidate.address));
       for (const address of chosen) {
         if (!hasHostRoom(address)) continue; // an earlier pick of this round filled its host

@@ -115,6 +115,35 @@ describe("chooseNeighbours", () => {
     );
   });
 
+  it("weighs max(degree, floorDegree) + shift when shifted (chi-square)", () => {
+    // The overlay's default for two neighbours: shift 2 × (2.8 − 3) = −0.4, floor 2.
+    const degreeList = [0, 1, 2, 3, 7, 20];
+    const candidates = degreeList.map((degree, i) => ({ address: `10.0.0.${i}:1`, degree }));
+    const weightOf = (degree: number) => Math.max(degree, 2) - 0.4;
+    const random = createSeededRandom(seed);
+    const draws = 20_000;
+    const observed = new Map<string, number>();
+    for (let i = 0; i < draws; i++) {
+      const [address] = chooseNeighbours({
+        joiner: "10.1.1.1:1",
+        candidates,
+        k: 1,
+        random,
+        shift: -0.4,
+        floorDegree: 2,
+      });
+      observed.set(address as string, (observed.get(address as string) ?? 0) + 1);
+    }
+    const totalWeight = degreeList.reduce((sum, degree) => sum + weightOf(degree), 0);
+    let chiSquare = 0;
+    for (const { address, degree } of candidates) {
+      const expected = (draws * weightOf(degree)) / totalWeight;
+      chiSquare += ((observed.get(address) ?? 0) - expected) ** 2 / expected;
+    }
+    // df = 5; the 99.99th percentile of χ²(5) is ≈ 25.7. Weights degree + 1 score above 400.
+    expect(chiSquare).toBeLessThan(25.7);
+  });
+
   it("with k > 1 picks successively: the first pick also follows the weights", () => {
     const candidates = [
       { address: "a", degree: 0 },
@@ -142,5 +171,9 @@ describe("chooseNeighbours", () => {
     expect(() =>
       chooseNeighbours({ joiner: "j", candidates: [{ address: "a", degree: -1 }], k: 1, random }),
     ).toThrow(/non-negative integer/);
+    const candidates = [{ address: "a", degree: 0 }];
+    expect(() =>
+      chooseNeighbours({ joiner: "j", candidates, k: 1, random, shift: -2, floorDegree: 2 }),
+    ).toThrow(/floorDegree \+ shift must be > 0/);
   });
 });

@@ -17,11 +17,23 @@ export interface ChooseNeighboursInput {
   readonly k: number;
   /** Injected randomness. */
   readonly random: RandomSource;
+  /**
+   * The attachment shift a: a candidate weighs max(degree, floorDegree) + a. Default 1 (weights
+   * degree + 1). The overlay passes k(α − 3) for its target exponent α (see `shiftForExponent`).
+   */
+  readonly shift?: number;
+  /**
+   * Degrees below this count as this (default 0): the overlay passes its target degree, so a
+   * member still short of neighbours weighs as a newcomer with a full set, as in the growth
+   * model. `floorDegree + shift` must be > 0.
+   */
+  readonly floorDegree?: number;
 }
 
 /**
  * Preferential attachment: chooses `min(k, candidates)` distinct neighbours, each pick
- * with probability proportional to (degree + 1) among the candidates not yet picked
+ * with probability proportional to max(degree, floorDegree) + shift (default degree + 1)
+ * among the candidates not yet picked
  * (successive sampling without replacement). The joiner itself is never chosen.
  *
  * - With fewer than `k` eligible candidates, all of them are returned (sorted by address).
@@ -31,7 +43,7 @@ export interface ChooseNeighboursInput {
  *   and the random stream, not on input order: a seed replays exactly.
  *
  * Throws `P2pError` (`ARGUMENT_INVALID`) on a caller mistake: k not a positive
- * integer, or a degree that is negative or not an integer.
+ * integer, a degree that is negative or not an integer, or a weight that could be ≤ 0.
  */
 export function chooseNeighbours(input: ChooseNeighboursInput): string[] {
   const { joiner, candidates, k, random } = input;
@@ -39,6 +51,14 @@ export function chooseNeighbours(input: ChooseNeighboursInput): string[] {
     throw new P2pError<TopologyErrorCode>(
       "ARGUMENT_INVALID",
       `k must be a positive integer, got ${k}`,
+    );
+  }
+  const shift = input.shift ?? 1;
+  const floorDegree = input.floorDegree ?? 0;
+  if (!Number.isFinite(shift) || !Number.isFinite(floorDegree) || !(floorDegree + shift > 0)) {
+    throw new P2pError<TopologyErrorCode>(
+      "ARGUMENT_INVALID",
+      `floorDegree + shift must be > 0, got ${floorDegree} + ${shift}`,
     );
   }
   const byAddress = new Map<string, number>();
@@ -58,7 +78,9 @@ export function chooseNeighbours(input: ChooseNeighboursInput): string[] {
   const addresses = [...byAddress.keys()].sort();
   if (addresses.length <= k) return addresses;
 
-  const weights = addresses.map((address) => (byAddress.get(address) ?? 0) + 1);
+  const weights = addresses.map(
+    (address) => Math.max(byAddress.get(address) ?? 0, floorDegree) + shift,
+  );
   let remainingWeight = weights.reduce((sum, weight) => sum + weight, 0);
   const chosen: string[] = [];
   for (let pick = 0; pick < k; pick++) {

@@ -131,6 +131,16 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("overlay_exponent sets the degree exponent the overlay aims at; a bad one is named", () => {
+    const set = parseConfig(`${VALID}overlay_exponent: 2.6\n`);
+    expect(set.ok && set.value.overlayExponent).toBe(2.6);
+    const unset = parseConfig(VALID);
+    expect(unset.ok && unset.value.overlayExponent).toBeUndefined();
+    expect(problemLines(`${VALID}overlay_exponent: 2\n`)).toEqual([
+      "config.yml:13: overlay_exponent: expected a number > 2 (the degree exponent, e.g. 2.8), got 2",
+    ]);
+  });
+
   it("rejects a duplicate seed", () => {
     const text = VALID.replace("port: 5002", "port: 5000");
     expect(problemLines(text)).toEqual([
@@ -197,7 +207,7 @@ describe("parseConfig", () => {
 
   it("rejects a document that is not a mapping", () => {
     expect(problemLines("just some words\n")).toEqual([
-      'config.yml:1: expected a mapping with keys seeds, peer_port_range, initial_peers, peer_ip, profile, timing, data_dir, allowed_keys, got "just some words"',
+      'config.yml:1: expected a mapping with keys seeds, peer_port_range, initial_peers, peer_ip, profile, timing, data_dir, allowed_keys, overlay_exponent, got "just some words"',
     ]);
   });
 

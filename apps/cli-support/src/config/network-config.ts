@@ -28,6 +28,11 @@ export interface NetworkConfig {
    * `allowed_keys`; undefined (the key absent) means open membership.
    */
   readonly allowedKeys?: readonly string[];
+  /**
+   * The degree exponent the peers' overlay aims at (`overlay_exponent`, > 2); undefined means
+   * the overlay's default (2.8).
+   */
+  readonly overlayExponent?: number;
 }
 
 /** Options of {@link parseConfig}. */
@@ -47,6 +52,7 @@ const ROOT_KEYS = [
   "timing",
   "data_dir",
   "allowed_keys",
+  "overlay_exponent",
 ] as const;
 const SEED_KEYS = ["ip", "port", "key"] as const;
 const RANGE_KEYS = ["start", "end"] as const;
@@ -158,6 +164,11 @@ const configSchema = z
           { error: "expected a list of identity keys (closed membership)" },
         )
         .optional(),
+      overlay_exponent: z
+        .number({ error: "expected a number > 2 (the degree exponent, e.g. 2.8)" })
+        .gt(2, { error: "expected a number > 2 (the degree exponent, e.g. 2.8)" })
+        .lte(10, { error: "expected at most 10" })
+        .optional(),
     },
     { error: `expected a mapping with keys ${ROOT_KEYS.join(", ")}` },
   )
@@ -268,6 +279,7 @@ function normalize(raw: RawConfig, baseDirectory: string | undefined): NetworkCo
     ...(raw.allowed_keys === undefined
       ? {}
       : { allowedKeys: Object.freeze([...new Set(raw.allowed_keys)].sort()) }),
+    ...(raw.overlay_exponent === undefined ? {} : { overlayExponent: raw.overlay_exponent }),
     peerIp: raw.peer_ip,
     peerPortRange: Object.freeze({
       start: raw.peer_port_range.start,
