@@ -1,0 +1,169 @@
+/**
+ * `pnpm test:hosts [--scenario 1,5] [--peers N] [--duration-scale x]`: runs the built seed,
+ * peer and members bins on hosts made of network namespaces, injects real faults (nft loss and
+ * partitions, a delaying relay, faketime clock steps, kill -9) and checks each scenario's
+ * promise. Writes hosts/results.md; exits 1 when a scenario fails. Needs root.
+ *
+ * `run.ts --relay …` is the delaying relay run inside a host (see lib/relay.ts).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./lib/cluster.js";
+import { Network } from "./lib/net.js";
+import { stopAll } from "./lib/procs.js";
+import { runRelay } from "./lib/relay.js";
+import type { RunOptions, Scenario, ScenarioReport } from "./lib/scenario.js";
+import { scenarioGossip } from "./scenarios/1-gossip.js";
+
+const SCENARIOS: readonly Scenario[] = [scenarioGossip];
+
+interface Outcome {
+  readonly scenario: Scenario;
+  readonly seconds: number;
+  readonly report: ScenarioReport;
+}
+
+function parseOptions(argv: readonly string[]): { ids: number[]; options: RunOptions } {
+  let ids = SCENARIOS.map((scenario) => scenario.id);
+  let peers = 30;
+  let durationScale = 1;
+  for (let index = 0; index < argv.length; index++) {
+    const value = argv[index + 1];
+    switch (argv[index]) {
+      case "--scenario":
+        ids = (value ?? "").split(",").map(Number);
+        index++;
+        break;
+      case "--peers":
+        peers = Number(value);
+        index++;
+        break;
+      case "--duration-scale":
+        durationScale = Number(value);
+        index++;
+        break;
+      default:
+        throw new Error(`test:hosts: unknown argument ${argv[index]}`);
+    }
+  }
+  const unknown = ids.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
+  if (unknown.length > 0) throw new Error(`test:hosts: no scenario ${unknown.join(", ")}`);
+  if (!Number.isInteger(peers) || peers < 3) throw new Error("test:hosts: --peers must be ≥ 3");
+  if (!(durationScale > 0)) throw new Error("test:hosts: --duration-scale must be > 0");
+  return { ids, options: { peers, durationScale } };
+}
+
+/** Builds the packages and apps when a dist directory is missing. */
+function buildIfNeeded(): void {
+  const needed = ["packages/wire", "packages/quorum", "packages/node", "apps/cli-support"];
+  needed.push("apps/seed", "apps/peer");
+  if (needed.every((path) => existsSync(join(ROOT, path, "dist")))) return;
+  console.log("test:hosts: building the apps first");
+  execFileSync("npx", ["-y", "pnpm@10.34.9", "build"], { cwd: ROOT, stdio: "inherit" });
+}
+
+let current: Network | undefined;
+
+async function cleanUp(): Promise<void> {
+  await stopAll();
+  current?.teardown();
+  current = undefined;
+}
+
+async function runScenario(scenario: Scenario, options: RunOptions): Promise<Outcome> {
+  const started = Date.now();
+  const directory = mkdtempSync(join(tmpdir(), `p2p-hosts-${scenario.id}-`));
+  const log = (line: string) =>
+    console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${scenario.id}: ${line}`);
+  log(scenario.title);
+  let report: ScenarioReport;
+  try {
+    current = new Network(process.pid);
+    report = await scenario.run({ network: current, directory, options, log });
+  } catch (error) {
+    report = {
+      faults: "—",
+      operations: "—",
+      violations: [`aborted: ${error instanceof Error ? error.message : String(error)}`],
+      delay: "—",
+    };
+  } finally {
+    await cleanUp();
+  }
+  const left = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line.startsWith(`p2ph${process.pid}-`));
+  if (left.length > 0) report.violations.push(`namespaces left behind: ${left.join(", ")}`);
+  if (report.violations.length === 0) rmSync(directory, { recursive: true, force: true });
+  else log(`kept ${directory} (logs of the failed run)`);
+  const seconds = (Date.now() - started) / 1000;
+  log(`${report.violations.length === 0 ? "pass" : "FAIL"} in ${seconds.toFixed(0)} s`);
+  for (const violation of report.violations) log(`  violation: ${violation}`);
+  return { scenario, seconds, report };
+}
+
+function resultsTable(outcomes: readonly Outcome[]): string {
+  const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  const rows = outcomes.map(({ scenario, seconds, report }) =>
+    [
+      `${scenario.id}. ${scenario.title}`,
+      `${seconds.toFixed(0)} s`,
+      report.faults,
+      report.operations + (report.notes === undefined ? "" : `; ${report.notes}`),
+      report.violations.length === 0 ? "0" : report.violations.join("; "),
+      report.violations.length === 0 ? "pass" : "**fail**",
+      report.delay,
+    ]
+      .map(cell)
+      .join(" | "),
+  );
+  return [
+    "| scenario | duration | faults injected | operations | violations | result | delay |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map((row) => `| ${row} |`),
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === "--relay") {
+    runRelay(process.argv.slice(3));
+    return;
+  }
+  if (process.getuid?.() !== 0) {
+    console.log("test:hosts needs root (network namespaces); skipped");
+    return;
+  }
+  const { ids, options } = parseOptions(process.argv.slice(2));
+  buildIfNeeded();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      console.log(`test:hosts: ${signal}: stopping every process and removing the namespaces`);
+      void cleanUp().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    });
+  }
+  const started = Date.now();
+  const outcomes: Outcome[] = [];
+  for (const scenario of SCENARIOS) {
+    if (ids.includes(scenario.id)) outcomes.push(await runScenario(scenario, options));
+  }
+  const table = resultsTable(outcomes);
+  const total = ((Date.now() - started) / 1000).toFixed(0);
+  const header = `# test:hosts results\n\n${new Date().toISOString()}, ${options.peers} peers, duration scale ${options.durationScale}, ${total} s in all.\n\n`;
+  writeFileSync(join(ROOT, "hosts", "results.md"), `${header}${table}\n`);
+  console.log(`\n${table}\n\ntest:hosts: ${total} s; results in hosts/results.md`);
+  const failed = outcomes.filter((outcome) => outcome.report.violations.length > 0);
+  for (const { scenario, report } of failed) {
+    console.error(`test:hosts: scenario ${scenario.id} failed: ${report.violations.join("; ")}`);
+  }
+  if (failed.length > 0) process.exitCode = 1;
+}
+
+try {
+  await main();
+} catch (error) {
+  await cleanUp();
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+}
