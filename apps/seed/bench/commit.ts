@@ -4,26 +4,34 @@
 // own Ed25519 identity and the pinned seed list; it registers its own address, which the seed
 // proves by dialling it back ("first contact": TCP + link handshake + dial-back + commit), then
 // updates its own neighbour list over the link it already has ("warm link": one commit).
-// Run: pnpm --filter @p2p/seed-cli bench (P2P_BENCH_QUICK=1 for a smoke run)
-import { randomBytes } from "node:crypto";
+// Run: pnpm bench seed/commit   (--quick: a tenth of the registrations)
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEphemeralIdentity, verifyEd25519 } from "@p2p/cli-support";
-import {
-  createLinks,
-  createSeedNode,
-  createWireCodec,
-  type Links,
-  type SeedNode,
-  type WireMessage,
-} from "@p2p/node";
+import { createSeedNode, type SeedNode } from "@p2p/node";
 import { type AcceptorState, createMemoryStorage, type Storage, signRequest } from "@p2p/quorum";
-import { createSeededRandom, type Logger, systemClock } from "@p2p/wire";
+import { createSeededRandom, systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
+import {
+  type Cell,
+  fail,
+  printTable,
+  quantile,
+  ratio,
+  requireSamples,
+  runBench,
+  scaled,
+} from "../../../scripts/bench-support.js";
 import { createLmdbStorage } from "../src/storage/lmdb-storage.js";
+import {
+  collectingLogger,
+  createRegistrant,
+  freePorts,
+  nodeRandomBytes,
+  type Registrant,
+} from "./registrant.js";
 
 type StoreName = "lmdb" | "memory";
 type Phase = "first contact" | "warm link";
@@ -48,7 +56,7 @@ interface Measurement {
 
 const SEEDS = 3;
 /** P2P_BENCH_QUICK=1 runs a tenth of the registrations (a smoke run). */
-const SCALE = process.env.P2P_BENCH_QUICK === "1" ? 0.1 : 1;
+const SCALE = scaled(1, 0.1);
 /**
  * Registrants (one first-contact registration each) per run, per concurrency. Each store runs
  * twice, in the order memory, lmdb, lmdb, memory, and the two runs are pooled: whatever drifts
@@ -58,127 +66,6 @@ const REGISTRANTS: Readonly<Record<number, number>> = { 1: 60, 16: 150 };
 /** Warm neighbour updates per registrant (each a real change: the list alternates). */
 const WARM_UPDATES = 3;
 const MAX_SECONDS_PER_PHASE = 12;
-const REQUEST_TIMEOUT_MS = 10_000;
-
-const nodeRandomBytes = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
-
-/** A logger that keeps every warning and error (to explain a failure) and drops the rest. */
-function collectingLogger(into: string[]): Logger {
-  const keep = (message: string, fields?: Record<string, unknown>) => {
-    if (into.length < 1000) {
-      into.push(`${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`);
-    }
-  };
-  return { debug() {}, info() {}, warn: keep, error: keep };
-}
-
-/** Free TCP ports on 127.0.0.1 (bound to port 0, read, released). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    if (address === null || typeof address === "string") throw new Error("no port");
-    return address.port;
-  });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-/** The q-quantile of ascending samples; throws on none (never NaN). */
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) throw new Error("no samples");
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-}
-
-/** A listening peer that registers itself: its links, its address and its requests. */
-interface Registrant {
-  readonly address: string;
-  /** Its Ed25519 identity key (hex), registered with its record. */
-  readonly key: string;
-  /** Signs with that key (every register and update carries the signed request). */
-  sign(bytes: Uint8Array): Uint8Array;
-  readonly links: Links<WireMessage>;
-  /** The seed it registered with (and updates over the same link). */
-  seed: string;
-  /** Sends a request and resolves with whether its answer was ok, and how long it took. */
-  request(
-    to: string,
-    build: (requestId: string) => WireMessage,
-  ): Promise<{ ok: boolean; ms: number; error?: string }>;
-}
-
-async function createRegistrant(
-  address: string,
-  seeds: readonly { address: string; key: string }[],
-  logger: Logger,
-): Promise<Registrant> {
-  const identity = createEphemeralIdentity();
-  const links = createLinks<WireMessage>({
-    self: address,
-    role: "peer",
-    transport: createTcpTransport(),
-    clock: systemClock,
-    codec: createWireCodec(),
-    logger,
-    identity,
-    seeds,
-    verify: verifyEd25519,
-    crypto: nodeNoiseCrypto,
-    randomBytes: nodeRandomBytes,
-  });
-  await links.listen();
-  const waiting = new Map<string, (ok: boolean, error?: string) => void>();
-  links.on("message", (_from, message) => {
-    if (
-      message.type === "quorum.register-response" ||
-      message.type === "quorum.operation-response"
-    ) {
-      const isOwn = message.record?.address === address;
-      waiting.get(message.requestId)?.(
-        message.ok && isOwn,
-        message.error === null ? undefined : `${message.error.code}: ${message.error.message}`,
-      );
-    }
-  });
-  let sequence = 0;
-  return {
-    address,
-    key: identity.publicKey,
-    sign: identity.sign,
-    links,
-    seed: "",
-    request(to, build) {
-      const requestId = `r${sequence++}`;
-      const started = performance.now();
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          waiting.delete(requestId);
-          resolve({ ok: false, ms: performance.now() - started, error: "no answer in time" });
-        }, REQUEST_TIMEOUT_MS);
-        waiting.set(requestId, (ok, error) => {
-          clearTimeout(timer);
-          waiting.delete(requestId);
-          resolve({
-            ok,
-            ms: performance.now() - started,
-            ...(error === undefined ? {} : { error }),
-          });
-        });
-        links.send(to, build(requestId));
-      });
-    },
-  };
-}
 
 /** Runs `operations` jobs with `concurrency` workers (until the time cap); collects latencies. */
 async function drive(
@@ -288,6 +175,12 @@ async function measure(config: Config, registrantCount: number, errors: string[]
       },
       errors,
     );
+    // Every first contact failed: stop here, with the first error, instead of timing nothing.
+    requireSamples(
+      `${config.store}, concurrency ${config.concurrency}, first contact: commits`,
+      first.latenciesMs,
+      errors,
+    );
     // Warm link: neighbour updates of the registered, over the link each already holds.
     const registered = registrants.filter((registrant) =>
       registrant.links.isConnected(registrant.seed),
@@ -357,11 +250,20 @@ function pooled(runs: readonly Measurement[]): Measurement {
   };
 }
 
-async function main(): Promise<number> {
-  const cpu = cpus();
-  console.log(
-    `machine: ${cpu[0]?.model ?? "unknown"} × ${cpu.length} cores, Node ${process.version}`,
-  );
+/** The failed requests of a run, counted by kind (addresses blurred), most frequent first. */
+function summarize(errors: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const error of errors) {
+    const kind = error.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:…");
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts]
+    .slice(0, 15)
+    .map(([error, count]) => `  ${count}× ${error}`)
+    .join("\n");
+}
+
+await runBench(import.meta.url, "quorum commits over TCP, LMDB against memory", async () => {
   console.log(
     `quorum commit, ${SEEDS} seeds and every registrant in this process, TCP on 127.0.0.1, sealed links; temp dirs under ${tmpdir()}`,
   );
@@ -372,7 +274,7 @@ async function main(): Promise<number> {
     "  warm link     = update-neighbours of a registered peer over its proven link (one commit)",
   );
   console.log(
-    `  each row pools two runs (order memory, lmdb, lmdb, memory) of ${REGISTRANTS[1]} registrants at concurrency 1, ${REGISTRANTS[16]} at 16${SCALE < 1 ? ", scaled by " + SCALE : ""}; ${WARM_UPDATES} warm updates per registrant`,
+    `  each row pools two runs (order memory, lmdb, lmdb, memory) of ${REGISTRANTS[1]} registrants at concurrency 1, ${REGISTRANTS[16]} at 16${SCALE < 1 ? `, scaled by ${SCALE}` : ""}; ${WARM_UPDATES} warm updates per registrant`,
   );
   console.log(
     "  both ends of every handshake run on this one thread: first-contact throughput is bounded by their crypto",
@@ -381,21 +283,6 @@ async function main(): Promise<number> {
   // A discarded round first, so the first measured configuration does not pay for JIT warm-up.
   await measure({ store: "memory", concurrency: 16 }, Math.max(16, Math.ceil(64 * SCALE)), []);
 
-  const header = [
-    "store ",
-    "concurrency",
-    "phase        ",
-    "commits",
-    "failed",
-    "p50 ms",
-    "p99 ms",
-    "commits/s",
-    "p50 vs memory",
-    "commits/s vs memory",
-  ];
-  const rows: string[][] = [];
-  const results: Measurement[] = [];
-  let isBroken = false;
   const runs: Measurement[] = [];
   for (const concurrency of [1, 16]) {
     const count = Math.max(concurrency * 2, Math.ceil((REGISTRANTS[concurrency] ?? 60) * SCALE));
@@ -403,6 +290,8 @@ async function main(): Promise<number> {
       runs.push(await measure({ store, concurrency }, count, errors));
     }
   }
+  const results: Measurement[] = [];
+  const rows: Cell[][] = [];
   for (const concurrency of [1, 16]) {
     for (const store of ["memory", "lmdb"] as const) {
       const measured = pooled(
@@ -415,84 +304,51 @@ async function main(): Promise<number> {
       for (const phase of ["first contact", "warm link"] as const) {
         const result = measured.phases[phase];
         const base = baseline.phases[phase];
-        if (result.latenciesMs.length === 0 || result.failures > 0) {
-          isBroken = true;
-          rows.push([
-            store,
-            String(concurrency),
-            phase,
-            String(result.latenciesMs.length),
-            String(result.failures),
-            "-",
-            "-",
-            "-",
-            "-",
-            "-",
-          ]);
-          continue;
-        }
+        const name = `${store}, concurrency ${concurrency}, ${phase}`;
+        requireSamples(`${name}: commits`, result.latenciesMs, errors);
         const p50 = quantile(result.latenciesMs, 0.5);
         rows.push([
           store,
           String(concurrency),
           phase,
-          String(result.latenciesMs.length),
-          String(result.failures),
-          p50.toFixed(2),
-          quantile(result.latenciesMs, 0.99).toFixed(2),
-          commitsPerSecond(result).toFixed(0),
-          base.latenciesMs.length === 0
-            ? "-"
-            : `${(p50 / quantile(base.latenciesMs, 0.5)).toFixed(2)}×`,
-          commitsPerSecond(base) === 0
-            ? "-"
-            : `${(commitsPerSecond(result) / commitsPerSecond(base)).toFixed(2)}×`,
+          result.latenciesMs.length,
+          result.failures,
+          { value: p50, digits: 2 },
+          { value: quantile(result.latenciesMs, 0.99), digits: 2 },
+          { value: commitsPerSecond(result), digits: 0 },
+          `${ratio(p50, quantile(base.latenciesMs, 0.5), `${name}, p50 vs memory`).toFixed(2)}×`,
+          `${ratio(commitsPerSecond(result), commitsPerSecond(base), `${name}, commits/s vs memory`).toFixed(2)}×`,
         ]);
       }
     }
   }
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  printTable(
+    [
+      "store",
+      "concurrency",
+      "phase",
+      "commits",
+      "failed",
+      "p50 ms",
+      "p99 ms",
+      "commits/s",
+      "p50 vs memory",
+      "commits/s vs memory",
+    ],
+    rows,
   );
-  const format = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join(" | ")
-      .trimEnd();
-  console.log(format(header));
-  for (const row of rows) console.log(format(row));
-
-  if (!isBroken) {
-    for (const concurrency of [1, 16]) {
-      const parts = (["memory", "lmdb"] as const).map((store) => {
-        const measured = results.find(
-          (result) => result.config.store === store && result.config.concurrency === concurrency,
-        ) as Measurement;
-        const first = quantile(measured.phases["first contact"].latenciesMs, 0.5);
-        const warm = quantile(measured.phases["warm link"].latenciesMs, 0.5);
-        return `${store} ${(first / warm).toFixed(1)}× (+${(first - warm).toFixed(1)} ms)`;
-      });
-      console.log(
-        `first contact vs warm link, p50, concurrency ${concurrency}: ${parts.join("; ")}`,
-      );
-    }
+  for (const concurrency of [1, 16]) {
+    const parts = (["memory", "lmdb"] as const).map((store) => {
+      const measured = results.find(
+        (result) => result.config.store === store && result.config.concurrency === concurrency,
+      ) as Measurement;
+      const first = quantile(measured.phases["first contact"].latenciesMs, 0.5);
+      const warm = quantile(measured.phases["warm link"].latenciesMs, 0.5);
+      return `${store} ${ratio(first, warm, `${store} first contact vs warm`).toFixed(1)}× (+${(first - warm).toFixed(1)} ms)`;
+    });
+    console.log(`first contact vs warm link, p50, concurrency ${concurrency}: ${parts.join("; ")}`);
   }
-  if (isBroken || errors.length > 0) {
-    console.error("commit bench FAILED: a configuration committed nothing or a request failed");
-    const counts = new Map<string, number>();
-    for (const error of errors) {
-      const kind = error.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:…");
-      counts.set(kind, (counts.get(kind) ?? 0) + 1);
-    }
-    for (const [error, count] of [...counts].slice(0, 15)) console.error(`  ${count}× ${error}`);
-    return 1;
+  if (errors.length > 0) {
+    fail(`${errors.length} requests failed; first: ${errors[0]}\n${summarize(errors)}`);
   }
-  return 0;
-}
-
-try {
-  process.exitCode = await main();
-} catch (error) {
-  console.error(`commit bench failed: ${error instanceof Error ? error.stack : String(error)}`);
-  process.exitCode = 1;
-}
+});

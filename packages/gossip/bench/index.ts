@@ -2,10 +2,18 @@
 // link-latency units), hops and copies received per peer per message, flooding against a
 // random-fanout push measured in the same run. Virtual time on @p2p/sim. Exits non-zero when
 // flooding does not reach every peer.
-// Run: pnpm --filter @p2p/gossip bench
-import { cpus } from "node:os";
+// Run: pnpm bench gossip/index   (--quick: N = 100 only)
 import { performance } from "node:perf_hooks";
 import { createSeededRandom } from "@p2p/wire";
+import {
+  type Cell,
+  fail,
+  printRow,
+  printTable,
+  ratio,
+  runBench,
+  scaled,
+} from "../../../scripts/bench-support.js";
 import type { GossipConfigInput } from "../src/index.js";
 import { gossipNetwork } from "../test/network.js";
 import { addressOf, distancesFrom, preferentialAttachment, summary } from "../test/overlay.js";
@@ -15,12 +23,7 @@ const JITTER_MS = 5;
 const LINKS_PER_JOINER = 2;
 const FANOUT = 3;
 const SEED = 42;
-
-const cpu = cpus();
-console.log(
-  `machine: ${cpu[0]?.model ?? "unknown"} × ${cpu.length} cores, Node ${process.version}; ` +
-    `links ${LATENCY_MS} ± ${JITTER_MS} ms, preferential attachment k = ${LINKS_PER_JOINER}, every peer publishes once`,
-);
+const SIZES = scaled([100, 1000], [100]);
 
 interface Result {
   policy: string;
@@ -69,46 +72,61 @@ function diameterOf(peers: number): number {
 }
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
-console.log(
-  "N     | policy   | reach   | latency p50 / p99 / max ms | in link latencies p50 / p99 | hops p50 / p99 / max | copies/peer/msg | wall s",
-);
-const rows: Result[] = [];
-for (const peers of [100, 1000]) {
-  const diameter = diameterOf(peers);
-  const flood = run(peers, { type: "flood" });
-  const fanout = run(peers, { type: "random-fanout", fanout: FANOUT });
-  for (const result of [flood, fanout]) {
-    rows.push(result);
+
+await runBench(
+  import.meta.url,
+  "dissemination on a power-law overlay, flood against fanout",
+  () => {
     console.log(
+      `links ${LATENCY_MS} ± ${JITTER_MS} ms, preferential attachment k = ${LINKS_PER_JOINER}, every peer publishes once`,
+    );
+    const rows: Cell[][] = [];
+    const notes: [string, string][] = [];
+    for (const peers of SIZES) {
+      const diameter = diameterOf(peers);
+      const flood = run(peers, { type: "flood" });
+      const fanout = run(peers, { type: "random-fanout", fanout: FANOUT });
+      // Flooding must reach every peer, and random fanout some: anything else is a broken run.
+      if (flood.reach !== 1 || !(fanout.reach > 0)) {
+        fail(
+          `N=${peers}: flood reach ${flood.reach}, fanout reach ${fanout.reach} (expected 1 and > 0)`,
+        );
+      }
+      for (const result of [flood, fanout]) {
+        const latency = result.latencyMs;
+        rows.push([
+          `${peers} ${result.policy}`,
+          `${fixed(result.reach * 100, 2)}%`,
+          `${fixed(latency.p50)} / ${fixed(latency.p99)} / ${fixed(latency.max)}`,
+          `${fixed(latency.p50 / LATENCY_MS, 2)} / ${fixed(latency.p99 / LATENCY_MS, 2)}`,
+          `${result.hops.p50} / ${result.hops.p99} / ${result.hops.max}`,
+          { value: result.copies, digits: 2 },
+          { value: result.wallS, digits: 1 },
+        ]);
+      }
+      const bound = diameter * (LATENCY_MS + JITTER_MS) * 1.1;
+      const what = `N=${peers} flood / fanout ${FANOUT}`;
+      notes.push([
+        what,
+        `  N=${peers}: diameter ${diameter}; flood max latency ${fixed(flood.latencyMs.max)} ms vs ` +
+          `diameter × worst link (${LATENCY_MS + JITTER_MS} ms) + 10% = ${fixed(bound)} ms ` +
+          `(diameter × mean link + 10% = ${fixed(diameter * LATENCY_MS * 1.1)} ms); ` +
+          `flood / fanout ${FANOUT} (baseline): latency p50 ×${fixed(ratio(flood.latencyMs.p50, fanout.latencyMs.p50, `${what} latency`), 2)}, ` +
+          `copies ×${fixed(ratio(flood.copies, fanout.copies, `${what} copies`), 2)}, reach ${fixed(flood.reach * 100, 2)}% vs ${fixed(fanout.reach * 100, 2)}%`,
+      ]);
+    }
+    printTable(
       [
-        String(peers).padEnd(5),
-        result.policy.padEnd(8),
-        `${fixed(result.reach * 100, 2)}%`.padEnd(7),
-        `${fixed(result.latencyMs.p50)} / ${fixed(result.latencyMs.p99)} / ${fixed(result.latencyMs.max)}`.padEnd(
-          26,
-        ),
-        `${fixed(result.latencyMs.p50 / LATENCY_MS, 2)} / ${fixed(result.latencyMs.p99 / LATENCY_MS, 2)}`.padEnd(
-          27,
-        ),
-        `${result.hops.p50} / ${result.hops.p99} / ${result.hops.max}`.padEnd(20),
-        fixed(result.copies, 2).padEnd(15),
-        fixed(result.wallS, 1),
-      ].join(" | "),
+        "N policy",
+        "reach",
+        "latency p50 / p99 / max ms",
+        "in link latencies p50 / p99",
+        "hops p50 / p99 / max",
+        "copies/peer/msg",
+        "wall s",
+      ],
+      rows,
     );
-  }
-  // Flooding must reach every peer, and random fanout some: anything else is a broken run.
-  if (flood.reach !== 1 || !(fanout.reach > 0)) {
-    console.error(
-      `bench failed: N=${peers} flood reach ${flood.reach}, fanout reach ${fanout.reach} (expected 1 and > 0)`,
-    );
-    process.exit(1);
-  }
-  const bound = diameter * (LATENCY_MS + JITTER_MS) * 1.1;
-  console.log(
-    `  N=${peers}: diameter ${diameter}; flood max latency ${fixed(flood.latencyMs.max)} ms vs ` +
-      `diameter × worst link (${LATENCY_MS + JITTER_MS} ms) + 10% = ${fixed(bound)} ms ` +
-      `(diameter × mean link + 10% = ${fixed(diameter * LATENCY_MS * 1.1)} ms); ` +
-      `flood / fanout ${FANOUT}: latency p50 ×${fixed(flood.latencyMs.p50 / fanout.latencyMs.p50, 2)}, ` +
-      `copies ×${fixed(flood.copies / fanout.copies, 2)}, reach ${fixed(flood.reach * 100, 2)}% vs ${fixed(fanout.reach * 100, 2)}%`,
-  );
-}
+    for (const [what, line] of notes) printRow(what, line);
+  },
+);

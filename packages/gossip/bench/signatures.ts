@@ -4,13 +4,21 @@
 // payload. Ratios are against the unverified baseline measured in the same run. Exits non-zero
 // if any step did not do its work (a first copy not delivered and forwarded to 3, a valid
 // signature refused, a forged one accepted).
-// Run: pnpm --filter @p2p/gossip bench:signatures
+// Run: pnpm bench gossip/signatures   (--quick: 100 messages, 3 rounds)
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
-import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { createSeededRandom } from "@p2p/wire";
+import {
+  type Cell,
+  fail,
+  printTable,
+  quantile,
+  ratio,
+  runBench,
+  scaled,
+} from "../../../scripts/bench-support.js";
 import {
   createGossip,
   type GossipDependencies,
@@ -27,8 +35,8 @@ const SELF = "10.0.0.1:7000";
 const FROM = "10.0.0.2:7000";
 const OTHERS = ["10.0.0.3:7000", "10.0.0.4:7000", "10.0.0.5:7000"];
 const ORIGINS = Array.from({ length: 16 }, (_, index) => `10.1.0.${index + 1}:7000`);
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? scaled(1000, 100));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? scaled(7, 3));
 const SIZES = [100, 16 * 1024];
 
 interface Origin {
@@ -37,10 +45,6 @@ interface Origin {
   /** Made once per origin, as a host would cache it next to the registered key. */
   readonly keyObject: KeyObject;
   readonly secretKey: KeyObject;
-}
-
-function fail(message: string): never {
-  throw new Error(`bench failed: ${message}`);
 }
 
 const origins = new Map<string, Origin>(
@@ -158,23 +162,16 @@ function handleAll(messages: readonly GossipMessage[], verifyOrigin: Verify): nu
   return (elapsedMs * 1000) / messages.length;
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
-
 function main(): void {
   if (!Number.isInteger(MESSAGES) || MESSAGES < 1 || !Number.isInteger(ROUNDS) || ROUNDS < 1)
     fail(
       `BENCH_MESSAGES and BENCH_ROUNDS must be positive integers, got ${MESSAGES} and ${ROUNDS}`,
     );
-  const cpu = cpus();
   console.log(
-    `machine: ${cpu[0]?.model ?? "unknown"} × ${cpu.length} cores, Node ${process.version}; ` +
-      `${MESSAGES} first copies per round from ${ORIGINS.length} origins, median of ${ROUNDS} rounds; ` +
+    `${MESSAGES} first copies per round from ${ORIGINS.length} origins, median of ${ROUNDS} rounds; ` +
       `each: receive → checks → deliver → forward to ${OTHERS.length} neighbours`,
   );
-  console.log("payload  | verification         | µs per first copy | × no verification");
+  const rows: Cell[][] = [];
   for (const size of SIZES) {
     const warmup = makeMessages(size, Math.min(MESSAGES, 200), "warm-up");
     const messages = makeMessages(size, MESSAGES, "measured");
@@ -186,27 +183,26 @@ function main(): void {
       verifiers.forEach(({ verify: check }, index) => {
         samples[index]?.push(handleAll(messages, check));
       });
+    const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
     const results = verifiers.map(({ name }, index) => ({
       name,
-      microseconds: median(samples[index] ?? []),
+      microseconds: quantile(
+        (samples[index] ?? []).sort((a, b) => a - b),
+        0.5,
+        `${label} ${name}`,
+      ),
     }));
     const baseline = results[0]?.microseconds ?? fail("no baseline");
     for (const { name, microseconds } of results) {
-      console.log(
-        [
-          (size >= 1024 ? `${size / 1024} KiB` : `${size} B`).padEnd(8),
-          name.padEnd(20),
-          microseconds.toFixed(1).padStart(17),
-          `×${(microseconds / baseline).toFixed(1)}`,
-        ].join(" | "),
-      );
+      const what = `${label} ${name}`;
+      rows.push([
+        what,
+        { value: microseconds, digits: 1 },
+        `×${ratio(microseconds, baseline, what).toFixed(1)}`,
+      ]);
     }
   }
+  printTable(["payload, verification", "µs per first copy", "× no verification (baseline)"], rows);
 }
 
-try {
-  main();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-}
+await runBench(import.meta.url, "the cost per hop of signed gossip", main);

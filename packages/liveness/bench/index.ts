@@ -1,23 +1,39 @@
-// Kill → removal-accepted time and false reports for the liveness protocol, in virtual time.
-// Run: pnpm --filter @p2p/liveness bench
-import { cpus } from "node:os";
+// Kill → removal-accepted time and false reports for the liveness protocol, in virtual time,
+// against a naive detector (remove on the first suspicion) read from the same run.
+// Run: pnpm bench liveness   (--quick: N = 100 only)
 import { createSeededRandom } from "@p2p/wire";
+import {
+  type Cell,
+  fail,
+  printTable,
+  quantile,
+  runBench,
+  scaled,
+} from "../../../scripts/bench-support.js";
 import { livenessProfiles } from "../src/index.js";
 import { livenessNetwork } from "../test/network.js";
 import { preferentialAttachment } from "../test/overlay.js";
 
-const cpu = cpus();
-console.log(
-  `machine: ${cpu[0]?.model ?? "unknown"} × ${cpu.length} cores, Node ${process.version}`,
-);
-console.log(
-  "profile   | N    | loss | killed | removed | p50 s | p99 s | false removals | rejected reports | naive false reports",
+type ProfileName = "fast" | "standard";
+
+const SCENARIOS: readonly (readonly [ProfileName, number, number])[] = scaled(
+  [
+    ["fast", 100, 0],
+    ["fast", 100, 0.1],
+    ["fast", 1000, 0],
+    ["fast", 1000, 0.1],
+    ["standard", 100, 0],
+    ["standard", 100, 0.1],
+    ["standard", 1000, 0.1],
+  ],
+  [
+    ["fast", 100, 0],
+    ["fast", 100, 0.1],
+    ["standard", 100, 0.1],
+  ],
 );
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-
-function run(profileName: "fast" | "standard", peers: number, lossRate: number, seed: number) {
+function run(profileName: ProfileName, peers: number, lossRate: number, seed: number): Cell[] {
   const profile = livenessProfiles[profileName];
   const random = createSeededRandom(seed);
   const overlay = preferentialAttachment(peers, 3, random);
@@ -35,33 +51,41 @@ function run(profileName: "fast" | "standard", peers: number, lossRate: number, 
     .filter((a) => net.accepted.has(a))
     .map((a) => ((net.accepted.get(a)?.atMs ?? 0) - killAt) / 1000)
     .sort((x, y) => x - y);
+  const name = `${profileName} N=${peers} loss ${lossRate * 100}%`;
+  if (killed.length === 0) fail(`${name}: no peer was killed`);
+  if (times.length === 0) fail(`${name}: none of the ${killed.length} killed peers was removed`);
   const falseRemovals = [...net.accepted.keys()].filter((a) => !killedSet.has(a)).length;
-  console.log(
-    [
-      profileName.padEnd(9),
-      String(peers).padEnd(4),
-      `${lossRate * 100}%`.padEnd(4),
-      String(killed.length).padEnd(6),
-      String(times.length).padEnd(7),
-      quantile(times, 0.5).toFixed(2).padEnd(5),
-      quantile(times, 0.99).toFixed(2).padEnd(5),
-      String(falseRemovals).padEnd(14),
-      String(net.rejected.length).padEnd(16),
-      String(net.naiveFalseReports()),
-    ].join(" | "),
-  );
+  return [
+    profileName,
+    peers,
+    `${lossRate * 100}%`,
+    killed.length,
+    times.length,
+    { value: quantile(times, 0.5), digits: 2 },
+    { value: quantile(times, 0.99), digits: 2 },
+    falseRemovals,
+    net.rejected.length,
+    net.naiveFalseReports(),
+  ];
 }
 
-const started = performance.now();
-for (const [profile, peers, loss] of [
-  ["fast", 100, 0],
-  ["fast", 100, 0.1],
-  ["fast", 1000, 0],
-  ["fast", 1000, 0.1],
-  ["standard", 100, 0],
-  ["standard", 100, 0.1],
-  ["standard", 1000, 0.1],
-] as const) {
-  run(profile, peers, loss, 42);
-}
-console.log(`wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
+await runBench(import.meta.url, "kill → removal accepted, false reports", () => {
+  const started = performance.now();
+  const rows = SCENARIOS.map(([profile, peers, loss]) => run(profile, peers, loss, 42));
+  printTable(
+    [
+      "profile",
+      "N",
+      "loss",
+      "killed",
+      "removed",
+      "p50 s",
+      "p99 s",
+      "false removals",
+      "rejected reports",
+      "naive false reports (baseline)",
+    ],
+    rows,
+  );
+  console.log(`wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
+});

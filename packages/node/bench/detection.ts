@@ -1,63 +1,33 @@
 // Failure detection and gossip dissemination end to end: real SeedNodes (3 seeds, quorum
 // commit) and PeerNodes over the deterministic simulator, in virtual time.
-// Run: pnpm --filter @p2p/node bench   (P2P_BENCH_SIZES=100 for a quick run)
-import { cpus } from "node:os";
+// Run: pnpm bench node/detection   (--quick: N = 20, fast profile, 10% loss)
 import { createSimulation, type Simulation } from "@p2p/sim";
+import { fail, runBench, scaled } from "../../../scripts/bench-support.js";
 import {
   type PeerNode,
   type SeedNodeEvent,
   type TimingProfile,
   timingProfiles,
 } from "../src/index.js";
+import {
+  type DetectionResult,
+  fixed,
+  GOSSIP_MESSAGES,
+  KILL_FRACTION,
+  type ProfileName,
+  printDetectionRow,
+  printDisseminationTable,
+  printTargets,
+  SEED_COUNT,
+} from "./detection-report.js";
 import { type LossControl, lossyTransport } from "./lossy-transport.js";
 import { createSimPeer, startSimSeeds } from "./sim-nodes.js";
 
 const EPOCH_MS = Date.UTC(2026, 0, 1);
-const SEED_COUNT = 3;
-const KILL_FRACTION = 0.05;
-const GOSSIP_MESSAGES = 20;
 /** Issue 5's p99 target for the fast profile (1 s pings), in ping intervals. */
 const FAST_P99_TARGET_S = 6;
 /** P2P_BENCH_TRACE=1 prints what peers and seeds did about every victim not removed everywhere. */
 const TRACE = process.env.P2P_BENCH_TRACE === "1";
-
-type ProfileName = "fast" | "default";
-
-interface Scenario {
-  readonly profile: ProfileName;
-  readonly peers: number;
-  readonly lossRate: number;
-}
-
-interface DetectionResult {
-  readonly scenario: Scenario;
-  readonly killed: number;
-  /** Seconds from kill to removed at every seed, sorted (only the victims removed everywhere). */
-  readonly removedTimes: number[];
-  /** Live peers removed at any seed. */
-  readonly falseRemovals: number;
-  /** Naive detector on the same trace: seconds from kill to the first neighbour's 3rd miss. */
-  readonly naiveTimes: number[];
-  /** Naive detector on the same trace: live peers some neighbour suspected (each a removal). */
-  readonly naiveFalseRemovals: number;
-  readonly dissemination: {
-    readonly messages: number;
-    readonly livePeers: number;
-    /** Fraction of (message, live peer) pairs delivered. */
-    readonly coverage: number;
-    readonly latenciesMs: number[];
-    readonly copiesPerPeerPerMessage: number;
-    /** Copies sent as catch-up to new neighbours during the window (counted in `received`). */
-    readonly catchUpSends: number;
-  };
-  /** Seconds from kill to removed at every seed for every victim (∞: never), in kill order. */
-  readonly victimTimes: number[];
-  /** Victims slower than the fast target or never removed everywhere, for the notes. */
-  readonly stragglers: string[];
-  readonly liveAtStart: number;
-  readonly joinSeconds: number;
-  readonly wallSeconds: number;
-}
 
 interface BenchPeer {
   readonly address: string;
@@ -92,11 +62,6 @@ const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
 };
-
-const quantile = (sorted: readonly number[], q: number): number =>
-  sorted.length === 0
-    ? Number.NaN
-    : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number);
 
 const peerAddress = (index: number): string =>
   `10.1.${Math.floor(index / 250)}.${(index % 250) + 1}:6000`;
@@ -322,18 +287,31 @@ async function runNetwork(
   for (const node of seedNodes) await node.stop();
 }
 
-function main(): Promise<void> {
-  const cpu = cpus();
-  console.log(
-    `machine: ${cpu[0]?.model ?? "unknown"} × ${cpu.length} cores, Node ${process.version}`,
-  );
-  const sizes = (process.env.P2P_BENCH_SIZES ?? "100,1000")
-    .split(",")
-    .map((size) => Number.parseInt(size, 10));
-  const seed = Number.parseInt(process.env.P2P_SEED ?? "42", 10);
-  const profiles = (process.env.P2P_BENCH_PROFILES ?? "fast,default").split(",") as ProfileName[];
-  const losses = (process.env.P2P_BENCH_LOSS ?? "0.1,0").split(",").map(Number);
-  return (async () => {
+/** A comma-separated list from the environment (or its default), each item checked. */
+function listFrom<T>(name: string, fallback: string, parse: (item: string) => T | undefined): T[] {
+  const text = process.env[name] ?? fallback;
+  return text.split(",").map((item) => {
+    const value = parse(item.trim());
+    return value === undefined ? fail(`${name}: "${item}" is not valid (in "${text}")`) : value;
+  });
+}
+
+await runBench(
+  import.meta.url,
+  "failure detection and gossip, real nodes in simulation",
+  async () => {
+    const sizes = listFrom("P2P_BENCH_SIZES", scaled("100,1000", "20"), (item) => {
+      const size = Number(item);
+      return Number.isInteger(size) && size >= 20 ? size : undefined;
+    });
+    const seed = Number.parseInt(process.env.P2P_SEED ?? "42", 10);
+    const profiles = listFrom("P2P_BENCH_PROFILES", scaled("fast,default", "fast"), (item) =>
+      item === "fast" || item === "default" ? (item as ProfileName) : undefined,
+    );
+    const losses = listFrom("P2P_BENCH_LOSS", scaled("0.1,0", "0.1"), (item) => {
+      const rate = Number(item);
+      return item !== "" && rate >= 0 && rate < 1 ? rate : undefined;
+    });
     const results: DetectionResult[] = [];
     for (const profile of profiles) {
       for (const peers of sizes) {
@@ -347,107 +325,5 @@ function main(): Promise<void> {
     printDisseminationTable(results);
     console.log("");
     printTargets(results);
-  })();
-}
-
-const fixed = (value: number, digits = 2) => (Number.isNaN(value) ? "-" : value.toFixed(digits));
-
-function printDetectionRow(result: DetectionResult, withHeader: boolean): void {
-  if (withHeader) {
-    console.log(
-      `seed ${process.env.P2P_SEED ?? "42"}; ${SEED_COUNT} seeds; ${KILL_FRACTION * 100}% of peers crashed at random times; times in virtual seconds`,
-    );
-    console.log(
-      "loss: packet loss as TCP shows it: each frame a node receives is, with that probability, held for a retransmission timeout (200 ms, doubled per further loss in a row on that connection) with every frame behind it (head-of-line); nothing is dropped (frames are sealed; order and content are TCP's)",
-    );
-    console.log(
-      "each profile × N joins once; its loss phases run one after another on that network (the second on the survivors of the first)",
-    );
-    console.log(
-      "naive = the same trace read as 'remove on the first 3-miss suspicion' (no neighbour votes, no quorum commit); p50 ratio = consensus / naive",
-    );
-    console.log(
-      "profile  | N    | loss | live | killed | removed@all | p50 s | p99 s | max s | false rm | naive p50 | naive p99 | naive false | p50 ratio | wall s",
-    );
-  }
-  const { scenario, removedTimes, naiveTimes } = result;
-  const p50 = quantile(removedTimes, 0.5);
-  const naiveP50 = quantile(naiveTimes, 0.5);
-  console.log(
-    [
-      scenario.profile.padEnd(8),
-      String(scenario.peers).padEnd(4),
-      `${scenario.lossRate * 100}%`.padEnd(4),
-      String(result.liveAtStart).padEnd(4),
-      String(result.killed).padEnd(6),
-      String(removedTimes.length).padEnd(11),
-      fixed(p50).padEnd(5),
-      fixed(quantile(removedTimes, 0.99)).padEnd(5),
-      fixed(quantile(removedTimes, 1)).padEnd(5),
-      String(result.falseRemovals).padEnd(8),
-      fixed(naiveP50).padEnd(9),
-      fixed(quantile(naiveTimes, 0.99)).padEnd(9),
-      String(result.naiveFalseRemovals).padEnd(11),
-      `${fixed(p50 / naiveP50)}×`.padEnd(9),
-      `${fixed(result.wallSeconds, 1)} (+${fixed(result.joinSeconds, 1)} join)`,
-    ].join(" | "),
-  );
-  for (const straggler of result.stragglers) console.log(`    slow or not removed: ${straggler}`);
-}
-
-function printDisseminationTable(results: readonly DetectionResult[]): void {
-  console.log(
-    `gossip dissemination: ${GOSSIP_MESSAGES} messages from random live peers, flooding; link 5–8 ms`,
-  );
-  console.log(
-    "profile  | N    | loss | live | coverage | p50 ms | p99 ms | max ms | copies/peer/msg | catch-up sends",
-  );
-  for (const { scenario, dissemination: d } of results) {
-    console.log(
-      [
-        scenario.profile.padEnd(8),
-        String(scenario.peers).padEnd(4),
-        `${scenario.lossRate * 100}%`.padEnd(4),
-        String(d.livePeers).padEnd(4),
-        `${(d.coverage * 100).toFixed(2)}%`.padEnd(8),
-        fixed(quantile(d.latenciesMs, 0.5), 0).padEnd(6),
-        fixed(quantile(d.latenciesMs, 0.99), 0).padEnd(6),
-        fixed(quantile(d.latenciesMs, 1), 0).padEnd(6),
-        fixed(d.copiesPerPeerPerMessage).padEnd(15),
-        String(d.catchUpSends),
-      ].join(" | "),
-    );
-  }
-}
-
-function printTargets(results: readonly DetectionResult[]): void {
-  const target = results.find(
-    (r) =>
-      r.scenario.profile === "fast" && r.scenario.peers === 1000 && r.scenario.lossRate === 0.1,
-  );
-  if (target === undefined) {
-    console.log("targets (fast, N=1000, 10% loss): not measured in this run");
-    return;
-  }
-  // Over every victim, a never-removed one counting as ∞ (nearest rank).
-  const all = [...target.victimTimes].sort((a, b) => a - b);
-  const p50 = quantile(all, 0.5);
-  const p99 = quantile(all, 0.99);
-  const allRemoved = target.removedTimes.length === target.killed;
-  const verdict = (holds: boolean) => (holds ? "holds" : "MISSED");
-  console.log(
-    "targets (issue 5), fast profile, N = 1000, 10% loss (never-removed victims count as ∞):",
-  );
-  console.log(`  p50 ≤ 4 s: ${fixed(p50)} s — ${verdict(p50 <= 4)}`);
-  console.log(
-    `  p99 ≤ 6 s: ${fixed(p99)} s (${fixed(quantile(target.removedTimes, 0.99))} s among the removed) — ${verdict(p99 <= 6)}`,
-  );
-  console.log(
-    `  zero false removals: ${target.falseRemovals} — ${verdict(target.falseRemovals === 0)}`,
-  );
-  console.log(
-    `  every crashed peer removed at all seeds: ${target.removedTimes.length}/${target.killed} — ${verdict(allRemoved)}`,
-  );
-}
-
-await main();
+  },
+);

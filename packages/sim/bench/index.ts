@@ -1,16 +1,17 @@
 // Simulation throughput: events per second at 10^3 and 10^4 nodes, against same-run baselines.
-//   pnpm --filter @p2p/sim bench
+//   pnpm bench sim   (--quick: 50,000 events at 10^3 nodes only)
 // Workload: every node keeps 5 messages in flight; each delivery sends one message on to a random
 // node (latency 20 ms + up to 30 ms jitter), until the target number of deliveries.
 // Baselines on the same event pattern: the bare binary-heap queue (no network model, no trace),
 // and a naive scheduler that keeps a sorted array (binary search + splice on every insert).
-import { cpus } from "node:os";
 import { createSeededRandom } from "@p2p/wire";
+import { fail, printTable, ratio, runBench, scaled } from "../../../scripts/bench-support.js";
 import { EventQueue } from "../src/event-queue.js";
 import { createSimulation } from "../src/index.js";
 
 const FAN_OUT = 5;
-const EVENTS = Number(process.env.SIM_BENCH_EVENTS ?? 400_000);
+const EVENTS = Number(process.env.SIM_BENCH_EVENTS ?? scaled(400_000, 50_000));
+const NODE_COUNTS = scaled([1_000, 10_000], [1_000]);
 
 interface Measurement {
   readonly events: number;
@@ -106,41 +107,67 @@ function sortedArrayRun(nodeCount: number): number {
   return ran;
 }
 
-function rate(measurement: Measurement): number {
+/** Events per second; throws unless the run did its `EVENTS` events. */
+function rate(measurement: Measurement, what: string): number {
+  if (measurement.events < EVENTS) {
+    fail(`${what}: ran ${measurement.events} of ${EVENTS} events`);
+  }
   return measurement.events / measurement.seconds;
 }
 
-function format(eventsPerSecond: number): string {
-  return `${(eventsPerSecond / 1e6).toFixed(2)} M events/s`;
-}
-
-const cpu = cpus();
-console.log("@p2p/sim benchmark");
-console.log(
-  `machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, Node ${process.version}`,
-);
-console.log(
-  `workload: ${EVENTS.toLocaleString("en")} events, ${FAN_OUT} messages in flight per node\n`,
-);
-
-// warm-up, so the first measured row is not paying for the JIT
-simulationRun(1_000);
-heapRun(1_000);
-sortedArrayRun(1_000);
-
-for (const nodeCount of [1_000, 10_000]) {
-  const simulation = timed(() => simulationRun(nodeCount));
-  const heap = timed(() => heapRun(nodeCount));
-  const sortedArray = timed(() => sortedArrayRun(nodeCount));
+await runBench(import.meta.url, "simulation throughput against same-run baselines", () => {
+  if (!Number.isInteger(EVENTS) || EVENTS < 1) fail(`SIM_BENCH_EVENTS must be a positive integer`);
   console.log(
-    `${nodeCount.toLocaleString("en")} nodes (${(nodeCount * FAN_OUT).toLocaleString("en")} pending events):`,
+    `workload: ${EVENTS.toLocaleString("en")} events, ${FAN_OUT} messages in flight per node`,
   );
-  console.log(`  simulation (network model + trace hash): ${format(rate(simulation))}`);
-  console.log(`  bare heap queue:                         ${format(rate(heap))}`);
-  console.log(`  baseline sorted-array scheduler:         ${format(rate(sortedArray))}`);
-  console.log(`  heap / sorted array:        ${(rate(heap) / rate(sortedArray)).toFixed(2)}x`);
+  // warm-up, so the first measured row is not paying for the JIT
+  simulationRun(1_000);
+  heapRun(1_000);
+  sortedArrayRun(1_000);
+
+  const rows: (string | { value: number; digits: number })[][] = [];
+  for (const nodeCount of NODE_COUNTS) {
+    const name = `${nodeCount.toLocaleString("en")} nodes`;
+    const simulation = rate(
+      timed(() => simulationRun(nodeCount)),
+      `${name}, simulation`,
+    );
+    const heap = rate(
+      timed(() => heapRun(nodeCount)),
+      `${name}, bare heap`,
+    );
+    const sortedArray = rate(
+      timed(() => sortedArrayRun(nodeCount)),
+      `${name}, sorted array`,
+    );
+    const millions = (value: number) => ({ value: value / 1e6, digits: 2 });
+    const times = (value: number, base: number, what: string) => ({
+      value: ratio(value, base, `${name}, ${what}`),
+      digits: 2,
+    });
+    rows.push([
+      `${name} (${(nodeCount * FAN_OUT).toLocaleString("en")} pending)`,
+      millions(simulation),
+      millions(heap),
+      millions(sortedArray),
+      times(heap, sortedArray, "heap / sorted array"),
+      times(simulation, sortedArray, "simulation / sorted array"),
+      times(simulation, heap, "simulation / heap"),
+    ]);
+  }
   console.log(
-    `  simulation / sorted array:  ${(rate(simulation) / rate(sortedArray)).toFixed(2)}x`,
+    "M events/s of: the simulation (network model + trace hash), the bare heap queue, the baseline sorted-array scheduler",
   );
-  console.log(`  simulation / bare heap:     ${(rate(simulation) / rate(heap)).toFixed(2)}x\n`);
-}
+  printTable(
+    [
+      "nodes",
+      "simulation",
+      "bare heap",
+      "sorted array (baseline)",
+      "heap / sorted",
+      "simulation / sorted",
+      "simulation / heap",
+    ],
+    rows,
+  );
+});

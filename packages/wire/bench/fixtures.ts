@@ -1,13 +1,6 @@
-// What the wire benchmarks share: the machine line and a typical gossip message.
-import { cpus } from "node:os";
+// What the wire benchmarks share: a typical gossip message.
 import { z } from "zod";
 import { AddressSchema } from "../src/index.js";
-
-/** The machine a benchmark ran on: CPU model × cores, Node version. */
-export function machine(): string {
-  const cores = cpus();
-  return `${cores[0]?.model ?? "unknown CPU"} × ${cores.length} cores, Node ${process.version}`;
-}
 
 /** A gossip message as the benchmarks encode it. */
 export const GossipSchema = z.object({

@@ -1,11 +1,27 @@
 // Benchmarks of @p2p/wire: codec throughput and TCP loopback, each against JSON with newline
-// framing measured in the same run. Run with `pnpm --filter @p2p/wire bench`.
+// framing measured in the same run.
+// Run: pnpm bench wire/index   (--quick: shorter rounds, a tenth of the TCP messages)
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
+import {
+  fail,
+  printRow,
+  quantile,
+  ratio,
+  runBench,
+  scaled,
+} from "../../../scripts/bench-support.js";
 import { createCodec, createFrameDecoder, createPackr, encodeFrame } from "../src/index.js";
 import { createTcpTransport } from "../src/tcp.js";
 import type { Connection } from "../src/transport.js";
-import { type Gossip, GossipSchema, machine } from "./fixtures.js";
+import { type Gossip, GossipSchema } from "./fixtures.js";
+
+/** Rounds per candidate and the time of one round, of the codec measurements. */
+const ROUNDS = scaled(7, 2);
+const ROUND_MS = scaled(150, 30);
+/** TCP ping-pongs (the first tenth are warm-up) and one-way messages. */
+const ROUND_TRIPS = scaled(5000, 500);
+const ONE_WAY = scaled(200_000, 20_000);
 
 const message: Gossip = {
   type: "gossip.message",
@@ -32,10 +48,10 @@ function calibrate(fn: (iterations: number) => void, targetMs: number): number {
  * Operations per second of each candidate: rounds alternate between candidates (so a busy
  * machine slows all of them alike) and the best round of each counts.
  */
-function measureAll(candidates: ReadonlyArray<(iterations: number) => void>, rounds = 7): number[] {
-  const iterations = candidates.map((fn) => calibrate(fn, 150));
+function measureAll(candidates: ReadonlyArray<(iterations: number) => void>): number[] {
+  const iterations = candidates.map((fn) => calibrate(fn, ROUND_MS));
   const best = candidates.map(() => 0);
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     candidates.forEach((fn, index) => {
       const count = iterations[index] ?? 1;
       const start = performance.now();
@@ -47,9 +63,14 @@ function measureAll(candidates: ReadonlyArray<(iterations: number) => void>, rou
   return best;
 }
 
-function row(name: string, opsPerSecond: number, bytesPerOp: number, baseline: number): string {
+/** Prints one result row: rate, throughput and the ratio to its same-run baseline. */
+function row(name: string, opsPerSecond: number, bytesPerOp: number, baseline: number): void {
   const megabytes = (opsPerSecond * bytesPerOp) / 1e6;
-  return `  ${name.padEnd(44)} ${Math.round(opsPerSecond).toLocaleString("en").padStart(12)} msg/s ${megabytes.toFixed(1).padStart(8)} MB/s  ${(opsPerSecond / baseline).toFixed(2)}×`;
+  const times = ratio(opsPerSecond, baseline, name);
+  printRow(
+    name,
+    `  ${name.padEnd(44)} ${Math.round(opsPerSecond).toLocaleString("en").padStart(12)} msg/s ${megabytes.toFixed(1).padStart(8)} MB/s  ${times.toFixed(2)}×`,
+  );
 }
 
 function codecBench(): void {
@@ -81,17 +102,18 @@ function codecBench(): void {
     const frames = createFrameDecoder();
     for (let i = 0; i < n; i++) {
       const [frame] = frames.push(encodeFrame(codec.encode(message)));
-      if (frame?.ok) {
-        const decoded = codec.decode(frame.value);
-        if (decoded.ok) sink += decoded.value.hops;
-      }
+      if (frame?.ok !== true) fail("codec: a frame did not decode");
+      const decoded = codec.decode(frame.value);
+      if (!decoded.ok) fail("codec: a message did not decode");
+      sink += decoded.value.hops;
     }
   };
   const msgpackRaw = (n: number) => {
     const frames = createFrameDecoder();
     for (let i = 0; i < n; i++) {
       const [frame] = frames.push(encodeFrame(packr.pack(message)));
-      if (frame?.ok) sink += (packr.unpack(frame.value) as Gossip).hops;
+      if (frame?.ok !== true) fail("msgpack: a frame did not decode");
+      sink += (packr.unpack(frame.value) as Gossip).hops;
     }
   };
   const [jsonValidatedRate = 0, codecValidatedRate = 0, jsonRawRate = 0, msgpackRawRate = 0] =
@@ -100,13 +122,12 @@ function codecBench(): void {
     `codec: encode + frame + decode of one gossip message (${frameBytes} B framed msgpack, ${jsonBytes} B JSON line)`,
   );
   const baseline = jsonValidatedRate;
-  console.log(row("JSON + newline, zod both ways (baseline)", baseline, jsonBytes, baseline));
-  console.log(
-    row("@p2p/wire codec (msgpack + frame + zod)", codecValidatedRate, frameBytes, baseline),
-  );
-  console.log(row("JSON + newline, no validation (baseline)", jsonRawRate, jsonBytes, jsonRawRate));
-  console.log(row("msgpack + frame, no validation", msgpackRawRate, frameBytes, jsonRawRate));
-  if (sink === -1) console.log(sink);
+  // Every candidate adds `hops` (2) per message; a sink of 0 means none of them ran.
+  if (sink <= 0) fail("codec: no message made the round trip");
+  row("JSON + newline, zod both ways (baseline)", baseline, jsonBytes, baseline);
+  row("@p2p/wire codec (msgpack + frame + zod)", codecValidatedRate, frameBytes, baseline);
+  row("JSON + newline, no validation (baseline)", jsonRawRate, jsonBytes, jsonRawRate);
+  row("msgpack + frame, no validation", msgpackRawRate, frameBytes, jsonRawRate);
 }
 
 async function tcpPair(): Promise<{
@@ -219,27 +240,23 @@ async function jsonThroughput(count: number): Promise<number> {
   return rate;
 }
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
-
 async function tcpBench(): Promise<void> {
-  const samples = (await wireRoundTrips(5000)).slice(500).sort((a, b) => a - b);
+  const samples = (await wireRoundTrips(ROUND_TRIPS)).slice(ROUND_TRIPS / 10).sort((a, b) => a - b);
   console.log("tcp loopback (127.0.0.1), one connection, codec included");
-  console.log(
-    `  round trip (ping-pong, ${samples.length} samples): median ${(percentile(samples, 0.5) * 1000).toFixed(0)} µs, p99 ${(percentile(samples, 0.99) * 1000).toFixed(0)} µs`,
+  const micros = (q: number) => (quantile(samples, q, "round trip") * 1000).toFixed(0);
+  printRow(
+    "round trip",
+    `  round trip (ping-pong, ${samples.length} samples): median ${micros(0.5)} µs, p99 ${micros(0.99)} µs`,
   );
-  const count = 200_000;
-  const json = await jsonThroughput(count);
-  const wire = await wireThroughput(count);
+  const json = await jsonThroughput(ONE_WAY);
+  const wire = await wireThroughput(ONE_WAY);
   const frameBytes = encodeFrame(createCodec(GossipSchema).encode(message)).byteLength;
   const jsonBytes = JSON.stringify(message).length + 1;
-  console.log(
-    row(`JSON lines on raw net.Socket (baseline), ${count / 1000}k`, json, jsonBytes, json),
-  );
-  console.log(row(`@p2p/wire TCP transport, ${count / 1000}k one way`, wire, frameBytes, json));
+  row(`JSON lines on raw net.Socket (baseline), ${ONE_WAY / 1000}k`, json, jsonBytes, json);
+  row(`@p2p/wire TCP transport, ${ONE_WAY / 1000}k one way`, wire, frameBytes, json);
 }
 
-console.log(`@p2p/wire bench — ${machine()}`);
-codecBench();
-await tcpBench();
+await runBench(import.meta.url, "codec and TCP loopback against JSON lines", async () => {
+  codecBench();
+  await tcpBench();
+});

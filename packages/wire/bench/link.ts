@@ -3,23 +3,16 @@
 // Ed25519 identities, `secureConnection` on both sides) against a plain connection, over the
 // in-memory transport and TCP loopback; (b) the CPU cost of one sealed frame (`sealFrame` +
 // `openFrame`) against plain framing of the same plaintext.
-// Run with `pnpm --filter @p2p/wire bench`; P2P_BENCH_QUICK=1 for a smoke run.
-import { generateKeyPairSync, sign as nodeSign, randomBytes } from "node:crypto";
-import { ed25519, x25519 } from "@noble/curves/ed25519.js";
+// Run: pnpm bench wire/link   (--quick: 20 connections of each kind, shorter rounds)
+import { x25519 } from "@noble/curves/ed25519.js";
+import { printRow, quantile, ratio, runBench, scaled } from "../../../scripts/bench-support.js";
 import {
   type Connection,
   createCodec,
   createFrameDecoder,
-  createLinkHandshake,
   createMemoryNetwork,
   encodeFrame,
   type LinkHandshakeConfig,
-  type LinkHandshakeDependencies,
-  type LinkHandshakeOutput,
-  type NoiseCrypto,
-  type NoiseKeyPair,
-  type NoiseSession,
-  noiseKeyPair,
   openFrame,
   type P2pError,
   SECURE_CHUNK_OVERHEAD_BYTES,
@@ -27,68 +20,27 @@ import {
   secureConnection,
   systemClock,
   type Transport,
-  verifyIdentitySignature,
 } from "../src/index.js";
-import { nodeNoiseCrypto, nodeVerifyEd25519 } from "../src/node-crypto.js";
 import { createTcpTransport } from "../src/tcp.js";
-import { type Gossip, GossipSchema, machine } from "./fixtures.js";
+import { GossipSchema } from "./fixtures.js";
+import {
+  equal,
+  handshakeInMemory,
+  nobleSide,
+  nodeCryptoSide,
+  random,
+  type Side,
+  typicalMessage,
+} from "./link-sides.js";
 
-const isQuick = process.env.P2P_BENCH_QUICK === "1";
 /** Connections opened per kind (plain, secured) and transport; the first `WARMUP` are dropped. */
-const CONNECTIONS = isQuick ? 40 : 300;
-const WARMUP = isQuick ? 5 : 30;
+const CONNECTIONS = scaled(300, 20);
+const WARMUP = scaled(30, 3);
 /** Rounds and time per round of the frame CPU measurements. */
-const ROUNDS = isQuick ? 2 : 7;
-const ROUND_MS = isQuick ? 40 : 150;
+const ROUNDS = scaled(7, 2);
+const ROUND_MS = scaled(150, 40);
 /** A connection (dial, handshake, round trip) that takes longer than this fails the bench. */
 const CONNECTION_TIMEOUT_MS = 10_000;
-
-/** Fresh random bytes as a plain Uint8Array (a Buffer is one, but may share a pool). */
-const random = (length: number): Uint8Array => new Uint8Array(randomBytes(length));
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
-
-/** One side of a link: its Ed25519 identity, a verifier and its process's Noise static key. */
-interface Side {
-  readonly identity: LinkHandshakeDependencies["identity"];
-  readonly verify: LinkHandshakeDependencies["verify"];
-  readonly staticKey: NoiseKeyPair;
-  readonly crypto?: NoiseCrypto;
-}
-
-/** An identity on @noble/curves (the default of the links). */
-function nobleSide(): Side {
-  const secret = random(32);
-  return {
-    identity: {
-      publicKey: hex(ed25519.getPublicKey(secret)),
-      sign: (bytes) => ed25519.sign(bytes, secret),
-    },
-    verify: verifyIdentitySignature,
-    staticKey: noiseKeyPair(random(32)),
-  };
-}
-
-/** Everything on node:crypto, as the seed and peer apps run: Ed25519, X25519, ChaCha20-Poly1305. */
-function nodeCryptoSide(): Side {
-  const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  const der = publicKey.export({ format: "der", type: "spki" });
-  return {
-    identity: {
-      publicKey: der.subarray(SPKI_PREFIX.length).toString("hex"),
-      sign: (bytes) => new Uint8Array(nodeSign(null, bytes, privateKey)),
-    },
-    verify: nodeVerifyEd25519,
-    staticKey: noiseKeyPair(random(32), nodeNoiseCrypto),
-    crypto: nodeNoiseCrypto,
-  };
-}
-
-/** The p-quantile of ascending samples; throws on none (never NaN). */
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) throw new Error("no samples");
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-}
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -100,9 +52,6 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
-
-const equal = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((byte, index) => byte === b[index]);
 
 // ---- (a) handshake time per connection ----
 
@@ -255,7 +204,9 @@ async function handshakeBench(endpoints: Endpoints, ping: Uint8Array): Promise<s
   const line = (name: string, values: number[]) => {
     const p50 = quantile(values, 0.5);
     const p99 = quantile(values, 0.99);
-    return `  ${name.padEnd(56)} ${p50.toFixed(3).padStart(8)} ${p99.toFixed(3).padStart(8)}   ${(p50 / base50).toFixed(1).padStart(6)}× ${(p99 / base99).toFixed(1).padStart(6)}×`;
+    const times50 = ratio(p50, base50, `${endpoints.name}, ${name}, p50`);
+    const times99 = ratio(p99, base99, `${endpoints.name}, ${name}, p99`);
+    return `  ${name.padEnd(56)} ${p50.toFixed(3).padStart(8)} ${p99.toFixed(3).padStart(8)}   ${times50.toFixed(1).padStart(6)}× ${times99.toFixed(1).padStart(6)}×`;
   };
   return [
     `${endpoints.name}: ${CONNECTIONS} connections of each kind, one after another (alternating), ${ping.length} B frame`,
@@ -266,35 +217,8 @@ async function handshakeBench(endpoints: Endpoints, ping: Uint8Array): Promise<s
   ];
 }
 
-// ---- handshake CPU without any transport ----
-
-/** Runs both handshake machines of one link to the end, in this thread; returns both sessions. */
-function handshakeInMemory(initiator: Side, responder: Side): [NoiseSession, NoiseSession] {
-  const sends = (outputs: readonly LinkHandshakeOutput[]) =>
-    outputs.flatMap((output) => (output.type === "send" ? [output.message] : []));
-  const session = (outputs: readonly LinkHandshakeOutput[]) => {
-    for (const output of outputs) if (output.type === "established") return output.session;
-    throw new Error(`handshake failed: ${JSON.stringify(outputs.at(-1))}`);
-  };
-  const a = createLinkHandshake(
-    { isInitiator: true, self: "10.0.0.2:6000", role: "peer", dialled: "10.0.0.1:5000" },
-    { ...initiator, ephemeralKey: noiseKeyPair(random(32), initiator.crypto) },
-  );
-  const b = createLinkHandshake(
-    { isInitiator: false, self: "10.0.0.1:5000", role: "seed" },
-    { ...responder, ephemeralKey: noiseKeyPair(random(32), responder.crypto) },
-  );
-  b.step({ type: "start", now: 0 });
-  const [first] = sends(a.step({ type: "start", now: 0 }));
-  const [second] = sends(b.step({ type: "receive", now: 0, message: first as Uint8Array }));
-  const atA = a.step({ type: "receive", now: 0, message: second as Uint8Array });
-  const [third] = sends(atA);
-  const atB = b.step({ type: "receive", now: 0, message: third as Uint8Array });
-  return [session(atA), session(atB)];
-}
-
 function handshakeCpuBench(): string[] {
-  const count = isQuick ? 20 : 150;
+  const count = scaled(150, 15);
   const measure = (make: () => Side): number[] => {
     const initiator = make();
     const responder = make();
@@ -403,24 +327,6 @@ function measureAll(candidates: ReadonlyArray<(iterations: number) => void>): nu
   return best;
 }
 
-/** A gossip message whose msgpack encoding is `size` bytes (the body is padded to fit). */
-function typicalMessage(size: number): Gossip {
-  const codec = createCodec(GossipSchema);
-  const base: Gossip = {
-    type: "gossip.message",
-    id: "1795500000123:127.0.0.1:6001:7",
-    origin: "127.0.0.1:6001",
-    createdAtMs: 1_795_500_000_123,
-    hops: 2,
-    body: "",
-  };
-  for (let length = 0; length < size; length++) {
-    const message = { ...base, body: "member 127.0.0.1:6042 joined; ".repeat(4).slice(0, length) };
-    if (codec.encode(message).length === size) return message;
-  }
-  throw new Error(`no gossip message encodes to ${size} bytes`);
-}
-
 function frameBench(): string[] {
   const lines: string[] = [];
   const codec = createCodec(GossipSchema);
@@ -478,7 +384,8 @@ function frameBench(): string[] {
     const wire = sealed.length;
     const row = (name: string, us: number) => {
       const megabytes = plaintext.length / us; // bytes per µs = MB/s
-      return `  ${name.padEnd(56)} ${us.toFixed(2).padStart(9)} ${megabytes.toFixed(1).padStart(9)}   ${(us / base).toFixed(1).padStart(6)}×`;
+      const times = ratio(us, base, `${label}, ${suite}, ${name}`);
+      return `  ${name.padEnd(56)} ${us.toFixed(2).padStart(9)} ${megabytes.toFixed(1).padStart(9)}   ${times.toFixed(1).padStart(6)}×`;
     };
     lines.push(
       `${label}, ciphers on ${suite}: sealed body ${wire} B (+${wire - plaintext.length} B: ${SECURE_CHUNK_OVERHEAD_BYTES} B per chunk)`,
@@ -490,17 +397,21 @@ function frameBench(): string[] {
     if (codecMicros !== undefined) {
       lines.push(row("for scale: codec encode + decode (msgpack + zod)", codecMicros));
     }
-    if (sink === -1) lines.push(String(sink));
+    if (sink <= 0) throw new Error(`${label}, ${suite}: no frame made the round trip`);
   }
   return lines;
 }
 
-async function main(): Promise<void> {
-  console.log(`@p2p/wire link bench — ${machine()}`);
+/** Prints result lines, each named by its first words; refuses NaN, Infinity or undefined. */
+function print(lines: readonly string[]): void {
+  for (const line of lines) printRow(line.trim().slice(0, 60), line);
+}
+
+await runBench(import.meta.url, "authenticated links against plain ones", async () => {
   const ping = typicalMessage(120);
   const pingBytes = createCodec(GossipSchema).encode(ping);
 
-  for (const line of handshakeCpuBench()) console.log(line);
+  print(handshakeCpuBench());
   const network = createMemoryNetwork();
   const memory: Endpoints = {
     name: "in-memory transport",
@@ -509,7 +420,7 @@ async function main(): Promise<void> {
     listenAt: (port) => `10.0.0.1:${port}`,
     clientAddress: "10.0.0.2:6000",
   };
-  for (const line of await handshakeBench(memory, pingBytes)) console.log(line);
+  print(await handshakeBench(memory, pingBytes));
   const tcp = createTcpTransport();
   const loopback: Endpoints = {
     name: "tcp loopback (127.0.0.1)",
@@ -518,13 +429,6 @@ async function main(): Promise<void> {
     listenAt: () => "127.0.0.1:0",
     clientAddress: "127.0.0.1:6000",
   };
-  for (const line of await handshakeBench(loopback, pingBytes)) console.log(line);
-  for (const line of frameBench()) console.log(line);
-}
-
-try {
-  await main();
-} catch (error) {
-  console.error(`link bench failed: ${error instanceof Error ? error.stack : String(error)}`);
-  process.exitCode = 1;
-}
+  print(await handshakeBench(loopback, pingBytes));
+  print(frameBench());
+});
