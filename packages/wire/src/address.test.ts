@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AddressSchema, formatAddress, isIpv6, parseAddress } from "./address.js";
+import {
+  AddressSchema,
+  formatAddress,
+  isCanonicalAddress,
+  isIpv6,
+  parseAddress,
+} from "./address.js";
 
 function errorOf(input: string, allowPortZero = false): string {
   const result = parseAddress(input, { allowPortZero });
@@ -110,5 +116,28 @@ describe("AddressSchema", () => {
       'expected canonical form "seed.example:7000"',
     );
     expect(AddressSchema.safeParse(7000).success).toBe(false);
+  });
+});
+
+describe("isCanonicalAddress", () => {
+  it("answers the same as parse-and-format, for repeats and past its memory of 4096 addresses", () => {
+    const direct = (value: string) => {
+      const parsed = parseAddress(value);
+      return parsed.ok && formatAddress(parsed.value) === value;
+    };
+    const inputs = Array.from({ length: 10_000 }, (_, i) => {
+      const port = 1 + (i % 9000);
+      return i % 3 === 0 ? `10.0.${i % 256}.1:0${port}` : `10.0.${i % 256}.1:${port}`;
+    });
+    for (const round of [0, 1]) {
+      for (const input of inputs)
+        expect(isCanonicalAddress(input), `${input} ${round}`).toBe(direct(input));
+    }
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), (value) => {
+        expect(isCanonicalAddress(value)).toBe(direct(value));
+        expect(isCanonicalAddress(value)).toBe(direct(value));
+      }),
+    );
   });
 });

@@ -134,10 +134,24 @@ export const AddressSchema = z.string().refine(isCanonicalAddress, {
   error: (issue) => addressProblem(issue.input),
 });
 
-/** True when `value` is a valid address written in its canonical form. */
+/** Addresses already found canonical (a pure function's answers; cleared when full). */
+const canonicalAddresses = new Set<string>();
+const CANONICAL_MEMORY = 4096;
+
+/**
+ * True when `value` is a valid address written in its canonical form. Every address field of
+ * every message is checked with it, and the same few addresses recur, so the last 4096
+ * canonical ones are remembered: a repeat costs a set lookup instead of a parse and a format.
+ */
 export function isCanonicalAddress(value: string): boolean {
+  if (canonicalAddresses.has(value)) return true;
   const result = parseAddress(value);
-  return result.ok && formatAddress(result.value) === value;
+  const isCanonical = result.ok && formatAddress(result.value) === value;
+  if (isCanonical) {
+    if (canonicalAddresses.size >= CANONICAL_MEMORY) canonicalAddresses.clear();
+    canonicalAddresses.add(value);
+  }
+  return isCanonical;
 }
 
 function addressProblem(input: unknown): string {

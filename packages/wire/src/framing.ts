@@ -64,7 +64,11 @@ export function encodeFrame(body: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_
   const problem = checkFrameLength(body.byteLength, maxFrameBytes);
   if (problem !== undefined) throw problem;
   const frame = new Uint8Array(FRAME_HEADER_BYTES + body.byteLength);
-  new DataView(frame.buffer).setUint32(0, body.byteLength, false);
+  const length = body.byteLength; // u32, big-endian
+  frame[0] = length >>> 24;
+  frame[1] = (length >>> 16) & 0xff;
+  frame[2] = (length >>> 8) & 0xff;
+  frame[3] = length & 0xff;
   frame.set(body, FRAME_HEADER_BYTES);
   return frame;
 }
