@@ -16,8 +16,10 @@ import { stopAll } from "./lib/procs.js";
 import { runRelay } from "./lib/relay.js";
 import type { RunOptions, Scenario, ScenarioReport } from "./lib/scenario.js";
 import { scenarioGossip } from "./scenarios/1-gossip.js";
+import { scenarioSeedRestarts } from "./scenarios/5-seed-restarts.js";
 
-const SCENARIOS: readonly Scenario[] = [scenarioGossip];
+/** In the order they run. */
+const SCENARIOS: readonly Scenario[] = [scenarioGossip, scenarioSeedRestarts];
 
 interface Outcome {
   readonly scenario: Scenario;
