@@ -14,7 +14,7 @@ export const ROOT = resolve(import.meta.dirname, "..", "..");
 const SEED_BIN = join(ROOT, "apps", "seed", "bin", "seed.mjs");
 const PEER_BIN = join(ROOT, "apps", "peer", "bin", "peer.mjs");
 const MEMBERS_BIN = join(ROOT, "apps", "seed", "bin", "members.mjs");
-const SEED_PORT = 5000;
+export const SEED_PORT = 5000;
 const FIRST_PEER_PORT = 6000;
 /** A peer at port p serves its metrics at p + this. */
 const METRICS_OFFSET = 3000;
@@ -302,4 +302,50 @@ export function summarise(report: MembersReport): string {
   });
   const disagreements = report.disagreements.slice(0, 5).join(", ");
   return `${seeds.join("; ")}; agreed ${report.isAgreed}${disagreements ? ` (differ: ${disagreements})` : ""}`;
+}
+
+/** Every peer some seed removed as dead during the run (seed.log `member-removed`). */
+export function removedPeers(cluster: Cluster): Set<string> {
+  return new Set(
+    cluster
+      .logEvents("seed.log")
+      .filter((event) => event.event === "member-removed")
+      .map((event) => String(event.peer)),
+  );
+}
+
+/**
+ * Waits until the seeds agree and list each of `alive` alive with incarnation 0 (never
+ * removed and rejoined); returns what is wrong instead when that does not happen in time.
+ */
+export async function expectAllAlive(
+  cluster: Cluster,
+  alive: readonly string[],
+  timeoutMs: number,
+): Promise<string[]> {
+  const isFine = (report: MembersReport, seed: string, address: string) => {
+    const record = recordsAt(report, seed)?.get(address);
+    return record?.status === "alive" && record.incarnation === 0;
+  };
+  try {
+    await cluster.waitAgreed(
+      "every live peer alive (incarnation 0) at every seed",
+      (report) =>
+        cluster.seeds.every((seed) => alive.every((peer) => isFine(report, seed.address, peer))),
+      timeoutMs,
+    );
+    return [];
+  } catch (error) {
+    const report = await cluster.members();
+    const wrong = cluster.seeds.flatMap((seed) =>
+      alive
+        .filter((peer) => !isFine(report, seed.address, peer))
+        .map((peer) => {
+          const record = recordsAt(report, seed.address)?.get(peer);
+          const found = record === undefined ? "absent" : `${record.status} ${record.incarnation}`;
+          return `${peer} is ${found} at ${seed.address}`;
+        }),
+    );
+    return wrong.length > 0 ? wrong : [error instanceof Error ? error.message : String(error)];
+  }
 }
