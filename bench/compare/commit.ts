@@ -1,0 +1,160 @@
+// Commit latency, sequential: registering a new member with 3 real seed processes (LMDB, fully
+// synced) against an etcd put of a new key via the leader (3 members, WAL fsync), in alternating
+// rounds. Each registrant is a real peer link in this process (apps/seed/bench/registrant.ts,
+// run from the sources with --conditions=@p2p/source): its own Ed25519 identity, listening on
+// its own port; its register-request is "first contact" (TCP + handshake + the seed's dial-back
+// + commit), then it updates its neighbour list over the link it holds ("warm link": one commit).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  collectingLogger,
+  createRegistrant,
+  type Registrant,
+} from "../../apps/seed/bench/registrant.js";
+import { signRequest } from "../../packages/quorum/src/index.js";
+import type { EtcdCluster } from "./etcd.js";
+import { P2pNetwork } from "./p2p.js";
+import { freePorts } from "./processes.js";
+
+/** The latencies (ms, in order of measurement) and the failures of the commit rounds. */
+export interface CommitSamples {
+  readonly register: number[];
+  readonly update: number[];
+  readonly put: number[];
+  readonly errors: string[];
+}
+
+type Outcome = { ok: boolean; ms: number; error?: string };
+
+/** Registers `count` new registrants (round-robin over the seeds), then updates each once. */
+async function p2pRound(
+  seeds: { address: string; key: string }[],
+  count: number,
+  into: CommitSamples | undefined,
+  errors: string[],
+): Promise<void> {
+  const warnings: string[] = [];
+  const registrants: Registrant[] = [];
+  for (const port of await freePorts(count)) {
+    registrants.push(
+      await createRegistrant(`127.0.0.1:${port}`, seeds, collectingLogger(warnings)),
+    );
+  }
+  const keep = (outcome: Outcome, samples: number[] | undefined, what: string) => {
+    if (outcome.ok) samples?.push(outcome.ms);
+    else errors.push(`p2p ${what}: ${outcome.error ?? "not ok"}`);
+  };
+  try {
+    for (const [index, registrant] of registrants.entries()) {
+      registrant.seed = (seeds[index % seeds.length] as { address: string }).address;
+      const outcome = await registrant.request(registrant.seed, (requestId) => ({
+        type: "quorum.register-request",
+        requestId,
+        address: registrant.address,
+        publicKey: registrant.key,
+        neighbours: [],
+        proof: signRequest(
+          {
+            kind: "register",
+            address: registrant.address,
+            publicKey: registrant.key,
+            incarnation: null,
+            neighbours: [],
+            requestId,
+          },
+          registrant.sign,
+        ),
+      }));
+      keep(outcome, into?.register, "register");
+    }
+    for (const [index, registrant] of registrants.entries()) {
+      const neighbours = [(registrants[(index + 1) % count] as Registrant).address];
+      const outcome = await registrant.request(registrant.seed, (requestId) => ({
+        type: "quorum.update-neighbours",
+        requestId,
+        address: registrant.address,
+        neighbours,
+        proof: signRequest(
+          {
+            kind: "neighbours",
+            address: registrant.address,
+            publicKey: registrant.key,
+            incarnation: 0,
+            neighbours,
+            requestId,
+          },
+          registrant.sign,
+        ),
+      }));
+      keep(outcome, into?.update, "update-neighbours");
+    }
+  } finally {
+    for (const registrant of registrants) await registrant.links.close();
+  }
+  if (errors.length > 0 && warnings.length > 0) errors.push(`p2p logged: ${warnings[0]}`);
+}
+
+/** `count` sequential puts of new keys via the etcd leader. */
+async function etcdRound(
+  etcd: EtcdCluster,
+  round: number,
+  count: number,
+  into: CommitSamples | undefined,
+  errors: string[],
+): Promise<void> {
+  for (let index = 0; index < count; index++) {
+    try {
+      const ms = await etcd.put(
+        `members/127.0.0.1:${round}-${index}`,
+        `{"status":"alive","incarnation":0,"key":"${"ab".repeat(32)}"}`,
+      );
+      into?.put.push(ms);
+    } catch (error) {
+      errors.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
+/**
+ * Starts 3 seeds in `directory` and runs `rounds` measured rounds of `perRound` registrations
+ * (and puts, with `etcd`), alternating which system goes first, after one discarded round.
+ */
+export async function measureCommits(options: {
+  readonly directory: string;
+  readonly rounds: number;
+  readonly perRound: number;
+  readonly etcd: EtcdCluster | undefined;
+}): Promise<CommitSamples> {
+  const samples: CommitSamples = { register: [], update: [], put: [], errors: [] };
+  const seedDirectory = join(options.directory, "commit-seeds");
+  mkdirSync(seedDirectory, { recursive: true });
+  const network = new P2pNetwork(seedDirectory, 1);
+  try {
+    await network.startSeeds();
+    const seeds = network.pinnedSeeds();
+    if (seeds.length !== 3) throw new Error(`config.txt lists ${seeds.length} seeds, not 3`);
+    // One discarded round each: links between the seeds, JIT, etcd's first connection.
+    await p2pRound(seeds, Math.min(10, options.perRound), undefined, samples.errors);
+    if (options.etcd !== undefined) {
+      await etcdRound(options.etcd, -1, 10, undefined, samples.errors);
+    }
+    for (let round = 0; round < options.rounds; round++) {
+      const p2p = () => p2pRound(seeds, options.perRound, samples, samples.errors);
+      const etcd = options.etcd;
+      const anchor = () =>
+        etcd === undefined
+          ? Promise.resolve()
+          : etcdRound(etcd, round, options.perRound, samples, samples.errors);
+      if (round % 2 === 0) {
+        await p2p();
+        await anchor();
+      } else {
+        await anchor();
+        await p2p();
+      }
+    }
+  } finally {
+    network.stop();
+  }
+  return samples;
+}

@@ -1,0 +1,245 @@
+// `pnpm bench:compare [--quick]`: p2p side by side with Serf (failure detection, dissemination,
+// memory, idle CPU) and etcd (commit latency), real processes on 127.0.0.1, one run, every
+// figure a ratio to its anchor measured in the same run. Prints the table and the machine,
+// writes bench/compare/results.md, and exits 1 with the first error if a measurement failed.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { measureCommits } from "./commit.js";
+import { EtcdCluster } from "./etcd.js";
+import { type MembershipSettings, measureMembership } from "./membership.js";
+import { REPO_ROOT } from "./p2p.js";
+import { killAll } from "./processes.js";
+import {
+  type Figure,
+  machineLine,
+  quantileOf,
+  textTable,
+  type Value,
+  writeMarkdown,
+} from "./report.js";
+import { SerfCluster } from "./serf.js";
+
+const USAGE = `usage: pnpm bench:compare [--quick]
+  p2p against Serf (detection, dissemination, memory, idle CPU) and etcd (commit), side by side
+  --quick   a smoke run: 10 nodes a side, 2 kills, short windows (about a minute)`;
+const INSTALL = "apt-get install serf etcd-server";
+const RESULTS = fileURLToPath(new URL("results.md", import.meta.url));
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = args.filter((arg) => arg !== "--quick");
+if (unknown.length > 0) {
+  console.error(`bench:compare: unknown argument ${unknown[0]}\n${USAGE}`);
+  process.exit(64);
+}
+const isQuick = args.includes("--quick");
+const membership: MembershipSettings = isQuick
+  ? { peers: 10, kills: 2, messageCount: 15, windowSeconds: 4, serfEvents: 4, idleSeconds: 6 }
+  : { peers: 30, kills: 5, messageCount: 40, windowSeconds: 10, serfEvents: 10, idleSeconds: 20 };
+const commit = isQuick ? { rounds: 2, perRound: 15 } : { rounds: 6, perRound: 25 };
+
+const log = (line: string) => console.log(line);
+const isInstalled = (command: string, versionArg: string) =>
+  (spawnSync(command, [versionArg], { stdio: "ignore" }).error as NodeJS.ErrnoException | undefined)
+    ?.code !== "ENOENT";
+
+/** Builds the apps with `pnpm build` when a bin's dist is missing. */
+function ensureBuilt(): void {
+  const built = ["apps/seed/dist/main.js", "apps/seed/dist/members.js", "apps/peer/dist/main.js"];
+  if (built.every((path) => existsSync(join(REPO_ROOT, path)))) return;
+  log("apps not built yet: running `npx -y pnpm@10.34.9 build`");
+  const result = spawnSync("npx", ["-y", "pnpm@10.34.9", "build"], {
+    cwd: REPO_ROOT,
+    stdio: "inherit",
+  });
+  if (result.status !== 0) throw new Error("`pnpm build` failed; the bins cannot run");
+}
+
+const skipped = (what: string) => `skipped: ${what} not installed`;
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const machine = machineLine();
+  log(`bench:compare${isQuick ? " --quick" : ""}: p2p against Serf and etcd, one run, 127.0.0.1`);
+  log(`machine: ${machine}`);
+  ensureBuilt();
+  const hasSerf = isInstalled("serf", "version");
+  const hasEtcd = isInstalled("etcd", "--version");
+  const notes: string[] = [];
+  for (const [name, has] of [
+    ["serf", hasSerf],
+    ["etcd", hasEtcd],
+  ] as const) {
+    if (!has) {
+      const note = `${name} is not installed: its columns are skipped. Install with \`${INSTALL}\` (Debian) and run again.`;
+      notes.push(note);
+      log(`note: ${note}`);
+    }
+  }
+  const directory = mkdtempSync(join(tmpdir(), "p2p-bench-compare-"));
+  const errors: string[] = [];
+  let isKept = false;
+  // Interrupted (SIGINT, SIGTERM): every process killed, then the run's files removed.
+  process.on("exit", () => {
+    killAll();
+    if (!isKept) rmSync(directory, { recursive: true, force: true });
+  });
+  try {
+    log(
+      `membership: ${membership.peers} peers (3 seeds) and ${hasSerf ? membership.peers : 0} Serf agents`,
+    );
+    mkdirSync(join(directory, "p2p"));
+    const members = await measureMembership(
+      join(directory, "p2p"),
+      membership,
+      hasSerf ? new SerfCluster() : undefined,
+      log,
+    );
+    errors.push(...members.errors);
+
+    log(
+      `commit: ${commit.rounds} rounds of ${commit.perRound} registrations${hasEtcd ? " and etcd puts" : ""}, sequential`,
+    );
+    const etcd = hasEtcd ? new EtcdCluster(join(directory, "etcd")) : undefined;
+    let commits = { register: [] as number[], update: [] as number[], put: [] as number[] };
+    try {
+      await etcd?.start();
+      const measured = await measureCommits({ directory, ...commit, etcd });
+      commits = measured;
+      if (measured.errors.length > 0) {
+        errors.push(
+          `commit: ${measured.errors.length} operations failed; first: ${measured.errors[0]}`,
+        );
+      }
+    } catch (error) {
+      errors.push(`commit: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      etcd?.stop();
+    }
+
+    const serfValue = (samples: number[], q: number, what: string): Value =>
+      hasSerf ? quantileOf(samples, q, `failed: no ${what}`) : skipped("serf");
+    const p2pValue = (samples: number[], q: number, what: string): Value =>
+      quantileOf(samples, q, `failed: no ${what}`);
+    const etcdValue = (samples: number[], q: number): Value =>
+      hasEtcd ? quantileOf(samples, q, "failed: no puts") : skipped("etcd");
+    const lone = members.loneRssMb;
+    const n = membership.peers;
+    const figures: Figure[] = [
+      {
+        name: `detection: kill -9 of 1 of ${n} → removed at every seed / failed at every survivor, median`,
+        unit: "s",
+        p2p: p2pValue(members.detectionS.p2p, 0.5, "removal"),
+        anchorName: "Serf",
+        anchor: serfValue(members.detectionS.serf, 0.5, "failure"),
+        target: { kind: "ratio", max: 0.5 },
+      },
+      {
+        name: `detection, p99 (${members.detectionS.p2p.length} / ${members.detectionS.serf.length} kills)`,
+        unit: "s",
+        p2p: p2pValue(members.detectionS.p2p, 0.99, "removal"),
+        anchorName: "Serf",
+        anchor: serfValue(members.detectionS.serf, 0.99, "failure"),
+        target: { kind: "ratio", max: 0.6 },
+      },
+      {
+        name: `dissemination: one message → all ${n - 1} others, median`,
+        unit: "s",
+        p2p: p2pValue(members.disseminationS.p2p, 0.5, "complete message"),
+        anchorName: "Serf user event",
+        anchor: serfValue(members.disseminationS.serf, 0.5, "user event"),
+        target: { kind: "ratio", max: 0.05 },
+      },
+      {
+        name: "commit: register a new member (3 seeds, LMDB) vs etcd put, p50",
+        unit: "ms",
+        p2p: p2pValue(commits.register, 0.5, "registration"),
+        anchorName: "etcd put",
+        anchor: etcdValue(commits.put, 0.5),
+        target: { kind: "ratio", max: 1 },
+      },
+      {
+        name: "commit: register a new member vs etcd put, p99",
+        unit: "ms",
+        p2p: p2pValue(commits.register, 0.99, "registration"),
+        anchorName: "etcd put",
+        anchor: etcdValue(commits.put, 0.99),
+      },
+      {
+        name: "commit: neighbour update over a warm link vs etcd put, p50",
+        unit: "ms",
+        p2p: p2pValue(commits.update, 0.5, "update"),
+        anchorName: "etcd put",
+        anchor: etcdValue(commits.put, 0.5),
+      },
+      {
+        name: "RSS of a lone peer (registered, alone) vs a lone Serf agent",
+        unit: "MB",
+        p2p: lone.p2p ?? "failed: not measured",
+        anchorName: "Serf",
+        anchor: hasSerf ? (lone.serf ?? "failed: not measured") : skipped("serf"),
+        target: { kind: "absolute", max: 50 },
+      },
+      {
+        name: `RSS per process in the network of ${n}, median`,
+        unit: "MB",
+        p2p: p2pValue(members.rssMb.p2p, 0.5, "process"),
+        anchorName: "Serf agent",
+        anchor: serfValue(members.rssMb.serf, 0.5, "agent"),
+      },
+      {
+        name: `idle CPU per process over ${membership.idleSeconds} s, median`,
+        unit: "%",
+        p2p: p2pValue(members.cpuPercent.p2p, 0.5, "process"),
+        anchorName: "Serf agent",
+        anchor: serfValue(members.cpuPercent.serf, 0.5, "agent"),
+      },
+    ];
+    const { stamped, complete } = members.messages;
+    notes.push(
+      `Detection: p2p from the kill to the last seed's own \`removed <peer> (dead…\` line (fast profile); Serf from the kill to the last survivor's \`EventMemberFailed\` log line reaching this process; one peer and one agent killed at the same instant, each replaced before the next kill.`,
+      `False removals: p2p ${members.falseRemovals.p2p.length}${members.falseRemovals.p2p.length > 0 ? ` (${members.falseRemovals.p2p.join(", ")})` : ""}; Serf false failures ${members.falseRemovals.serf.length}.`,
+      `Dissemination: p2p ${complete} of ${stamped} messages stamped in the window reached all ${n - 1} other peers (time from the origin's stamp in the message to the last delivery line in outputfile.txt); Serf ${members.disseminationS.serf.length} user events (\`serf event -coalesce=false\`), from the origin agent's \`Received event\` line to the last other agent's.`,
+      `Commit: ${commits.register.length} registrations, ${commits.update.length} warm updates, ${commits.put.length} etcd puts (HTTP JSON gateway, keep-alive, to the leader), sequential, in alternating rounds.`,
+      `RSS and CPU: p2p peers (seeds not counted) and Serf agents, /proc/<pid>/status VmRSS and /proc/<pid>/stat utime+stime, after the peers' message generators finished.`,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    notes.push(`Run took ${seconds.toFixed(0)} s${isQuick ? " (--quick)" : ""}.`);
+    log("");
+    for (const line of textTable(figures)) log(line);
+    log("");
+    for (const note of notes) log(`- ${note}`);
+    writeMarkdown(
+      RESULTS,
+      `bench:compare${isQuick ? " --quick" : ""}: p2p against Serf and etcd`,
+      machine,
+      figures,
+      errors.length > 0 ? [...notes, `Failed: ${errors[0]}`] : notes,
+    );
+    log(`written to ${RESULTS}`);
+    if (commits.register.length === 0 && errors.length === 0) {
+      errors.push("commit: no registration measured");
+    }
+  } catch (error) {
+    errors.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  } finally {
+    killAll();
+    isKept = errors.length > 0;
+  }
+  if (errors.length > 0) {
+    console.error(
+      `bench:compare failed (${errors.length} problem${errors.length > 1 ? "s" : ""}); first: ${errors[0]}`,
+    );
+    console.error(`the run's files (logs, outputfile.txt) are kept in ${directory}`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main();

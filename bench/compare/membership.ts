@@ -1,0 +1,219 @@
+// The membership phase: a p2p network (3 seeds, N peers, fast profile) and a Serf cluster of
+// N agents, up at the same time on this machine, measured side by side: RSS of a lone node,
+// dissemination, idle CPU and RSS per process, then failure detection (one p2p peer and one
+// Serf agent killed at the same instant, each replaced before the next kill, so every kill
+// hits a network of N).
+import { P2pNetwork } from "./p2p.js";
+import { cpuSeconds, rssBytes, sleep, waitUntil } from "./processes.js";
+import type { SerfCluster } from "./serf.js";
+
+/** How big and how long the phase is. */
+export interface MembershipSettings {
+  readonly peers: number;
+  readonly kills: number;
+  readonly messageCount: number;
+  readonly windowSeconds: number;
+  readonly serfEvents: number;
+  readonly idleSeconds: number;
+}
+
+/** What the phase measured, per system; a list that stayed empty failed or was skipped. */
+export interface MembershipResults {
+  loneRssMb: { p2p?: number; serf?: number };
+  rssMb: { p2p: number[]; serf: number[] };
+  cpuPercent: { p2p: number[]; serf: number[] };
+  /** Seconds from the kill to removed at every seed / failed at every survivor. */
+  detectionS: { p2p: number[]; serf: number[] };
+  /** Seconds from the origin to the last other node. */
+  disseminationS: { p2p: number[]; serf: number[] };
+  /** Messages stamped in the window, and how many of them reached every other peer. */
+  messages: { stamped: number; complete: number };
+  falseRemovals: { p2p: string[]; serf: string[] };
+  /** The first problem of each step that failed. */
+  errors: string[];
+}
+
+const DETECTION_TIMEOUT_MS = 60_000;
+const MB = 1024 * 1024;
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+/**
+ * Runs the phase in `directory`, with `serf` as the anchor when it is installed; `log` prints
+ * progress. A failed step is recorded in `errors` and the steps after it still run.
+ */
+export async function measureMembership(
+  directory: string,
+  settings: MembershipSettings,
+  serf: SerfCluster | undefined,
+  log: (line: string) => void,
+): Promise<MembershipResults> {
+  const results: MembershipResults = {
+    loneRssMb: {},
+    rssMb: { p2p: [], serf: [] },
+    cpuPercent: { p2p: [], serf: [] },
+    detectionS: { p2p: [], serf: [] },
+    disseminationS: { p2p: [], serf: [] },
+    messages: { stamped: 0, complete: 0 },
+    falseRemovals: { p2p: [], serf: [] },
+    errors: [],
+  };
+  const p2p = new P2pNetwork(directory, settings.messageCount);
+  try {
+    await p2p.startSeeds();
+    // A lone node of each: registered (p2p) or running (Serf), nobody else yet.
+    const first = await p2p.addPeer();
+    const firstAgent = await serf?.addAgent();
+    await sleep(3000);
+    const lonePeer = p2p.peers.get(first);
+    if (lonePeer === undefined) throw new Error(`p2p: lone peer ${first} is not running`);
+    results.loneRssMb.p2p = rssBytes(lonePeer.pid) / MB;
+    if (serf !== undefined && firstAgent !== undefined) {
+      results.loneRssMb.serf = rssBytes(serf.agents.get(firstAgent)?.child.pid as number) / MB;
+    }
+    log(`  lone peer and lone agent measured; starting ${settings.peers - 1} more of each`);
+    for (let index = 1; index < settings.peers; index++) {
+      await p2p.addPeer();
+      await serf?.addAgent();
+    }
+    await serf?.converged(30_000);
+    const view = await p2p.members();
+    if (!view.isAgreed || view.alive.some((alive) => alive !== settings.peers)) {
+      throw new Error(
+        `p2p: seeds list ${view.alive.join("/")} alive members (want ${settings.peers}), agreed ${view.isAgreed}`,
+      );
+    }
+    log(
+      `  ${settings.peers} peers registered (seeds agree) and ${serf?.agents.size ?? 0} agents joined`,
+    );
+    await disseminate(p2p, serf, settings, results, log);
+    await idle(p2p, serf, settings, results, log);
+    await detect(p2p, serf, settings, results, log);
+  } catch (error) {
+    results.errors.push(messageOf(error));
+  } finally {
+    p2p.stop();
+    serf?.stop();
+  }
+  return results;
+}
+
+/** Dissemination: p2p messages stamped in a window, Serf user events sent during it. */
+async function disseminate(
+  p2p: P2pNetwork,
+  serf: SerfCluster | undefined,
+  settings: MembershipSettings,
+  results: MembershipResults,
+  log: (line: string) => void,
+): Promise<void> {
+  const windowStart = Date.now() + 1000;
+  await sleep(1000);
+  let sent = 0;
+  while (
+    Date.now() - windowStart < settings.windowSeconds * 1000 ||
+    (serf !== undefined && sent < settings.serfEvents)
+  ) {
+    if (serf === undefined) {
+      await sleep(200);
+      continue;
+    }
+    const from = pick([...serf.agents.keys()]);
+    try {
+      const ms = await serf.disseminate(from, `bench-${sent}`, 10_000);
+      results.disseminationS.serf.push(ms / 1000);
+    } catch (error) {
+      results.errors.push(messageOf(error));
+    }
+    sent += 1;
+    await sleep(250);
+  }
+  const windowEnd = Date.now();
+  log(
+    `  dissemination window ${((windowEnd - windowStart) / 1000).toFixed(1)} s; waiting for the peers' generators to finish`,
+  );
+  await waitUntil(() => Date.now() - p2p.lastPublishedMs > 3000, 120_000, "p2p: generators done");
+  const peers = new Set(p2p.peers.keys());
+  for (const message of p2p.messages()) {
+    if (message.stampedMs < windowStart || message.stampedMs > windowEnd) continue;
+    if (!peers.has(message.origin)) continue;
+    results.messages.stamped += 1;
+    const others = [...peers].filter((peer) => peer !== message.origin);
+    if (!others.every((peer) => message.deliveredMs.has(peer))) continue;
+    results.messages.complete += 1;
+    const last = Math.max(...others.map((peer) => message.deliveredMs.get(peer) as number));
+    results.disseminationS.p2p.push((last - message.stampedMs) / 1000);
+  }
+  if (results.messages.stamped === 0) {
+    results.errors.push("p2p dissemination: no message was stamped in the window");
+  }
+}
+
+/** Idle CPU over `idleSeconds` and RSS afterwards, per peer and per agent. */
+async function idle(
+  p2p: P2pNetwork,
+  serf: SerfCluster | undefined,
+  settings: MembershipSettings,
+  results: MembershipResults,
+  log: (line: string) => void,
+): Promise<void> {
+  log(`  idle: CPU over ${settings.idleSeconds} s`);
+  const peerPids = [...p2p.peers.values()].map((peer) => peer.pid);
+  const agentPids = serf?.processes().map((agent) => agent.pid) ?? [];
+  const before = new Map([...peerPids, ...agentPids].map((pid) => [pid, cpuSeconds(pid)]));
+  const started = performance.now();
+  await sleep(settings.idleSeconds * 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const percent = (pid: number) => ((cpuSeconds(pid) - (before.get(pid) ?? 0)) / seconds) * 100;
+  results.cpuPercent.p2p = peerPids.map(percent);
+  results.cpuPercent.serf = agentPids.map(percent);
+  results.rssMb.p2p = peerPids.map((pid) => rssBytes(pid) / MB);
+  results.rssMb.serf = agentPids.map((pid) => rssBytes(pid) / MB);
+}
+
+/** Kills one peer and one agent at the same instant, `kills` times, replacing each after. */
+async function detect(
+  p2p: P2pNetwork,
+  serf: SerfCluster | undefined,
+  settings: MembershipSettings,
+  results: MembershipResults,
+  log: (line: string) => void,
+): Promise<void> {
+  const killedPeers = new Set<string>();
+  const killedAgents = new Set<string>();
+  for (let kill = 0; kill < settings.kills; kill++) {
+    const peer = pick([...p2p.peers.keys()]);
+    const agent = serf === undefined ? undefined : pick([...serf.agents.keys()]);
+    killedPeers.add(peer);
+    const peerKilledAt = p2p.kill(peer);
+    const agentKilledAt = agent === undefined ? 0 : (serf as SerfCluster).kill(agent);
+    if (agent !== undefined) killedAgents.add(agent);
+    const [removed, failed] = await Promise.allSettled([
+      p2p.removedEverywhere(peer, DETECTION_TIMEOUT_MS),
+      agent === undefined
+        ? Promise.resolve(0)
+        : (serf as SerfCluster).failedEverywhere(agent, DETECTION_TIMEOUT_MS),
+    ]);
+    const parts: string[] = [];
+    if (removed.status === "fulfilled") {
+      results.detectionS.p2p.push((removed.value - peerKilledAt) / 1000);
+      parts.push(`p2p ${((removed.value - peerKilledAt) / 1000).toFixed(2)} s`);
+    } else results.errors.push(messageOf(removed.reason));
+    if (agent !== undefined) {
+      if (failed.status === "fulfilled") {
+        results.detectionS.serf.push((failed.value - agentKilledAt) / 1000);
+        parts.push(`Serf ${((failed.value - agentKilledAt) / 1000).toFixed(2)} s`);
+      } else results.errors.push(messageOf(failed.reason));
+    }
+    log(`  kill ${kill + 1}/${settings.kills}: ${parts.join(", ") || "no result"}`);
+    if (kill + 1 < settings.kills) {
+      await p2p.addPeer();
+      await serf?.addAgent();
+      await serf?.converged(30_000);
+      await sleep(3000);
+    }
+  }
+  results.falseRemovals.p2p = p2p.falseRemovals(killedPeers);
+  results.falseRemovals.serf = serf?.falseFailures(killedAgents) ?? [];
+}
