@@ -16,10 +16,19 @@ import { stopAll } from "./lib/procs.js";
 import { runRelay } from "./lib/relay.js";
 import type { RunOptions, Scenario, ScenarioReport } from "./lib/scenario.js";
 import { scenarioGossip } from "./scenarios/1-gossip.js";
+import { scenarioLossDelay } from "./scenarios/2-loss-delay.js";
+import { scenarioOneWay } from "./scenarios/3-one-way.js";
 import { scenarioSeedRestarts } from "./scenarios/5-seed-restarts.js";
+import { scenarioClockStep } from "./scenarios/6-clock-step.js";
 
 /** In the order they run. */
-const SCENARIOS: readonly Scenario[] = [scenarioGossip, scenarioSeedRestarts];
+const SCENARIOS: readonly Scenario[] = [
+  scenarioGossip,
+  scenarioSeedRestarts,
+  scenarioClockStep,
+  scenarioOneWay,
+  scenarioLossDelay,
+];
 
 interface Outcome {
   readonly scenario: Scenario;
