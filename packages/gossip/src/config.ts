@@ -1,5 +1,6 @@
 import { AddressSchema, parseConfig } from "@p2p/wire";
 import { z } from "zod";
+import { MAX_IHAVE_IDS } from "./messages.js";
 
 /** The message generator of the seed document: `count` messages, one every `intervalMs`. */
 export const GeneratorConfigSchema = z.object({
@@ -16,6 +17,54 @@ export const CatchUpConfigSchema = z.object({
   maxMessages: z.number().int().positive().default(256),
   maxAgeMs: z.number().int().positive().default(60_000),
 });
+
+const milliseconds = z.number().int().positive();
+const count = z.number().int().positive();
+
+/**
+ * Plumtree forwarding (Leitão, Pereira, Rodrigues 2007, "Epidemic Broadcast Trees"): full
+ * copies go to eager neighbours (a tree, pruned on duplicates), ids go to the others in
+ * `gossip.ihave`; a peer that hears of an id it lacks grafts the announcer after a timeout.
+ * Every table a neighbour can grow is bounded here.
+ */
+export const PlumtreeConfigSchema = z
+  .object({
+    type: z.literal("plumtree"),
+    /** After the first announcement of a missing id, how long to wait for the tree's copy before grafting. */
+    missingTimeoutMs: milliseconds.default(300),
+    /** After a graft, how long to wait for the copy before grafting again (the next announcer). */
+    graftTimeoutMs: milliseconds.default(150),
+    /** Grafts for one missing id before it is forgotten (a later announcement starts again). */
+    maxGraftAttempts: count.default(8),
+    /** Announcements are held this long to be sent together (0: at the end of each step). */
+    announceDelayMs: z.number().int().nonnegative().default(0),
+    /** Ids per `gossip.ihave` (at most the wire limit, 256). */
+    maxIhaveIds: count.max(MAX_IHAVE_IDS).default(MAX_IHAVE_IDS),
+    /**
+     * Repair under loss: each recent id is announced again to the neighbours not known to have
+     * it, `reannounceRounds` times, first `reannounceIntervalMs` after it arrived, each round
+     * twice as long after the one before (0 rounds: only the first announcement).
+     */
+    reannounceIntervalMs: milliseconds.default(1_000),
+    reannounceRounds: z.number().int().nonnegative().default(4),
+    /**
+     * Messages kept to answer grafts and to announce again: at most `maxMessages`, none older
+     * than `maxAgeMs` (nor than `messageList.ttlMs`).
+     */
+    cache: z
+      .object({ maxMessages: count.default(1_024), maxAgeMs: milliseconds.default(60_000) })
+      .prefault({}),
+    /** Announced ids this peer lacks and waits for: at most `maxMissing` in all. */
+    maxMissing: count.default(1_024),
+    /** …at most `maxMissingPerNeighbour` of them announced by one neighbour… */
+    maxMissingPerNeighbour: count.default(256),
+    /** …and at most `maxAnnouncers` announcers remembered per id. */
+    maxAnnouncers: count.default(4),
+  })
+  .refine((plumtree) => plumtree.maxMissingPerNeighbour <= plumtree.maxMissing, {
+    path: ["maxMissingPerNeighbour"],
+    message: "must be at most maxMissing",
+  });
 
 /** Configuration of {@link createGossip}; every field but `self` has a default. */
 export const GossipConfigSchema = z.object({
@@ -64,7 +113,11 @@ export const GossipConfigSchema = z.object({
       ttlMs: z.number().int().positive().default(10_000),
     })
     .prefault({}),
-  /** Built-in forwarding policy; a custom one can be passed in the dependencies instead. */
+  /**
+   * Built-in forwarding: `flood` (the default), `random-fanout`, or `plumtree` (an eager tree
+   * with lazy repair, see {@link PlumtreeConfigSchema}). A custom policy can be passed in the
+   * dependencies instead of `flood` or `random-fanout`.
+   */
   forwarding: z
     .discriminatedUnion("type", [
       z.object({ type: z.literal("flood") }),
@@ -72,6 +125,7 @@ export const GossipConfigSchema = z.object({
         type: z.literal("random-fanout"),
         fanout: z.number().int().positive().default(3),
       }),
+      PlumtreeConfigSchema,
     ])
     .default({ type: "flood" }),
   /**
@@ -98,6 +152,8 @@ export const GossipConfigSchema = z.object({
   verifyIds: z.boolean().default(true),
 });
 
+/** Plumtree settings after validation. */
+export type PlumtreeConfig = Readonly<z.output<typeof PlumtreeConfigSchema>>;
 /** Configuration as the caller writes it (defaults optional). */
 export type GossipConfigInput = z.input<typeof GossipConfigSchema>;
 /** Configuration after validation, with every default applied. */

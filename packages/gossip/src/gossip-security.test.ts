@@ -13,8 +13,13 @@ const C = "10.0.0.4:7000";
 /** An origin that is registered but is none of this peer's neighbours. */
 const X = "10.0.0.9:7000";
 
+/** The full copies sent (flooding sends no control messages). */
 const sends = (outputs: readonly GossipOutput[]) =>
-  outputs.flatMap((output) => (output.type === "send" ? [output] : []));
+  outputs.flatMap((output) =>
+    output.type === "send" && output.message.type === "gossip.message"
+      ? [{ type: output.type, to: output.to, message: output.message }]
+      : [],
+  );
 const events = (outputs: readonly GossipOutput[]) =>
   outputs.flatMap((output) => (output.type === "emit" ? [output.event] : []));
 

@@ -1,7 +1,8 @@
 import type { Machine, RandomSource } from "@p2p/wire";
 import type { GossipConfig } from "./config.js";
 import type { ForwardingPolicy } from "./forwarding.js";
-import type { GossipMessage } from "./messages.js";
+import type { GossipWireMessage } from "./messages.js";
+import type { PlumtreeCounters, PlumtreeView } from "./plumtree.js";
 
 /** Inputs of the gossip machine. `now` is monotonic milliseconds and never goes backwards. */
 export type GossipInput =
@@ -11,9 +12,10 @@ export type GossipInput =
   | { type: "publish"; now: number; payload: Uint8Array }
   /**
    * A gossip message arrived over the authenticated link from the peer with address `from`
-   * (accepted only while `from` is in the current neighbour set).
+   * (accepted only while `from` is in the current neighbour set). Plumtree control messages
+   * (`gossip.ihave`, `gossip.graft`, `gossip.prune`) are acted on only in that mode.
    */
-  | { type: "receive"; now: number; from: string; message: GossipMessage }
+  | { type: "receive"; now: number; from: string; message: GossipWireMessage }
   /** The host learned new origins' keys (a fresh directory): messages waiting for one are judged. */
   | { type: "origins-changed"; now: number }
   /** Time passed. `wallTimeMs` (optional) is the wall-clock time used in generated text. */
@@ -76,11 +78,11 @@ export type GossipRejectReason =
 
 /** Outputs, to apply in order. */
 export type GossipOutput =
-  | { type: "send"; to: string; message: GossipMessage }
+  | { type: "send"; to: string; message: GossipWireMessage }
   | { type: "emit"; event: GossipEvent };
 
 /** Counters since creation. Amplification = received / delivered. */
-export interface GossipCounters {
+export interface GossipCounters extends PlumtreeCounters {
   /** Gossip messages received (first copies, duplicates and rejected ones). */
   readonly received: number;
   /** Messages delivered (first receipt). */
@@ -91,7 +93,7 @@ export interface GossipCounters {
   readonly forwarded: number;
   /** Messages this peer published. */
   readonly published: number;
-  /** Every copy sent (own and relayed). */
+  /** Every full copy sent (own, relayed, caught up and, with Plumtree, answering grafts). */
   readonly sent: number;
   /** Messages dropped for breaking a rule (by reason in {@link GossipView.rejections}). */
   readonly rejected: number;
@@ -120,6 +122,8 @@ export interface GossipView {
   readonly rejections: Readonly<Record<GossipRejectReason, number>>;
   /** received / delivered (0 before the first delivery). */
   readonly amplification: number;
+  /** The Plumtree state (`forwarding: { type: "plumtree" }`), else undefined. */
+  readonly plumtree: PlumtreeView | undefined;
   /** Generator progress: messages made so far, and when the next is due (undefined: not running). */
   readonly generator: { readonly made: number; readonly nextAtMs: number | undefined };
 }

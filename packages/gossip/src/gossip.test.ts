@@ -21,8 +21,13 @@ const signed = (origin: string, payload: Uint8Array | string, hops = 0) => {
 };
 
 const bytes = (text: string) => new TextEncoder().encode(text);
+/** The full copies sent (flooding sends no control messages). */
 const sends = (outputs: readonly GossipOutput[]) =>
-  outputs.flatMap((output) => (output.type === "send" ? [output] : []));
+  outputs.flatMap((output) =>
+    output.type === "send" && output.message.type === "gossip.message"
+      ? [{ type: output.type, to: output.to, message: output.message }]
+      : [],
+  );
 const events = (outputs: readonly GossipOutput[]) =>
   outputs.flatMap((output) => (output.type === "emit" ? [output.event] : []));
 

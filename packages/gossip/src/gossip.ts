@@ -11,8 +11,9 @@ import type {
 } from "./gossip-types.js";
 import { messageId } from "./message-id.js";
 import { createMessageList } from "./message-list.js";
-import type { GossipMessage } from "./messages.js";
+import type { GossipControlMessage, GossipMessage } from "./messages.js";
 import { createPending, type PendingReason } from "./pending.js";
+import { createPlumtree, type PlumtreeCounters } from "./plumtree.js";
 import { gossipSigningBytes } from "./signing.js";
 
 const REJECT_REASONS: readonly GossipRejectReason[] = [
@@ -26,6 +27,16 @@ const REJECT_REASONS: readonly GossipRejectReason[] = [
 ];
 
 const SIGNATURE_HEX = /^[0-9a-f]{128}$/;
+
+const NO_PLUMTREE_COUNTERS: PlumtreeCounters = {
+  ihaveSent: 0,
+  ihaveIdsSent: 0,
+  graftsSent: 0,
+  prunesSent: 0,
+  graftsServed: 0,
+  controlReceived: 0,
+  controlDropped: 0,
+};
 
 /** A message kept for catch-up. */
 interface RecentMessage {
@@ -53,11 +64,16 @@ export function createGossip(
 ): Gossip {
   const config = parseGossipConfig(configInput);
   const random = dependencies.random;
+  const forwarding = config.forwarding;
+  if (forwarding.type === "plumtree" && dependencies.policy !== undefined) {
+    throw new P2pError<GossipErrorCode>(
+      "CONFIG_INVALID",
+      "gossip config: forwarding: plumtree cannot be combined with a custom forwarding policy",
+    );
+  }
   const policy: ForwardingPolicy =
     dependencies.policy ??
-    (config.forwarding.type === "flood"
-      ? floodPolicy
-      : randomFanoutPolicy(config.forwarding.fanout));
+    (forwarding.type === "random-fanout" ? randomFanoutPolicy(forwarding.fanout) : floodPolicy);
   const selfIp = config.self.slice(0, config.self.lastIndexOf(":"));
 
   let currentNow = Number.NEGATIVE_INFINITY;
@@ -84,6 +100,16 @@ export function createGossip(
     rejected: 0,
     caughtUp: 0,
   };
+  /** Plumtree state (eager/lazy neighbours, missing ids, cache), or undefined in other modes. */
+  const plumtree =
+    forwarding.type === "plumtree"
+      ? createPlumtree(forwarding, {
+          countCopy: () => counters.sent++,
+          maxAgeMs: config.messageList.ttlMs,
+        })
+      : undefined;
+  /** Control messages received while not in the Plumtree mode. */
+  let controlIgnored = 0;
   const rejections = Object.fromEntries(REJECT_REASONS.map((reason) => [reason, 0])) as Record<
     GossipRejectReason,
     number
@@ -169,7 +195,12 @@ export function createGossip(
       hops: 0,
       signature,
     };
-    remember(message, push(outputs, message, undefined));
+    remember(
+      message,
+      plumtree === undefined
+        ? push(outputs, message, undefined)
+        : plumtree.publish(outputs, currentNow, message),
+    );
   }
 
   function reject(outputs: GossipOutput[], from: string, reason: GossipRejectReason): void {
@@ -244,6 +275,7 @@ export function createGossip(
     if (messageList.has(message.id)) {
       counters.duplicates++;
       recent.get(message.id)?.crossed.add(from);
+      plumtree?.duplicate(outputs, message.id, from);
       return;
     }
     const reason = rejectionOf(message);
@@ -270,16 +302,47 @@ export function createGossip(
         hops,
       },
     });
-    if (hops >= config.maxHops) return;
     const forwarded: GossipMessage = { ...message, hops };
-    const targets = push(outputs, forwarded, from);
+    const isLast = hops >= config.maxHops;
+    if (plumtree === undefined && isLast) return;
+    const targets =
+      plumtree === undefined
+        ? push(outputs, forwarded, from)
+        : plumtree.delivered(outputs, currentNow, forwarded, from, isLast);
+    if (isLast) return;
     counters.forwarded += targets.length;
     remember(forwarded, [from, ...targets]);
+  }
+
+  /** A Plumtree control message: acted on only in that mode and only from a neighbour. */
+  function control(outputs: GossipOutput[], from: string, message: GossipControlMessage): void {
+    if (plumtree === undefined) {
+      controlIgnored++;
+      return;
+    }
+    if (!neighbourSet.has(from)) {
+      plumtree.dropped();
+      return;
+    }
+    switch (message.type) {
+      case "gossip.ihave":
+        plumtree.ihave(currentNow, from, message.ids, (id) => messageList.has(id));
+        return;
+      case "gossip.graft":
+        plumtree.graft(outputs, from, message.id);
+        return;
+      case "gossip.prune":
+        plumtree.prune(from);
+        return;
+      default:
+        assertNever(message, "gossip control message");
+    }
   }
 
   function tick(outputs: GossipOutput[], wallTimeMs: number | undefined): void {
     if (wallTimeMs !== undefined) wallOffsetMs = wallTimeMs - currentNow;
     for (const held of pending.expire(currentNow)) reject(outputs, held.from, held.reason);
+    plumtree?.tick(outputs, currentNow);
     const generator = config.generator;
     if (generator === false) return;
     while (generatorNextAt !== undefined && generatorNextAt <= currentNow) {
@@ -302,6 +365,7 @@ export function createGossip(
           const previous = new Set(neighbours);
           neighbours = [...new Set(input.neighbours)].filter((n) => n !== config.self).sort();
           neighbourSet = new Set(neighbours);
+          plumtree?.setNeighbours(neighbours);
           catchUp(
             outputs,
             neighbours.filter((n) => !previous.has(n)),
@@ -322,7 +386,8 @@ export function createGossip(
           publish(outputs, input.payload, false);
           break;
         case "receive":
-          receive(outputs, input.from, input.message);
+          if (input.message.type === "gossip.message") receive(outputs, input.from, input.message);
+          else control(outputs, input.from, input.message);
           break;
         case "origins-changed":
           retryPending(outputs);
@@ -333,25 +398,33 @@ export function createGossip(
         default:
           assertNever(input, "gossip input");
       }
+      plumtree?.flush(outputs, currentNow);
       return outputs;
     },
     nextDeadline() {
-      const held = pending.nextDeadline();
-      if (held === undefined || generatorNextAt === undefined) return held ?? generatorNextAt;
-      return Math.min(held, generatorNextAt);
+      const deadlines = [pending.nextDeadline(), generatorNextAt, plumtree?.nextDeadline()];
+      let next: number | undefined;
+      for (const at of deadlines)
+        if (at !== undefined && (next === undefined || at < next)) next = at;
+      return next;
     },
     inspect() {
       return {
         self: config.self,
         neighbours: neighbours.slice(),
-        policy: policy.name,
+        policy: plumtree === undefined ? policy.name : "plumtree",
         messageListSize: messageList.size,
         messageListCap: config.messageList.maxEntries,
         messageListOrigins: messageList.origins,
         messageListMaxPerOrigin: config.messageList.maxPerOrigin,
         recentMessages: recent.size,
         pendingMessages: pending.size,
-        counters: { ...counters },
+        counters: {
+          ...counters,
+          ...(plumtree?.counters ?? NO_PLUMTREE_COUNTERS),
+          controlDropped: (plumtree?.counters.controlDropped ?? 0) + controlIgnored,
+        },
+        plumtree: plumtree?.inspect(),
         rejections: { ...rejections },
         amplification: counters.delivered === 0 ? 0 : counters.received / counters.delivered,
         generator: { made: generatorMade, nextAtMs: generatorNextAt },

@@ -1,8 +1,9 @@
-export type { GossipConfig, GossipConfigInput } from "./config.js";
+export type { GossipConfig, GossipConfigInput, PlumtreeConfig } from "./config.js";
 export {
   CatchUpConfigSchema,
   GeneratorConfigSchema,
   GossipConfigSchema,
+  PlumtreeConfigSchema,
   parseGossipConfig,
 } from "./config.js";
 export type { GossipErrorCode } from "./errors.js";
@@ -20,6 +21,21 @@ export type {
   GossipView,
 } from "./gossip-types.js";
 export { MESSAGE_ID_BYTES, messageId } from "./message-id.js";
-export type { GossipMessage, GossipWireMessage } from "./messages.js";
-export { GossipMessageSchema, GossipWireMessageSchema } from "./messages.js";
+export type {
+  GossipControlMessage,
+  GossipGraft,
+  GossipIhave,
+  GossipMessage,
+  GossipPrune,
+  GossipWireMessage,
+} from "./messages.js";
+export {
+  GossipGraftSchema,
+  GossipIhaveSchema,
+  GossipMessageSchema,
+  GossipPruneSchema,
+  GossipWireMessageSchema,
+  MAX_IHAVE_IDS,
+} from "./messages.js";
+export type { PlumtreeCounters, PlumtreeView } from "./plumtree.js";
 export { GOSSIP_SIGNING_VERSION, gossipSigningBytes } from "./signing.js";

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { GossipMessageSchema } from "./messages.js";
+import {
+  GossipGraftSchema,
+  GossipMessageSchema,
+  GossipPruneSchema,
+  GossipWireMessageSchema,
+  MAX_IHAVE_IDS,
+} from "./messages.js";
 
 const message = (origin: string) => ({
   type: "gossip.message",
@@ -33,5 +39,36 @@ describe("GossipMessageSchema origin", () => {
     for (const origin of ["10.0.0.1:99999", "10.0.0.1:0", "10.0.0.1", "::1:6000", "Seed:6000"]) {
       expect(GossipMessageSchema.safeParse(message(origin)).success, origin).toBe(false);
     }
+  });
+});
+
+describe("Plumtree control messages", () => {
+  const id = (n: number) => n.toString(16).padStart(32, "0");
+
+  it("gossip.ihave: 1 to MAX_IHAVE_IDS distinct well-formed ids, nothing else", () => {
+    const ok = (value: unknown) => GossipWireMessageSchema.safeParse(value).success;
+    expect(ok({ type: "gossip.ihave", ids: [id(1)] })).toBe(true);
+    expect(
+      ok({ type: "gossip.ihave", ids: Array.from({ length: MAX_IHAVE_IDS }, (_, n) => id(n)) }),
+    ).toBe(true);
+    expect(
+      ok({ type: "gossip.ihave", ids: Array.from({ length: MAX_IHAVE_IDS + 1 }, (_, n) => id(n)) }),
+    ).toBe(false);
+    expect(ok({ type: "gossip.ihave", ids: [] })).toBe(false);
+    expect(ok({ type: "gossip.ihave", ids: [id(1), id(1)] })).toBe(false);
+    expect(ok({ type: "gossip.ihave", ids: ["XYZ"] })).toBe(false);
+    expect(ok({ type: "gossip.ihave", ids: [id(1).toUpperCase().replace(/0/g, "A")] })).toBe(false);
+    expect(ok({ type: "gossip.ihave", ids: [id(1)], origin: "10.0.0.1:6000" })).toBe(false);
+  });
+
+  it("gossip.graft: exactly one well-formed id; gossip.prune: no fields", () => {
+    expect(GossipGraftSchema.safeParse({ type: "gossip.graft", id: id(7) }).success).toBe(true);
+    expect(GossipGraftSchema.safeParse({ type: "gossip.graft" }).success).toBe(false);
+    expect(GossipGraftSchema.safeParse({ type: "gossip.graft", id: [id(7)] }).success).toBe(false);
+    expect(GossipGraftSchema.safeParse({ type: "gossip.graft", id: id(7), hops: 1 }).success).toBe(
+      false,
+    );
+    expect(GossipPruneSchema.safeParse({ type: "gossip.prune" }).success).toBe(true);
+    expect(GossipPruneSchema.safeParse({ type: "gossip.prune", id: id(1) }).success).toBe(false);
   });
 });

@@ -5,8 +5,8 @@ import {
   type Gossip,
   type GossipConfigInput,
   type GossipInput,
-  type GossipMessage,
   type GossipOutput,
+  type GossipWireMessage,
 } from "../src/index.js";
 import { createIdentities, type Identities } from "./identities.js";
 import type { Overlay } from "./overlay.js";
@@ -55,7 +55,7 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
   const machines = new Map<string, Gossip>();
   const deliveries: Delivery[] = [];
   const publishedAt = new Map<string, number>();
-  /** "id|from|to" → copies sent over that link in that direction. */
+  /** "id|from|to" → full copies sent over that link in that direction. */
   const linkCrossings = new Map<string, number>();
   const addresses = [...overlay.keys()].sort();
   const identities = options.identities ?? createIdentities({ memoize: true });
@@ -63,8 +63,10 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
   const hosts = new Map<string, MachineHost<GossipInput>>();
   const applyOutput = (address: string, output: GossipOutput) => {
     if (output.type === "send") {
-      const key = `${output.message.id}|${address}|${output.to}`;
-      linkCrossings.set(key, (linkCrossings.get(key) ?? 0) + 1);
+      if (output.message.type === "gossip.message") {
+        const key = `${output.message.id}|${address}|${output.to}`;
+        linkCrossings.set(key, (linkCrossings.get(key) ?? 0) + 1);
+      }
       sim.send(address, output.to, output.message);
     } else if (output.event.type === "message-delivered") {
       deliveries.push({
@@ -108,7 +110,12 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
       }),
     );
     sim.addNode(address, (from, message) =>
-      apply(address, { type: "receive", now: sim.now(), from, message: message as GossipMessage }),
+      apply(address, {
+        type: "receive",
+        now: sim.now(),
+        from,
+        message: message as GossipWireMessage,
+      }),
     );
   }
   const setNeighbours = (address: string, neighbours: Iterable<string>) =>

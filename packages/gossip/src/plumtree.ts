@@ -1,0 +1,392 @@
+import type { PlumtreeConfig } from "./config.js";
+import type { GossipOutput } from "./gossip-types.js";
+import type { GossipMessage } from "./messages.js";
+
+/** Plumtree counters (all zero in the other forwarding modes). */
+export interface PlumtreeCounters {
+  /** `gossip.ihave` messages sent. */
+  readonly ihaveSent: number;
+  /** Ids announced in them (first announcements, re-announcements and answers). */
+  readonly ihaveIdsSent: number;
+  /** `gossip.graft` messages sent (each asks one announcer for one missing id). */
+  readonly graftsSent: number;
+  /** `gossip.prune` messages sent (one per duplicate full copy received). */
+  readonly prunesSent: number;
+  /** Full copies sent in answer to a graft (included in `sent`). */
+  readonly graftsServed: number;
+  /** `gossip.ihave`, `gossip.graft` and `gossip.prune` messages received. */
+  readonly controlReceived: number;
+  /**
+   * Control messages and announced ids dropped: from a non-neighbour, in another forwarding
+   * mode, past a table's bound, or a graft past `maxGraftAttempts` for one id and neighbour.
+   */
+  readonly controlDropped: number;
+}
+
+/** What a Plumtree peer holds, for tests and metrics. */
+export interface PlumtreeView {
+  /** Neighbours that get full copies (the tree), sorted. */
+  readonly eager: readonly string[];
+  /** Neighbours that get announcements only, sorted. */
+  readonly lazy: readonly string[];
+  /** Announced ids this peer lacks and waits for (at most `maxMissing`). */
+  readonly missing: number;
+  /** Messages kept to answer grafts and announce again (at most `cache.maxMessages`). */
+  readonly cached: number;
+  /** Ids waiting to be announced (sent at the next flush). */
+  readonly queuedIds: number;
+}
+
+/** A message kept to answer grafts and to announce again. */
+interface Cached {
+  /** As this peer sends it on (hops already counted). */
+  readonly message: GossipMessage;
+  readonly atMs: number;
+  /** Neighbours known to have it: it came from them, or they announced it. */
+  readonly has: Set<string>;
+  /** Neighbours sent a copy or an announcement of it (no need to answer their announcement). */
+  readonly told: Set<string>;
+  /** Grafts answered per neighbour (at most `maxGraftAttempts` each). */
+  readonly served: Map<string, number>;
+}
+
+/** An announced id this peer lacks. */
+interface Missing {
+  /** Neighbours that announced it, in order (grafted in turn). */
+  readonly announcers: string[];
+  attempts: number;
+  deadline: number;
+}
+
+/** A time-ordered queue of ids (each queue holds deadlines in non-decreasing order). */
+interface DeadlineQueue {
+  items: { id: string; at: number }[];
+  head: number;
+}
+
+const queue = (): DeadlineQueue => ({ items: [], head: 0 });
+const peek = (q: DeadlineQueue) => q.items[q.head];
+function shift(q: DeadlineQueue): void {
+  q.head++;
+  if (q.head > 1024 && q.head * 2 > q.items.length) {
+    q.items = q.items.slice(q.head);
+    q.head = 0;
+  }
+}
+
+/** What the gossip machine lends the Plumtree state. */
+export interface PlumtreeHooks {
+  /** Counts a full copy sent (the machine's `sent` counter). */
+  readonly countCopy: () => void;
+  /** Longest a message may be cached: `messageList.ttlMs` (an older copy could be delivered twice). */
+  readonly maxAgeMs: number;
+}
+
+/**
+ * The Plumtree part of the gossip machine: eager and lazy neighbours, the cache of recent
+ * messages, the table of missing ids with their graft timers, re-announcement rounds and the
+ * announcement outbox. Every method appends its outputs to `outputs`; time comes from the
+ * caller (the machine's `now`), never from a clock.
+ */
+export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
+  const eager = new Set<string>();
+  const lazy = new Set<string>();
+  let neighbours: readonly string[] = [];
+  const cache = new Map<string, Cached>();
+  const missing = new Map<string, Missing>();
+  /** Missing ids per announcer (bounded by `maxMissingPerNeighbour`). */
+  const announced = new Map<string, number>();
+  /** First waits (missingTimeoutMs) and graft waits (graftTimeoutMs): each FIFO is time-ordered. */
+  const waits = [queue(), queue()] as const;
+  /** Re-announcement round r (0-based) of each cached id. */
+  const rounds = Array.from({ length: config.reannounceRounds }, queue);
+  const outbox = new Map<string, Set<string>>();
+  let flushAt: number | undefined;
+  const maxAgeMs = Math.min(config.cache.maxAgeMs, hooks.maxAgeMs);
+  const counters = {
+    ihaveSent: 0,
+    ihaveIdsSent: 0,
+    graftsSent: 0,
+    prunesSent: 0,
+    graftsServed: 0,
+    controlReceived: 0,
+    controlDropped: 0,
+  };
+
+  const makeEager = (peer: string) => {
+    lazy.delete(peer);
+    eager.add(peer);
+  };
+  const makeLazy = (peer: string) => {
+    eager.delete(peer);
+    lazy.add(peer);
+  };
+
+  function announce(now: number, to: string, id: string): void {
+    const ids = outbox.get(to) ?? new Set<string>();
+    outbox.set(to, ids);
+    ids.add(id);
+    flushAt ??= now + config.announceDelayMs;
+  }
+
+  function sendCopy(outputs: GossipOutput[], to: string, message: GossipMessage): void {
+    outputs.push({ type: "send", to, message });
+    hooks.countCopy();
+  }
+
+  function dropMissing(id: string, entry: Missing): void {
+    missing.delete(id);
+    for (const announcer of entry.announcers) {
+      const count = (announced.get(announcer) ?? 1) - 1;
+      if (count > 0) announced.set(announcer, count);
+      else announced.delete(announcer);
+    }
+  }
+
+  function expireCache(now: number): void {
+    for (const [id, entry] of cache) {
+      if (cache.size <= config.cache.maxMessages && entry.atMs + maxAgeMs > now) break;
+      cache.delete(id);
+    }
+  }
+
+  /**
+   * Keeps `message` for grafts and re-announcement, and pushes it: in full to the eager
+   * neighbours, as an id to the lazy ones, never back to `from`. Returns the full-copy targets.
+   */
+  function push(
+    outputs: GossipOutput[],
+    now: number,
+    message: GossipMessage,
+    from: string | undefined,
+  ): readonly string[] {
+    const entry: Cached = {
+      message,
+      atMs: now,
+      has: new Set(from === undefined ? [] : [from]),
+      told: new Set(),
+      served: new Map(),
+    };
+    cache.set(message.id, entry);
+    expireCache(now);
+    const targets: string[] = [];
+    for (const neighbour of neighbours) {
+      if (neighbour === from) continue;
+      entry.told.add(neighbour);
+      if (eager.has(neighbour)) {
+        targets.push(neighbour);
+        sendCopy(outputs, neighbour, message);
+      } else announce(now, neighbour, message.id);
+    }
+    const first = rounds[0];
+    if (first !== undefined)
+      first.items.push({ id: message.id, at: now + config.reannounceIntervalMs });
+    return targets;
+  }
+
+  /** The missing id's deadline passed: graft the next announcer still a neighbour, or give up. */
+  function graftNext(outputs: GossipOutput[], now: number, id: string, entry: Missing): void {
+    const live = entry.announcers.filter(
+      (announcer) => eager.has(announcer) || lazy.has(announcer),
+    );
+    const target = live[entry.attempts % Math.max(1, live.length)];
+    if (target === undefined || entry.attempts >= config.maxGraftAttempts) {
+      dropMissing(id, entry);
+      return;
+    }
+    entry.attempts++;
+    entry.deadline = now + config.graftTimeoutMs;
+    waits[1].items.push({ id, at: entry.deadline });
+    makeEager(target);
+    outputs.push({ type: "send", to: target, message: { type: "gossip.graft", id } });
+    counters.graftsSent++;
+  }
+
+  return {
+    counters,
+    /** The neighbour set changed: new neighbours start eager, lost ones leave every table. */
+    setNeighbours(current: readonly string[]): void {
+      const currentSet = new Set(current);
+      for (const peer of [...eager, ...lazy]) {
+        if (currentSet.has(peer)) continue;
+        eager.delete(peer);
+        lazy.delete(peer);
+        outbox.delete(peer);
+      }
+      for (const [id, entry] of missing) {
+        const kept = entry.announcers.filter((announcer) => currentSet.has(announcer));
+        if (kept.length === entry.announcers.length) continue;
+        dropMissing(id, entry);
+        if (kept.length > 0) {
+          missing.set(id, { ...entry, announcers: kept });
+          for (const announcer of kept)
+            announced.set(announcer, (announced.get(announcer) ?? 0) + 1);
+        }
+      }
+      for (const peer of current) if (!lazy.has(peer)) eager.add(peer);
+      neighbours = current;
+    },
+    /** Pushes a message this peer publishes. */
+    publish: (outputs: GossipOutput[], now: number, message: GossipMessage) =>
+      push(outputs, now, message, undefined),
+    /**
+     * First receipt of `message` (already verified and delivered) from `from`: the link joins
+     * the tree, the id is no longer missing, and the message is pushed on unless `isLast`
+     * (`maxHops`). Returns the full-copy targets.
+     */
+    delivered(
+      outputs: GossipOutput[],
+      now: number,
+      message: GossipMessage,
+      from: string,
+      isLast: boolean,
+    ): readonly string[] {
+      makeEager(from);
+      const waiting = missing.get(message.id);
+      if (waiting !== undefined) dropMissing(message.id, waiting);
+      return isLast ? [] : push(outputs, now, message, from);
+    },
+    /** A full copy of a message already seen: `from` leaves the tree and is told so. */
+    duplicate(outputs: GossipOutput[], id: string, from: string): void {
+      cache.get(id)?.has.add(from);
+      makeLazy(from);
+      outputs.push({ type: "send", to: from, message: { type: "gossip.prune" } });
+      counters.prunesSent++;
+    },
+    /**
+     * `from` announces `ids`. A known id: `from` has it (and is told we have it too, once). An
+     * unknown one: wait `missingTimeoutMs` for the tree to bring it, then graft.
+     */
+    ihave(
+      now: number,
+      from: string,
+      ids: readonly string[],
+      isKnown: (id: string) => boolean,
+    ): void {
+      counters.controlReceived++;
+      for (const id of ids) {
+        if (isKnown(id)) {
+          const entry = cache.get(id);
+          if (entry === undefined) continue;
+          entry.has.add(from);
+          if (entry.told.has(from)) continue;
+          entry.told.add(from);
+          announce(now, from, id);
+          continue;
+        }
+        const entry = missing.get(id);
+        if (entry?.announcers.includes(from)) continue;
+        const isFull =
+          (announced.get(from) ?? 0) >= config.maxMissingPerNeighbour ||
+          (entry === undefined
+            ? missing.size >= config.maxMissing
+            : entry.announcers.length >= config.maxAnnouncers);
+        if (isFull) {
+          counters.controlDropped++;
+          continue;
+        }
+        announced.set(from, (announced.get(from) ?? 0) + 1);
+        if (entry !== undefined) {
+          entry.announcers.push(from);
+          continue;
+        }
+        const deadline = now + config.missingTimeoutMs;
+        missing.set(id, { announcers: [from], attempts: 0, deadline });
+        waits[0].items.push({ id, at: deadline });
+      }
+    },
+    /** `from` lacks `id`: it joins the tree, and gets the message if this peer still has it. */
+    graft(outputs: GossipOutput[], from: string, id: string): void {
+      counters.controlReceived++;
+      makeEager(from);
+      const entry = cache.get(id);
+      if (entry === undefined) return;
+      const served = entry.served.get(from) ?? 0;
+      if (served >= config.maxGraftAttempts) {
+        counters.controlDropped++;
+        return;
+      }
+      entry.served.set(from, served + 1);
+      entry.told.add(from);
+      sendCopy(outputs, from, entry.message);
+      counters.graftsServed++;
+    },
+    /** `from` has us lazy: announce to it from now on. */
+    prune(from: string): void {
+      counters.controlReceived++;
+      makeLazy(from);
+    },
+    /** Counts a control message that was not acted on. */
+    dropped(): void {
+      counters.controlDropped++;
+    },
+    /** Fires graft timers and re-announcement rounds that are due. */
+    tick(outputs: GossipOutput[], now: number): void {
+      expireCache(now);
+      for (const wait of waits) {
+        for (let item = peek(wait); item !== undefined && item.at <= now; item = peek(wait)) {
+          shift(wait);
+          const entry = missing.get(item.id);
+          if (entry !== undefined && entry.deadline === item.at)
+            graftNext(outputs, now, item.id, entry);
+        }
+      }
+      rounds.forEach((round, index) => {
+        for (let item = peek(round); item !== undefined && item.at <= now; item = peek(round)) {
+          shift(round);
+          const entry = cache.get(item.id);
+          if (entry === undefined) continue;
+          const targets = neighbours.filter((neighbour) => !entry.has.has(neighbour));
+          for (const to of targets) {
+            entry.told.add(to);
+            announce(now, to, item.id);
+          }
+          const next = rounds[index + 1];
+          if (next !== undefined && targets.length > 0)
+            next.items.push({
+              id: item.id,
+              at: now + config.reannounceIntervalMs * 2 ** (index + 1),
+            });
+        }
+      });
+    },
+    /** Sends the queued announcements once `announceDelayMs` has passed (call after each step). */
+    flush(outputs: GossipOutput[], now: number): void {
+      if (flushAt === undefined || flushAt > now) return;
+      flushAt = undefined;
+      for (const to of [...outbox.keys()].sort()) {
+        const ids = [...(outbox.get(to) ?? [])];
+        for (let start = 0; start < ids.length; start += config.maxIhaveIds) {
+          const chunk = ids.slice(start, start + config.maxIhaveIds);
+          outputs.push({ type: "send", to, message: { type: "gossip.ihave", ids: chunk } });
+          counters.ihaveSent++;
+          counters.ihaveIdsSent += chunk.length;
+        }
+      }
+      outbox.clear();
+    },
+    /** The earliest timer, flush or round due, or undefined. */
+    nextDeadline(): number | undefined {
+      let next = flushAt;
+      for (const q of [...waits, ...rounds]) {
+        const at = peek(q)?.at;
+        if (at !== undefined && (next === undefined || at < next)) next = at;
+      }
+      return next;
+    },
+    inspect(): PlumtreeView {
+      let queuedIds = 0;
+      for (const ids of outbox.values()) queuedIds += ids.size;
+      return {
+        eager: [...eager].sort(),
+        lazy: [...lazy].sort(),
+        missing: missing.size,
+        cached: cache.size,
+        queuedIds,
+      };
+    },
+  };
+}
+
+/** The Plumtree state of one gossip machine. */
+export type Plumtree = ReturnType<typeof createPlumtree>;
