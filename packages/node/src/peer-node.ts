@@ -1,9 +1,4 @@
-import {
-  createGossip,
-  type GossipEvent,
-  type GossipOutput,
-  type GossipRejectReason,
-} from "@p2p/gossip";
+import type { GossipOutput } from "@p2p/gossip";
 import {
   createEd25519Signer,
   createLiveness,
@@ -34,17 +29,10 @@ import { createLinks } from "./links.js";
 import { createMemberKeys } from "./member-keys.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents } from "./node-events.js";
+import { createPeerGossip, gossipEventHandler } from "./peer-gossip.js";
 import type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";
 
 export type { PeerNode, PeerNodeEvent, PeerNodeOptions } from "./peer-types.js";
-
-const decoder = new TextDecoder();
-/** Gossip rejections that are load, not a neighbour's misbehaviour: logged at debug level. */
-const LOAD_REJECTIONS: ReadonlySet<GossipRejectReason> = new Set([
-  "not-neighbour",
-  "origin-over-limit",
-  "unknown-origin",
-]);
 
 /**
  * Creates a peer (not yet started). The peer is wiring only: the directory client
@@ -79,18 +67,12 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
 
   /** Members' identity keys from the latest directory snapshot: who signed a gossip message. */
   const memberKeys = createMemberKeys(options.verify);
-  const gossip = createGossip(
-    {
-      self: address,
-      generator: { intervalMs: timing.gossipIntervalMs, count: timing.gossipMessageCount },
-    },
-    {
-      random,
-      sign: signer.sign,
-      knowsOrigin: memberKeys.knowsOrigin,
-      verifyOrigin: memberKeys.verifyOrigin,
-    },
-  );
+  const gossip = createPeerGossip(options, {
+    random,
+    sign: signer.sign,
+    knowsOrigin: memberKeys.knowsOrigin,
+    verifyOrigin: memberKeys.verifyOrigin,
+  });
   const profile = timing.name === "fast" ? livenessProfiles.fast : livenessProfiles.standard;
   const liveness = createLiveness(
     {
@@ -198,37 +180,11 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       suspects: liveness.inspect().suspicions,
     });
 
-  const onGossipEvent = (event: GossipEvent): void => {
-    switch (event.type) {
-      case "message-delivered":
-        events.emit({
-          type: "message-delivered",
-          id: event.id,
-          origin: event.origin,
-          from: event.from,
-          text: decoder.decode(event.payload),
-          hops: event.hops,
-        });
-        return;
-      case "message-published":
-        events.emit({
-          type: "message-published",
-          id: event.id,
-          text: decoder.decode(event.payload),
-        });
-        return;
-      case "message-rejected":
-        // A neighbour that forwards a forged or malformed message misbehaves; the rest is load.
-        if (LOAD_REJECTIONS.has(event.reason)) logger.debug("gossip message dropped", { ...event });
-        else logger.warn("gossip message rejected", { from: event.from, reason: event.reason });
-        return;
-      case "origin-unknown":
-        directoryHost.step({ type: "fetch-members", now: clock.now() });
-        return;
-      default:
-        assertNever(event, "gossip event");
-    }
-  };
+  const onGossipEvent = gossipEventHandler({
+    emit: events.emit,
+    logger,
+    fetchMembers: () => directoryHost.step({ type: "fetch-members", now: clock.now() }),
+  });
 
   const onLivenessEvent = (event: LivenessEvent): void => {
     switch (event.type) {
@@ -351,6 +307,9 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
   const onMessage = (from: LinkPeer, message: WireMessage): void => {
     switch (message.type) {
       case "gossip.message":
+      case "gossip.ihave":
+      case "gossip.graft":
+      case "gossip.prune":
         if (from.role === "peer")
           gossipHost.step({ type: "receive", now: clock.now(), from: from.address, message });
         return;

@@ -1,4 +1,4 @@
-import type { createGossip } from "@p2p/gossip";
+import type { createGossip, GossipConfigInput } from "@p2p/gossip";
 import type { createLiveness, Signer } from "@p2p/liveness";
 import type { createDirectoryClient, MemberRecord } from "@p2p/quorum";
 import type { createOverlay, OverlayConfigInput } from "@p2p/topology";
@@ -31,6 +31,13 @@ export interface PeerNodeOptions {
    * degree exponent the overlay aims at (default 2.8).
    */
   readonly overlay?: Omit<OverlayConfigInput, "self">;
+  /**
+   * How gossip forwards (`@p2p/gossip`'s `forwarding` config): `{ type: "flood" }` (the
+   * default), `{ type: "random-fanout", fanout }`, or `{ type: "plumtree" }` (an eager tree
+   * with lazy repair, about one full copy per peer per message; its timers and bounds are
+   * optional fields). Every peer of a network should use the same mode.
+   */
+  readonly gossipForwarding?: GossipConfigInput["forwarding"];
   /**
    * This peer's identity: its Ed25519 public key and a function that signs with the secret key
    * (`createEd25519Signer` of `@p2p/liveness`). The key itself is never passed in. A signer is

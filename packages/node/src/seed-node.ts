@@ -377,6 +377,9 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     "liveness.vote-request": ignore,
     "liveness.vote": ignore,
     "gossip.message": ignore,
+    "gossip.ihave": ignore,
+    "gossip.graft": ignore,
+    "gossip.prune": ignore,
     "node.refused": ignore, // handled by the links
     "node.member-removed": ignore,
     "node.neighbour": ignore,
