@@ -75,6 +75,8 @@ function buildIfNeeded(): void {
   execFileSync("npx", ["-y", "pnpm@10.34.9", "build"], { cwd: ROOT, stdio: "inherit" });
 }
 
+/** iproute2, to list the namespaces left behind. */
+const IP_COMMAND = "ip";
 let current: Network | undefined;
 
 async function cleanUp(): Promise<void> {
@@ -103,7 +105,7 @@ async function runScenario(scenario: Scenario, options: RunOptions): Promise<Out
   } finally {
     await cleanUp();
   }
-  const left = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+  const left = execFileSync(IP_COMMAND, ["netns", "list"], { encoding: "utf8" })
     .split("\n")
     .filter((line) => line.startsWith(`p2ph${process.pid}-`));
   if (left.length > 0) report.violations.push(`namespaces left behind: ${left.join(", ")}`);

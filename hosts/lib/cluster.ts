@@ -291,7 +291,7 @@ export function recordsAt(
 }
 
 /** A short description of a report: per seed, how many records of each status. */
-export function summarise(report: MembersReport): string {
+function summarise(report: MembersReport): string {
   const seeds = report.answers.map((answer) => {
     if (!answer.ok) return `${answer.seed}: no answer`;
     const counts = new Map<string, number>();

@@ -18,6 +18,8 @@ export interface HostProcess {
 }
 
 const TAIL_LINES = 40;
+/** iproute2, which starts each process inside its namespace. */
+const IP_COMMAND = "ip";
 const running = new Set<HostProcess>();
 
 /**
@@ -30,7 +32,7 @@ export function startIn(
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
 ): HostProcess {
-  const child = spawn("ip", ["netns", "exec", host.namespace, ...args], {
+  const child = spawn(IP_COMMAND, ["netns", "exec", host.namespace, ...args], {
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, P2P_EXIT_WITH_STDIN: "1", ...env },
   });
