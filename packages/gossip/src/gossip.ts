@@ -422,6 +422,7 @@ export function createGossip(
         counters: {
           ...counters,
           ...(plumtree?.counters ?? NO_PLUMTREE_COUNTERS),
+          controlReceived: (plumtree?.counters.controlReceived ?? 0) + controlIgnored,
           controlDropped: (plumtree?.counters.controlDropped ?? 0) + controlIgnored,
         },
         plumtree: plumtree?.inspect(),

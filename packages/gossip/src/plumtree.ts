@@ -14,7 +14,7 @@ export interface PlumtreeCounters {
   readonly prunesSent: number;
   /** Full copies sent in answer to a graft (included in `sent`). */
   readonly graftsServed: number;
-  /** `gossip.ihave`, `gossip.graft` and `gossip.prune` messages received. */
+  /** `gossip.ihave`, `gossip.graft` and `gossip.prune` messages received (from anyone). */
   readonly controlReceived: number;
   /**
    * Control messages and announced ids dropped: from a non-neighbour, in another forwarding
@@ -152,18 +152,19 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
 
   /**
    * Keeps `message` for grafts and re-announcement, and pushes it: in full to the eager
-   * neighbours, as an id to the lazy ones, never back to `from`. Returns the full-copy targets.
+   * neighbours, as an id to the lazy ones, never to the neighbours in `has` (it came from
+   * them, or they announced it). Returns the full-copy targets.
    */
   function push(
     outputs: GossipOutput[],
     now: number,
     message: GossipMessage,
-    from: string | undefined,
+    has: readonly string[],
   ): readonly string[] {
     const entry: Cached = {
       message,
       atMs: now,
-      has: new Set(from === undefined ? [] : [from]),
+      has: new Set(has),
       told: new Set(),
       served: new Map(),
     };
@@ -171,7 +172,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     expireCache(now);
     const targets: string[] = [];
     for (const neighbour of neighbours) {
-      if (neighbour === from) continue;
+      if (entry.has.has(neighbour)) continue;
       entry.told.add(neighbour);
       if (eager.has(neighbour)) {
         targets.push(neighbour);
@@ -228,11 +229,12 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     },
     /** Pushes a message this peer publishes. */
     publish: (outputs: GossipOutput[], now: number, message: GossipMessage) =>
-      push(outputs, now, message, undefined),
+      push(outputs, now, message, []),
     /**
      * First receipt of `message` (already verified and delivered) from `from`: the link joins
      * the tree, the id is no longer missing, and the message is pushed on unless `isLast`
-     * (`maxHops`). Returns the full-copy targets.
+     * (`maxHops`), to neither `from` nor the neighbours that announced it. Returns the
+     * full-copy targets.
      */
     delivered(
       outputs: GossipOutput[],
@@ -244,7 +246,8 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
       makeEager(from);
       const waiting = missing.get(message.id);
       if (waiting !== undefined) dropMissing(message.id, waiting);
-      return isLast ? [] : push(outputs, now, message, from);
+      if (isLast) return [];
+      return push(outputs, now, message, [from, ...(waiting?.announcers ?? [])]);
     },
     /** A full copy of a message already seen: `from` leaves the tree and is told so. */
     duplicate(outputs: GossipOutput[], id: string, from: string): void {
@@ -316,8 +319,9 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
       counters.controlReceived++;
       makeLazy(from);
     },
-    /** Counts a control message that was not acted on. */
+    /** Counts a control message that was not acted on (from a non-neighbour). */
     dropped(): void {
+      counters.controlReceived++;
       counters.controlDropped++;
     },
     /** Fires graft timers and re-announcement rounds that are due. */
