@@ -34,6 +34,8 @@ export interface MembershipResults {
 }
 
 const DETECTION_TIMEOUT_MS = 60_000;
+/** Peers started at the same time while the network grows. */
+const START_BATCH = 5;
 const MB = 1024 * 1024;
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
@@ -74,9 +76,12 @@ export async function measureMembership(
       results.loneRssMb.serf = rssBytes(serf.agents.get(firstAgent)?.child.pid as number) / MB;
     }
     log(`  lone peer and lone agent measured; starting ${settings.peers - 1} more of each`);
-    for (let index = 1; index < settings.peers; index++) {
-      await p2p.addPeer();
-      await serf?.addAgent();
+    // In batches of peers started together, so that every peer's generator still runs in
+    // the dissemination window; agents one by one (each joins within milliseconds).
+    for (let index = 1; index < settings.peers; index += START_BATCH) {
+      const size = Math.min(START_BATCH, settings.peers - index);
+      await Promise.all(Array.from({ length: size }, () => p2p.addPeer()));
+      for (let agent = 0; agent < size; agent++) await serf?.addAgent();
     }
     await serf?.converged(30_000);
     const view = await p2p.members();

@@ -192,8 +192,8 @@ export async function freePorts(count: number, isUdp = false): Promise<number[]>
   while (ports.length < count) {
     port = port >= 32_000 ? 20_000 : port + 1;
     if (handedOut.has(port)) continue;
+    handedOut.add(port); // before the checks: concurrent callers never get the same port
     if (!(await canBind(port, false)) || (isUdp && !(await canBind(port, true)))) continue;
-    handedOut.add(port);
     ports.push(port);
   }
   return ports;
