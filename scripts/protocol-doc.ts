@@ -224,6 +224,21 @@ const DESCRIPTIONS: Readonly<Record<string, { sentBy: string; description: strin
     description:
       "One gossip message, signed by its origin. `id` is derived from origin and payload; `hops` counts the links crossed and is not signed (each relay adds one).",
   },
+  "gossip.ihave": {
+    sentBy: "peer → peer",
+    description:
+      "Plumtree forwarding only: the sender has the messages with these ids (1–256, distinct). Sent to lazy neighbours instead of the full message, and again in re-announcement rounds to neighbours not known to have them; a receiver that lacks an id waits for it, then grafts the sender.",
+  },
+  "gossip.graft": {
+    sentBy: "peer → peer",
+    description:
+      "Plumtree forwarding only: the sender lacks message `id`, which the receiver announced. The receiver sends the message (if it still has it) and pushes later messages to the sender in full.",
+  },
+  "gossip.prune": {
+    sentBy: "peer → peer",
+    description:
+      "Plumtree forwarding only: the sender got a full copy it already had from the receiver; the receiver sends it announcements (`gossip.ihave`) instead of full copies from now on.",
+  },
   "liveness.ping": {
     sentBy: "peer → peer, seed → peer",
     description: "A probe; `sequence` and `sentAtMs` are echoed in the pong.",

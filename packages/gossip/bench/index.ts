@@ -1,7 +1,8 @@
 // Dissemination on a power-law overlay, every peer publishing one message: latency (ms and in
 // link-latency units), hops and copies received per peer per message, flooding against a
-// random-fanout push measured in the same run. Virtual time on @p2p/sim. Exits non-zero when
-// flooding does not reach every peer.
+// random-fanout push measured in the same run; then a stream of messages at 0% and 10% frame
+// loss, flooding against Plumtree (bench/stream.ts). Virtual time on @p2p/sim. Exits non-zero
+// when flooding does not reach every peer, or Plumtree every peer at any loss.
 // Run: pnpm bench gossip/index   (--quick: N = 100 only)
 import { performance } from "node:perf_hooks";
 import { createSeededRandom } from "@p2p/wire";
@@ -17,6 +18,7 @@ import {
 import type { GossipConfigInput } from "../src/index.js";
 import { gossipNetwork } from "../test/network.js";
 import { addressOf, distancesFrom, preferentialAttachment, summary } from "../test/overlay.js";
+import { streamBench } from "./stream.js";
 
 const LATENCY_MS = 10;
 const JITTER_MS = 5;
@@ -75,7 +77,7 @@ const fixed = (value: number, digits = 1) => value.toFixed(digits);
 
 await runBench(
   import.meta.url,
-  "dissemination on a power-law overlay, flood against fanout",
+  "dissemination on a power-law overlay, flood against fanout and Plumtree",
   () => {
     console.log(
       `links ${LATENCY_MS} ± ${JITTER_MS} ms, preferential attachment k = ${LINKS_PER_JOINER}, every peer publishes once`,
@@ -128,5 +130,6 @@ await runBench(
       rows,
     );
     for (const [what, line] of notes) printRow(what, line);
+    streamBench(scaled(1000, 100), scaled(100, 20));
   },
 );
