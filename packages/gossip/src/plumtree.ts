@@ -48,6 +48,8 @@ interface Cached {
   readonly told: Set<string>;
   /** Grafts answered per neighbour (at most `maxGraftAttempts` each). */
   readonly served: Map<string, number>;
+  /** The first copy came over a tree link (an eager neighbour), not a graft or a race. */
+  readonly isFromTree: boolean;
 }
 
 /** An announced id this peer lacks. */
@@ -160,6 +162,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     now: number,
     message: GossipMessage,
     has: readonly string[],
+    isFromTree: boolean,
   ): readonly string[] {
     const entry: Cached = {
       message,
@@ -167,6 +170,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
       has: new Set(has),
       told: new Set(),
       served: new Map(),
+      isFromTree,
     };
     cache.set(message.id, entry);
     expireCache(now);
@@ -229,7 +233,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     },
     /** Pushes a message this peer publishes. */
     publish: (outputs: GossipOutput[], now: number, message: GossipMessage) =>
-      push(outputs, now, message, []),
+      push(outputs, now, message, [], true),
     /**
      * First receipt of `message` (already verified and delivered) from `from`: the link joins
      * the tree, the id is no longer missing, and the message is pushed on unless `isLast`
@@ -243,15 +247,22 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
       from: string,
       isLast: boolean,
     ): readonly string[] {
+      const isFromTree = eager.has(from);
       makeEager(from);
       const waiting = missing.get(message.id);
       if (waiting !== undefined) dropMissing(message.id, waiting);
       if (isLast) return [];
-      return push(outputs, now, message, [from, ...(waiting?.announcers ?? [])]);
+      return push(outputs, now, message, [from, ...(waiting?.announcers ?? [])], isFromTree);
     },
-    /** A full copy of a message already seen: `from` leaves the tree and is told so. */
+    /**
+     * A full copy of a message already seen: `from` leaves the tree and is told so — unless
+     * the first copy came over a lazy link (a graft's answer, or a copy sent before our PRUNE
+     * arrived): then the duplicate is the tree working, and pruning it could cut this peer off.
+     */
     duplicate(outputs: GossipOutput[], id: string, from: string): void {
-      cache.get(id)?.has.add(from);
+      const entry = cache.get(id);
+      entry?.has.add(from);
+      if (entry?.isFromTree === false) return;
       makeLazy(from);
       outputs.push({ type: "send", to: from, message: { type: "gossip.prune" } });
       counters.prunesSent++;
