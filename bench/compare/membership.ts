@@ -50,7 +50,7 @@ export async function measureMembership(
   directory: string,
   settings: MembershipSettings,
   serf: SerfCluster | undefined,
-  log: (line: string) => void,
+  print: (line: string) => void,
 ): Promise<MembershipResults> {
   const results: MembershipResults = {
     loneRssMb: {},
@@ -63,6 +63,9 @@ export async function measureMembership(
     errors: [],
   };
   const p2p = new P2pNetwork(directory, settings.messageCount);
+  const phaseStarted = Date.now();
+  const log = (line: string) =>
+    print(`  [${((Date.now() - phaseStarted) / 1000).toFixed(1)} s] ${line.trimStart()}`);
   try {
     await p2p.startSeeds();
     // A lone node of each: registered (p2p) or running (Serf), nobody else yet.
