@@ -150,6 +150,9 @@ await runApp("peer", async () => {
     ...(config.overlayExponent === undefined
       ? {}
       : { overlay: { exponent: config.overlayExponent } }),
+    ...(config.gossipForwarding === undefined
+      ? {}
+      : { gossipForwarding: { type: config.gossipForwarding } }),
     signer,
     verify: verifyEd25519,
     randomBytes: (length) => new Uint8Array(randomBytes(length)),

@@ -141,6 +141,14 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("gossip_forwarding chooses flood or plumtree; anything else is named", () => {
+    const set = parseConfig(`${VALID}gossip_forwarding: plumtree\n`);
+    expect(set.ok && set.value.gossipForwarding).toBe("plumtree");
+    expect(problemLines(`${VALID}gossip_forwarding: gossipy\n`)).toEqual([
+      'config.yml:13: gossip_forwarding: expected "flood" or "plumtree", got "gossipy"',
+    ]);
+  });
+
   it("rejects a duplicate seed", () => {
     const text = VALID.replace("port: 5002", "port: 5000");
     expect(problemLines(text)).toEqual([
@@ -207,7 +215,7 @@ describe("parseConfig", () => {
 
   it("rejects a document that is not a mapping", () => {
     expect(problemLines("just some words\n")).toEqual([
-      'config.yml:1: expected a mapping with keys seeds, peer_port_range, initial_peers, peer_ip, profile, timing, data_dir, allowed_keys, overlay_exponent, got "just some words"',
+      'config.yml:1: expected a mapping with keys seeds, peer_port_range, initial_peers, peer_ip, profile, timing, data_dir, allowed_keys, overlay_exponent, gossip_forwarding, got "just some words"',
     ]);
   });
 

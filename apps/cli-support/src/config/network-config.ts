@@ -33,6 +33,11 @@ export interface NetworkConfig {
    * the overlay's default (2.8).
    */
   readonly overlayExponent?: number;
+  /**
+   * How peers forward gossip (`gossip_forwarding`): `flood` (every link, the default) or
+   * `plumtree` (an eager tree with lazy repair). Every peer of a network should use the same.
+   */
+  readonly gossipForwarding?: "flood" | "plumtree";
 }
 
 /** Options of {@link parseConfig}. */
@@ -53,6 +58,7 @@ const ROOT_KEYS = [
   "data_dir",
   "allowed_keys",
   "overlay_exponent",
+  "gossip_forwarding",
 ] as const;
 const SEED_KEYS = ["ip", "port", "key"] as const;
 const RANGE_KEYS = ["start", "end"] as const;
@@ -169,6 +175,9 @@ const configSchema = z
         .gt(2, { error: "expected a number > 2 (the degree exponent, e.g. 2.8)" })
         .lte(10, { error: "expected at most 10" })
         .optional(),
+      gossip_forwarding: z
+        .enum(["flood", "plumtree"], { error: 'expected "flood" or "plumtree"' })
+        .optional(),
     },
     { error: `expected a mapping with keys ${ROOT_KEYS.join(", ")}` },
   )
@@ -280,6 +289,7 @@ function normalize(raw: RawConfig, baseDirectory: string | undefined): NetworkCo
       ? {}
       : { allowedKeys: Object.freeze([...new Set(raw.allowed_keys)].sort()) }),
     ...(raw.overlay_exponent === undefined ? {} : { overlayExponent: raw.overlay_exponent }),
+    ...(raw.gossip_forwarding === undefined ? {} : { gossipForwarding: raw.gossip_forwarding }),
     peerIp: raw.peer_ip,
     peerPortRange: Object.freeze({
       start: raw.peer_port_range.start,
