@@ -4,8 +4,8 @@ import { testTranscripts } from "@p2p/wire/testing";
 import { numberArgument, replayTranscript, type TranscriptCommand } from "@p2p/wire/transcript";
 import { describe, expect, it } from "vitest";
 import { createIdentities } from "../test/identities.js";
-import { createGossip, type Gossip } from "./gossip.js";
-import type { GossipOutput } from "./gossip-types.js";
+import { createGossip } from "./gossip.js";
+import type { Gossip, GossipOutput } from "./gossip-types.js";
 import { messageId } from "./message-id.js";
 import type { GossipWireMessage } from "./messages.js";
 

@@ -77,7 +77,7 @@ function shift(q: DeadlineQueue): void {
 }
 
 /** What the gossip machine lends the Plumtree state. */
-export interface PlumtreeHooks {
+interface PlumtreeHooks {
   /** Counts a full copy sent (the machine's `sent` counter). */
   readonly countCopy: () => void;
   /** Longest a message may be cached: `messageList.ttlMs` (an older copy could be delivered twice). */
@@ -402,6 +402,3 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     },
   };
 }
-
-/** The Plumtree state of one gossip machine. */
-export type Plumtree = ReturnType<typeof createPlumtree>;
