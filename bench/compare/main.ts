@@ -41,7 +41,7 @@ if (unknown.length > 0) {
 const isQuick = args.includes("--quick");
 const membership: MembershipSettings = isQuick
   ? { peers: 10, kills: 2, messageCount: 25, windowSeconds: 4, serfEvents: 4, idleSeconds: 6 }
-  : { peers: 30, kills: 5, messageCount: 70, windowSeconds: 10, serfEvents: 10, idleSeconds: 20 };
+  : { peers: 30, kills: 5, messageCount: 60, windowSeconds: 10, serfEvents: 10, idleSeconds: 20 };
 const commit = isQuick ? { rounds: 2, perRound: 15 } : { rounds: 6, perRound: 25 };
 
 const log = (line: string) => console.log(line);
