@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveTimingProfile, type TimingProfileName } from "@p2p/node";
+import type { TimingProfileName } from "@p2p/node";
 import { createSeededRandom, type RandomSource } from "@p2p/wire";
 import { parseNodeAddress } from "./config/address.js";
 import { ConfigError } from "./config/config-error.js";
@@ -91,18 +91,20 @@ export function addressArgument(value: string | undefined, role: string): string
   return value;
 }
 
-/** Loads config.yml (with a `--profile` override) or throws a config AppExit listing the problems. */
+/**
+ * Loads config.yml or throws a config AppExit listing the problems. A `--profile` replaces the
+ * file's `profile`; the file's `timing` overrides apply on top of either.
+ */
 export async function loadNetworkConfig(
   path: string,
   profile: TimingProfileName | undefined,
 ): Promise<NetworkConfig> {
-  const loaded = await loadConfig(path);
+  const loaded = await loadConfig(path, profile === undefined ? {} : { profile });
   if (!loaded.ok) {
     const error = loaded.error;
     throw new AppExit(EXIT.config, error instanceof ConfigError ? error.message : String(error));
   }
-  if (profile === undefined) return loaded.value;
-  return { ...loaded.value, timing: resolveTimingProfile(profile) };
+  return loaded.value;
 }
 
 /** True for an address on this machine's loopback interface (127.0.0.0/8 or ::1). */

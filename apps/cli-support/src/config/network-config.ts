@@ -46,6 +46,11 @@ export interface ParseConfigOptions {
   readonly fileName?: string;
   /** Directory a relative `data_dir` is resolved against (default: left as written). */
   readonly baseDirectory?: string;
+  /**
+   * The timing profile to use instead of the file's `profile` (a `--profile` flag); the file's
+   * `timing` overrides still apply on top of it.
+   */
+  readonly profile?: TimingProfileName;
 }
 
 const ROOT_KEYS = [
@@ -245,17 +250,29 @@ export function parseConfig(
     problems.sort((left, right) => (left.line ?? 0) - (right.line ?? 0));
     return err(new ConfigError("CONFIG_INVALID", dedupeProblems(problems)));
   }
-  return ok(normalize(parsed.value, options.baseDirectory));
+  return ok(
+    normalize(
+      options.profile === undefined ? parsed.value : { ...parsed.value, profile: options.profile },
+      options.baseDirectory,
+    ),
+  );
 }
 
 /**
- * Reads and validates a config.yml file. A missing or unreadable file is a
- * `CONFIG_UNREADABLE` error; bad content is `CONFIG_INVALID`.
+ * Reads and validates a config.yml file (`profile`: as {@link ParseConfigOptions.profile}). A
+ * missing or unreadable file is a `CONFIG_UNREADABLE` error; bad content is `CONFIG_INVALID`.
  */
-export async function loadConfig(path: string): Promise<Result<NetworkConfig, ConfigError>> {
+export async function loadConfig(
+  path: string,
+  options: { readonly profile?: TimingProfileName } = {},
+): Promise<Result<NetworkConfig, ConfigError>> {
   const text = await readConfigFile(path, "the config file");
   if (!text.ok) return text;
-  return parseConfig(text.value, { fileName: path, baseDirectory: dirname(resolve(path)) });
+  return parseConfig(text.value, {
+    fileName: path,
+    baseDirectory: dirname(resolve(path)),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+  });
 }
 
 function normalize(raw: RawConfig, baseDirectory: string | undefined): NetworkConfig {
