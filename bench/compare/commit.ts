@@ -10,8 +10,9 @@ import {
   collectingLogger,
   createRegistrant,
   type Registrant,
+  registerRequest,
+  updateNeighboursRequest,
 } from "../../apps/seed/bench/registrant.js";
-import { signRequest } from "../../packages/quorum/src/index.js";
 import type { EtcdCluster } from "./etcd.js";
 import { P2pNetwork } from "./p2p.js";
 import { freePorts } from "./processes.js";
@@ -47,45 +48,16 @@ async function p2pRound(
   try {
     for (const [index, registrant] of registrants.entries()) {
       registrant.seed = (seeds[index % seeds.length] as { address: string }).address;
-      const outcome = await registrant.request(registrant.seed, (requestId) => ({
-        type: "quorum.register-request",
-        requestId,
-        address: registrant.address,
-        publicKey: registrant.key,
-        neighbours: [],
-        proof: signRequest(
-          {
-            kind: "register",
-            address: registrant.address,
-            publicKey: registrant.key,
-            incarnation: null,
-            neighbours: [],
-            requestId,
-          },
-          registrant.sign,
-        ),
-      }));
+      const outcome = await registrant.request(registrant.seed, (requestId) =>
+        registerRequest(registrant, requestId),
+      );
       keep(outcome, into?.register, "register");
     }
     for (const [index, registrant] of registrants.entries()) {
       const neighbours = [(registrants[(index + 1) % count] as Registrant).address];
-      const outcome = await registrant.request(registrant.seed, (requestId) => ({
-        type: "quorum.update-neighbours",
-        requestId,
-        address: registrant.address,
-        neighbours,
-        proof: signRequest(
-          {
-            kind: "neighbours",
-            address: registrant.address,
-            publicKey: registrant.key,
-            incarnation: 0,
-            neighbours,
-            requestId,
-          },
-          registrant.sign,
-        ),
-      }));
+      const outcome = await registrant.request(registrant.seed, (requestId) =>
+        updateNeighboursRequest(registrant, neighbours, requestId),
+      );
       keep(outcome, into?.update, "update-neighbours");
     }
   } finally {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEphemeralIdentity, verifyEd25519 } from "@p2p/cli-support";
 import { createSeedNode, type SeedNode } from "@p2p/node";
-import { type AcceptorState, createMemoryStorage, type Storage, signRequest } from "@p2p/quorum";
+import { type AcceptorState, createMemoryStorage, type Storage } from "@p2p/quorum";
 import { createSeededRandom, systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
@@ -31,6 +31,8 @@ import {
   freePorts,
   nodeRandomBytes,
   type Registrant,
+  registerRequest,
+  updateNeighboursRequest,
 } from "./registrant.js";
 
 type StoreName = "lmdb" | "memory";
@@ -154,24 +156,9 @@ async function measure(config: Config, registrantCount: number, errors: string[]
       (index) => {
         const registrant = registrants[index] as Registrant;
         registrant.seed = seedAddresses[index % SEEDS] as string;
-        return registrant.request(registrant.seed, (requestId) => ({
-          type: "quorum.register-request",
-          requestId,
-          address: registrant.address,
-          publicKey: registrant.key,
-          neighbours: [],
-          proof: signRequest(
-            {
-              kind: "register",
-              address: registrant.address,
-              publicKey: registrant.key,
-              incarnation: null,
-              neighbours: [],
-              requestId,
-            },
-            registrant.sign,
-          ),
-        }));
+        return registrant.request(registrant.seed, (requestId) =>
+          registerRequest(registrant, requestId),
+        );
       },
       errors,
     );
@@ -196,23 +183,9 @@ async function measure(config: Config, registrantCount: number, errors: string[]
           return { ok: false, ms: 0, error: `${registrant.address} lost its link` };
         }
         const neighbours = round % 2 === 0 ? [neighbour.address] : [];
-        return registrant.request(registrant.seed, (requestId) => ({
-          type: "quorum.update-neighbours",
-          requestId,
-          address: registrant.address,
-          neighbours,
-          proof: signRequest(
-            {
-              kind: "neighbours",
-              address: registrant.address,
-              publicKey: registrant.key,
-              incarnation: 0,
-              neighbours,
-              requestId,
-            },
-            registrant.sign,
-          ),
-        }));
+        return registrant.request(registrant.seed, (requestId) =>
+          updateNeighboursRequest(registrant, neighbours, requestId),
+        );
       },
       errors,
     );

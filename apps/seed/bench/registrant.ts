@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { createEphemeralIdentity, verifyEd25519 } from "@p2p/cli-support";
 import { createLinks, createWireCodec, type Links, type WireMessage } from "@p2p/node";
+import { signRequest } from "@p2p/quorum";
 import { type Logger, systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
@@ -124,5 +125,52 @@ export async function createRegistrant(
         links.send(to, build(requestId));
       });
     },
+  };
+}
+
+/** The registrant's signed register-request for its own address (a new record, no neighbours). */
+export function registerRequest(registrant: Registrant, requestId: string): WireMessage {
+  return {
+    type: "quorum.register-request",
+    requestId,
+    address: registrant.address,
+    publicKey: registrant.key,
+    neighbours: [],
+    proof: signRequest(
+      {
+        kind: "register",
+        address: registrant.address,
+        publicKey: registrant.key,
+        incarnation: null,
+        neighbours: [],
+        requestId,
+      },
+      registrant.sign,
+    ),
+  };
+}
+
+/** The registrant's signed update of its own neighbour list (incarnation 0). */
+export function updateNeighboursRequest(
+  registrant: Registrant,
+  neighbours: readonly string[],
+  requestId: string,
+): WireMessage {
+  return {
+    type: "quorum.update-neighbours",
+    requestId,
+    address: registrant.address,
+    neighbours: [...neighbours],
+    proof: signRequest(
+      {
+        kind: "neighbours",
+        address: registrant.address,
+        publicKey: registrant.key,
+        incarnation: 0,
+        neighbours: [...neighbours],
+        requestId,
+      },
+      registrant.sign,
+    ),
   };
 }
