@@ -1,12 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Logger } from "@p2p/wire";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLineLogger, formatLogLine } from "./line-logger.js";
+import { runWriterProcesses } from "./writer-processes.js";
 
 const TIME = Date.UTC(2026, 10, 24, 7, 50, 0, 123);
 
@@ -101,7 +100,6 @@ describe("createLineLogger", () => {
     const path = join(directory, "shared.log");
     const processCount = 4;
     const linesEach = 2000;
-    const loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
     const moduleUrl = pathToFileURL(
       fileURLToPath(new URL("./line-logger.ts", import.meta.url)),
     ).href;
@@ -113,29 +111,7 @@ describe("createLineLogger", () => {
       for (let index = 0; index < Number(count); index += 1) logger.info("line " + index + " " + filler);
       logger.close();
     `;
-    const children = Array.from({ length: processCount }, (_, index) =>
-      spawn(
-        process.execPath,
-        [
-          "--import",
-          loader,
-          "--conditions=@p2p/source",
-          "--input-type=module",
-          "-e",
-          script,
-          path,
-          `peer 127.0.0.1:${6001 + index}${"#".repeat(index)}`,
-          String(linesEach),
-        ],
-        { stdio: ["ignore", "ignore", "inherit"] },
-      ),
-    );
-    const codes = await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code))),
-      ),
-    );
+    const codes = await runWriterProcesses(script, path, processCount, linesEach);
     expect(codes).toEqual(Array(processCount).fill(0));
     const lines = (await readFile(path, "utf8")).split("\n");
     expect(lines.pop()).toBe("");

@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Logger } from "@p2p/wire";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runWriterProcesses } from "../files/writer-processes.js";
 import { createNodeLogger, formatPrettyLogLine } from "./node-logger.js";
 
 const TIME = Date.UTC(2026, 10, 24, 7, 50, 0, 123);
@@ -187,7 +186,6 @@ describe("createNodeLogger", () => {
     const path = join(directory, "shared.log");
     const processCount = 4;
     const linesEach = 1500;
-    const loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
     const moduleUrl = pathToFileURL(
       fileURLToPath(new URL("./node-logger.ts", import.meta.url)),
     ).href;
@@ -201,29 +199,7 @@ describe("createNodeLogger", () => {
       }
       logger.close();
     `;
-    const children = Array.from({ length: processCount }, (_, index) =>
-      spawn(
-        process.execPath,
-        [
-          "--import",
-          loader,
-          "--conditions=@p2p/source",
-          "--input-type=module",
-          "-e",
-          script,
-          path,
-          `peer 127.0.0.1:${6001 + index}${"#".repeat(index)}`,
-          String(linesEach),
-        ],
-        { stdio: ["ignore", "ignore", "inherit"] },
-      ),
-    );
-    const codes = await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code))),
-      ),
-    );
+    const codes = await runWriterProcesses(script, path, processCount, linesEach);
     expect(codes).toEqual(Array(processCount).fill(0));
     const lines = await readLines(path);
     expect(lines).toHaveLength(processCount * linesEach);
