@@ -168,6 +168,10 @@ export class Cluster {
         join(directory, "config.yml"),
         "--metrics",
         `${host.ip}:${port + METRICS_OFFSET}`,
+        // P2P_HOSTS_LOG_LEVEL=debug keeps every dropped message in peer.log (to explain a failure).
+        ...(process.env.P2P_HOSTS_LOG_LEVEL === undefined
+          ? []
+          : ["--log-level", process.env.P2P_HOSTS_LOG_LEVEL]),
       ],
       env,
     );
