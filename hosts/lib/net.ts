@@ -57,6 +57,7 @@ export class Network {
   private readonly bridge: string;
   private readonly faults = new Map<string, HostFaults>();
   private vethCount = 0;
+  private isTornDown = false;
 
   constructor(id: number) {
     this.prefix = `p2ph${id}-`;
@@ -70,6 +71,8 @@ export class Network {
 
   /** Creates host `name` at `<subnet>.<octet>`. */
   addHost(name: string, octet: number): Host {
+    // A scenario still running after SIGINT/SIGTERM's teardown must not add hosts again.
+    if (this.isTornDown) throw new Error("the network is torn down");
     const namespace = `${this.prefix}${name}`;
     const ip = `${this.subnet}.${octet}`;
     const veth = `${this.prefix.slice(0, -1)}v${this.vethCount++}`;
@@ -177,8 +180,13 @@ export class Network {
         // exited meanwhile
       }
     }
+    this.isTornDown = true;
     for (const host of this.hosts.values()) tryRun("ip", ["netns", "del", host.namespace]);
     this.hosts.clear();
+    // A veth whose end never reached its namespace (torn down mid-creation) stays otherwise.
+    for (let index = 0; index < this.vethCount; index++) {
+      tryRun("ip", ["link", "del", `${this.prefix.slice(0, -1)}v${index}`]);
+    }
     tryRun("ip", ["link", "del", this.bridge]);
   }
 

@@ -7,6 +7,8 @@ export interface RunOptions {
   readonly peers: number;
   /** Multiplies every scenario's stated duration (0.1 runs scenario 2 for 30 s). */
   readonly durationScale: number;
+  /** Registrations of scenario 4's storm (default 1,000). */
+  readonly joins: number;
 }
 
 /** What a scenario gets: a fresh network of namespaces, a directory, the options, a logger. */
