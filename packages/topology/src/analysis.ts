@@ -98,15 +98,18 @@ export function analyseGraph(
  */
 export const MIN_NODES_FOR_FIT = 50;
 
+/** What {@link verdict} says below {@link MIN_NODES_FOR_FIT} connected nodes (`count` of them). */
+export function tooFewForFit(count: number): string {
+  return `power law: not meaningful yet — ${count} connected nodes; a fit needs at least ${MIN_NODES_FOR_FIT}`;
+}
+
 /**
  * The plain-words power-law verdict, e.g. "power law: α = 2.87 ± 0.04, xmin = 6, p = 0.42 —
  * consistent"; below {@link MIN_NODES_FOR_FIT} connected nodes, that a fit is not meaningful yet.
  */
 export function verdict(goodness: GoodnessOfFit): string {
   const { fit, p } = goodness;
-  if (fit.sampleCount < MIN_NODES_FOR_FIT) {
-    return `power law: not meaningful yet — ${fit.sampleCount} connected nodes; a fit needs at least ${MIN_NODES_FOR_FIT}`;
-  }
+  if (fit.sampleCount < MIN_NODES_FOR_FIT) return tooFewForFit(fit.sampleCount);
   const judgement =
     p >= 0.1 ? "consistent" : "rejected (p < 0.1: the degrees are not a power law at this xmin)";
   return `power law: α = ${fit.alpha.toFixed(2)} ± ${fit.alphaStandardError.toFixed(2)}, xmin = ${fit.xmin}, p = ${p.toFixed(2)} — ${judgement}`;

@@ -1,6 +1,12 @@
 export type { RandomSource } from "@p2p/wire";
 export type { TopologyReport } from "./analysis.js";
-export { analyseGraph, formatReport, MIN_NODES_FOR_FIT, verdict } from "./analysis.js";
+export {
+  analyseGraph,
+  formatReport,
+  MIN_NODES_FOR_FIT,
+  tooFewForFit,
+  verdict,
+} from "./analysis.js";
 export type { CcdfPoint, HistogramBin } from "./degree-distribution.js";
 export { degreeCcdf, degreeHistogram } from "./degree-distribution.js";
 export type { TopologyErrorCode } from "./errors.js";

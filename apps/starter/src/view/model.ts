@@ -9,6 +9,7 @@ import {
   liveOverlay,
   MIN_NODES_FOR_FIT,
   powerLawGoodnessOfFit,
+  tooFewForFit,
   verdict,
 } from "@p2p/topology";
 
@@ -196,7 +197,7 @@ export function createViewModel(options: ViewModelOptions = {}): ViewModel {
     if (positive.length < MIN_NODES_FOR_FIT) {
       return {
         isMeaningful: false,
-        text: `power law: not meaningful yet — ${positive.length} connected peer${positive.length === 1 ? "" : "s"}; a fit needs at least ${MIN_NODES_FOR_FIT}`,
+        text: tooFewForFit(positive.length),
       };
     }
     const key = positive.join(",");
