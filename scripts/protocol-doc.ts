@@ -266,6 +266,11 @@ const DESCRIPTIONS: Readonly<Record<string, { sentBy: string; description: strin
     description:
       "A signed alive vote sent by the voter straight to every seed (and relayed once between seeds), so the peer that asked for it cannot hide it.",
   },
+  "node.admitted": {
+    sentBy: "listener → dialler",
+    description:
+      "The listener admitted the link (its first sealed message); the dialler sends nothing before it (WIRE.md §8.3).",
+  },
   "node.refused": {
     sentBy: "any node → any node",
     description:

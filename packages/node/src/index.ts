@@ -1,5 +1,7 @@
 export type { NodeErrorCode } from "./errors.js";
 export type {
+  AdmittedMessage,
+  LinkControlMessage,
   LinkPeer,
   LinkSigner,
   LinkStats,
@@ -13,6 +15,7 @@ export type {
 export { createLinks } from "./links.js";
 export type { NodeControlMessage, WireMessage } from "./messages.js";
 export {
+  AdmittedMessageSchema,
   createWireCodec,
   NodeControlMessageSchema,
   RefusedMessageSchema,

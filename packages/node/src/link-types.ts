@@ -22,6 +22,14 @@ export interface RefusedMessage {
   readonly reason: string;
 }
 
+/** The listener admitted the link: its first message, which the dialer waits for before it sends. */
+export interface AdmittedMessage {
+  readonly type: "node.admitted";
+}
+
+/** The messages the link layer itself sends and consumes (never passed up). */
+export type LinkControlMessage = RefusedMessage | AdmittedMessage;
+
 /** A seed the network trusts: its address and its pinned Ed25519 identity key (hex). */
 export interface PinnedSeed {
   readonly address: string;
@@ -41,7 +49,7 @@ export interface LinksOptions<T extends { type: string }> {
   readonly role: LinkRole;
   readonly transport: Transport;
   readonly clock: Clock;
-  readonly codec: MessageCodec<T | RefusedMessage>;
+  readonly codec: MessageCodec<T | LinkControlMessage>;
   readonly logger: Logger;
   /** This node's identity key, proven to the other end of every link. */
   readonly identity: LinkSigner;

@@ -11,14 +11,25 @@ import {
   verifyIdentitySignature,
 } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
-import type { LinkPeer, Links, LinksEvents, LinksOptions, RefusedMessage } from "./link-types.js";
+import type {
+  LinkControlMessage,
+  LinkPeer,
+  Links,
+  LinksEvents,
+  LinksOptions,
+  RefusedMessage,
+} from "./link-types.js";
 
 interface LinkState {
   readonly connections: Set<Connection>;
   readonly identityKey: string;
 }
 
-/** Messages, and plaintext bytes, an inbound connection may send while its address is being proven. */
+/**
+ * Messages, and plaintext bytes, an inbound connection may send while its address is being
+ * proven. A dialer of this library sends nothing before `node.admitted`, so only a stray or
+ * hostile dialer ever fills this.
+ */
 const MAX_PENDING_MESSAGES = 256;
 const MAX_PENDING_BYTES = 1_048_576;
 
@@ -31,6 +42,8 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
   const maxQueued = options.maxQueuedPerAddress ?? 1024;
   const dialTimeoutMs = options.dialTimeoutMs ?? 3000;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
+  /** A listener proves a dialer with one dial and one handshake before it admits it. */
+  const admitTimeoutMs = dialTimeoutMs + 2 * handshakeTimeoutMs;
   const verify = options.verify ?? verifyIdentitySignature;
   const randomBytes = options.randomBytes ?? defaultRandomBytes;
   const pinned = new Map((options.seeds ?? []).map((seed) => [seed.address, seed.key]));
@@ -58,10 +71,9 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
   const pick = (address: string): Connection | undefined => {
     const state = links.get(address);
     if (state === undefined) return undefined;
-    let chosen: Connection | undefined;
-    for (const connection of state.connections)
-      if (connection.state === "open") chosen = connection;
-    return chosen;
+    // The oldest open one: a later connection may be a dial-back proof, closed right away.
+    for (const connection of state.connections) if (connection.state === "open") return connection;
+    return undefined;
   };
 
   const attach = (connection: Connection, peer: LinkPeer): void => {
@@ -193,7 +205,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
 
   /** Logs a refusal, tells the other end why (sealed), and closes the connection. */
   const refuse = (
-    messages: MessageConnection<T | RefusedMessage>,
+    messages: MessageConnection<T | LinkControlMessage>,
     claimed: string,
     code: NodeErrorCode,
     reason: string,
@@ -211,7 +223,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
   };
 
   /** Serves one proven connection: messages go up, a refusal from the other end is logged. */
-  const serve = (messages: MessageConnection<T | RefusedMessage>, peer: LinkPeer): void => {
+  const serve = (messages: MessageConnection<T | LinkControlMessage>, peer: LinkPeer): void => {
     messages.on("message", (message) => deliver(peer, message));
     messages.on("close", (info) => {
       if (info.reason === "protocol-error" && info.error !== undefined) {
@@ -221,16 +233,53 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
     });
   };
 
-  const deliver = (peer: LinkPeer, message: T | RefusedMessage): void => {
-    if (isRefusal(message)) {
-      logger.warn(`${peer.address} refused this link: ${message.code}: ${message.reason}`);
+  const deliver = (peer: LinkPeer, message: T | LinkControlMessage): void => {
+    if (!isControl(message)) {
+      emitMessage(peer, message);
       return;
     }
-    emitMessage(peer, message);
+    if (isRefusal(message)) {
+      logger.warn(`${peer.address} refused this link: ${message.code}: ${message.reason}`);
+    }
+    // `node.admitted` is awaited in `dial`; a repeat is ignored.
   };
 
-  const isRefusal = (message: T | RefusedMessage): message is RefusedMessage =>
+  const isControl = (message: T | LinkControlMessage): message is LinkControlMessage =>
+    message.type === "node.refused" || message.type === "node.admitted";
+
+  const isRefusal = (message: T | LinkControlMessage): message is RefusedMessage =>
     message.type === "node.refused";
+
+  /**
+   * Waits for the listener's `node.admitted` on a dialled connection; a refusal, a close or
+   * {@link admitTimeoutMs} without it settles false (and closes the connection).
+   */
+  const awaitAdmission = (
+    messages: MessageConnection<T | LinkControlMessage>,
+    address: string,
+    settled: (isAdmitted: boolean) => void,
+  ): void => {
+    let isSettled = false;
+    const timer = clock.setTimer(admitTimeoutMs, () => {
+      if (isSettled) return;
+      logger.warn(`link to ${address} failed: not admitted within ${admitTimeoutMs} ms`);
+      settle(false);
+      void messages.close();
+    });
+    const stopMessage = messages.on("message", (message) => {
+      if (message.type === "node.admitted") settle(true);
+      else if (isRefusal(message)) settle(false);
+    });
+    const stopClose = messages.on("close", () => settle(false));
+    function settle(isAdmitted: boolean): void {
+      if (isSettled) return;
+      isSettled = true;
+      timer.cancel();
+      stopMessage();
+      stopClose();
+      settled(isAdmitted);
+    }
+  };
 
   /** An inbound connection: handshake, then admit the claimed address only once it is proven. */
   const accept = (connection: Connection): void => {
@@ -239,7 +288,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
       undefined,
       (identity, secure) => {
         const messages = createMessageConnection(secure, codec, { logger });
-        const pending: (T | RefusedMessage)[] = [];
+        const pending: (T | LinkControlMessage)[] = [];
         let isAdmitted = false;
         let pendingBytes = 0;
         const stopCounting = secure.on("message", (plaintext) => {
@@ -257,8 +306,21 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
           isAdmitted = true;
           stopBuffering();
           stopCounting();
+          try {
+            messages.send({ type: "node.admitted" });
+          } catch {
+            return; // closed meanwhile
+          }
           serve(messages, peer);
-          attach(secure, peer);
+          const ownDial = dialing.get(peer.address);
+          if (ownDial === undefined) attach(secure, peer);
+          else {
+            // Most likely the proof of our own dial (closed by the other end right after its
+            // handshake): attach it only after that dial, so our queue goes over the dial.
+            void ownDial.then(() => {
+              if (secure.state === "open") attach(secure, peer);
+            });
+          }
           for (const message of pending.splice(0)) deliver(peer, message);
         };
         if (identity.role === "client") {
@@ -317,9 +379,12 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
               }
               proven.set(address, identity.identityKey);
               const peer: LinkPeer = { ...identity };
+              // Nothing is sent (the queue waits) until the listener has proven this end.
+              awaitAdmission(messages, address, (isAdmitted) => {
+                if (isAdmitted && !isClosed) attach(secure, peer);
+                resolve(isAdmitted && !isClosed);
+              });
               serve(messages, peer);
-              attach(secure, peer);
-              resolve(true);
             },
             (error) => {
               logger.warn(`link to ${address} failed: ${error.message}`);

@@ -17,6 +17,12 @@ export const RefusedMessageSchema = z.object({
   reason: z.string().max(512),
 });
 
+/**
+ * The listener admitted this link (sent sealed, as its first message): the dialer sends nothing
+ * until it arrives, so a listener that must first prove the dialer's address buffers nothing.
+ */
+export const AdmittedMessageSchema = z.object({ type: z.literal("node.admitted") });
+
 /** A seed tells a peer (the removed one, or a neighbour of it) that a member was removed. */
 const MemberRemovedNoticeSchema = z.object({
   type: z.literal("node.member-removed"),
@@ -27,6 +33,7 @@ const MemberRemovedNoticeSchema = z.object({
 /** Every node-level message (not owned by a protocol package). */
 export const NodeControlMessageSchema = z.discriminatedUnion("type", [
   RefusedMessageSchema,
+  AdmittedMessageSchema,
   MemberRemovedNoticeSchema,
 ]);
 

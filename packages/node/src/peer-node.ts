@@ -340,6 +340,7 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         }
         return;
       case "node.refused": // handled by the links
+      case "node.admitted":
       case "liveness.seed-probe":
       case "quorum.prepare":
       case "quorum.promise":

@@ -381,6 +381,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     "gossip.graft": ignore,
     "gossip.prune": ignore,
     "node.refused": ignore, // handled by the links
+    "node.admitted": ignore, // handled by the links
     "node.member-removed": ignore,
     "node.neighbour": ignore,
     "node.neighbour-refused": ignore,
