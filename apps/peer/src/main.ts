@@ -13,13 +13,12 @@ import {
   formatWaitingLine,
   handleProcessExit,
   keyCommandIdentity,
-  type LineLogger,
   LOG_FORMATS,
   LOG_LEVELS,
   type LogFormat,
   loadIdentity,
   loadNetworkConfig,
-  type NodeLogger,
+  type NetworkConfig,
   type NodeLogLevel,
   nodeDataDirectory,
   packageVersion,
@@ -29,11 +28,13 @@ import {
   startMetricsServer,
   verifyEd25519,
 } from "@p2p/cli-support";
-import { createPeerNode, type PeerNodeEvent } from "@p2p/node";
+import { createPeerNode, type PeerNode, type PinnedSeed } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
+import { consecutiveAddresses, startHostStats } from "./host.js";
+import { logPeerEvent } from "./peer-events.js";
 
 const keyProgram = new Command("p2p-peer key")
   .version(packageVersion(import.meta.url))
@@ -50,7 +51,7 @@ const keyProgram = new Command("p2p-peer key")
 const program = new Command("p2p-peer")
   .version(packageVersion(import.meta.url))
   .description("Run one peer: register with the seeds, pick neighbours, gossip, check liveness.")
-  .argument("<ip:port>", "this peer's address (where it listens)")
+  .argument("<ip:port>", "this peer's address (where it listens); with --count, the first one's")
   .option("-c, --config <path>", "the network's config.yml", "config.yml")
   .option(
     "-s, --seeds <path>",
@@ -74,9 +75,14 @@ const program = new Command("p2p-peer")
       .default("json"),
   )
   .option("--metrics <ip:port>", "serve Prometheus metrics at http://<ip:port>/metrics")
+  .option(
+    "-n, --count <peers>",
+    "run this many peers in this one process, at consecutive ports from <ip:port>",
+    "1",
+  )
   .addHelpText(
     "after",
-    "\nOn a closed network (allowed_keys in config.yml), run `peer key <ip:port>` first and add the\nprinted key to allowed_keys on every seed.",
+    "\nOn a closed network (allowed_keys in config.yml), run `peer key <ip:port>` first and add the\nprinted key to allowed_keys on every seed.\n\nWith --count N the process hosts N peers (127.0.0.1:7000 --count 100: ports 7000–7099), each\nwith its own identity, links and log lines, and prints a `host:` line with its memory and\nevent-loop delay every 10 s. SIGINT/SIGTERM makes every one of them leave.",
   )
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -108,8 +114,9 @@ await runApp("peer", async () => {
     logLevel: NodeLogLevel;
     logFormat: LogFormat;
     metrics?: string;
+    count: string;
   }>();
-  const address = addressArgument(program.args[0], "peer");
+  const first = addressArgument(program.args[0], "peer");
   const neighbourCount = Number(options.neighbours);
   if (!Number.isInteger(neighbourCount) || neighbourCount < 1 || neighbourCount > 64) {
     throw new AppExit(
@@ -117,21 +124,97 @@ await runApp("peer", async () => {
       `peer: --neighbours must be an integer 1–64, got ${options.neighbours}`,
     );
   }
+  const addresses = consecutiveAddresses(first, options.count);
+  if (addresses.length > 1 && options.metrics !== undefined) {
+    throw new AppExit(EXIT.usage, "peer: --metrics serves one peer; leave it out with --count");
+  }
   const configPath = resolve(options.config);
   const config = await loadNetworkConfig(configPath, options.profile);
   const seeds = await peerSeedList(configPath, options.seeds, async () => config);
-  const directory = dirname(configPath);
+  const shared: SharedSetup = {
+    config,
+    seeds,
+    directory: dirname(configPath),
+    neighbourCount,
+    logLevel: options.logLevel,
+    logFormat: options.logFormat,
+  };
+  const hosted = addresses.map((address) => setUpPeer(address, shared));
+  const only = hosted.length === 1 ? hosted[0] : undefined;
+  // Metrics first: a --metrics port in use stops the peer before it registers.
+  const metrics =
+    options.metrics === undefined || only === undefined
+      ? undefined
+      : await startMetricsServer(
+          "peer",
+          options.metrics,
+          createPeerMetrics({
+            inspect: () => only.peer.inspect(),
+            transportStats: () => only.transport.stats(),
+          }),
+        );
+  if (metrics !== undefined && only !== undefined) {
+    const url = `http://${metrics.address}/metrics`;
+    only.logger.event("info", "metrics-serving", { url }, `metrics at ${url}`);
+  }
+  const stats =
+    hosted.length > 1
+      ? startHostStats(hosted.length, (line) => process.stdout.write(`${line}\n`))
+      : undefined;
+  handleProcessExit(async (signal) => {
+    stats?.stop();
+    await metrics?.close();
+    await Promise.all(hosted.map((one) => one.stop(signal)));
+  });
+  // A host starts its peers a few at a time: the seeds see a steady stream of joins, not a storm.
+  await forEachLimited(hosted, 8, async (one) => {
+    try {
+      await one.peer.start();
+    } catch (error) {
+      throw new AppExit(
+        EXIT.unexpected,
+        `peer ${one.address}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    process.stdout.write(`${formatReadyLine("peer", one.address)}\n`);
+  });
+});
+
+/** What every peer of this process shares: the network's config and how to log. */
+interface SharedSetup {
+  readonly config: NetworkConfig;
+  readonly seeds: readonly PinnedSeed[];
+  /** config.yml's directory: peer.log and outputfile.txt go there. */
+  readonly directory: string;
+  readonly neighbourCount: number;
+  readonly logLevel: NodeLogLevel;
+  readonly logFormat: LogFormat;
+}
+
+/** One peer of this process, set up but not started. */
+interface HostedPeer {
+  readonly address: string;
+  readonly peer: PeerNode;
+  readonly transport: ReturnType<typeof createTcpTransport>;
+  readonly logger: ReturnType<typeof createNodeLogger>;
+  /** SIGINT/SIGTERM: leave by quorum; anything else (stdin closed): stop. Then close its logs. */
+  stop(signal: string): Promise<void>;
+}
+
+/** Builds one peer at `address`: its identity, logs, transport and node. */
+function setUpPeer(address: string, shared: SharedSetup): HostedPeer {
+  const { config } = shared;
   const node = `peer ${address}`;
   // peer.log: one JSON object (or readable line) per event; stdout: the readable lines.
   const logger = createNodeLogger({
-    path: join(directory, "peer.log"),
+    path: join(shared.directory, "peer.log"),
     node,
-    level: options.logLevel,
-    format: options.logFormat,
+    level: shared.logLevel,
+    format: shared.logFormat,
     screen: process.stdout,
   });
   // outputfile.txt: delivered messages and dead reports, whole lines naming this peer.
-  const output = createLineLogger({ path: join(directory, "outputfile.txt"), node });
+  const output = createLineLogger({ path: join(shared.directory, "outputfile.txt"), node });
 
   // The peer keeps its identity key across restarts, so `revive` re-registers the same identity.
   const signer = loadIdentity(nodeDataDirectory(config.dataDir, "peer", address));
@@ -139,14 +222,14 @@ await runApp("peer", async () => {
   const transport = createTcpTransport({ logger });
   const peer = createPeerNode({
     address,
-    seeds,
+    seeds: shared.seeds,
     transport,
     clock: systemClock,
     random: createProcessRandom(),
     logger,
     timing: config.timing,
     wallClock: Date.now,
-    neighbourCount,
+    neighbourCount: shared.neighbourCount,
     ...(config.overlayExponent === undefined
       ? {}
       : { overlay: { exponent: config.overlayExponent } }),
@@ -174,132 +257,34 @@ await runApp("peer", async () => {
     }
     logPeerEvent(logger, output, event);
   });
-  // Metrics first: a --metrics port in use stops the peer before it registers.
-  const metrics =
-    options.metrics === undefined
-      ? undefined
-      : await startMetricsServer(
-          "peer",
-          options.metrics,
-          createPeerMetrics({
-            inspect: () => peer.inspect(),
-            transportStats: () => transport.stats(),
-          }),
-        );
-  if (metrics !== undefined) {
-    const url = `http://${metrics.address}/metrics`;
-    logger.event("info", "metrics-serving", { url }, `metrics at ${url}`);
-  }
-  handleProcessExit(async (signal) => {
-    logger.event("info", "peer-stopping", { signal }, `stopping (${signal})`);
-    await metrics?.close();
-    if (signal === "SIGTERM" || signal === "SIGINT") await peer.leave();
-    else await peer.stop();
-    logger.close();
-    output.close();
-  });
-  try {
-    await peer.start();
-  } catch (error) {
-    throw new AppExit(
-      EXIT.unexpected,
-      `peer: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  process.stdout.write(`${formatReadyLine("peer", address)}\n`);
-});
+  return {
+    address,
+    peer,
+    transport,
+    logger,
+    async stop(signal) {
+      logger.event("info", "peer-stopping", { signal }, `stopping (${signal})`);
+      if (signal === "SIGTERM" || signal === "SIGINT") await peer.leave();
+      else await peer.stop();
+      logger.close();
+      output.close();
+    },
+  };
+}
 
-/**
- * Logs one peer event: its JSON object in peer.log and its readable line on stdout; a
- * delivered message and a `Dead Node:` report also get their line in outputfile.txt.
- */
-function logPeerEvent(logger: NodeLogger, output: LineLogger, event: PeerNodeEvent): void {
-  switch (event.type) {
-    case "registration-refused": {
-      const { message: reason, retryInMs } = event;
-      logger.event(
-        "info",
-        event.type,
-        { reason, retryInMs },
-        `registration refused: ${reason}; retrying in ${retryInMs / 1000} s`,
-      );
-      return;
+/** Runs `body` on every item, at most `limit` at a time; rejects with the first failure. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  body: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await body(item);
     }
-    case "registered": {
-      const { incarnation } = event.record;
-      const seeds = event.seeds;
-      logger.event(
-        "info",
-        event.type,
-        { incarnation, seeds },
-        `registered (incarnation ${incarnation}) with ${seeds.join(", ")}`,
-      );
-      return;
-    }
-    case "peer-list":
-      logger.event(
-        "info",
-        event.type,
-        { seeds: event.seeds, members: event.members },
-        `peer list from ${event.seeds.join(", ")}: ${event.members.join(", ") || "(none)"}`,
-      );
-      return;
-    case "neighbours-changed":
-      logger.event(
-        "info",
-        event.type,
-        { neighbours: event.neighbours },
-        `neighbours: ${event.neighbours.join(", ") || "(none)"}`,
-      );
-      return;
-    case "message-delivered": {
-      const { from, origin, id, hops, text } = event;
-      const line = `received from ${from} (origin ${origin}): ${text}`;
-      logger.event("info", event.type, { from, origin, id, hops, text }, line);
-      output.info(line);
-      return;
-    }
-    case "message-published":
-      logger.event(
-        "info",
-        event.type,
-        { id: event.id, text: event.text },
-        `published ${event.text}`,
-      );
-      return;
-    case "peer-suspected":
-      logger.event(
-        "info",
-        event.type,
-        { suspect: event.suspect },
-        `suspect ${event.suspect}: asking its neighbours to vote`,
-      );
-      return;
-    case "suspicion-cleared":
-      logger.event(
-        "info",
-        event.type,
-        { suspect: event.suspect, by: event.by },
-        `${event.suspect} is alive (vote from ${event.by})`,
-      );
-      return;
-    case "dead-reported":
-      logger.event("info", event.type, { suspect: event.suspect, line: event.line }, event.line);
-      output.info(event.line);
-      return;
-    case "member-removed":
-      logger.event("info", event.type, { peer: event.address }, `seeds removed ${event.address}`);
-      return;
-    case "rejoined":
-      logger.event(
-        "info",
-        event.type,
-        { incarnation: event.incarnation },
-        `removed while alive; re-registered as incarnation ${event.incarnation}`,
-      );
-      return;
-    case "left":
-      logger.event("info", event.type, {}, "left the network");
-      return;
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,0 +1,133 @@
+// Integration: one peer process hosting several peers (`peer --count`), with 3 real seeds.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createProcessRandom, type MembersReport, queryMembers } from "@p2p/cli-support";
+import { systemClock } from "@p2p/wire";
+import { createTcpTransport } from "@p2p/wire/tcp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  freePorts,
+  kill,
+  killAll,
+  type NodeProcess,
+  readPinnedSeeds,
+  startApp,
+  waitFor,
+  waitReady,
+  writeTestConfig,
+} from "./processes.js";
+
+const HOSTED = 5;
+let directory: string;
+let configPath: string;
+let host: NodeProcess;
+let addresses: string[];
+
+/** `count` consecutive ports that are free on 127.0.0.1 now (tries random bases). */
+async function consecutiveFreePorts(count: number): Promise<number[]> {
+  const isFree = (port: number) =>
+    new Promise<boolean>((done) => {
+      const server = createServer();
+      server.once("error", () => done(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 40_000 + Math.floor(Math.random() * 20_000);
+    const ports = Array.from({ length: count }, (_, index) => base + index);
+    const free = await Promise.all(ports.map(isFree));
+    if (free.every(Boolean)) return ports;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+const members = (): Promise<MembersReport> =>
+  queryMembers({
+    seeds: readPinnedSeeds(directory),
+    transport: createTcpTransport(),
+    clock: systemClock,
+    random: createProcessRandom(),
+    timeoutMs: 2_000,
+  });
+
+const statusesAtEverySeed = (report: MembersReport): string[][] =>
+  report.answers.map((answer) =>
+    addresses.map(
+      (address) =>
+        (answer.ok
+          ? answer.members.find((entry) => entry.record.address === address)?.record.status
+          : undefined) ?? "absent",
+    ),
+  );
+
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), "p2p-many-peers-"));
+  const seedPorts = await freePorts(3);
+  configPath = writeTestConfig(directory, "127.0.0.1", seedPorts);
+  const seeds = seedPorts.map((port) =>
+    startApp("seed", "main", [`127.0.0.1:${port}`, "--config", configPath], `127.0.0.1:${port}`),
+  );
+  await Promise.all(seeds.map((seed) => waitReady(seed)));
+  const ports = await consecutiveFreePorts(HOSTED);
+  addresses = ports.map((port) => `127.0.0.1:${port}`);
+  host = startApp("peer", "main", [addresses[0] as string, "--config", configPath, "--count", "5"]);
+}, 60_000);
+
+afterAll(async () => {
+  await killAll();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe("peer --count: several peers in one process", () => {
+  it("each hosted peer prints its ready line and every seed lists all of them alive", async () => {
+    await waitFor(
+      `${HOSTED} ready lines (output: ${host.lines.slice(-3).join(" | ")})`,
+      () => addresses.every((address) => host.lines.includes(`ready peer ${address}`)),
+      60_000,
+    );
+    const report = await members();
+    expect(report.isAgreed).toBe(true);
+    expect(statusesAtEverySeed(report)).toEqual(
+      Array.from({ length: 3 }, () => addresses.map(() => "alive")),
+    );
+  });
+
+  it("every hosted peer delivers every other hosted peer's messages, each once", async () => {
+    const deliveredBy = () => {
+      const path = join(directory, "outputfile.txt");
+      const lines = existsSync(path) ? readFileSync(path, "utf8").split("\n") : [];
+      const counts = new Map<string, number>();
+      for (const line of lines) {
+        const match = line.match(/\[peer (\S+)\] received from \S+ \(origin (\S+)\): (\S+)$/);
+        if (match === null) continue;
+        const key = `${match[1]} ${match[2]} ${match[3]}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return counts;
+    };
+    // The fast profile's generator: 10 messages per peer; each peer gets 4 × 10 from the others.
+    const expected = HOSTED * (HOSTED - 1) * 10;
+    await waitFor(`${expected} deliveries`, () => deliveredBy().size >= expected, 60_000);
+    const counts = deliveredBy();
+    expect(counts.size).toBe(expected);
+    expect([...counts.values()].every((count) => count === 1)).toBe(true);
+  }, 90_000);
+
+  it("prints a host line with its memory and event-loop delay", async () => {
+    const isHostLine = (text: string) => text.startsWith("host: 5 peers, rss ");
+    await waitFor("a host line", () => host.lines.some(isHostLine), 30_000);
+    expect(host.lines.find(isHostLine)).toMatch(
+      /MB per peer\), event loop delay p50 [\d.]+ ms, p99 [\d.]+ ms, max/,
+    );
+  }, 40_000);
+
+  it("SIGTERM makes every hosted peer leave by quorum, then the process exits 0", async () => {
+    await kill(host, "SIGTERM");
+    expect(await host.exited).toBe(0);
+    const report = await members();
+    expect(statusesAtEverySeed(report)).toEqual(
+      Array.from({ length: 3 }, () => addresses.map(() => "left")),
+    );
+  }, 30_000);
+});
