@@ -44,6 +44,8 @@ export interface DetectionResult {
   readonly liveAtStart: number;
   readonly joinSeconds: number;
   readonly wallSeconds: number;
+  /** Virtual seconds the phase covered (the whole stack ran this much faster than real time: virtual / wall). */
+  readonly virtualSeconds: number;
 }
 
 /** `value` with `digits` decimals; ∞ (a victim never removed) as "∞". */
@@ -69,7 +71,7 @@ export function printDetectionRow(result: DetectionResult, withHeader: boolean):
       "naive = the same trace read as 'remove on the first 3-miss suspicion' (no neighbour votes, no quorum commit); p50 ratio = consensus / naive",
     );
     console.log(
-      "profile  | N    | loss | live | killed | removed@all | p50 s | p99 s | max s | false rm | naive p50 | naive p99 | naive false | p50 ratio | wall s",
+      "profile  | N    | loss | live | killed | removed@all | p50 s | p99 s | max s | false rm | naive p50 | naive p99 | naive false | p50 ratio | wall s | speed",
     );
   }
   const { scenario, removedTimes, naiveTimes } = result;
@@ -97,7 +99,8 @@ export function printDetectionRow(result: DetectionResult, withHeader: boolean):
       fixed(quantile(naiveTimes, 0.99)).padEnd(9),
       String(result.naiveFalseRemovals).padEnd(11),
       `${fixed(ratio(p50, naiveP50, `${name}, p50 ratio`))}×`.padEnd(9),
-      `${fixed(result.wallSeconds, 1)} (+${fixed(result.joinSeconds, 1)} join)`,
+      `${fixed(result.wallSeconds, 1)} (+${fixed(result.joinSeconds, 1)} join)`.padEnd(6),
+      `${fixed(ratio(result.virtualSeconds, result.wallSeconds, `${name}, speed`), 1)}× real time`,
     ].join(" | "),
   );
   for (const straggler of result.stragglers) console.log(`    slow or not removed: ${straggler}`);

@@ -160,6 +160,7 @@ async function runNetwork(
 
   for (const lossRate of lossRates) {
     const phaseStarted = performance.now();
+    const phaseStartedVirtualMs = sim.now();
     phase = newPhase();
     loss.rate = lossRate;
     measuring = true;
@@ -281,6 +282,7 @@ async function runNetwork(
       liveAtStart: liveAtStart.length,
       joinSeconds,
       wallSeconds: (performance.now() - phaseStarted) / 1000,
+      virtualSeconds: (sim.now() - phaseStartedVirtualMs) / 1000,
     });
   }
   for (const peer of peers) if (peer.isAlive) await peer.node.stop();
