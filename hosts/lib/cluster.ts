@@ -142,13 +142,19 @@ export class Cluster {
 
   private spawnSeed(host: Host): HostProcess {
     const directory = this.hostDirectory(host);
-    return startIn(host, `seed ${host.ip}`, [
-      process.execPath,
-      SEED_BIN,
-      `${host.ip}:${SEED_PORT}`,
-      "--config",
-      join(directory, "config.yml"),
-    ]);
+    return startIn(
+      host,
+      `seed ${host.ip}`,
+      [
+        process.execPath,
+        SEED_BIN,
+        `${host.ip}:${SEED_PORT}`,
+        "--config",
+        join(directory, "config.yml"),
+      ],
+      {},
+      join(directory, "stderr.txt"),
+    );
   }
 
   /** Starts one peer on `host` at its next free port (not waiting); `env` e.g. for faketime. */
@@ -174,6 +180,7 @@ export class Cluster {
           : ["--log-level", process.env.P2P_HOSTS_LOG_LEVEL]),
       ],
       env,
+      join(directory, "stderr.txt"),
     );
     const handle: NodeHandle = { address, host, process: started };
     this.peers.set(address, handle);

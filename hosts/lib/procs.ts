@@ -3,6 +3,7 @@
  * child's PID is the node's PID). Every process is tracked so the harness can kill it by PID.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import type { Host } from "./net.js";
 
 /** A process the harness started in a host, with its recent output. */
@@ -24,13 +25,16 @@ const running = new Set<HostProcess>();
 
 /**
  * Starts `args` (a program and its arguments) inside `host`, with `env` added to the
- * harness's environment. A line starting with `ready ` marks the process ready.
+ * harness's environment. A line starting with `ready ` marks the process ready. With
+ * `stderrPath`, everything the process writes to stderr is also appended there (kept with a
+ * failed run's logs: an uncaught error's stack is written nowhere else).
  */
 export function startIn(
   host: Host,
   label: string,
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
+  stderrPath?: string,
 ): HostProcess {
   const child = spawn(IP_COMMAND, ["netns", "exec", host.namespace, ...args], {
     stdio: ["pipe", "pipe", "pipe"],
@@ -54,6 +58,15 @@ export function startIn(
   };
   child.stdout?.on("data", collect());
   child.stderr?.on("data", collect());
+  if (stderrPath !== undefined) {
+    child.stderr?.on("data", (chunk: Buffer) => {
+      try {
+        appendFileSync(stderrPath, chunk);
+      } catch {
+        // the directory is gone (the run is being cleaned up)
+      }
+    });
+  }
   child.stdin?.on("error", () => {});
   running.add(started);
   void exited.then(() => running.delete(started));

@@ -73,7 +73,11 @@ export const scenarioOneWay: Scenario = {
           (event.event === "rejoined" || event.event === "registered") &&
           event.node === `peer ${victim.address}`,
       );
-    if (victim.process.child.exitCode !== null) violations.push(`${victim.address} exited`);
+    if (victim.process.child.exitCode !== null) {
+      const { exitCode, signalCode } = victim.process.child;
+      const last = victim.process.tail.slice(-20).join(" | ");
+      violations.push(`${victim.address} exited (${signalCode ?? `code ${exitCode}`}): ${last}`);
+    }
     return {
       faults: `${cycles} × (20 s muted, 20 s heard) of one peer`,
       operations: `${addresses.length + 1} peers; the flapping peer removed in ${incarnations} incarnations, registered again ${Math.max(0, registrations.length - 1)} times`,
