@@ -201,6 +201,21 @@ describe("createLiveness", () => {
     expect(machine.inspect().incarnation).toBe(1);
   });
 
+  it("ignores a late removal notice about an incarnation it has already left behind", () => {
+    // Each seed sends its own notice of a removal; one can arrive after the peer has rejoined
+    // (held in a queue while a link came up). Rejoining again for it would re-register the
+    // record it already holds, and the incarnation would not grow.
+    const machine = createLiveness({ self: "10.0.0.1:1" }, { random, sign: key(1).sign });
+    machine.step({ type: "member-removed", now: 0, address: "10.0.0.1:1", incarnation: 0 });
+    machine.step({ type: "rejoined", now: 1, incarnation: 1 });
+    const late = { type: "member-removed", now: 2, address: "10.0.0.1:1", incarnation: 0 } as const;
+    expect(events(machine.step(late))).toEqual([]);
+    const current = { ...late, now: 3, incarnation: 1 };
+    expect(events(machine.step(current))).toEqual([
+      { type: "self-removed", incarnation: 1, nextIncarnation: 2 },
+    ]);
+  });
+
   it("takes the incarnation the seeds registered it under, and answers pings with it", () => {
     const machine = createLiveness({ self: "10.0.0.1:1" }, { random, sign: key(1).sign });
     machine.step({ type: "registered", now: 0, incarnation: 3 });

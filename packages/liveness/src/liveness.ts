@@ -348,6 +348,8 @@ export function createLiveness(
 
   function memberRemoved(address: string, removedIncarnation: number | undefined): void {
     if (address === self) {
+      // A late notice about an incarnation this peer has already left behind: it rejoined.
+      if (removedIncarnation !== undefined && removedIncarnation < incarnation) return;
       emit({ type: "self-removed", incarnation, nextIncarnation: incarnation + 1 });
       return;
     }
