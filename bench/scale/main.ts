@@ -32,8 +32,10 @@ import {
 import { type Figure, machineLine, textTable, writeMarkdown } from "../compare/report.js";
 
 const USAGE = `usage: pnpm bench:scale [--peers N] [--per-process K] [--quick]
-  N real TCP peers (default 1000), K to a process (default 125), 3 seeds, 2 messages per peer
-  --quick   60 peers, 20 to a process (about a minute)`;
+  N real TCP peers (default 1000), K to a process (default 125), 3 seeds
+  --publishers P   peers that publish 2 messages each (default 20, in a process of their own);
+                   the others only receive and forward (peer --messages 0)
+  --quick          60 peers, 20 to a process (about a minute)`;
 const RESULTS = fileURLToPath(new URL("results.md", import.meta.url));
 const bin = (app: string, name: string) => join(REPO_ROOT, "apps", app, "bin", `${name}.mjs`);
 const log = (line: string) => console.log(line);
@@ -45,11 +47,18 @@ function settings(args: readonly string[]) {
     process.exit(0);
   }
   const isQuick = args.includes("--quick");
-  const values = { peers: isQuick ? 60 : 1_000, perProcess: isQuick ? 20 : 125 };
+  const values = { peers: isQuick ? 60 : 1_000, perProcess: isQuick ? 20 : 125, publishers: 20 };
   for (let index = 0; index < args.length; index++) {
     const arg = args[index] as string;
     if (arg === "--quick") continue;
-    const key = arg === "--peers" ? "peers" : arg === "--per-process" ? "perProcess" : undefined;
+    const key =
+      arg === "--peers"
+        ? "peers"
+        : arg === "--per-process"
+          ? "perProcess"
+          : arg === "--publishers"
+            ? "publishers"
+            : undefined;
     const value = Number(args[index + 1]);
     if (key === undefined || !Number.isInteger(value) || value < 2) {
       console.error(`bench:scale: bad argument ${arg} ${args[index + 1] ?? ""}\n${USAGE}`);
@@ -59,6 +68,7 @@ function settings(args: readonly string[]) {
     index += 1;
   }
   values.perProcess = Math.min(values.perProcess, values.peers - 1);
+  values.publishers = Math.min(values.publishers, values.peers - 1);
   return { ...values, isQuick };
 }
 
@@ -183,7 +193,7 @@ async function main(): Promise<number> {
   );
   await Promise.all(seeds.map((seed) => seed.waitForLine(/^ready seed /, 30_000)));
   const taken = new Set<number>(seedPorts);
-  const spawnHost = async (count: number) => {
+  const spawnHost = async (count: number, messages: number) => {
     const base = await portBlock(count, taken);
     const args = [
       bin("peer", "peer"),
@@ -192,6 +202,8 @@ async function main(): Promise<number> {
       config,
       "--count",
       `${count}`,
+      "--messages",
+      `${messages}`,
       // peer.log and the screen without a line per delivery (outputfile.txt still has each).
       "--log-level",
       "warn",
@@ -205,16 +217,17 @@ async function main(): Promise<number> {
   };
 
   // A lone peer process first: what one peer costs on its own.
-  const lone = await spawnHost(1);
+  const lone = await spawnHost(1, 0);
   const joinStarted = performance.now();
   await waitUntil(lone.isReady, 30_000, "the lone peer registered");
   await sleep(3_000);
   const loneRss = rssBytes(lone.host.pid) / 1e6;
   log(`lone peer: ${loneRss.toFixed(1)} MB (bare node ${bareRss.toFixed(1)} MB)`);
 
-  const hosts = [lone];
-  for (let left = peers - 1; left > 0; left -= perProcess) {
-    hosts.push(await spawnHost(Math.min(perProcess, left)));
+  // The publishers in one process of their own; every other peer receives and forwards only.
+  const hosts = [lone, await spawnHost(run.publishers, 2)];
+  for (let left = peers - 1 - run.publishers; left > 0; left -= perProcess) {
+    hosts.push(await spawnHost(Math.min(perProcess, left), 0));
   }
   const watcher = hostLineWatcher(hosts.map((one) => one.host));
   const progress = setInterval(() => {
@@ -237,11 +250,13 @@ async function main(): Promise<number> {
   log(`joined: ${peers} peers in ${joinSeconds.toFixed(1)} s`);
   watcher.start();
   await sleep(2_000);
-  const full = hosts.find((one) => one.count === perProcess) as (typeof hosts)[number];
+  const silent = hosts.slice(2);
+  if (silent.length === 0) throw new Error("no process of silent peers: raise --peers");
+  const full = silent.reduce((best, one) => (one.count > best.count ? one : best));
   const fullRss = rssBytes(full.host.pid) / 1e6;
-  const perPeer = (fullRss - loneRss) / (perProcess - 1);
+  const perPeer = (fullRss - loneRss) / (full.count - 1);
   log(
-    `a process of ${perProcess} peers: ${fullRss.toFixed(1)} MB, ${perPeer.toFixed(2)} MB per further peer`,
+    `a process of ${full.count} peers: ${fullRss.toFixed(1)} MB, ${perPeer.toFixed(2)} MB per further peer`,
   );
 
   const report = JSON.parse(
@@ -256,7 +271,7 @@ async function main(): Promise<number> {
   );
   log(`members: alive at each seed ${alive.join(", ")}; agreed ${report.isAgreed}`);
 
-  const expected = peers * (peers - 1);
+  const expected = run.publishers * (peers - 1);
   const counter = deliveryCounter(join(directory, "outputfile.txt"));
   const deadline = Date.now() + publishAfterMs + 180_000;
   let delivered = counter.read();
@@ -279,7 +294,7 @@ async function main(): Promise<number> {
       target: { kind: "absolute", max: 50 },
     },
     {
-      name: `RSS per further peer (a process of ${perProcess})`,
+      name: `RSS per further peer (a process of ${full.count})`,
       unit: "MB",
       p2p: perPeer,
       anchorName: "lone peer",
@@ -294,7 +309,7 @@ async function main(): Promise<number> {
       anchor: "—",
     },
     {
-      name: "messages delivered (each peer's 2nd message, at every other peer)",
+      name: "messages delivered (each publisher's 2nd message, at every other peer)",
       unit: "%",
       p2p: (100 * delivered) / expected,
       anchorName: "—",
@@ -323,7 +338,7 @@ async function main(): Promise<number> {
           `joining took longer than the ${publishAfterMs / 1000} s before the second messages: late joiners got some of them only by catch-up`,
         ]
       : []),
-    `${peers} peers in ${hosts.length} processes (a lone one, then up to ${perProcess} each), 3 seeds, default timing profile`,
+    `${peers} peers in ${hosts.length} processes (a lone one, ${run.publishers} publishers in one, then up to ${perProcess} each), 3 seeds, default timing profile`,
     `members: alive at each seed ${alive.join(", ")}, agreed: ${report.isAgreed}`,
     `deliveries: ${delivered} of ${expected} distinct, ${counter.duplicates()} duplicate lines`,
     "the event-loop delay includes time a host waited for a CPU: the run has more busy processes than cores",

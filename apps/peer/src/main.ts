@@ -76,6 +76,10 @@ const program = new Command("p2p-peer")
   )
   .option("--metrics <ip:port>", "serve Prometheus metrics at http://<ip:port>/metrics")
   .option(
+    "-m, --messages <count>",
+    "messages this peer generates (default: config.yml's gossip_message_count, else the profile's)",
+  )
+  .option(
     "-n, --count <peers>",
     "run this many peers in this one process, at consecutive ports from <ip:port>",
     "1",
@@ -115,6 +119,7 @@ await runApp("peer", async () => {
     logFormat: LogFormat;
     metrics?: string;
     count: string;
+    messages?: string;
   }>();
   const first = addressArgument(program.args[0], "peer");
   const neighbourCount = Number(options.neighbours);
@@ -128,8 +133,19 @@ await runApp("peer", async () => {
   if (addresses.length > 1 && options.metrics !== undefined) {
     throw new AppExit(EXIT.usage, "peer: --metrics serves one peer; leave it out with --count");
   }
+  const messages = options.messages === undefined ? undefined : Number(options.messages);
+  if (messages !== undefined && !(Number.isInteger(messages) && messages >= 0)) {
+    throw new AppExit(
+      EXIT.usage,
+      `peer: --messages must be a whole number 0 or more, got ${options.messages}`,
+    );
+  }
   const configPath = resolve(options.config);
-  const config = await loadNetworkConfig(configPath, options.profile);
+  const loaded = await loadNetworkConfig(configPath, options.profile);
+  const config: NetworkConfig =
+    messages === undefined
+      ? loaded
+      : { ...loaded, timing: { ...loaded.timing, gossipMessageCount: messages } };
   const seeds = await peerSeedList(configPath, options.seeds, async () => config);
   const shared: SharedSetup = {
     config,

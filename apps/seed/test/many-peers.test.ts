@@ -20,10 +20,15 @@ import {
 } from "./processes.js";
 
 const HOSTED = 5;
+const SILENT = 2;
 let directory: string;
 let configPath: string;
+/** Hosts HOSTED peers that publish (the fast profile's 10 messages each). */
 let host: NodeProcess;
+/** Hosts SILENT peers started with `--messages 0`: they receive and forward, never publish. */
+let silentHost: NodeProcess;
 let addresses: string[];
+let silentAddresses: string[];
 
 /** `count` consecutive ports that are free on 127.0.0.1 now (tries random bases). */
 async function consecutiveFreePorts(count: number): Promise<number[]> {
@@ -53,7 +58,7 @@ const members = (): Promise<MembersReport> =>
 
 const statusesAtEverySeed = (report: MembersReport): string[][] =>
   report.answers.map((answer) =>
-    addresses.map(
+    [...addresses, ...silentAddresses].map(
       (address) =>
         (answer.ok
           ? answer.members.find((entry) => entry.record.address === address)?.record.status
@@ -72,6 +77,12 @@ beforeAll(async () => {
   const ports = await consecutiveFreePorts(HOSTED);
   addresses = ports.map((port) => `127.0.0.1:${port}`);
   host = startApp("peer", "main", [addresses[0] as string, "--config", configPath, "--count", "5"]);
+  const silentPorts = await consecutiveFreePorts(SILENT);
+  silentAddresses = silentPorts.map((port) => `127.0.0.1:${port}`);
+  silentHost = startApp("peer", "main", [
+    silentAddresses[0] as string,
+    ...["--config", configPath, "--count", `${SILENT}`, "--messages", "0"],
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -83,17 +94,19 @@ describe("peer --count: several peers in one process", () => {
   it("each hosted peer prints its ready line and every seed lists all of them alive", async () => {
     await waitFor(
       `${HOSTED} ready lines (output: ${host.lines.slice(-3).join(" | ")})`,
-      () => addresses.every((address) => host.lines.includes(`ready peer ${address}`)),
+      () =>
+        addresses.every((address) => host.lines.includes(`ready peer ${address}`)) &&
+        silentAddresses.every((address) => silentHost.lines.includes(`ready peer ${address}`)),
       60_000,
     );
     const report = await members();
     expect(report.isAgreed).toBe(true);
     expect(statusesAtEverySeed(report)).toEqual(
-      Array.from({ length: 3 }, () => addresses.map(() => "alive")),
+      Array.from({ length: 3 }, () => [...addresses, ...silentAddresses].map(() => "alive")),
     );
   });
 
-  it("every hosted peer delivers every other hosted peer's messages, each once", async () => {
+  it("every peer delivers every publishing peer's messages once; --messages 0 peers publish none", async () => {
     const deliveredBy = () => {
       const path = join(directory, "outputfile.txt");
       const lines = existsSync(path) ? readFileSync(path, "utf8").split("\n") : [];
@@ -106,12 +119,15 @@ describe("peer --count: several peers in one process", () => {
       }
       return counts;
     };
-    // The fast profile's generator: 10 messages per peer; each peer gets 4 × 10 from the others.
-    const expected = HOSTED * (HOSTED - 1) * 10;
+    // The fast profile's generator: 10 messages from each publishing peer, delivered at the
+    // other HOSTED - 1 and at both silent peers; the silent peers publish nothing.
+    const expected = HOSTED * (HOSTED - 1 + SILENT) * 10;
     await waitFor(`${expected} deliveries`, () => deliveredBy().size >= expected, 60_000);
     const counts = deliveredBy();
     expect(counts.size).toBe(expected);
     expect([...counts.values()].every((count) => count === 1)).toBe(true);
+    const origins = new Set([...counts.keys()].map((key) => key.split(" ")[1]));
+    expect([...origins].sort()).toEqual([...addresses].sort());
   }, 90_000);
 
   it("prints a host line with its memory and event-loop delay", async () => {
@@ -123,11 +139,12 @@ describe("peer --count: several peers in one process", () => {
   }, 40_000);
 
   it("SIGTERM makes every hosted peer leave by quorum, then the process exits 0", async () => {
-    await kill(host, "SIGTERM");
+    await Promise.all([kill(host, "SIGTERM"), kill(silentHost, "SIGTERM")]);
     expect(await host.exited).toBe(0);
+    expect(await silentHost.exited).toBe(0);
     const report = await members();
     expect(statusesAtEverySeed(report)).toEqual(
-      Array.from({ length: 3 }, () => addresses.map(() => "left")),
+      Array.from({ length: 3 }, () => [...addresses, ...silentAddresses].map(() => "left")),
     );
   }, 30_000);
 });
