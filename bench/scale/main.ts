@@ -1,10 +1,11 @@
-// `pnpm bench:scale [--peers N] [--per-process K] [--quick]`: many real TCP peers on this one
+// `pnpm bench:scale [--peers N] [--per-process K] [--publishers P] [--quick]`: many real TCP peers on this one
 // machine, hosted K to a process (`peer --count K`), with 3 seed processes on 127.0.0.1. It
 // measures what a peer costs (a lone peer process against a bare Node process, and each further
 // peer in a shared process), how long N peers take to join, whether the seeds agree on all of
-// them, whether every peer's message reaches every other peer, and how late the hosts' event
+// them, whether every publisher's message reaches every other peer, and how late the hosts' event
 // loops ran meanwhile. Prints the table and the machine, writes bench/scale/results.md, and
 // exits 1 with the first error when the run failed to do its work.
+import { spawnSync } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -153,9 +154,12 @@ async function main(): Promise<number> {
   const started = performance.now();
   log(`bench:scale: ${peers} peers, ${perProcess} to a process, 3 seeds, 127.0.0.1`);
   log(`machine: ${machine}`);
-  for (const path of ["apps/seed/dist/main.js", "apps/peer/dist/main.js"]) {
-    if (!existsSync(join(REPO_ROOT, path))) throw new Error(`${path} missing: run pnpm build`);
-  }
+  // The bins run dist/: build first (turbo replays what has not changed).
+  const build = spawnSync("npx", ["-y", "pnpm@10.34.9", "build"], {
+    cwd: REPO_ROOT,
+    stdio: "ignore",
+  });
+  if (build.status !== 0) throw new Error("`pnpm build` failed; the bins cannot run");
   const directory = mkdtempSync(join(tmpdir(), "p2p-scale-"));
   runDirectory = directory;
   const config = join(directory, "config.yml");
@@ -219,7 +223,7 @@ async function main(): Promise<number> {
   // A lone peer process first: what one peer costs on its own.
   const lone = await spawnHost(1, 0);
   const joinStarted = performance.now();
-  await waitUntil(lone.isReady, 30_000, "the lone peer registered");
+  await lone.host.waitForLine(/^ready peer /, 30_000);
   await sleep(3_000);
   const loneRss = rssBytes(lone.host.pid) / 1e6;
   log(`lone peer: ${loneRss.toFixed(1)} MB (bare node ${bareRss.toFixed(1)} MB)`);
@@ -238,7 +242,11 @@ async function main(): Promise<number> {
     // Joining may outlast the window (then some second messages go out before every peer has
     // joined, and a late joiner has only catch-up to get them): said in the notes.
     await waitUntil(
-      () => hosts.every((one) => one.isReady()),
+      () => {
+        const gone = hosts.find((one) => one.host.hasExited());
+        if (gone !== undefined) throw new Error(`${gone.host.name} exited:\n${gone.host.tail()}`);
+        return hosts.every((one) => one.isReady());
+      },
       publishAfterMs + 600_000,
       `all ${peers} peers registered`,
       200,
