@@ -1,5 +1,6 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { AppExit, EXIT, formatNodeAddress, parseNodeAddress } from "@p2p/cli-support";
+import type { Clock, Connection, Transport } from "@p2p/wire";
 
 /** Most peers one process may host (`--count`). */
 const MAX_HOSTED_PEERS = 5_000;
@@ -37,31 +38,108 @@ export interface HostStats {
 /**
  * Every `intervalMs` (default 10 s), one line about this process hosting `peers` peers:
  * `host: 100 peers, rss 190.4 MB (1.90 MB per peer), event loop delay p50 0.4 ms, p99 3.1 ms,
- * max 12.0 ms (last 10 s)`. The delay is how late the event loop ran a 2 ms timer: a step that
- * blocks the loop for 30 ms shows as a max of about 30 ms.
+ * max 12.0 ms, longest step 4.1 ms, longest GC pause 6.2 ms (last 10 s)`. The delay is how late
+ * the event loop ran a 2 ms timer: a step that blocks the loop for 30 ms shows as a max of about
+ * 30 ms, but so do many short steps of many peers run back to back. The longest step (one
+ * frame or one timer of one peer, with all the synchronous work it causes, from `steps`) and
+ * the longest garbage-collection pause tell these apart.
  */
 export function startHostStats(
   peers: number,
+  steps: StepTimer,
   write: (line: string) => void,
   intervalMs = 10_000,
 ): HostStats {
   const delay = monitorEventLoopDelay({ resolution: 2 });
   delay.enable();
+  let longestGcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+  });
+  gc.observe({ entryTypes: ["gc"] });
   const ms = (nanoseconds: number) => (nanoseconds / 1e6).toFixed(1);
   const timer = setInterval(() => {
     const rss = process.memoryUsage.rss() / 1e6;
     write(
       `host: ${peers} peers, rss ${rss.toFixed(1)} MB (${(rss / peers).toFixed(2)} MB per peer), ` +
         `event loop delay p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, ` +
-        `max ${ms(delay.max)} ms (last ${intervalMs / 1000} s)`,
+        `max ${ms(delay.max)} ms, longest step ${steps.take().toFixed(1)} ms, longest GC pause ${longestGcMs.toFixed(1)} ms (last ${intervalMs / 1000} s)`,
     );
     delay.reset();
+    longestGcMs = 0;
   }, intervalMs);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
       delay.disable();
+      gc.disconnect();
     },
+  };
+}
+
+/** The longest synchronous piece of protocol work seen since the last {@link StepTimer.take}. */
+export interface StepTimer {
+  /** Runs `work` and records how long it took. */
+  time(work: () => void): void;
+  /** The longest recorded time in ms, and starts a new window. */
+  take(): number;
+}
+
+/** A {@link StepTimer}. */
+export function createStepTimer(): StepTimer {
+  let longestMs = 0;
+  return {
+    time(work) {
+      const started = performance.now();
+      try {
+        work();
+      } finally {
+        longestMs = Math.max(longestMs, performance.now() - started);
+      }
+    },
+    take() {
+      const longest = longestMs;
+      longestMs = 0;
+      return longest;
+    },
+  };
+}
+
+/** `connection`, with the handling of each arriving frame timed (decrypt, decode, every step it causes). */
+function timedConnection(connection: Connection, timer: StepTimer): Connection {
+  const on: Connection["on"] = (event, listener) => {
+    if (event !== "message") return connection.on(event, listener);
+    const handle = listener as (payload: Uint8Array) => void;
+    return connection.on("message", (payload) => timer.time(() => handle(payload)));
+  };
+  return new Proxy(connection, {
+    get(target, property) {
+      if (property === "on") return on;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * `transport` with every frame's handling timed by `timer`: one frame, with everything the
+ * node does for it synchronously, is one step of protocol work.
+ */
+export function timedTransport<T extends Transport>(transport: T, timer: StepTimer): T {
+  return {
+    ...transport,
+    listen: (address, onConnection) =>
+      transport.listen(address, (connection) => onConnection(timedConnection(connection, timer))),
+    dial: async (address, options) =>
+      timedConnection(await transport.dial(address, options), timer),
+  };
+}
+
+/** `clock` with every timer callback (a tick and what it causes) timed by `timer`. */
+export function timedClock(clock: Clock, timer: StepTimer): Clock {
+  return {
+    now: () => clock.now(),
+    setTimer: (delayMs, callback) => clock.setTimer(delayMs, () => timer.time(callback)),
   };
 }

@@ -33,7 +33,14 @@ import { systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
-import { consecutiveAddresses, startHostStats } from "./host.js";
+import {
+  consecutiveAddresses,
+  createStepTimer,
+  type StepTimer,
+  startHostStats,
+  timedClock,
+  timedTransport,
+} from "./host.js";
 import { logPeerEvent } from "./peer-events.js";
 
 const keyProgram = new Command("p2p-peer key")
@@ -155,7 +162,9 @@ await runApp("peer", async () => {
     logLevel: options.logLevel,
     logFormat: options.logFormat,
   };
-  const hosted = addresses.map((address) => setUpPeer(address, shared));
+  // A process hosting several peers times each step of protocol work for its host line.
+  const steps = addresses.length > 1 ? createStepTimer() : undefined;
+  const hosted = addresses.map((address) => setUpPeer(address, shared, steps));
   const only = hosted.length === 1 ? hosted[0] : undefined;
   // Metrics first: a --metrics port in use stops the peer before it registers.
   const metrics =
@@ -175,7 +184,9 @@ await runApp("peer", async () => {
   }
   const stats =
     hosted.length > 1
-      ? startHostStats(hosted.length, (line) => process.stdout.write(`${line}\n`))
+      ? startHostStats(hosted.length, steps ?? createStepTimer(), (line) =>
+          process.stdout.write(`${line}\n`),
+        )
       : undefined;
   handleProcessExit(async (signal) => {
     stats?.stop();
@@ -218,7 +229,7 @@ interface HostedPeer {
 }
 
 /** Builds one peer at `address`: its identity, logs, transport and node. */
-function setUpPeer(address: string, shared: SharedSetup): HostedPeer {
+function setUpPeer(address: string, shared: SharedSetup, steps?: StepTimer): HostedPeer {
   const { config } = shared;
   const node = `peer ${address}`;
   // peer.log: one JSON object (or readable line) per event; stdout: the readable lines.
@@ -239,8 +250,8 @@ function setUpPeer(address: string, shared: SharedSetup): HostedPeer {
   const peer = createPeerNode({
     address,
     seeds: shared.seeds,
-    transport,
-    clock: systemClock,
+    transport: steps === undefined ? transport : timedTransport(transport, steps),
+    clock: steps === undefined ? systemClock : timedClock(systemClock, steps),
     random: createProcessRandom(),
     logger,
     timing: config.timing,
