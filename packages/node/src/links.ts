@@ -11,13 +11,13 @@ import {
   verifyIdentitySignature,
 } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
+import { awaitAdmission, isControl, isRefusal } from "./link-admission.js";
 import type {
   LinkControlMessage,
   LinkPeer,
   Links,
   LinksEvents,
   LinksOptions,
-  RefusedMessage,
 } from "./link-types.js";
 
 interface LinkState {
@@ -244,43 +244,6 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
     // `node.admitted` is awaited in `dial`; a repeat is ignored.
   };
 
-  const isControl = (message: T | LinkControlMessage): message is LinkControlMessage =>
-    message.type === "node.refused" || message.type === "node.admitted";
-
-  const isRefusal = (message: T | LinkControlMessage): message is RefusedMessage =>
-    message.type === "node.refused";
-
-  /**
-   * Waits for the listener's `node.admitted` on a dialled connection; a refusal, a close or
-   * {@link admitTimeoutMs} without it settles false (and closes the connection).
-   */
-  const awaitAdmission = (
-    messages: MessageConnection<T | LinkControlMessage>,
-    address: string,
-    settled: (isAdmitted: boolean) => void,
-  ): void => {
-    let isSettled = false;
-    const timer = clock.setTimer(admitTimeoutMs, () => {
-      if (isSettled) return;
-      logger.warn(`link to ${address} failed: not admitted within ${admitTimeoutMs} ms`);
-      settle(false);
-      void messages.close();
-    });
-    const stopMessage = messages.on("message", (message) => {
-      if (message.type === "node.admitted") settle(true);
-      else if (isRefusal(message)) settle(false);
-    });
-    const stopClose = messages.on("close", () => settle(false));
-    function settle(isAdmitted: boolean): void {
-      if (isSettled) return;
-      isSettled = true;
-      timer.cancel();
-      stopMessage();
-      stopClose();
-      settled(isAdmitted);
-    }
-  };
-
   /** An inbound connection: handshake, then admit the claimed address only once it is proven. */
   const accept = (connection: Connection): void => {
     handshake(
@@ -380,7 +343,8 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
               proven.set(address, identity.identityKey);
               const peer: LinkPeer = { ...identity };
               // Nothing is sent (the queue waits) until the listener has proven this end.
-              awaitAdmission(messages, address, (isAdmitted) => {
+              const admission = { clock, logger, timeoutMs: admitTimeoutMs };
+              awaitAdmission(messages, address, admission, (isAdmitted) => {
                 if (isAdmitted && !isClosed) attach(secure, peer);
                 resolve(isAdmitted && !isClosed);
               });
