@@ -169,7 +169,8 @@ export const sleep = (ms: number): Promise<void> =>
 
 const handedOut = new Set<number>();
 
-const canBind = (port: number, isUdp: boolean): Promise<boolean> =>
+/** True when `port` on 127.0.0.1 can be bound now (TCP, or UDP with `isUdp`). */
+export const canBind = (port: number, isUdp = false): Promise<boolean> =>
   new Promise((resolve) => {
     if (isUdp) {
       const socket = createSocket("udp4");

@@ -106,15 +106,22 @@ const versionOf = (command: string, args: string[]): string | undefined => {
   }
 };
 
-/** The machine and the versions compared: CPU model × cores, Node, serf and etcd. */
-export function machineLine(): string {
+/**
+ * The machine and the versions compared: CPU model × cores, Node, and (unless `withAnchors` is
+ * false) serf and etcd.
+ */
+export function machineLine(withAnchors = true): string {
   const cores = cpus();
   const debian = (name: string) => versionOf("dpkg-query", ["-W", name])?.split("\t")[1];
+  const base = [
+    `${cores[0]?.model.trim() ?? "unknown CPU"} × ${cores.length} cores`,
+    `Node ${process.version}`,
+  ];
+  if (!withAnchors) return base.join(", ");
   const serf = versionOf("serf", ["version"]);
   const etcd = versionOf("etcd", ["--version"]);
   return [
-    `${cores[0]?.model.trim() ?? "unknown CPU"} × ${cores.length} cores`,
-    `Node ${process.version}`,
+    ...base,
     serf === undefined ? "serf not installed" : `serf ${serf} (Debian ${debian("serf") ?? "?"})`,
     etcd === undefined
       ? "etcd not installed"

@@ -15,13 +15,13 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { REPO_ROOT } from "../compare/p2p.js";
 import {
   type Child,
+  canBind,
   freePorts,
   killAll,
   rssBytes,
@@ -75,16 +75,10 @@ function settings(args: readonly string[]) {
 
 /** `count` consecutive TCP ports free on 127.0.0.1, below the ephemeral range. */
 async function portBlock(count: number, taken: Set<number>): Promise<number> {
-  const canBind = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
   for (let base = 10_000; base + count < 20_000; base += count) {
     const ports = Array.from({ length: count }, (_, index) => base + index);
     if (ports.some((port) => taken.has(port))) continue;
-    if ((await Promise.all(ports.map(canBind))).every(Boolean)) {
+    if ((await Promise.all(ports.map((port) => canBind(port)))).every(Boolean)) {
       for (const port of ports) taken.add(port);
       return base;
     }
@@ -154,7 +148,7 @@ let runDirectory: string | undefined;
 async function main(): Promise<number> {
   const run = settings(process.argv.slice(2));
   const { peers, perProcess } = run;
-  const machine = machineLine().split(", serf")[0] as string;
+  const machine = machineLine(false);
   const started = performance.now();
   log(`bench:scale: ${peers} peers, ${perProcess} to a process, 3 seeds, 127.0.0.1`);
   log(`machine: ${machine}`);
