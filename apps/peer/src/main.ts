@@ -183,11 +183,9 @@ await runApp("peer", async () => {
     only.logger.event("info", "metrics-serving", { url }, `metrics at ${url}`);
   }
   const stats =
-    hosted.length > 1
-      ? startHostStats(hosted.length, steps ?? createStepTimer(), (line) =>
-          process.stdout.write(`${line}\n`),
-        )
-      : undefined;
+    steps === undefined
+      ? undefined
+      : startHostStats(hosted.length, steps, (line) => process.stdout.write(`${line}\n`));
   handleProcessExit(async (signal) => {
     stats?.stop();
     await metrics?.close();
