@@ -1,6 +1,5 @@
 // Integration: one peer process hosting several peers (`peer --count`), with 3 real seeds.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createProcessRandom, type MembersReport, queryMembers } from "@p2p/cli-support";
@@ -8,6 +7,7 @@ import { systemClock } from "@p2p/wire";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  consecutiveFreePorts,
   freePorts,
   kill,
   killAll,
@@ -29,23 +29,6 @@ let host: NodeProcess;
 let silentHost: NodeProcess;
 let addresses: string[];
 let silentAddresses: string[];
-
-/** `count` consecutive ports that are free on 127.0.0.1 now (tries random bases). */
-async function consecutiveFreePorts(count: number): Promise<number[]> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((done) => {
-      const server = createServer();
-      server.once("error", () => done(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 40_000 + Math.floor(Math.random() * 20_000);
-    const ports = Array.from({ length: count }, (_, index) => base + index);
-    const free = await Promise.all(ports.map(isFree));
-    if (free.every(Boolean)) return ports;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
 
 const members = (): Promise<MembersReport> =>
   queryMembers({

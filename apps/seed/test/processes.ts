@@ -142,6 +142,23 @@ export async function freePorts(count: number, host = "127.0.0.1"): Promise<numb
   return ports;
 }
 
+/** `count` consecutive ports that are free on 127.0.0.1 now (tries random bases). */
+export async function consecutiveFreePorts(count: number): Promise<number[]> {
+  const isFree = (port: number) =>
+    new Promise<boolean>((done) => {
+      const server = createServer();
+      server.once("error", () => done(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 40_000 + Math.floor(Math.random() * 20_000);
+    const ports = Array.from({ length: count }, (_, index) => base + index);
+    const free = await Promise.all(ports.map(isFree));
+    if (free.every(Boolean)) return ports;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
 /**
  * Writes the config.yml of a test network into `directory`: the seeds on `ip` at `seedPorts`,
  * the fast profile, no initial peers, data inside `directory`. Returns its path.
