@@ -52,10 +52,6 @@ export {
 } from "./log/node-logger.js";
 export type { MembersReport, SeedAnswer } from "./members-client.js";
 export { compareViews, formatMembersReport, queryMembers } from "./members-client.js";
-export type { MetricsServer } from "./metrics/metrics-server.js";
-export { startMetricsServer } from "./metrics/metrics-server.js";
-export type { PeerMetricsSource, SeedMetricsSource } from "./metrics/node-metrics.js";
-export { createPeerMetrics, createSeedMetrics } from "./metrics/node-metrics.js";
 export type { SchemaProblem } from "./schema-problems.js";
 export {
   describeValue,

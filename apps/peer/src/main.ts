@@ -6,7 +6,6 @@ import {
   addressArgument,
   createLineLogger,
   createNodeLogger,
-  createPeerMetrics,
   createProcessRandom,
   EXIT,
   formatReadyLine,
@@ -25,7 +24,6 @@ import {
   parseCommandLine,
   peerSeedList,
   runApp,
-  startMetricsServer,
   verifyEd25519,
 } from "@p2p/cli-support";
 import { createPeerNode, type PeerNode, type PinnedSeed } from "@p2p/node";
@@ -170,13 +168,15 @@ await runApp("peer", async () => {
   const metrics =
     options.metrics === undefined || only === undefined
       ? undefined
-      : await startMetricsServer(
-          "peer",
-          options.metrics,
-          createPeerMetrics({
-            inspect: () => only.peer.inspect(),
-            transportStats: () => only.transport.stats(),
-          }),
+      : await import("@p2p/cli-support/metrics").then(({ createPeerMetrics, startMetricsServer }) =>
+          startMetricsServer(
+            "peer",
+            options.metrics as string,
+            createPeerMetrics({
+              inspect: () => only.peer.inspect(),
+              transportStats: () => only.transport.stats(),
+            }),
+          ),
         );
   if (metrics !== undefined && only !== undefined) {
     const url = `http://${metrics.address}/metrics`;

@@ -10,7 +10,6 @@ import {
   addressArgument,
   createNodeLogger,
   createProcessRandom,
-  createSeedMetrics,
   EXIT,
   formatReadyLine,
   handleProcessExit,
@@ -20,7 +19,6 @@ import {
   type LogFormat,
   loadIdentity,
   loadNetworkConfig,
-  type MetricsServer,
   type NodeLogger,
   type NodeLogLevel,
   nodeDataDirectory,
@@ -29,10 +27,10 @@ import {
   parseNodeAddress,
   pinnedSeeds,
   runApp,
-  startMetricsServer,
   verifyEd25519,
   writeSeedList,
 } from "@p2p/cli-support";
+import type { MetricsServer } from "@p2p/cli-support/metrics";
 import { createSeedNode, type SeedNodeEvent } from "@p2p/node";
 import type { AcceptorState } from "@p2p/quorum";
 import { systemClock } from "@p2p/wire";
@@ -178,6 +176,7 @@ await runApp("seed", async () => {
   try {
     // Metrics first: a --metrics port in use stops the seed before it serves anyone.
     if (options.metrics !== undefined) {
+      const { createSeedMetrics, startMetricsServer } = await import("@p2p/cli-support/metrics");
       const registry = createSeedMetrics({
         stats: () => node.stats(),
         members: () => node.members(),
