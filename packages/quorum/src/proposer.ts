@@ -63,9 +63,12 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
   const majorityImpossible = (failures: number): boolean =>
     failures > settings.acceptors.length - settings.quorumSize;
 
-  // The proposer's own acceptor first, so its durable promise precedes every remote send.
+  // The proposer's own acceptor last: the other acceptors' copies go out without waiting for its
+  // save (persist before send holds every output behind the saves issued before it), so the
+  // local and remote disk syncs overlap. What counts the own answer (the next phase, the
+  // result) comes after the own save, in a later output, and so still waits for it.
   const sendOrder = settings.acceptors.includes(settings.id)
-    ? [settings.id, ...settings.acceptors.filter((acceptor) => acceptor !== settings.id)]
+    ? [...settings.acceptors.filter((acceptor) => acceptor !== settings.id), settings.id]
     : [...settings.acceptors];
   const broadcast = (message: PrepareMessage | AcceptMessage): ProposerOutput[] =>
     sendOrder.map((to) => ({ type: "send", to, message }));

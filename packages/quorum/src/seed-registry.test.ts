@@ -29,7 +29,7 @@ describe("createSeedRegistry", () => {
     expect(Object.isFrozen(registry.config)).toBe(true);
   });
 
-  it("persists its own promise and a ballot reservation before any message goes out", () => {
+  it("persists a ballot reservation before any message goes out, its own promise after the prepares", () => {
     const registry = createSeedRegistry({ seedId: seeds[0] as string, seeds }, deps);
     const outputs = registry.step({
       type: "command",
@@ -40,12 +40,15 @@ describe("createSeedRegistry", () => {
     const persists = outputs.slice(0, firstSend).filter((output) => output.type === "persist");
     expect(persists.map((output) => output.type === "persist" && output.key)).toEqual([
       PROPOSER_RESERVATION_KEY,
-      "10.9.0.1:7000",
     ]);
     expect(sends(outputs).map((output) => output.type === "send" && output.to)).toEqual([
       seeds[1],
       seeds[2],
     ]);
+    const ownPromise = outputs.findIndex(
+      (output) => output.type === "persist" && output.key === "10.9.0.1:7000",
+    );
+    expect(ownPromise).toBeGreaterThan(firstSend);
   });
 
   it("never reuses a ballot after a restart from storage", () => {

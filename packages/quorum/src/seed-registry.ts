@@ -162,15 +162,18 @@ export function createSeedRegistry(
   const complete = (
     output: Extract<ProposerOutput, { type: "completed" }>,
   ): SeedRegistryOutput[] => {
+    // The answer (or event) first: it needs only the accepts, durable already, not the commit
+    // mark saved below, so it does not wait one more disk sync for it.
     const outputs: SeedRegistryOutput[] = [];
     const result = output.result;
+    const settled: SeedRegistryOutput[] = [];
     if (output.ballot !== undefined) {
       const finalValue = output.committed;
-      outputs.push(...markCommitted(output.key, output.ballot, finalValue, output.attestations));
-      outputs.push(...learn(output.key, output.ballot, finalValue));
+      settled.push(...markCommitted(output.key, output.ballot, finalValue, output.attestations));
+      settled.push(...learn(output.key, output.ballot, finalValue));
       for (const to of seeds) {
         if (to === seedId) continue;
-        outputs.push({
+        settled.push({
           type: "send",
           to,
           message: {
@@ -200,7 +203,7 @@ export function createSeedRegistry(
         },
       });
     }
-    return outputs;
+    return outputs.concat(settled);
   };
 
   /** Turns proposer outputs into registry outputs; messages to this seed are handled inline. */
