@@ -1,10 +1,4 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  type KeyObject,
-  randomBytes,
-  sign as signWith,
-} from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   existsSync,
@@ -17,14 +11,10 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { P2pError } from "@p2p/wire";
-import { nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
+import { nodeEd25519Signer, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
 
 /** The name of the identity key file in a node's data directory. */
 export const IDENTITY_KEY_FILE = "secret-key";
-
-/** DER prefixes that wrap a raw 32-byte Ed25519 key as PKCS #8 (private) and SPKI (public). */
-const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 /**
  * A node's Ed25519 identity, on Node's built-in crypto: its public key (hex) and a signing
@@ -40,14 +30,6 @@ export interface NodeIdentity {
 
 /** Verifies an Ed25519 signature with Node's crypto; false (never a throw) on any bad input. */
 export const verifyEd25519 = nodeVerifyEd25519;
-
-function identityOf(privateKey: KeyObject): NodeIdentity {
-  const der = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-  return {
-    publicKey: der.subarray(SPKI_PREFIX.length).toString("hex"),
-    sign: (bytes) => new Uint8Array(signWith(null, bytes, privateKey)),
-  };
-}
 
 /**
  * Writes a new secret key to `path` unless one is there: written whole to a temporary file,
@@ -68,13 +50,7 @@ function createKeyFile(path: string): void {
 
 /** A fresh identity that lives only in this process (a `members` query, a test client). */
 export function createEphemeralIdentity(): NodeIdentity {
-  return identityOf(
-    createPrivateKey({
-      key: Buffer.concat([PKCS8_PREFIX, randomBytes(32)]),
-      format: "der",
-      type: "pkcs8",
-    }),
-  );
+  return nodeEd25519Signer(randomBytes(32));
 }
 
 /**
@@ -99,10 +75,5 @@ export function loadIdentity(dataDirectory: string): NodeIdentity {
       `${path}: expected an Ed25519 secret key as 64 lower-case hex digits; move the file away to make a new identity`,
     );
   }
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([PKCS8_PREFIX, Buffer.from(text, "hex")]),
-    format: "der",
-    type: "pkcs8",
-  });
-  return identityOf(privateKey);
+  return nodeEd25519Signer(Buffer.from(text, "hex"));
 }

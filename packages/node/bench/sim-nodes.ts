@@ -3,7 +3,7 @@
 import { createMemoryStorage } from "@p2p/quorum";
 import type { Simulation } from "@p2p/sim";
 import { silentLogger, type Transport } from "@p2p/wire";
-import { nodeNoiseCrypto, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
+import { nodeEd25519Signer, nodeNoiseCrypto, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
 import {
   createPeerNode,
   createSeedNode,
@@ -31,7 +31,7 @@ export async function startSimSeeds(
   onEvent: (seed: string, event: SeedNodeEvent) => void,
 ) {
   const { sim } = context;
-  const simulated = simulatedSeeds(addresses, (label) => sim.random(label));
+  const simulated = simulatedSeeds(addresses, (label) => sim.random(label), nodeEd25519Signer);
   const seeds: SeedNode[] = [];
   for (const address of addresses) {
     const node = await createSeedNode({
@@ -65,7 +65,7 @@ export function createSimPeer(
   return createPeerNode({
     address,
     seeds: pinned,
-    ...simulatedIdentity(sim.random(`identity ${address}`)),
+    ...simulatedIdentity(sim.random(`identity ${address}`), nodeEd25519Signer),
     crypto: nodeNoiseCrypto,
     verify: nodeVerifyEd25519,
     transport: context.transportFor?.(address) ?? sim.transport(address),

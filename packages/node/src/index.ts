@@ -28,7 +28,7 @@ export type { SeedNode, SeedNodeEvent, SeedNodeOptions, SeedNodeStats } from "./
 export { createSeedNode } from "./seed-node.js";
 export type { LatencyHistogram, OperationStats, QuorumStats } from "./seed-stats.js";
 export { COMMIT_LATENCY_BOUNDS_MS, createOperationStats } from "./seed-stats.js";
-export type { SimulatedIdentity } from "./simulated-identity.js";
+export type { SignerFactory, SimulatedIdentity } from "./simulated-identity.js";
 export { simulatedIdentity, simulatedSeeds } from "./simulated-identity.js";
 export type { TimingOverrides, TimingProfile, TimingProfileName } from "./timing.js";
 export { resolveTimingProfile, timingProfiles } from "./timing.js";
