@@ -97,8 +97,7 @@ export function listPage(
   const members: MemberEntry[] = [];
   let bytes = PAGE_OVERHEAD_BYTES;
   for (; index < entries.length && members.length < maxEntries; index++) {
-    const entry = withoutProof(entries[index] as MemberEntry);
-    const size = estimateEncodedBytes(entry);
+    const { entry, size } = listed(entries[index] as MemberEntry);
     if (members.length > 0 && bytes + size > limits.maxPageBytes) break;
     members.push(entry);
     bytes += size;
@@ -120,6 +119,22 @@ function firstAfter(entries: readonly MemberEntry[], after: string): number {
     else high = middle;
   }
   return low;
+}
+
+/**
+ * An entry as a page carries it, and its size bound, kept per entry object: a seed's view hands
+ * out the same entries until they change, so a directory read many times is measured once.
+ */
+const listedEntries = new WeakMap<MemberEntry, { entry: MemberEntry; size: number }>();
+
+function listed(stored: MemberEntry): { entry: MemberEntry; size: number } {
+  let found = listedEntries.get(stored);
+  if (found === undefined) {
+    const entry = withoutProof(stored);
+    found = { entry, size: estimateEncodedBytes(entry) };
+    listedEntries.set(stored, found);
+  }
+  return found;
 }
 
 function withoutProof(entry: MemberEntry): MemberEntry {

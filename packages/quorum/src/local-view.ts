@@ -13,8 +13,11 @@ export interface LocalView {
   /** The ballot of the latest value known for `key`. */
   ballotOf(key: string): Ballot | undefined;
   entry(key: string): MemberEntry | undefined;
-  /** Every record (tombstones included), sorted by address. */
-  list(): MemberEntry[];
+  /**
+   * Every record (tombstones included), sorted by address. The same array (and entries) until
+   * the view changes: a walk through many pages sorts the directory once, not once a page.
+   */
+  list(): readonly MemberEntry[];
   /** Records `value` as committed at `ballot` (an older ballot is ignored); the events it makes. */
   learn(key: string, ballot: Ballot, value: MemberRecord | null): SeedRegistryEvent[];
   /** Keys accepted before a restart but not known committed (to re-learn by quorum read). */
@@ -42,18 +45,26 @@ export function createLocalView(initial: ReadonlyMap<string, AcceptorState>): Lo
     return { record: known.value, version: known.ballot.counter };
   };
 
+  /** The sorted list as of the last change (undefined: rebuild at the next `list`). */
+  let sorted: readonly MemberEntry[] | undefined;
+
   return {
     ballotOf: (key) => view.get(key)?.ballot,
     entry,
-    list: () =>
-      [...view.keys()]
-        .sort()
-        .map(entry)
-        .filter((found): found is MemberEntry => found !== undefined),
+    list() {
+      sorted ??= Object.freeze(
+        [...view.keys()]
+          .sort()
+          .map(entry)
+          .filter((found): found is MemberEntry => found !== undefined),
+      );
+      return sorted;
+    },
     learn(key, ballot, value) {
       const known = view.get(key);
       if (known !== undefined && compareBallots(known.ballot, ballot) >= 0) return [];
       view.set(key, { ballot, value });
+      sorted = undefined;
       return changeEvents(known?.value ?? undefined, value);
     },
     unconfirmed,
