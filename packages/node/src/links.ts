@@ -11,7 +11,7 @@ import {
   verifyIdentitySignature,
 } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
-import { awaitAdmission, isControl, isRefusal } from "./link-admission.js";
+import { awaitAdmission, isControl, isRefusal } from "./links-admission.js";
 import type {
   LinkControlMessage,
   LinkPeer,

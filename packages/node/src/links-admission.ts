@@ -1,3 +1,5 @@
+// Part of the links host (links.ts): the dialler's connection-setup wait for admission, a
+// timeout of the same kind as the dial and handshake timeouts there.
 import type { Clock, Logger, MessageConnection } from "@p2p/wire";
 import type { LinkControlMessage, RefusedMessage } from "./link-types.js";
 
