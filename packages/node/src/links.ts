@@ -11,7 +11,6 @@ import {
   verifyIdentitySignature,
 } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
-import { awaitAdmission, isControl, isRefusal } from "./links-admission.js";
 import type {
   LinkControlMessage,
   LinkPeer,
@@ -19,6 +18,7 @@ import type {
   LinksEvents,
   LinksOptions,
 } from "./link-types.js";
+import { awaitAdmission, isControl, isRefusal } from "./links-admission.js";
 
 interface LinkState {
   readonly connections: Set<Connection>;
