@@ -162,11 +162,9 @@ export function createSeedRegistry(
   const complete = (
     output: Extract<ProposerOutput, { type: "completed" }>,
   ): SeedRegistryOutput[] => {
-    // The answer (or event) first: it needs only the accepts, durable already, not the commit
-    // mark saved below, so it does not wait one more disk sync for it.
-    const outputs: SeedRegistryOutput[] = [];
+    // The answer (or event) goes before the commit mark's save: it needs only the accepts.
+    const [outputs, settled]: [SeedRegistryOutput[], SeedRegistryOutput[]] = [[], []];
     const result = output.result;
-    const settled: SeedRegistryOutput[] = [];
     if (output.ballot !== undefined) {
       const finalValue = output.committed;
       settled.push(...markCommitted(output.key, output.ballot, finalValue, output.attestations));
