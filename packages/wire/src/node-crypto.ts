@@ -33,11 +33,12 @@ const base64url = (bytes: Uint8Array): string =>
 /**
  * Imports a raw secret as a JSON Web Key: OpenSSL builds the key from the raw bytes (about
  * 0.04 ms), where a DER import goes through its decoder (about 0.5 ms). Node derives the public
- * half from `d` and requires `x` only to be present, so `x` carries a placeholder.
+ * half from `d` and requires `x` only to be present, so `x` carries a placeholder (zeros).
  */
+const PLACEHOLDER_X = base64url(new Uint8Array(32));
 const importSecretJwk = (crv: Curve, secretKey: Uint8Array): KeyObject =>
   createPrivateKey({
-    key: { kty: "OKP", crv, d: base64url(secretKey), x: base64url(secretKey) },
+    key: { kty: "OKP", crv, d: base64url(secretKey), x: PLACEHOLDER_X },
     format: "jwk",
   });
 
