@@ -11,7 +11,11 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { P2pError } from "@p2p/wire";
-import { nodeEd25519Signer, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
+import {
+  type NodeEd25519Signer,
+  nodeEd25519Signer,
+  nodeVerifyEd25519,
+} from "@p2p/wire/node-crypto";
 
 /** The name of the identity key file in a node's data directory. */
 export const IDENTITY_KEY_FILE = "secret-key";
@@ -21,12 +25,7 @@ export const IDENTITY_KEY_FILE = "secret-key";
  * function. The secret key stays inside the closure: it is in no object that a caller could
  * log or inspect.
  */
-export interface NodeIdentity {
-  /** Ed25519 public key, 32 bytes as hex. */
-  readonly publicKey: string;
-  /** Signs `bytes`; returns the 64-byte signature. */
-  sign(bytes: Uint8Array): Uint8Array;
-}
+export type NodeIdentity = NodeEd25519Signer;
 
 /** Verifies an Ed25519 signature with Node's crypto; false (never a throw) on any bad input. */
 export const verifyEd25519 = nodeVerifyEd25519;

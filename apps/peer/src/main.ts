@@ -26,6 +26,7 @@ import {
   runApp,
   verifyEd25519,
 } from "@p2p/cli-support";
+import type { MetricsServer } from "@p2p/cli-support/metrics";
 import { createPeerNode, type PeerNode, type PinnedSeed } from "@p2p/node";
 import { systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
@@ -165,20 +166,17 @@ await runApp("peer", async () => {
   const hosted = addresses.map((address) => setUpPeer(address, shared, steps));
   const only = hosted.length === 1 ? hosted[0] : undefined;
   // Metrics first: a --metrics port in use stops the peer before it registers.
-  const metrics =
-    options.metrics === undefined || only === undefined
-      ? undefined
-      : await import("@p2p/cli-support/metrics").then(({ createPeerMetrics, startMetricsServer }) =>
-          startMetricsServer(
-            "peer",
-            options.metrics as string,
-            createPeerMetrics({
-              inspect: () => only.peer.inspect(),
-              transportStats: () => only.transport.stats(),
-            }),
-          ),
-        );
-  if (metrics !== undefined && only !== undefined) {
+  let metrics: MetricsServer | undefined;
+  if (options.metrics !== undefined && only !== undefined) {
+    const { createPeerMetrics, startMetricsServer } = await import("@p2p/cli-support/metrics");
+    metrics = await startMetricsServer(
+      "peer",
+      options.metrics,
+      createPeerMetrics({
+        inspect: () => only.peer.inspect(),
+        transportStats: () => only.transport.stats(),
+      }),
+    );
     const url = `http://${metrics.address}/metrics`;
     only.logger.event("info", "metrics-serving", { url }, `metrics at ${url}`);
   }
