@@ -1,3 +1,4 @@
+import { allocBytes } from "./bytes.js";
 import { P2pError, type Result, type WireErrorCode } from "./errors.js";
 
 /** Bytes in the length prefix of every frame. */
@@ -63,7 +64,7 @@ export function checkFrameLength(length: number, maxFrameBytes: number): P2pErro
 export function encodeFrame(body: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Uint8Array {
   const problem = checkFrameLength(body.byteLength, maxFrameBytes);
   if (problem !== undefined) throw problem;
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + body.byteLength);
+  const frame = allocBytes(FRAME_HEADER_BYTES + body.byteLength);
   const length = body.byteLength; // u32, big-endian
   frame[0] = length >>> 24;
   frame[1] = (length >>> 16) & 0xff;

@@ -1,3 +1,4 @@
+import { allocBytes } from "./bytes.js";
 import type { Clock } from "./clock.js";
 import { EventSet } from "./connection-events.js";
 import { P2pError, type WireErrorCode } from "./errors.js";
@@ -59,24 +60,24 @@ const failure = (code: WireErrorCode, message: string) => new P2pError(code, mes
 
 /** Seals `plaintext` as one frame body: chunks of u16 BE length ‖ Noise transport message. */
 export function sealFrame(cipher: NoiseCipher, plaintext: Uint8Array): Uint8Array {
-  const chunks: Uint8Array[] = [];
+  const sealed: Uint8Array[] = [];
   let total = 0;
   for (let offset = 0; offset === 0 || offset < plaintext.length; ) {
     const end = Math.min(plaintext.length, offset + SECURE_CHUNK_PLAINTEXT_BYTES);
-    const sealed = cipher.encrypt(plaintext.subarray(offset, end));
-    const chunk = new Uint8Array(2 + sealed.length);
-    new DataView(chunk.buffer).setUint16(0, sealed.length);
-    chunk.set(sealed, 2);
-    chunks.push(chunk);
-    total += chunk.length;
+    const chunk = cipher.encrypt(plaintext.subarray(offset, end));
+    sealed.push(chunk);
+    total += 2 + chunk.length;
     offset = end;
     if (end === plaintext.length) break;
   }
-  const frame = new Uint8Array(total);
+  // One allocation for the whole frame: each chunk is copied once, behind its length.
+  const frame = allocBytes(total);
   let at = 0;
-  for (const chunk of chunks) {
-    frame.set(chunk, at);
-    at += chunk.length;
+  for (const chunk of sealed) {
+    frame[at] = chunk.length >>> 8;
+    frame[at + 1] = chunk.length & 0xff;
+    frame.set(chunk, at + 2);
+    at += 2 + chunk.length;
   }
   return frame;
 }
@@ -105,7 +106,7 @@ export function openFrame(cipher: NoiseCipher, frame: Uint8Array): Uint8Array {
   }
   if (parts.length === 0) throw failure("FRAME_UNAUTHENTICATED", "an empty sealed frame");
   if (parts.length === 1) return parts[0] as Uint8Array;
-  const plaintext = new Uint8Array(total);
+  const plaintext = allocBytes(total);
   let at = 0;
   for (const part of parts) {
     plaintext.set(part, at);
