@@ -1,6 +1,7 @@
 import { createPackr } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import { createClientRequests } from "./client-requests.js";
+import { DEFAULT_LIST_PAGE_LIMITS } from "./list-pages.js";
 import {
   type ListRequest,
   type ListResponse,
@@ -139,7 +140,8 @@ describe("list requests: pages", () => {
     expect(whole.byteLength).toBeGreaterThan(1024 * 1024); // one frame could not carry it
     const pages = readAll(createLister(entries));
     expect(pages.length).toBeGreaterThan(4);
-    for (const page of pages) expect(encodedBytes(page)).toBeLessThanOrEqual(256 * 1024);
+    for (const page of pages)
+      expect(encodedBytes(page)).toBeLessThanOrEqual(DEFAULT_LIST_PAGE_LIMITS.maxPageBytes);
     expect(pages.flatMap((page) => page.members.map((entry) => entry.record.address))).toEqual(all);
   });
 
