@@ -3,6 +3,8 @@ import { createSeededRandom } from "@p2p/wire";
 import { testTranscripts } from "@p2p/wire/testing";
 import { numberArgument, replayTranscript, type TranscriptCommand } from "@p2p/wire/transcript";
 import { describe, expect, it } from "vitest";
+import { degrees } from "./graph.js";
+import { liveOverlay } from "./live-overlay.js";
 import {
   createOverlay,
   type DirectoryMember,
@@ -115,6 +117,32 @@ describe("degreesOf", () => {
       ["b:1", 2],
       ["d:1", 1],
     ]);
+  });
+});
+
+describe("degreesOf", () => {
+  it("gives the degrees of liveOverlay's graph, for random directories", () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const random = createSeededRandom(seed);
+      const pick = (count: number) => Math.floor(random.next() * count);
+      const size = 1 + pick(40);
+      const address = (index: number) => `10.0.${index}.1:6000`;
+      // Dead members, self-links, duplicates, links to unlisted addresses and repeated entries.
+      const members: DirectoryMember[] = Array.from({ length: size + pick(3) }, () => {
+        const self = pick(size);
+        return {
+          address: address(self),
+          status: random.next() < 0.2 ? "dead" : "alive",
+          neighbours: Array.from({ length: pick(6) }, () =>
+            random.next() < 0.1 ? address(self) : address(pick(size + 5)),
+          ),
+        };
+      });
+      const overlay = liveOverlay(members.filter((member) => member.status === "alive"));
+      const counts = degrees(overlay.graph);
+      const expected = overlay.names.map((name, index) => [name, counts[index]]);
+      expect([...degreesOf(members)], `seed ${seed}`).toEqual(expected);
+    }
   });
 });
 

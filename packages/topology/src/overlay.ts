@@ -8,7 +8,6 @@ import {
 } from "@p2p/wire";
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
-import { degrees } from "./graph.js";
 import { DEFAULT_EXPONENT, shiftForExponent } from "./grow.js";
 import { hostOf } from "./host.js";
 import { liveOverlay, type OverlayMember } from "./live-overlay.js";
@@ -156,11 +155,29 @@ export interface Overlay extends Machine<OverlayInput, OverlayOutput, OverlayVie
   readonly config: OverlayConfig;
 }
 
-/** Each live member's degree in the undirected overlay the members describe. */
+/**
+ * Each live member's degree in the undirected overlay the members describe (the degrees of
+ * {@link liveOverlay}'s graph), in address order. Linear in the links: a peer computes it on
+ * every directory snapshot, so it builds no graph and sorts no links.
+ */
 export function degreesOf(members: readonly DirectoryMember[]): Map<string, number> {
-  const overlay = liveOverlay(members.filter((member) => member.status === "alive"));
-  const counts = degrees(overlay.graph);
-  return new Map(overlay.names.map((name, index) => [name, counts[index] ?? 0]));
+  const linked = new Map<string, Set<string>>();
+  for (const member of members) {
+    if (member.status === "alive" && !linked.has(member.address))
+      linked.set(member.address, new Set());
+  }
+  for (const member of members) {
+    const own = member.status === "alive" ? linked.get(member.address) : undefined;
+    if (own === undefined) continue;
+    for (const neighbour of member.neighbours) {
+      const theirs = neighbour === member.address ? undefined : linked.get(neighbour);
+      if (theirs === undefined) continue;
+      own.add(neighbour);
+      theirs.add(member.address);
+    }
+  }
+  const names = [...linked.keys()].sort();
+  return new Map(names.map((name) => [name, linked.get(name)?.size ?? 0]));
 }
 
 /**
@@ -217,7 +234,7 @@ export function createOverlay(
     emit({ type: "members-wanted" });
   };
 
-  /** Each address's host (`hostOf`), remembered for the members of the latest snapshot. */
+  /** Each address's host (`hostOf`, a pure function of the address), remembered. */
   const hosts = new Map<string, string | undefined>();
   const hostKey = (address: string): string | undefined => {
     if (!hosts.has(address)) hosts.set(address, hostOf(address));
@@ -341,7 +358,8 @@ export function createOverlay(
   const onMembers = (members: readonly DirectoryMember[]): void => {
     isStarted = true;
     isMembersAsked = false;
-    hosts.clear();
+    // An address's host never changes: keep them, bounded by a few snapshots' worth.
+    if (hosts.size > 4 * members.length + 1_024) hosts.clear();
     alive = new Set(
       members
         .filter((member) => member.status === "alive" && member.address !== settings.self)
