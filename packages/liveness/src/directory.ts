@@ -20,7 +20,14 @@ export function undirectedNeighbours(
   address: string,
   records: readonly DirectoryRecord[],
 ): string[] {
-  const byAddress = new Map(records.map((record) => [record.address, record]));
+  return mutualNeighbours(address, new Map(records.map((record) => [record.address, record])));
+}
+
+/** {@link undirectedNeighbours} over records indexed by address (index once, ask many times). */
+function mutualNeighbours(
+  address: string,
+  byAddress: ReadonlyMap<string, DirectoryRecord>,
+): string[] {
   const own = byAddress.get(address)?.neighbours ?? [];
   return [...new Set(own)]
     .filter(
@@ -89,13 +96,13 @@ export function directoryInputs(
       type: "member-neighbours",
       ...time,
       address: neighbour,
-      neighbours: undirectedNeighbours(neighbour, records),
+      neighbours: mutualNeighbours(neighbour, byAddress),
       ...aliveUnder(neighbour),
     });
   }
   const told = new Set<string>();
   for (const suspect of [...context.suspects].sort()) {
-    const neighbours = undirectedNeighbours(suspect, records);
+    const neighbours = mutualNeighbours(suspect, byAddress);
     for (const neighbour of neighbours) {
       const known = byAddress.get(neighbour);
       if (known === undefined || neighbour === context.self || told.has(neighbour)) continue;
