@@ -1,5 +1,4 @@
-import { assertNever, createTimeGuard, P2pError } from "@p2p/wire";
-import { LRUCache } from "lru-cache";
+import { assertNever, BoundedMap, createTimeGuard, P2pError } from "@p2p/wire";
 import { type LivenessConfigInput, parseLivenessConfig } from "./config.js";
 import type { LivenessErrorCode } from "./errors.js";
 import type {
@@ -46,9 +45,7 @@ export function createLiveness(
   /** Members the seeds removed, until they rejoin under a higher incarnation. */
   const removed = createRemovedMembers(config.maxRemovedMembers);
   /** Neighbour lists from the seeds' directory, oldest-fed first. */
-  const directory = new LRUCache<string, readonly string[]>({
-    max: config.maxMemberNeighbourLists,
-  });
+  const directory = new BoundedMap<string, readonly string[]>(config.maxMemberNeighbourLists);
   const counters = {
     pingsSent: 0,
     probesSent: 0,

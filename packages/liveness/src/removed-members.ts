@@ -1,4 +1,4 @@
-import { LRUCache } from "lru-cache";
+import { BoundedMap } from "@p2p/wire";
 
 /** What a peer remembers of one member the seeds removed. */
 interface Removal {
@@ -18,7 +18,7 @@ const isExcluded = (removal: Removal | undefined): boolean =>
  * incarnation: a record of a higher incarnation is a new member.
  */
 export function createRemovedMembers(maxEntries: number) {
-  const table = new LRUCache<string, Removal>({ max: maxEntries });
+  const table = new BoundedMap<string, Removal>(maxEntries);
   return {
     /**
      * Records that `address` was removed under `incarnation` (undefined: the latest one known

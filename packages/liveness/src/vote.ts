@@ -1,7 +1,6 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import type { RandomSource } from "@p2p/wire";
-import { LRUCache } from "lru-cache";
+import { BoundedMap, type RandomSource } from "@p2p/wire";
 import type { Suspicion } from "./liveness-types.js";
 import type { DeadEvidence, SignedVote } from "./messages.js";
 
@@ -117,7 +116,7 @@ export interface SignatureCache {
  * entry goes first (neither a lookup nor a repeated add refreshes an entry).
  */
 export function createSignatureCache(maxEntries = 10_000): SignatureCache {
-  const entries = new LRUCache<string, true>({ max: maxEntries });
+  const entries = new BoundedMap<string, true>(maxEntries);
   return {
     has: (key) => entries.has(key),
     add(key) {

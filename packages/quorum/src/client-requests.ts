@@ -1,5 +1,4 @@
-import { assertNever, P2pError, type Result } from "@p2p/wire";
-import { LRUCache } from "lru-cache";
+import { assertNever, BoundedMap, P2pError, type Result } from "@p2p/wire";
 import type { QuorumErrorCode } from "./errors.js";
 import { DEFAULT_LIST_PAGE_LIMITS, type ListPageLimits, listPage } from "./list-pages.js";
 import {
@@ -72,7 +71,7 @@ export function createClientRequests(
 ): ClientRequests {
   const inFlight = new Map<string, ClientRequest>();
   /** Answers kept to answer a duplicated or retried request the same way (oldest dropped first). */
-  const answered = new LRUCache<string, QuorumMessage>({ max: config.maxRememberedRequests });
+  const answered = new BoundedMap<string, QuorumMessage>(config.maxRememberedRequests);
   const isSeed = (address: string): boolean => config.seeds.includes(address);
 
   const remember = (operationId: string, message: QuorumMessage): void => {

@@ -1,12 +1,12 @@
 import {
   AddressSchema,
   assertNever,
+  BoundedMap,
   createTimeGuard,
   type Machine,
   parseConfig,
   type RandomSource,
 } from "@p2p/wire";
-import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { DEFAULT_EXPONENT, shiftForExponent } from "./grow.js";
 import { hostOf } from "./host.js";
@@ -198,7 +198,7 @@ export function createOverlay(
   const { random } = dependencies;
   const attachmentShift = shiftForExponent(settings.exponent, settings.targetDegree);
   /** Peers that refused us, with when they may be asked again. */
-  const refusedUntil = new LRUCache<string, number>({ max: settings.maxRememberedRefusals });
+  const refusedUntil = new BoundedMap<string, number>(settings.maxRememberedRefusals);
   let now = 0;
   const guardTime = createTimeGuard("overlay");
   const neighbours = new Set<string>();

@@ -8,6 +8,7 @@ export {
   parseAddress,
   parseAddressOrThrow,
 } from "./address.js";
+export { BoundedMap } from "./bounded-map.js";
 export type { Clock, TimerHandle } from "./clock.js";
 export { systemClock } from "./clock.js";
 export type { Codec, CodecOptions } from "./codec.js";
