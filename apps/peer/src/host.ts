@@ -84,7 +84,7 @@ export function startHostStats(
 }
 
 /** The longest step seen since the last {@link StepTimer.take}: wall time and time on a CPU. */
-export interface LongestStep {
+interface LongestStep {
   /** Wall time of the longest step, in ms: its work, plus any time the host waited for a CPU. */
   readonly wallMs: number;
   /**
