@@ -156,6 +156,18 @@ export interface Overlay extends Machine<OverlayInput, OverlayOutput, OverlayVie
 }
 
 /**
+ * Each address's host (`hostOf`), remembered for the whole process: a host depends on the
+ * address alone, and every peer of a process hosting many parses the same directory.
+ */
+const knownHosts = new BoundedMap<string, string | undefined>(65_536);
+function knownHostOf(address: string): string | undefined {
+  if (knownHosts.has(address)) return knownHosts.peek(address);
+  const host = hostOf(address);
+  knownHosts.set(address, host);
+  return host;
+}
+
+/**
  * Each live member's degree in the undirected overlay the members describe (the degrees of
  * {@link liveOverlay}'s graph), in address order. Linear in the links: a peer computes it on
  * every directory snapshot, so it builds no graph and sorts no links.
@@ -234,12 +246,7 @@ export function createOverlay(
     emit({ type: "members-wanted" });
   };
 
-  /** Each address's host (`hostOf`, a pure function of the address), remembered. */
-  const hosts = new Map<string, string | undefined>();
-  const hostKey = (address: string): string | undefined => {
-    if (!hosts.has(address)) hosts.set(address, hostOf(address));
-    return hosts.get(address);
-  };
+  const hostKey = knownHostOf;
 
   /** How many neighbours and pending candidates each host has (loopback left out). */
   const hostCounts = (): Map<string, number> => {
@@ -358,8 +365,6 @@ export function createOverlay(
   const onMembers = (members: readonly DirectoryMember[]): void => {
     isStarted = true;
     isMembersAsked = false;
-    // An address's host never changes: keep them, bounded by a few snapshots' worth.
-    if (hosts.size > 4 * members.length + 1_024) hosts.clear();
     alive = new Set(
       members
         .filter((member) => member.status === "alive" && member.address !== settings.self)
