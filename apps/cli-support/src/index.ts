@@ -25,6 +25,7 @@ export type { ClosableInput, NodeProcessRole } from "./files/child-process.js";
 export {
   EXIT_WITH_STDIN_VARIABLE,
   exitWhenStdinCloses,
+  formatExitedLine,
   formatReadyLine,
   formatWaitingLine,
 } from "./files/child-process.js";

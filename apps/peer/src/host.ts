@@ -37,7 +37,7 @@ export interface HostStats {
 }
 
 /**
- * Every `intervalMs` (default 10 s), one line about this process hosting `peers` peers:
+ * Every `intervalMs` (default 10 s), one line about this process hosting `peers()` peers:
  * `host: 100 peers, rss 190.4 MB (1.90 MB per peer), event loop delay p50 0.4 ms, p99 3.1 ms,
  * max 12.0 ms, longest step 4.1 ms (2.0 ms on a CPU), longest GC pause 6.2 ms (last 10 s)`. The delay is how late
  * the event loop ran a 2 ms timer: a step that blocks the loop for 30 ms shows as a max of about
@@ -48,7 +48,7 @@ export interface HostStats {
  * be most of a step's wall time.
  */
 export function startHostStats(
-  peers: number,
+  peers: () => number,
   steps: StepTimer,
   write: (line: string) => void,
   intervalMs = 10_000,
@@ -63,10 +63,11 @@ export function startHostStats(
   const ms = (nanoseconds: number) => (nanoseconds / 1e6).toFixed(1);
   const timer = setInterval(() => {
     const rss = process.memoryUsage.rss() / 1e6;
+    const count = peers();
     const step = steps.take();
     const onCpu = step.cpuMs === undefined ? "" : ` (${step.cpuMs.toFixed(1)} ms on a CPU)`;
     write(
-      `host: ${peers} peers, rss ${rss.toFixed(1)} MB (${(rss / peers).toFixed(2)} MB per peer), ` +
+      `host: ${count} peers, rss ${rss.toFixed(1)} MB (${(rss / Math.max(1, count)).toFixed(2)} MB per peer), ` +
         `event loop delay p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, ` +
         `max ${ms(delay.max)} ms, longest step ${step.wallMs.toFixed(1)} ms${onCpu}, longest GC pause ${longestGcMs.toFixed(1)} ms (last ${intervalMs / 1000} s)`,
     );

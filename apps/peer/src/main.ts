@@ -32,6 +32,7 @@ import { systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
+import { readControlLines } from "./control.js";
 import {
   consecutiveAddresses,
   createStepTimer,
@@ -90,9 +91,13 @@ const program = new Command("p2p-peer")
     "run this many peers in this one process, at consecutive ports from <ip:port>",
     "1",
   )
+  .option(
+    "--control",
+    "take commands on stdin (start|crash|leave <ip:port>, one per line) to start or end one hosted peer",
+  )
   .addHelpText(
     "after",
-    "\nOn a closed network (allowed_keys in config.yml), run `peer key <ip:port>` first and add the\nprinted key to allowed_keys on every seed.\n\nWith --count N the process hosts N peers (127.0.0.1:7000 --count 100: ports 7000–7099), each\nwith its own identity, links and log lines, and prints a `host:` line with its memory and\nevent-loop delay every 10 s. SIGINT/SIGTERM makes every one of them leave.",
+    "\nOn a closed network (allowed_keys in config.yml), run `peer key <ip:port>` first and add the\nprinted key to allowed_keys on every seed.\n\nWith --count N the process hosts N peers (127.0.0.1:7000 --count 100: ports 7000–7099), each\nwith its own identity, links and log lines, and prints a `host:` line with its memory and\nevent-loop delay every 10 s. SIGINT/SIGTERM makes every one of them leave.\n\nWith --control (as the starter runs it with --peers-per-process) the process also reads\n`start <ip:port>`, `crash <ip:port>` and `leave <ip:port>` lines on stdin: it starts one more\npeer, stops one at once without deregistering (as a kill would), or makes one leave, and\nprints `ready peer <ip:port>` or `exited peer <ip:port>: <reason>` for it.",
   )
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -126,6 +131,7 @@ await runApp("peer", async () => {
     metrics?: string;
     count: string;
     messages?: string;
+    control?: boolean;
   }>();
   const first = addressArgument(program.args[0], "peer");
   const neighbourCount = Number(options.neighbours);
@@ -136,8 +142,12 @@ await runApp("peer", async () => {
     );
   }
   const addresses = consecutiveAddresses(first, options.count);
-  if (addresses.length > 1 && options.metrics !== undefined) {
-    throw new AppExit(EXIT.usage, "peer: --metrics serves one peer; leave it out with --count");
+  const isHost = addresses.length > 1 || options.control === true;
+  if (isHost && options.metrics !== undefined) {
+    throw new AppExit(
+      EXIT.usage,
+      "peer: --metrics serves one peer; leave it out with --count and --control",
+    );
   }
   const messages = options.messages === undefined ? undefined : Number(options.messages);
   if (messages !== undefined && !(Number.isInteger(messages) && messages >= 0)) {
@@ -162,9 +172,11 @@ await runApp("peer", async () => {
     logFormat: options.logFormat,
   };
   // A process hosting several peers times each step of protocol work for its host line.
-  const steps = addresses.length > 1 ? createStepTimer() : undefined;
+  const steps = isHost ? createStepTimer() : undefined;
   const hosted = addresses.map((address) => setUpPeer(address, shared, steps));
-  const only = hosted.length === 1 ? hosted[0] : undefined;
+  /** The peers this process runs now, by address (control commands add and end some). */
+  const running = new Map(hosted.map((one) => [one.address, one]));
+  const only = isHost ? undefined : hosted[0];
   // Metrics first: a --metrics port in use stops the peer before it registers.
   let metrics: MetricsServer | undefined;
   if (options.metrics !== undefined && only !== undefined) {
@@ -183,12 +195,42 @@ await runApp("peer", async () => {
   const stats =
     steps === undefined
       ? undefined
-      : startHostStats(hosted.length, steps, (line) => process.stdout.write(`${line}\n`));
+      : startHostStats(
+          () => running.size,
+          steps,
+          (line) => process.stdout.write(`${line}\n`),
+        );
   handleProcessExit(async (signal) => {
     stats?.stop();
     await metrics?.close();
-    await Promise.all(hosted.map((one) => one.stop(signal)));
+    await Promise.all([...running.values()].map((one) => one.stop(signal)));
   });
+  if (options.control === true) {
+    readControlLines(
+      process.stdin,
+      {
+        has: (address) => running.has(address),
+        start: async (address) => {
+          const one = setUpPeer(address, shared, steps);
+          running.set(address, one);
+          try {
+            await one.peer.start();
+          } catch (error) {
+            if (running.get(address) === one) running.delete(address);
+            await one.stop("start-failed");
+            throw error;
+          }
+        },
+        end: async (address, how) => {
+          const one = running.get(address);
+          running.delete(address);
+          await one?.stop(how === "leave" ? "SIGTERM" : "crash");
+        },
+      },
+      (line) => process.stdout.write(`${line}\n`),
+      (line) => process.stderr.write(`${line}\n`),
+    );
+  }
   // A host starts its peers a few at a time: the seeds see a steady stream of joins, not a storm.
   await forEachLimited(hosted, 8, async (one) => {
     try {

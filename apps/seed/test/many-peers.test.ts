@@ -134,3 +134,51 @@ describe("peer --count: several peers in one process", () => {
     );
   }, 30_000);
 });
+
+describe("peer --control: one peer of a host started, crashed or made to leave", () => {
+  it("starts a peer on `start`, crashes one on `crash` (the seeds remove it) and lets one leave on `leave`", async () => {
+    const [first, second, third] = (await consecutiveFreePorts(3)).map(
+      (port) => `127.0.0.1:${port}`,
+    ) as [string, string, string];
+    const controlled = startApp("peer", "main", [
+      first,
+      ...["--config", configPath, "--control", "--messages", "0"],
+    ]);
+    const send = (line: string) => controlled.child.stdin?.write(`${line}\n`);
+    const hasLine = (line: string) => controlled.lines.includes(line);
+    const statusOf = async (address: string) =>
+      (await members()).answers.map((answer) =>
+        answer.ok
+          ? (answer.members.find((entry) => entry.record.address === address)?.record.status ??
+            "absent")
+          : "no answer",
+      );
+    await waitFor(`ready peer ${first}`, () => hasLine(`ready peer ${first}`), 60_000);
+
+    send(`start ${second}`);
+    send(`start ${third}`);
+    send(`launch ${third}`);
+    await waitFor(
+      "the started peers' ready lines",
+      () => hasLine(`ready peer ${second}`) && hasLine(`ready peer ${third}`),
+      60_000,
+    );
+    expect(controlled.errors.join("\n")).toMatch(/peer: unknown command "launch"/);
+
+    send(`crash ${second}`);
+    await waitFor("the crash's exited line", () => hasLine(`exited peer ${second}: crashed`));
+    // Nothing told the seeds: its neighbours find it dead and the seeds remove it.
+    await waitFor(
+      `${second} removed at every seed`,
+      async () => (await statusOf(second)).every((status) => status === "dead"),
+      60_000,
+    );
+
+    send(`leave ${third}`);
+    await waitFor("the leave's exited line", () => hasLine(`exited peer ${third}: left`));
+    expect(await statusOf(third)).toEqual(["left", "left", "left"]);
+    // The host and its first peer go on.
+    expect(controlled.child.exitCode).toBeNull();
+    expect(await statusOf(first)).toEqual(["alive", "alive", "alive"]);
+  }, 150_000);
+});

@@ -21,6 +21,15 @@ export function formatWaitingLine(role: NodeProcessRole, address: string, reason
   return `waiting ${role} ${address}: ${reason.replace(/\r?\n|\r/g, " ")}`;
 }
 
+/**
+ * The line a process hosting several peers (`peer --control`) prints when one of them ended
+ * while the process goes on: `exited peer 127.0.0.1:6003: crashed`. The starter takes it as
+ * that peer's exit.
+ */
+export function formatExitedLine(role: NodeProcessRole, address: string, reason: string): string {
+  return `exited ${role} ${address}: ${reason.replace(/\r?\n|\r/g, " ")}`;
+}
+
 /** The readable side a node watches (process.stdin by default). */
 export interface ClosableInput {
   on(event: "end" | "close", listener: () => void): unknown;
