@@ -206,6 +206,7 @@ await runApp("peer", async () => {
     await Promise.all([...running.values()].map((one) => one.stop(signal)));
   });
   if (options.control === true) {
+    const leaving = new Set<string>();
     readControlLines(
       process.stdin,
       {
@@ -223,8 +224,16 @@ await runApp("peer", async () => {
         },
         end: async (address, how) => {
           const one = running.get(address);
-          running.delete(address);
-          await one?.stop(how === "leave" ? "SIGTERM" : "crash");
+          if (one === undefined) return;
+          // A crash while the peer leaves cuts the leave short (the leave then settles).
+          if (how === "crash" && leaving.has(address)) return one.peer.stop();
+          if (how === "leave") leaving.add(address);
+          try {
+            await one.stop(how === "leave" ? "SIGTERM" : "crash");
+          } finally {
+            leaving.delete(address);
+            if (running.get(address) === one) running.delete(address);
+          }
         },
       },
       (line) => process.stdout.write(`${line}\n`),
@@ -262,7 +271,10 @@ interface HostedPeer {
   readonly peer: PeerNode;
   readonly transport: ReturnType<typeof createTcpTransport>;
   readonly logger: ReturnType<typeof createNodeLogger>;
-  /** SIGINT/SIGTERM: leave by quorum; anything else (stdin closed): stop. Then close its logs. */
+  /**
+   * SIGINT/SIGTERM: leave by quorum; anything else (stdin closed, a crash): stop. Then close
+   * its logs. Every call shares the first one.
+   */
   stop(signal: string): Promise<void>;
 }
 
@@ -307,6 +319,8 @@ function setUpPeer(address: string, shared: SharedSetup, steps?: StepTimer): Hos
     crypto: nodeNoiseCrypto,
     registrationRetryMs: 2_000,
   });
+  /** The one stop of this peer: later calls share it (its logs close once). */
+  let stopping: Promise<void> | undefined;
   /** The last reason printed on a waiting line: each distinct reason is printed once. */
   let waitingReason: string | undefined;
   const showWaiting = (reason: string): void => {
@@ -327,12 +341,15 @@ function setUpPeer(address: string, shared: SharedSetup, steps?: StepTimer): Hos
     peer,
     transport,
     logger,
-    async stop(signal) {
-      logger.event("info", "peer-stopping", { signal }, `stopping (${signal})`);
-      if (signal === "SIGTERM" || signal === "SIGINT") await peer.leave();
-      else await peer.stop();
-      logger.close();
-      output.close();
+    stop(signal) {
+      stopping ??= (async () => {
+        logger.event("info", "peer-stopping", { signal }, `stopping (${signal})`);
+        if (signal === "SIGTERM" || signal === "SIGINT") await peer.leave();
+        else await peer.stop();
+        logger.close();
+        output.close();
+      })();
+      return stopping;
     },
   };
 }

@@ -13,9 +13,18 @@ import { liveNetworkClient, writtenSeedList } from "./live-network-client.js";
 import { createManager, HELP_LINES } from "./manager.js";
 import type { NetworkClient } from "./network-client.js";
 import { nodeCommand } from "./node-command.js";
+import { type StartNodeProcessOptions, startNodeProcess } from "./node-process.js";
+import { createPeerHosts } from "./peer-hosts.js";
 import { startViewServer, type ViewServer } from "./view/server.js";
 
 /** Exit codes of the starter (BSD sysexits where one fits). */
+
+/** Seeds each in a process of their own; peers `perProcess` to a process. */
+function hostedPeers(perProcess: number) {
+  const hosts = createPeerHosts(perProcess);
+  return (options: StartNodeProcessOptions) =>
+    options.role === "peer" ? hosts.start(options) : startNodeProcess(options);
+}
 
 /** The streams the starter talks through (the process's own by default). */
 export interface StarterIo {
@@ -40,6 +49,7 @@ interface StarterOptions {
   readonly verbose?: boolean;
   readonly view: string | false;
   readonly nodeProgram?: string;
+  readonly peersPerProcess: number;
 }
 
 const DEFAULT_VIEW_ADDRESS = "127.0.0.1:7070";
@@ -53,6 +63,14 @@ function parseMilliseconds(text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
     throw new InvalidArgumentError("expected a whole number of milliseconds ≥ 1");
+  }
+  return value;
+}
+
+function parseCount(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1 || value > 1_000) {
+    throw new InvalidArgumentError("expected a whole number from 1 to 1000");
   }
   return value;
 }
@@ -101,6 +119,12 @@ export async function runStarter(
       5000,
     )
     .option("--keep-data", "keep the seeds' data from an earlier run (default: a fresh network)")
+    .option(
+      "--peers-per-process <count>",
+      "run peers this many to a process (peer --control): a further peer costs ~1-2 MB, not a Node runtime",
+      parseCount,
+      1,
+    )
     .option(
       "--view <ip:port>",
       "serve the live web view of the network here (another free port when it is taken)",
@@ -176,6 +200,7 @@ export async function runStarter(
     onNodeLine: (_node, line) => {
       if (line.includes("Dead Node:")) view?.push(line);
     },
+    ...(options.peersPerProcess > 1 ? { startNode: hostedPeers(options.peersPerProcess) } : {}),
   });
 
   let isInterrupted = false;

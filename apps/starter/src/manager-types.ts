@@ -1,6 +1,7 @@
 import type { NetworkConfig } from "@p2p/cli-support";
 import type { NetworkClient } from "./network-client.js";
 import type { NodeCommand, NodeRole } from "./node-command.js";
+import type { NodeProcess, StartNodeProcessOptions } from "./node-process.js";
 
 /**
  * Where a managed node is in its life. `waiting`: up, but not ready yet by its own account (a
@@ -49,6 +50,11 @@ export interface ManagerOptions {
   readonly graceMs?: number;
   /** Keep the seeds' data from an earlier run instead of starting a fresh network. */
   readonly keepData?: boolean;
+  /**
+   * Starts one node (default `startNodeProcess`: a process of its own); the starter passes
+   * one that puts peers several to a process with `--peers-per-process`.
+   */
+  readonly startNode?: (options: StartNodeProcessOptions) => NodeProcess;
   /** Working directory of the children (default: the starter's). */
   readonly cwd?: string;
   /** Show every line the nodes print from the start (default: only notable ones; `verbose on`). */

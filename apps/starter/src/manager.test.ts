@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAKE_NODE, freePortBlock, isAlive, killAll, waitUntil } from "../test/helpers.js";
 import { createManager, type Manager, type ManagerOptions } from "./manager.js";
 import { CHILD_ENVIRONMENT, nodeCommand } from "./node-command.js";
+import { startNodeProcess } from "./node-process.js";
+import { createPeerHosts } from "./peer-hosts.js";
 
 let directory = "";
 let base = 0;
@@ -138,6 +140,48 @@ describe("createManager", { timeout: 30_000 }, () => {
     await manager.shutdown();
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(manager.list().every((node) => node.state !== "running")).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it("with peer hosts, runs peers two to a process: kill and stop end one peer alone", async () => {
+    const hosts = createPeerHosts(2);
+    const { manager, output, errors } = harness(testConfig(3), {
+      startNode: (options) =>
+        options.role === "peer" ? hosts.start(options) : startNodeProcess(options),
+    });
+    await manager.start();
+    const peers = () => manager.list().filter((node) => node.role === "peer");
+    expect(peers().map((node) => [node.port, node.state])).toEqual([
+      [base + 4, "running"],
+      [base + 5, "running"],
+      [base + 6, "running"],
+    ]);
+    // The first two peers share a process, the third has one of its own.
+    const [first, second, third] = peers().map((node) => node.pid ?? -1);
+    expect(second).toBe(first);
+    expect(third).not.toBe(first);
+
+    // kill crashes that peer alone: its process and the peer beside it go on.
+    await manager.execute(`kill ${base + 4}`);
+    expect(output).toContain(`killed peer 127.0.0.1:${base + 4} (pid ${first})`);
+    expect(manager.list().find((node) => node.port === base + 4)?.state).toBe("killed");
+    expect(isAlive(first ?? -1)).toBe(true);
+    expect(manager.list().find((node) => node.port === base + 5)?.state).toBe("running");
+
+    // revive starts it again in a process with room: the one it was in.
+    await manager.execute(`revive ${base + 4}`);
+    expect(manager.list().find((node) => node.port === base + 4)).toMatchObject({
+      state: "running",
+      pid: first,
+    });
+
+    // stop makes the third peer leave; its process, now empty, exits.
+    await manager.execute(`stop ${base + 6}`);
+    expect(manager.list().find((node) => node.port === base + 6)?.state).toBe("stopped");
+    await waitUntil(() => !isAlive(third ?? -1), "the emptied host to exit");
+
+    await manager.shutdown();
+    for (const node of manager.list()) expect(isAlive(node.pid ?? -1)).toBe(false);
     expect(errors).toEqual([]);
   });
 

@@ -116,7 +116,7 @@ export function createManager(options: ManagerOptions): Manager {
       throw new P2pError("SHUTTING_DOWN", `not starting ${label(entry)}: shutting down`);
     }
     entry.state = "starting";
-    const child = startNodeProcess({
+    const child = (options.startNode ?? startNodeProcess)({
       role: entry.role,
       address: entry.address,
       command: options.commandFor(entry.role, entry.address),

@@ -32,6 +32,8 @@ export interface NodeProcess {
   signal(signal: NodeJS.Signals): void;
   /** Closes the child's stdin, which tells it to exit. */
   closeInput(): void;
+  /** Writes one line to the child's stdin (a `peer --control` command); ignored once closed. */
+  writeLine(line: string): void;
 }
 
 /** Options of {@link startNodeProcess}. */
@@ -116,6 +118,9 @@ export function startNodeProcess(options: StartNodeProcessOptions): NodeProcess 
     },
     closeInput: () => {
       child.stdin.end();
+    },
+    writeLine: (line) => {
+      if (!child.stdin.writableEnded) child.stdin.write(`${line}\n`);
     },
   };
 }

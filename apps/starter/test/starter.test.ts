@@ -277,4 +277,30 @@ describe("starter CLI with the real seed and peer apps", { timeout: 120_000 }, (
     expect(await starter.exited).toBe(0);
     for (const pid of childPids) expect(isAlive(pid)).toBe(false);
   });
+
+  it("runs its peers three to a process with --peers-per-process, and kill crashes one alone", async () => {
+    const { path, base } = await networkConfig(3);
+    const starter = runStarter([path, "--profile", "fast", "--peers-per-process", "3"]);
+    await starter.waitForLine(/^network up: 6 nodes/);
+    starter.child.stdin.write("list\n");
+    await starter.waitForLine(new RegExp(`^peer +127\\.0\\.0\\.1:${base + 6} `));
+    const pids = pidsFromList(starter.stdout);
+    expect(pids).toHaveLength(6);
+    // Three seed processes and one process for the three peers.
+    expect(new Set(pids).size).toBe(4);
+    const host = pids[5] as number;
+
+    starter.child.stdin.write(`kill ${base + 4}\n`);
+    await starter.waitForLine(
+      new RegExp(`^killed peer 127\\.0\\.0\\.1:${base + 4} \\(pid ${host}\\)`),
+    );
+    expect(isAlive(host)).toBe(true);
+    // Nothing told the seeds: the network finds it dead and the seeds remove it.
+    await starter.waitForLine(new RegExp(`removed 127\\.0\\.0\\.1:${base + 4} \\(dead`));
+    starter.child.stdin.write("members\n");
+    await starter.waitForLine(new RegExp(`^  127\\.0\\.0\\.1:${base + 4} +dead`));
+    starter.child.stdin.write("exit\n");
+    expect(await starter.exited).toBe(0);
+    expect(isAlive(host)).toBe(false);
+  });
 });
