@@ -2,6 +2,7 @@
 // many peers costs one Node runtime per K peers instead of one per peer. Each hosted peer is
 // still a NodeProcess to the manager: `kill` crashes it alone, `stop` makes it alone leave.
 import {
+  describeExit,
   type NodeExit,
   type NodeProcess,
   type StartNodeProcessOptions,
@@ -61,7 +62,7 @@ function taggedAddress(line: string): string | undefined {
 }
 
 /**
- * Creates the pool of peer hosts: a peer goes to the newest host that has fewer than
+ * Creates the pool of peer hosts: a peer goes to the oldest host that has fewer than
  * `perProcess` live peers, else to a new host started with the peer's own command plus
  * `--control` (`start` normally spawns it; tests pass their own). A host whose peers have all
  * ended gets its stdin closed, so it exits.
@@ -74,9 +75,15 @@ export function createPeerHosts(
 
   const live = (host: Host) => [...host.peers.values()].filter((peer) => peer.exit === undefined);
 
+  const close = (host: Host): void => {
+    host.isClosed = true;
+    const index = hosts.indexOf(host);
+    if (index >= 0) hosts.splice(index, 1);
+  };
+
   const closeIfEmpty = (host: Host): void => {
     if (host.isClosed || live(host).length > 0) return;
-    host.isClosed = true;
+    close(host);
     host.process.closeInput();
   };
 
@@ -109,7 +116,7 @@ export function createPeerHosts(
     const created: Host = { process, peers: new Map(), isClosed: false };
     host = created;
     void process.exited.then((exit) => {
-      created.isClosed = true;
+      if (!created.isClosed) close(created);
       for (const peer of created.peers.values()) peer.onExit(exit);
     });
     hosts.push(created);
@@ -145,7 +152,7 @@ export function createPeerHosts(
       onExit: (exit) => {
         if (peer.exit !== undefined) return;
         peer.exit = exit;
-        if (!isReady) rejectReady(new Error("it ended before it was ready"));
+        if (!isReady) rejectReady(new Error(`${describeExit(exit)} before it was ready`));
         resolveExited(exit);
         closeIfEmpty(host);
       },
@@ -173,9 +180,7 @@ export function createPeerHosts(
 
   return {
     start(options) {
-      const room = hosts.find(
-        (host) => !host.isClosed && !host.process.hasExited() && live(host).length < perProcess,
-      );
+      const room = hosts.find((host) => live(host).length < perProcess);
       if (room !== undefined) {
         const hosted = hostedProcess(room, options);
         room.process.writeLine(`start ${options.address}`);
