@@ -295,7 +295,9 @@ async function main(): Promise<number> {
   if (delivered === 0) throw new Error("no message was delivered at all");
   if (watcher.delays.lines === 0) throw new Error("no host line was printed");
   if (watcher.delays.cpuLines === 0)
-    throw new Error("no host line gave a step's time on a CPU (it needs Linux's /proc/thread-self)");
+    throw new Error(
+      "no host line gave a step's time on a CPU (it needs Linux's /proc/thread-self)",
+    );
 
   const figures: Figure[] = [
     {
