@@ -1,6 +1,7 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { isCanonicalAddress } from "./address.js";
+import { BoundedMap } from "./bounded-map.js";
 import { assertNever, P2pError, type WireErrorCode } from "./errors.js";
 import { createTimeGuard, type Machine } from "./machine.js";
 import { createNoiseXX, type NoiseCrypto, type NoiseKeyPair, type NoiseSession } from "./noise.js";
@@ -155,21 +156,16 @@ function isWeakKey(key: Uint8Array, keyHex: string): boolean {
   } catch {
     isWeak = true;
   }
-  if (!isWeak) {
-    if (strongKeys.size >= MAX_STRONG_KEYS)
-      strongKeys.delete(strongKeys.values().next().value ?? "");
-    strongKeys.add(keyHex);
-  }
+  if (!isWeak) strongKeys.set(keyHex, true);
   return isWeak;
 }
 
 /**
- * Identity keys (hex) found not weak, the oldest forgotten first: the check decompresses a
+ * Identity keys (hex) found not weak, the last 4,096: the check decompresses a
  * curve point (about 0.14 ms), and a node meets the same keys on every reconnection. Whether a
  * key is weak depends on its bytes alone, so remembering the answer changes no outcome.
  */
-const strongKeys = new Set<string>();
-const MAX_STRONG_KEYS = 4_096;
+const strongKeys = new BoundedMap<string, true>(4_096);
 
 /** Decodes an identity payload; undefined when it is malformed. */
 function decodeIdentity(

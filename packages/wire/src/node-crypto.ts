@@ -10,6 +10,7 @@ import {
   sign as signWith,
   verify as verifyWith,
 } from "node:crypto";
+import { BoundedMap } from "./bounded-map.js";
 import type { NoiseCrypto } from "./noise.js";
 
 /**
@@ -183,41 +184,27 @@ export function nodeEd25519Signer(secretKey: Uint8Array): NodeEd25519Signer {
   };
 }
 
-/** Most Ed25519 public keys kept imported (a member directory's worth); the oldest goes first. */
-const MAX_VERIFY_KEYS = 4_096;
-const verifyKeys = new Map<string, KeyObject>();
+/** Ed25519 public keys kept imported (a member directory's worth, 4,096); the oldest goes first. */
+const verifyKeys = new BoundedMap<string, KeyObject>(4_096);
 
 /** The imported public key of `publicKeyHex`, kept so a member's key is imported once. */
 const ed25519PublicKey = (publicKeyHex: string): KeyObject => {
-  let key = verifyKeys.get(publicKeyHex);
+  let key = verifyKeys.peek(publicKeyHex);
   if (key === undefined) {
     key = importPublic("Ed25519", Buffer.from(publicKeyHex, "hex"));
     verifyKeys.set(publicKeyHex, key);
-    if (verifyKeys.size > MAX_VERIFY_KEYS) {
-      const oldest = verifyKeys.keys().next().value;
-      if (oldest !== undefined) verifyKeys.delete(oldest);
-    }
   }
   return key;
 };
 
-/** Most signatures remembered as verified; the oldest goes first. */
-const MAX_VERIFIED = 4_096;
 /**
- * Signatures that verified, by key, signature and SHA-256 of the bytes: a seed meets the same
- * certificate again with every later change of its key, and hashing (about 1 µs) is far
- * cheaper than verifying again (about 70 µs). Only successes are kept: a valid signature stays
- * valid, and nothing a sender makes up can fill the cache without a valid signature.
+ * Signatures that verified (the last 4,096), by key, signature and SHA-256 of the bytes: a
+ * seed meets the same certificate again with every later change of its key, and hashing (about
+ * 1 µs) is far cheaper than verifying again (about 70 µs). Only successes are kept: a valid
+ * signature stays valid, and nothing a sender makes up can fill the cache without a valid
+ * signature.
  */
-const verified = new Set<string>();
-
-const remember = (entry: string): void => {
-  verified.add(entry);
-  if (verified.size > MAX_VERIFIED) {
-    const oldest = verified.values().next().value;
-    if (oldest !== undefined) verified.delete(oldest);
-  }
-};
+const verified = new BoundedMap<string, true>(4_096);
 
 /**
  * Verifies an Ed25519 signature with `node:crypto`; false, never a throw, on any bad input.
@@ -234,7 +221,7 @@ export function nodeVerifyEd25519(
   if (verified.has(entry)) return true;
   try {
     const isValid = verifyWith(null, bytes, ed25519PublicKey(publicKeyHex), signature);
-    if (isValid) remember(entry);
+    if (isValid) verified.set(entry, true);
     return isValid;
   } catch {
     return false;
