@@ -39,8 +39,8 @@ export interface HostStats {
 /**
  * Every `intervalMs` (default 10 s), one line about this process hosting `peers()` peers:
  * `host: 100 peers, rss 190.4 MB (1.90 MB per peer), event loop delay p50 0.4 ms, p99 3.1 ms,
- * max 12.0 ms, longest step 4.1 ms (2.0 ms on a CPU), longest GC pause 6.2 ms (last 10 s)`. The delay is how late
- * the event loop ran a 2 ms timer: a step that blocks the loop for 30 ms shows as a max of about
+ * max 12.0 ms, longest step 4.1 ms (2.0 ms on a CPU), longest GC pause 6.2 ms (last 10 s)`.
+ * The delay is how late the event loop ran a 2 ms timer: a step that blocks the loop for 30 ms shows as a max of about
  * 30 ms, but so do many short steps of many peers run back to back. The longest step (one
  * frame or one timer of one peer, with all the synchronous work it causes, from `steps`) and
  * the longest garbage-collection pause tell these apart; the step's time on a CPU (Linux only)

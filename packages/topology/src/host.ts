@@ -1,4 +1,4 @@
-import { parseAddress } from "@p2p/wire";
+import { BoundedMap, parseAddress } from "@p2p/wire";
 
 /** `a.b.c.d` → its four octets. The caller has checked the form (`isIpv4`). */
 function octetsOf(host: string): number[] {
@@ -41,8 +41,20 @@ function ipv4Host(octets: readonly number[]): string | undefined {
  * - a hostname: the name itself, lowercased (a sans-IO machine resolves nothing); `localhost`
  *   and names under `.localhost` are loopback;
  * - a string that is not an address (never sent by an authenticated link): itself.
+ *
+ * Answers are remembered (65,536, for the whole process): a host depends on the address alone,
+ * and every peer of a process that hosts many asks about the same directory on each snapshot.
  */
 export function hostOf(address: string): string | undefined {
+  if (knownHosts.has(address)) return knownHosts.peek(address);
+  const host = parseHost(address);
+  knownHosts.set(address, host);
+  return host;
+}
+
+const knownHosts = new BoundedMap<string, string | undefined>(65_536);
+
+function parseHost(address: string): string | undefined {
   const parsed = parseAddress(address);
   if (!parsed.ok) return address;
   const { host, family } = parsed.value;

@@ -156,18 +156,6 @@ export interface Overlay extends Machine<OverlayInput, OverlayOutput, OverlayVie
 }
 
 /**
- * Each address's host (`hostOf`), remembered for the whole process: a host depends on the
- * address alone, and every peer of a process hosting many parses the same directory.
- */
-const knownHosts = new BoundedMap<string, string | undefined>(65_536);
-function knownHostOf(address: string): string | undefined {
-  if (knownHosts.has(address)) return knownHosts.peek(address);
-  const host = hostOf(address);
-  knownHosts.set(address, host);
-  return host;
-}
-
-/**
  * Each live member's degree in the undirected overlay the members describe (the degrees of
  * {@link liveOverlay}'s graph), in address order. Linear in the links: a peer computes it on
  * every directory snapshot, so it builds no graph and sorts no links.
@@ -246,14 +234,12 @@ export function createOverlay(
     emit({ type: "members-wanted" });
   };
 
-  const hostKey = knownHostOf;
-
   /** How many neighbours and pending candidates each host has (loopback left out). */
   const hostCounts = (): Map<string, number> => {
     const counts = new Map<string, number>();
     // A pending candidate that asked us first is both a neighbour and pending: count it once.
     for (const address of new Set([...neighbours, ...pending])) {
-      const host = hostKey(address);
+      const host = hostOf(address);
       if (host !== undefined) counts.set(host, (counts.get(host) ?? 0) + 1);
     }
     return counts;
@@ -265,7 +251,7 @@ export function createOverlay(
    * Loopback hosts are exempt (see the README).
    */
   const hasHostRoom = (address: string, counts = hostCounts()): boolean => {
-    const host = hostKey(address);
+    const host = hostOf(address);
     if (host === undefined) return true;
     const itself = neighbours.has(address) || pending.has(address) ? 1 : 0;
     return (counts.get(host) ?? 0) - itself < settings.maxNeighboursPerHost;
