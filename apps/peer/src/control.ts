@@ -40,14 +40,14 @@ export interface ControlledPeers {
 /**
  * Reads control lines from `input` (stdin) and runs each as it comes, printing the ready
  * line of a started peer and an `exited peer <ip:port>: <reason>` line for each one that ends
- * (or fails to start); mistakes go to `printError`. Returns a function that stops reading.
+ * (or fails to start); mistakes go to `printError`.
  */
 export function readControlLines(
   input: NodeJS.ReadableStream,
   peers: ControlledPeers,
   print: (line: string) => void,
   printError: (line: string) => void,
-): () => void {
+): void {
   const run = async (command: ControlCommand): Promise<void> => {
     const { verb, address } = command;
     if (verb === "start") {
@@ -64,15 +64,58 @@ export function readControlLines(
     await peers.end(address, verb);
     print(formatExitedLine("peer", address, verb === "crash" ? "crashed" : "left"));
   };
-  const lines = createInterface({ input });
-  lines.on("line", (line) => {
+  createInterface({ input }).on("line", (line) => {
     const command = parseControlLine(line);
     if (command === undefined) return;
     if (typeof command === "string") return printError(`peer: ${command}`);
     // Commands run side by side: a start that waits for its seeds holds up no crash.
     run(command).catch((error) => printError(`peer: ${errorMessage(error)}`));
   });
-  return () => lines.close();
+}
+
+/** A peer of this process as the control commands see it. */
+export interface ControllablePeer {
+  readonly peer: { start(): Promise<unknown>; stop(): Promise<void> };
+  /** `SIGTERM`: leave by quorum, then stop; anything else: stop. Later calls share the first. */
+  stop(signal: string): Promise<void>;
+}
+
+/**
+ * The control commands' view of `running` (the peers of this process, by address): `start`
+ * sets one up with `setUp` and starts it, `end` stops or retires one; both keep `running` up to
+ * date. A crash while the peer leaves cuts the leave short (the leave then settles).
+ */
+export function controlledPeers<P extends ControllablePeer>(
+  running: Map<string, P>,
+  setUp: (address: string) => P,
+): ControlledPeers {
+  const leaving = new Set<string>();
+  return {
+    has: (address) => running.has(address),
+    async start(address) {
+      const one = setUp(address);
+      running.set(address, one);
+      try {
+        await one.peer.start();
+      } catch (error) {
+        if (running.get(address) === one) running.delete(address);
+        await one.stop("start-failed");
+        throw error;
+      }
+    },
+    async end(address, how) {
+      const one = running.get(address);
+      if (one === undefined) return;
+      if (how === "crash" && leaving.has(address)) return one.peer.stop();
+      if (how === "leave") leaving.add(address);
+      try {
+        await one.stop(how === "leave" ? "SIGTERM" : "crash");
+      } finally {
+        leaving.delete(address);
+        if (running.get(address) === one) running.delete(address);
+      }
+    },
+  };
 }
 
 function errorMessage(error: unknown): string {

@@ -32,7 +32,7 @@ import { systemClock } from "@p2p/wire";
 import { nodeNoiseCrypto } from "@p2p/wire/node-crypto";
 import { createTcpTransport } from "@p2p/wire/tcp";
 import { Command, Option } from "commander";
-import { readControlLines } from "./control.js";
+import { controlledPeers, readControlLines } from "./control.js";
 import {
   consecutiveAddresses,
   createStepTimer,
@@ -206,36 +206,9 @@ await runApp("peer", async () => {
     await Promise.all([...running.values()].map((one) => one.stop(signal)));
   });
   if (options.control === true) {
-    const leaving = new Set<string>();
     readControlLines(
       process.stdin,
-      {
-        has: (address) => running.has(address),
-        start: async (address) => {
-          const one = setUpPeer(address, shared, steps);
-          running.set(address, one);
-          try {
-            await one.peer.start();
-          } catch (error) {
-            if (running.get(address) === one) running.delete(address);
-            await one.stop("start-failed");
-            throw error;
-          }
-        },
-        end: async (address, how) => {
-          const one = running.get(address);
-          if (one === undefined) return;
-          // A crash while the peer leaves cuts the leave short (the leave then settles).
-          if (how === "crash" && leaving.has(address)) return one.peer.stop();
-          if (how === "leave") leaving.add(address);
-          try {
-            await one.stop(how === "leave" ? "SIGTERM" : "crash");
-          } finally {
-            leaving.delete(address);
-            if (running.get(address) === one) running.delete(address);
-          }
-        },
-      },
+      controlledPeers(running, (address) => setUpPeer(address, shared, steps)),
       (line) => process.stdout.write(`${line}\n`),
       (line) => process.stderr.write(`${line}\n`),
     );
