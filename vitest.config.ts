@@ -13,6 +13,7 @@ export default defineConfig({
       "packages/*",
       "apps/*",
       { test: { name: "scripts", include: ["scripts/**/*.test.mjs"], environment: "node" } },
+      { test: { name: "bench", include: ["bench/**/*.test.ts"], environment: "node" } },
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -3,6 +3,7 @@
 // dissemination, idle CPU and RSS per process, then failure detection (one p2p peer and one
 // Serf agent killed at the same instant, each replaced before the next kill, so every kill
 // hits a network of N).
+import { disseminationOf } from "./observations.js";
 import { P2pNetwork } from "./p2p.js";
 import { cpuSeconds, rssBytes, sleep, waitUntil } from "./processes.js";
 import type { SerfCluster } from "./serf.js";
@@ -142,20 +143,15 @@ async function disseminate(
     `  dissemination window ${((windowEnd - windowStart) / 1000).toFixed(1)} s; waiting for the peers' generators to finish`,
   );
   await waitUntil(() => Date.now() - p2p.lastPublishedMs > 3000, 120_000, "p2p: generators done");
-  const peers = new Set(p2p.peers.keys());
-  for (const message of p2p.messages()) {
-    if (message.stampedMs < windowStart || message.stampedMs > windowEnd) continue;
-    if (!peers.has(message.origin)) continue;
-    results.messages.stamped += 1;
-    const others = [...peers].filter((peer) => peer !== message.origin);
-    if (!others.every((peer) => message.deliveredMs.has(peer))) continue;
-    results.messages.complete += 1;
-    const last = Math.max(...others.map((peer) => message.deliveredMs.get(peer) as number));
-    results.disseminationS.p2p.push((last - message.stampedMs) / 1000);
-  }
-  if (results.messages.stamped === 0) {
-    results.errors.push("p2p dissemination: no message was stamped in the window");
-  }
+  const dissemination = disseminationOf(
+    p2p.messages(),
+    [...p2p.peers.keys()],
+    windowStart,
+    windowEnd,
+  );
+  results.messages = { stamped: dissemination.stamped, complete: dissemination.complete };
+  results.disseminationS.p2p.push(...dissemination.seconds);
+  if (dissemination.error !== undefined) results.errors.push(dissemination.error);
 }
 
 /** Idle CPU over `idleSeconds` and RSS afterwards, per peer and per agent. */
@@ -188,17 +184,17 @@ async function detect(
   results: MembershipResults,
   log: (line: string) => void,
 ): Promise<void> {
-  const killedPeers = new Set<string>();
+  const killedPeers = new Map<string, number>();
   const killedAgents = new Set<string>();
   for (let kill = 0; kill < settings.kills; kill++) {
     const peer = pick([...p2p.peers.keys()]);
     const agent = serf === undefined ? undefined : pick([...serf.agents.keys()]);
-    killedPeers.add(peer);
     const peerKilledAt = p2p.kill(peer);
+    killedPeers.set(peer, peerKilledAt);
     const agentKilledAt = agent === undefined ? 0 : (serf as SerfCluster).kill(agent);
     if (agent !== undefined) killedAgents.add(agent);
     const [removed, failed] = await Promise.allSettled([
-      p2p.removedEverywhere(peer, DETECTION_TIMEOUT_MS),
+      p2p.removedEverywhere(peer, peerKilledAt, DETECTION_TIMEOUT_MS),
       agent === undefined
         ? Promise.resolve(0)
         : (serf as SerfCluster).failedEverywhere(agent, DETECTION_TIMEOUT_MS),

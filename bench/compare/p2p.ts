@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Message, RemovalLog } from "./observations.js";
 import { type Child, freePorts, killChild, runToEnd, spawnChild, waitUntil } from "./processes.js";
 
 /** The repository root (this file is bench/compare/p2p.ts). */
@@ -16,20 +17,12 @@ const REMOVED = /^(\S+) \[seed (\S+)\] removed (\S+) \(dead/;
 /** outputfile.txt: `<time> [peer <ip:port>] received from <n> (origin <o>): <ms>:<ip>:<k>`. */
 const DELIVERED = /^(\S+) \[peer (\S+)\] received from \S+ \(origin (\S+)\): ((\d+):\S+)$/;
 
-/** One gossip message of the run: when its origin stamped it and when each peer delivered it. */
-export interface Message {
-  readonly origin: string;
-  readonly text: string;
-  readonly stampedMs: number;
-  readonly deliveredMs: Map<string, number>;
-}
-
 /** Seeds (and peers) of one p2p network on loopback, each a real process. */
 export class P2pNetwork {
   readonly seeds: Child[] = [];
   readonly peers = new Map<string, Child>();
-  /** peer address → seed address → the seed's own time (ms) of its removal line. */
-  readonly removedAt = new Map<string, Map<string, number>>();
+  /** Every removal line of the seeds (peer, seed, the seed's own time). */
+  readonly removals = new RemovalLog();
   /** Wall time (ms) of the last `published` line of any peer. */
   lastPublishedMs = 0;
   private seedAddresses: string[] = [];
@@ -68,12 +61,7 @@ export class P2pNetwork {
         const match = line.match(REMOVED);
         if (match === null) return;
         const [, time, seedAddress, peer] = match as unknown as [string, string, string, string];
-        let bySeed = this.removedAt.get(peer);
-        if (bySeed === undefined) {
-          bySeed = new Map();
-          this.removedAt.set(peer, bySeed);
-        }
-        if (!bySeed.has(seedAddress)) bySeed.set(seedAddress, Date.parse(time));
+        this.removals.record(peer, seedAddress, Date.parse(time));
       });
       this.seeds.push(seed);
     }
@@ -125,19 +113,26 @@ export class P2pNetwork {
     return killChild(peer);
   }
 
-  /** Resolves with when the last seed logged `address` removed (its own clock, ms). */
-  async removedEverywhere(address: string, timeoutMs: number): Promise<number> {
+  /**
+   * Resolves with when the last seed logged `address` removed (its own clock, ms) at or after
+   * `killedAtMs`: a removal from before the kill was a false one, not this detection.
+   */
+  async removedEverywhere(address: string, killedAtMs: number, timeoutMs: number): Promise<number> {
+    let removedAt: number | undefined;
     await waitUntil(
-      () => (this.removedAt.get(address)?.size ?? 0) >= this.seeds.length,
+      () => {
+        removedAt = this.removals.removedEverywhere(address, this.seedAddresses, killedAtMs);
+        return removedAt !== undefined;
+      },
       timeoutMs,
       `p2p: ${address} removed at every seed`,
     );
-    return Math.max(...(this.removedAt.get(address) as Map<string, number>).values());
+    return removedAt as number;
   }
 
-  /** Removed addresses that were never killed (false removals). */
-  falseRemovals(killed: ReadonlySet<string>): string[] {
-    return [...this.removedAt.keys()].filter((address) => !killed.has(address));
+  /** Peers removed while alive: never killed, or removed before their kill (`killedAt`, ms). */
+  falseRemovals(killedAt: ReadonlyMap<string, number>): string[] {
+    return this.removals.falseRemovals(killedAt);
   }
 
   /** Every message in outputfile.txt with each peer's delivery time (both from the peers' own lines). */
