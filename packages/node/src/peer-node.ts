@@ -257,6 +257,11 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       }
       case "rejoined":
         livenessHost.step({ type: "rejoined", incarnation: event.record.incarnation, ...time() });
+        // The removal made every neighbour drop this peer: the old links are one-sided now.
+        // Let them go and pick neighbours anew, so each side takes the other back.
+        for (const address of overlay.inspect().neighbours) {
+          overlayHost.step({ type: "neighbour-lost", now: clock.now(), address });
+        }
         events.emit({ type: "rejoined", incarnation: event.record.incarnation });
         return;
       case "rejoin-failed":

@@ -7,6 +7,7 @@ import { createWireCodec, type WireMessage } from "../src/messages.js";
 import { simulatedIdentity } from "../src/simulated-identity.js";
 import {
   createSimNetwork,
+  deliveries,
   EPOCH_MS,
   identityOf,
   nativeCrypto,
@@ -156,6 +157,17 @@ describe("faults across the whole stack (simulated network)", () => {
           expect(record?.incarnation).toBeGreaterThanOrEqual(1);
         }
         expect(isolated.node.neighbours().length).toBeGreaterThan(0);
+        // …and gossip flows both ways again: its neighbours took it back, not only it them.
+        const other = network.peers.find((peer) => peer !== isolated)!;
+        other.node.publish(new TextEncoder().encode("after-rejoin-in"));
+        isolated.node.publish(new TextEncoder().encode("after-rejoin-out"));
+        await network.sim.runForAsync(3_000);
+        expect(deliveries(isolated).has("after-rejoin-in"), "the rejoined peer got nothing").toBe(
+          true,
+        );
+        for (const peer of network.peers.filter((peer) => peer !== isolated)) {
+          expect(deliveries(peer).has("after-rejoin-out"), `${peer.address} missed it`).toBe(true);
+        }
       },
       replay,
     );

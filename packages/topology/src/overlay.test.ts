@@ -414,3 +414,28 @@ describe("who may become my neighbour", () => {
     ]);
   });
 });
+
+describe("topping up", () => {
+  it("asks for a fresh snapshot again when a selection left it below the target", () => {
+    const overlay = createOverlay(
+      { self: "10.0.0.1:6000", targetDegree: 2, topUpRetryMs: 5_000 },
+      { random: createSeededRandom(1) },
+    );
+    const members = ["10.0.0.1:6000", "10.0.0.2:6000", "10.0.0.3:6000"].map((address) =>
+      parseMember(`${address}/alive`),
+    );
+    const picked = overlay
+      .step({ type: "members", now: 0, members })
+      .flatMap((output) => (output.type === "connect" ? [output.address] : []));
+    expect(picked.length).toBeGreaterThan(0);
+    // Every candidate unreachable (cut off, say): no neighbour, nothing left to try.
+    for (const address of picked) overlay.step({ type: "unreachable", now: 100, address });
+    expect(overlay.inspect().neighbours).toEqual([]);
+    expect(overlay.nextDeadline()).toBe(5_100);
+    const wanted = (outputs: readonly OverlayOutput[]) =>
+      outputs.some((output) => output.type === "emit" && output.event.type === "members-wanted");
+    expect(wanted(overlay.step({ type: "tick", now: 5_099 }))).toBe(false);
+    expect(wanted(overlay.step({ type: "tick", now: 5_100 }))).toBe(true);
+    expect(overlay.nextDeadline()).toBeUndefined();
+  });
+});

@@ -58,6 +58,8 @@ export const OverlayConfigSchema = z
      * from addresses not alive in the latest one); more are refused (`held-full`).
      */
     maxHeldRequests: z.number().int().positive().default(64),
+    /** Left below `targetDegree` after a selection, ask for a fresh snapshot this much later. */
+    topUpRetryMs: z.number().int().positive().default(5_000),
     /** A peer that refused our request is not asked again for this long (input time). */
     refusalMemoryMs: z.number().nonnegative().default(60_000),
     /** Most refusals remembered. */
@@ -215,6 +217,8 @@ export function createOverlay(
   /** `members-wanted` was emitted and no snapshot has arrived since. */
   let isMembersAsked = false;
   let announced = "";
+  /** When to ask for a snapshot again, a selection having left us below the target. */
+  let retryAt: number | undefined;
   let outputs: OverlayOutput[] = [];
 
   const emit = (event: OverlayEvent) => outputs.push({ type: "emit", event });
@@ -291,6 +295,7 @@ export function createOverlay(
     }
     if (isSelecting) {
       isSelecting = false;
+      retryAt = neighbours.size < settings.targetDegree ? now + settings.topUpRetryMs : undefined;
       emit({ type: "selection-finished", neighbours: sorted() });
     }
   };
@@ -412,6 +417,9 @@ export function createOverlay(
         lose(input.address);
         break;
       case "tick":
+        if (retryAt === undefined || now < retryAt) break;
+        retryAt = undefined;
+        if (neighbours.size < settings.targetDegree && !isSelecting) wantMembers();
         break;
       default:
         assertNever(input, "overlay input");
@@ -422,7 +430,7 @@ export function createOverlay(
   return {
     config: settings,
     step,
-    nextDeadline: () => undefined,
+    nextDeadline: () => retryAt,
     inspect: () => ({
       self: settings.self,
       isStarted,
