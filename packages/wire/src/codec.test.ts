@@ -141,6 +141,32 @@ describe("createCodec", () => {
     expect(!refused.ok && refused.error.code).toBe("MESSAGE_INVALID");
   });
 
+  it("validates and packs a message sent to several peers in a row once", () => {
+    let validations = 0;
+    const counted = createCodec(
+      ChatSchema.refine(() => {
+        validations += 1;
+        return true;
+      }),
+    );
+    const first: z.infer<typeof ChatSchema> = {
+      type: "test.chat",
+      from: "10.0.0.1:7000",
+      text: "a",
+      sequence: 1,
+    };
+    const second = { ...first, text: "b" };
+    const body = counted.encode(first);
+    expect(counted.encode(first)).toBe(body);
+    expect(validations).toBe(1);
+    // Another message in between: each is encoded for itself, never from the other's bytes.
+    const secondBody = counted.encode(second);
+    const firstAgain = counted.encode(first);
+    expect(validations).toBe(3);
+    expect(codec.decode(secondBody)).toEqual({ ok: true, value: second });
+    expect(codec.decode(firstAgain)).toEqual({ ok: true, value: first });
+  });
+
   it("validates on encode too (caller mistake → throws)", () => {
     expect(() =>
       codec.encode({ type: "test.chat", from: "nowhere", text: "", sequence: 1 }),

@@ -96,14 +96,22 @@ function shorten(text: string, limit = 200): string {
 
 /**
  * Builds a codec from a zod schema (typically a discriminated union on `type`). Encoding
- * validates too, so a node never sends what its peers would refuse.
+ * validates too, so a node never sends what its peers would refuse. The same message object
+ * encoded again right after is not validated or packed again: do not change a message after
+ * encoding it.
  */
 export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {}): Codec<T> {
   const maxFrameBytes = checkMaxFrameBytes(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
   const packr = createPackr();
+  // The last message encoded and its body. A node often sends one message to several peers in
+  // a row (a gossip forward to each neighbour, an accept to every acceptor): it is validated
+  // and packed once. Messages are values, never changed after they are built.
+  let lastMessage: T | undefined;
+  let lastBody: Uint8Array | undefined;
 
   return {
     encode(message) {
+      if (message === lastMessage && lastBody !== undefined) return lastBody;
       const parsed = schema.safeParse(message);
       if (!parsed.success) {
         throw new P2pError<WireErrorCode>(
@@ -118,6 +126,8 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
           `encoded message of ${body.byteLength} bytes exceeds the limit of ${maxFrameBytes} bytes`,
         );
       }
+      lastMessage = message;
+      lastBody = body;
       return body;
     },
     decode(body) {
