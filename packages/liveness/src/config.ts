@@ -3,7 +3,8 @@ import { z } from "zod";
 
 /**
  * Timing profiles. `standard` is the seed document's (a ping every 13 s, 3 misses);
- * `fast` pings every second and is tuned to report a crashed peer within ~4 s.
+ * `fast` pings every second and is tuned to report a crashed peer within ~4 s, and at once
+ * suspects a neighbour whose process is gone (its connection closed and it refuses new ones).
  */
 export const livenessProfiles = {
   standard: {
@@ -16,6 +17,7 @@ export const livenessProfiles = {
     voteRetryMs: 2_000,
     voteRoundTimeoutMs: 30_000,
     voteCacheMs: 2_000,
+    suspectUnreachable: false,
   },
   fast: {
     pingIntervalMs: 1_000,
@@ -27,6 +29,7 @@ export const livenessProfiles = {
     voteRetryMs: 300,
     voteRoundTimeoutMs: 5_000,
     voteCacheMs: 500,
+    suspectUnreachable: true,
   },
 } as const;
 
@@ -57,6 +60,13 @@ export const LivenessConfigSchema = z
     voteRoundTimeoutMs: z.number().int().positive().default(standard.voteRoundTimeoutMs),
     /** A voter re-sends its last vote about a suspect for this long instead of probing again. */
     voteCacheMs: z.number().int().nonnegative().default(standard.voteCacheMs),
+    /**
+     * Suspect a neighbour at once when the host reports it `unreachable` (its link went down and
+     * a new dial failed: a crashed process on a live host refuses connections), instead of
+     * after `missesBeforeSuspect` missed pings. Its other neighbours still vote after their own
+     * probes; a neighbour that is only slow keeps its connection and is never suspected so.
+     */
+    suspectUnreachable: z.boolean().default(standard.suspectUnreachable),
     /** Longest neighbour list accepted in a pong. */
     maxAdvertisedNeighbours: z.number().int().positive().default(1024),
     /**

@@ -43,6 +43,11 @@ export type LivenessInput = (
   | { type: "registered"; incarnation: number }
   /** This peer re-registered under a new incarnation after a false removal. */
   | { type: "rejoined"; incarnation: number }
+  /**
+   * The link to neighbour `address` went down and a new dial to it failed. With
+   * `suspectUnreachable`, the neighbour is suspected now (its other neighbours vote as usual).
+   */
+  | { type: "unreachable"; address: string }
 ) & { now: number; wallTimeMs?: number };
 
 /** Events for the host. */

@@ -10,14 +10,12 @@ import type {
   Suspicion,
 } from "./liveness-types.js";
 import type { LivenessMessage, SignedVote } from "./messages.js";
-
-type Verdict = SignedVote["verdict"];
-
 import { createRemovedMembers } from "./removed-members.js";
 import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
 import { evidenceOf, newRoundId, signVote } from "./vote.js";
 import { createVoter } from "./voter.js";
 
+type Verdict = SignedVote["verdict"];
 const sortedKeys = <T>(map: Map<string, T>) => [...map.keys()].sort();
 
 /**
@@ -402,6 +400,12 @@ export function createLiveness(
           }
           incarnation = input.incarnation;
           break;
+        case "unreachable": {
+          const neighbour = neighbours.get(input.address);
+          if (config.suspectUnreachable && neighbour && !suspicions.has(input.address))
+            suspect(input.address, neighbour);
+          break;
+        }
         default:
           assertNever(input, "liveness input");
       }

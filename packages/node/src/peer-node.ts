@@ -365,6 +365,16 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     }
   };
   links.on("message", onMessage);
+  // A neighbour's link went down: dial it again. A refusal means its process is gone (the fast
+  // profile suspects it at once); a neighbour that only closed the link answers the dial.
+  const isNeighbour = (address: string) => overlay.inspect().neighbours.includes(address);
+  links.on("link-down", (lost) => {
+    if (!liveness.config.suspectUnreachable || stopping !== undefined || !isNeighbour(lost)) return;
+    void links.connect(lost).then((isUp) => {
+      if (isUp || stopping !== undefined || !isNeighbour(lost)) return;
+      livenessHost.step({ type: "unreachable", address: lost, ...time() });
+    });
+  });
 
   const hosts = [gossipHost, livenessHost, directoryHost, overlayHost];
   const node: PeerNode = {

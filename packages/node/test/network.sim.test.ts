@@ -99,6 +99,41 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
     );
   }, 120_000);
 
+  it("a peer whose process ends without a word (its host refuses connections) is suspected without waiting for missed pings, and removed", async () => {
+    await forEachSeed(
+      2,
+      212,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        await network.addPeers(10, 200, 3_000);
+        const victim = network.peers[4]!;
+        const suspectedAt: number[] = [];
+        for (const peer of network.peers) {
+          peer.node.on((event) => {
+            if (event.type === "peer-suspected" && event.suspect === victim.address)
+              suspectedAt.push(network.sim.now());
+          });
+        }
+        const stoppedAt = network.sim.now();
+        // The process ends: its connections close, its port refuses new ones; the host is up.
+        await network.sim.settle(victim.node.stop(), { timeoutMs: 5_000 });
+        await network.sim.runForAsync(8_000);
+        // Three missed pings take at least two ping intervals (2 s in the fast profile).
+        expect(suspectedAt.length).toBeGreaterThan(0);
+        expect(Math.min(...suspectedAt) - stoppedAt).toBeLessThan(
+          2 * timingProfiles.fast.pingIntervalMs,
+        );
+        for (const seedNode of network.seeds) {
+          const record = seedNode.node
+            .members()
+            .find((entry) => entry.record.address === victim.address);
+          expect(record?.record.status, `victim at ${seedNode.address}`).toBe("dead");
+        }
+      },
+      replay,
+    );
+  }, 120_000);
+
   it("a clock that moves during a synchronous step (as a real one does) never runs a machine's time backwards", async () => {
     await forEachSeed(
       2,
