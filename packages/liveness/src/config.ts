@@ -62,7 +62,7 @@ export const LivenessConfigSchema = z
     voteCacheMs: z.number().int().nonnegative().default(standard.voteCacheMs),
     /**
      * Suspect a neighbour at once when the host reports it `unreachable` (its link went down and
-     * a new dial failed: a crashed process on a live host refuses connections), instead of
+     * a new dial was refused, as a live host refuses for a crashed process), instead of
      * after `missesBeforeSuspect` missed pings. Its other neighbours still vote after their own
      * probes; a neighbour that is only slow keeps its connection and is never suspected so.
      */

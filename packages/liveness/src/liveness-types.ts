@@ -44,7 +44,7 @@ export type LivenessInput = (
   /** This peer re-registered under a new incarnation after a false removal. */
   | { type: "rejoined"; incarnation: number }
   /**
-   * The link to neighbour `address` went down and a new dial to it failed. With
+   * The link to neighbour `address` went down and a new dial to it was refused (not timed out). With
    * `suspectUnreachable`, the neighbour is suspected now (its other neighbours vote as usual).
    */
   | { type: "unreachable"; address: string }

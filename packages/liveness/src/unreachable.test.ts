@@ -25,7 +25,7 @@ function peer(suspectUnreachable: boolean) {
   return machine;
 }
 
-describe("a neighbour that cannot be reached (its link went down, a dial failed)", () => {
+describe("a neighbour that cannot be reached (its link went down, a dial was refused)", () => {
   it("is suspected at once, without missed pings, and its other neighbours are asked to vote", () => {
     const outputs = peer(true).step({ type: "unreachable", now: 10, address: suspect });
     expect(events(outputs)).toContainEqual({

@@ -99,6 +99,11 @@ export interface LinksEvents<T> {
   /** The first connection to `address` came up, or its last one went down. */
   "link-up": (peer: LinkPeer) => void;
   "link-down": (address: string) => void;
+  /**
+   * A dial to `address` was answered with a refusal (nothing listens there, or its host is
+   * unreachable): not a timeout, which a slow or cut-off node also causes.
+   */
+  "dial-refused": (address: string) => void;
 }
 
 /**

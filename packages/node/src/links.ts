@@ -58,6 +58,7 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
     message: new Set(),
     "link-up": new Set(),
     "link-down": new Set(),
+    "dial-refused": new Set(),
   };
   let listener: Listener | undefined;
   let isClosed = false;
@@ -361,6 +362,9 @@ export function createLinks<T extends { type: string }>(options: LinksOptions<T>
           to: address,
           error: P2pError.is(error) ? error.message : String(error),
         });
+        if (P2pError.is(error) && error.code === "DIAL_FAILED") {
+          for (const handler of listeners["dial-refused"]) handler(address);
+        }
         return false;
       } finally {
         dialing.delete(address);

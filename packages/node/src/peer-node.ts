@@ -365,15 +365,18 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
     }
   };
   links.on("message", onMessage);
-  // A neighbour's link went down: dial it again. A refusal means its process is gone (the fast
-  // profile suspects it at once); a neighbour that only closed the link answers the dial.
-  const isNeighbour = (address: string) => overlay.inspect().neighbours.includes(address);
+  // A neighbour's link went down: dial it again. A refused dial means its process is gone (the
+  // fast profile suspects it at once); a neighbour that only closed the link answers the dial,
+  // and one too slow to answer in time is left to the missed pings.
+  const isWatched = (address: string) =>
+    liveness.config.suspectUnreachable &&
+    stopping === undefined &&
+    overlay.inspect().neighbours.includes(address);
   links.on("link-down", (lost) => {
-    if (!liveness.config.suspectUnreachable || stopping !== undefined || !isNeighbour(lost)) return;
-    void links.connect(lost).then((isUp) => {
-      if (isUp || stopping !== undefined || !isNeighbour(lost)) return;
-      livenessHost.step({ type: "unreachable", address: lost, ...time() });
-    });
+    if (isWatched(lost)) void links.connect(lost);
+  });
+  links.on("dial-refused", (address) => {
+    if (isWatched(address)) livenessHost.step({ type: "unreachable", address, ...time() });
   });
 
   const hosts = [gossipHost, livenessHost, directoryHost, overlayHost];

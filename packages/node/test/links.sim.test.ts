@@ -74,3 +74,31 @@ describe("links: a new link carries a burst sent before the other end has proven
     });
   }
 });
+
+describe("links: a refused dial is told apart from one that got no answer", () => {
+  it("dial-refused fires when nothing listens on a live host, not when the host is silent", async () => {
+    await forEachSeed(
+      2,
+      4_300,
+      async (seed) => {
+        const { sim, a, b } = pair(seed);
+        await a.listen();
+        await b.listen();
+        const refused: string[] = [];
+        a.on("dial-refused", (address) => refused.push(address));
+        expect(await sim.settle(a.connect("10.0.0.11:6000"), { timeoutMs: 10_000 })).toBe(true);
+        // Its process ends: the host is up and answers a dial with a refusal.
+        await sim.settle(b.close(), { timeoutMs: 10_000 });
+        await sim.runForAsync(1_000);
+        expect(await sim.settle(a.connect("10.0.0.11:6000"), { timeoutMs: 30_000 })).toBe(false);
+        expect(refused).toEqual(["10.0.0.11:6000"]);
+        // A host cut off says nothing: the dial times out, which a slow node also causes.
+        sim.partition(["10.0.0.10:6000"], ["10.0.0.11:6000"]);
+        expect(await sim.settle(a.connect("10.0.0.11:6000"), { timeoutMs: 30_000 })).toBe(false);
+        expect(refused).toEqual(["10.0.0.11:6000"]);
+        await a.close();
+      },
+      replay,
+    );
+  });
+});
