@@ -127,7 +127,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     operation.refusals = new Set();
     operation.nextBallot = { counter: operation.ballot.counter + 1, proposer: settings.id };
     highestCounter = Math.max(highestCounter, operation.nextBallot.counter);
-    operation.phaseDeadline = now + settings.attemptTimeoutMs;
+    operation.phaseDeadline = now + phaseTimeout(operation);
     const reserved = reserve(operation.nextBallot.counter);
     return reserved.concat(
       broadcast({
@@ -173,7 +173,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     operation.phase = "prepare";
     operation.promises = new Map();
     operation.refusals = new Set();
-    operation.phaseDeadline = now + settings.attemptTimeoutMs;
+    operation.phaseDeadline = now + phaseTimeout(operation);
     return reserve(highestCounter).concat(
       broadcast({
         type: "quorum.prepare",
@@ -183,6 +183,14 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       }),
     );
   };
+
+  /**
+   * How long a phase of this attempt waits for a quorum: `attemptTimeoutMs` on the first attempt,
+   * doubled on each later one (at most 16×). A fixed timeout shorter than the round trip (a WAN,
+   * a host short of CPU) would abandon every attempt just before its answers arrive.
+   */
+  const phaseTimeout = (operation: Operation): number =>
+    settings.attemptTimeoutMs * 2 ** Math.min(Math.max(operation.attempt - 1, 0), 4);
 
   const backoff = (now: number, operation: Operation): void => {
     fastPath.delete(operation.key);

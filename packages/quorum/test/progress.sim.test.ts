@@ -78,6 +78,46 @@ describe("progress", () => {
     );
   });
 
+  it("links slower than one attempt's timeout (a loaded host, a WAN) still commit: one proposer, and all three on one key", async () => {
+    await forEachSeed(
+      10,
+      500,
+      (seed) => {
+        // 150 ms each way: every phase's round trip (300 ms) outlasts the first attempt's timeout.
+        const cluster = createCluster({
+          seed,
+          seedCount: 3,
+          link: { latencyMs: 150, jitterMs: 30 },
+        });
+        const [a, b, c] = cluster.seeds as [string, string, string];
+        cluster.command(a, { type: "register", operationId: "alone", address: peer(1) });
+        cluster.sim.runFor(3_500);
+        const alone = completions(cluster, a).find((event) => event.operationId === "alone");
+        expect(alone?.result.ok, JSON.stringify(alone?.result)).toBe(true);
+        // Every seed proposes a change of the same key at once (as when three seeds each get a
+        // dead report about one peer): one of them must win before the operations' deadlines.
+        for (const [index, at] of [a, b, c].entries()) {
+          cluster.command(at, {
+            type: "update-neighbours",
+            operationId: `same-key-${index}`,
+            address: peer(1),
+            neighbours: [peer(10 + index)],
+          });
+        }
+        cluster.sim.runFor(3_500);
+        const contended = [a, b, c].flatMap((at) =>
+          completions(cluster, at).filter((event) => event.operationId.startsWith("same-key-")),
+        );
+        expect(contended).toHaveLength(3);
+        expect(
+          contended.some((event) => event.result.ok),
+          contended.map((event) => JSON.stringify(event.result)).join("\n"),
+        ).toBe(true);
+      },
+      replay,
+    );
+  });
+
   it("with no majority nothing commits and callers get NO_QUORUM", async () => {
     await forEachSeed(
       10,
