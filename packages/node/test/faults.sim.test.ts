@@ -274,4 +274,43 @@ describe("faults across the whole stack (simulated network)", () => {
       replay,
     );
   }, 120_000);
+
+  it("a crashed peer whose removal cannot commit at first (the seeds cut off from each other) is removed once they reconnect", async () => {
+    await forEachSeed(
+      2,
+      808,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        await network.addPeers(8, 200, 2_000);
+        const [first, second, third] = network.seeds.map((seedNode) => seedNode.address) as [
+          string,
+          string,
+          string,
+        ];
+        const victim = network.peers[3]!;
+        // No two seeds can reach each other while the dead reports arrive: every removal
+        // proposed now fails for want of a majority.
+        const cuts = [
+          network.sim.partition([first], [second, third]),
+          network.sim.partition([second], [third]),
+        ];
+        network.sim.crash(victim.address);
+        await network.sim.runForAsync(10_000);
+        for (let index = 0; index < network.seeds.length; index++) {
+          expect(recordAt(network, index, victim.address)?.status, "before the heal").toBe("alive");
+        }
+        for (const cut of cuts) cut.heal();
+        await network.sim.runForAsync(30_000);
+        for (let index = 0; index < network.seeds.length; index++) {
+          expect(recordAt(network, index, victim.address)?.status, `at seed ${index}`).toBe("dead");
+          for (const peer of network.peers) {
+            if (peer !== victim) {
+              expect(recordAt(network, index, peer.address)?.status, peer.address).toBe("alive");
+            }
+          }
+        }
+      },
+      replay,
+    );
+  }, 120_000);
 });

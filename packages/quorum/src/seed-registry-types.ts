@@ -22,6 +22,13 @@ export const SeedRegistryConfigSchema = z
     /** An operation that has not committed by then fails with NO_QUORUM. */
     operationTimeoutMs: z.number().positive().default(3_000),
     /**
+     * A removal this seed proposed that failed with NO_QUORUM (the seeds could not reach each
+     * other) is proposed again after this long, doubled per retry (at most 16×)…
+     */
+    removalRetryMs: z.number().positive().default(1_000),
+    /** …at most this many times (while its evidence stands: votes age out of their window). */
+    removalRetries: z.number().int().nonnegative().default(6),
+    /**
      * Backoff after a conflict: random in [c/2, c] with c = min(max, base * 2^attempt). Set the
      * base to about one round trip between seeds.
      */

@@ -16,6 +16,7 @@ import {
 import type { LearnMessage, MemberRecord, QuorumMessage } from "./messages.js";
 import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
+import { createRemovalRetries } from "./removal-retries.js";
 import {
   parseSeedRegistryConfig,
   type SeedCommand,
@@ -158,6 +159,11 @@ export function createSeedRegistry(
     read: (now, operationId, key) => submit(now, operationId, key, readChange),
   });
   const clients = createClientRequests(config, list, entryOf, deps.admits);
+  const removalRetries = createRemovalRetries({
+    retryMs: config.removalRetryMs,
+    retries: config.removalRetries,
+    maxEntries: config.maxPendingOperations,
+  });
 
   const complete = (
     output: Extract<ProposerOutput, { type: "completed" }>,
@@ -184,6 +190,7 @@ export function createSeedRegistry(
         });
       }
     }
+    removalRetries.completed(currentNow, output.operationId, result);
     const answer = clients.complete(output.operationId, result);
     if (answer !== undefined) {
       outputs.push(answer);
@@ -262,14 +269,27 @@ export function createSeedRegistry(
     return drive(now, proposer.submit(now, operationId, key, change));
   };
 
-  const runCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
-    submit(
+  const runCommand = (now: number, command: SeedCommand, attempt = 0): SeedRegistryOutput[] => {
+    if (command.type === "mark-dead") removalRetries.started(command, attempt);
+    return submit(
       now,
       command.operationId,
       command.address,
       // Records carry wall-clock times: tombstone ages survive a restart of the seed.
       commandChange(wallNow(), command, deps.validateEvidence, evidenceContext),
     );
+  };
+
+  /** Removals that found no majority, proposed again while the member is listed alive. */
+  const retryRemovals = (now: number): SeedRegistryOutput[] => {
+    const outputs: SeedRegistryOutput[] = [];
+    for (const { command, attempt } of removalRetries.due(now)) {
+      const record = entryOf(command.address)?.record;
+      if (record?.status !== "alive" || record.incarnation !== command.incarnation) continue;
+      outputs.push(...runCommand(now, command, attempt));
+    }
+    return outputs;
+  };
 
   const fromClient = (
     now: number,
@@ -378,6 +398,7 @@ export function createSeedRegistry(
   const tick = (now: number): SeedRegistryOutput[] => {
     const outputs = drive(now, proposer.tick(now));
     if (restartReads.isDue) outputs.push(...readUnconfirmed(now));
+    outputs.push(...retryRemovals(now));
     if (nextCompactionAt !== undefined && now >= nextCompactionAt) {
       outputs.push(...compact(now));
     }
@@ -423,7 +444,8 @@ export function createSeedRegistry(
     nextDeadline() {
       let next = proposer.nextDeadline();
       const restartReadsAt = restartReads.isDue ? currentNow : undefined;
-      for (const at of [nextCompactionAt, antiEntropy.nextDeadline(), restartReadsAt]) {
+      const retryAt = removalRetries.nextDeadline();
+      for (const at of [nextCompactionAt, antiEntropy.nextDeadline(), restartReadsAt, retryAt]) {
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }
       return next;

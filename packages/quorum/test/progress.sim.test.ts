@@ -151,6 +151,40 @@ describe("progress", () => {
     );
   });
 
+  it("a removal that found no majority is proposed again and commits once the seeds reconnect", async () => {
+    await forEachSeed(
+      10,
+      350,
+      (seed) => {
+        const cluster = createCluster({ seed, seedCount: 3, link: { latencyMs: 5, jitterMs: 5 } });
+        const [a, b, c] = cluster.seeds as [string, string, string];
+        const victim = peer(1);
+        const neighbours = [peer(2), peer(3)];
+        cluster.command(a, { type: "register", operationId: "join", address: victim, neighbours });
+        cluster.sim.runFor(2_000);
+        cluster.sim.partition([a], [b, c]);
+        cluster.sim.partition([b], [c]);
+        cluster.command(a, {
+          type: "mark-dead",
+          operationId: "report",
+          address: victim,
+          incarnation: 0,
+          evidence: { voters: neighbours },
+        });
+        cluster.sim.runFor(5_000);
+        const [failed] = completions(cluster, a).filter((done) => done.operationId === "report");
+        expect(failed?.result.ok === false && failed.result.error.code).toBe("NO_QUORUM");
+        cluster.sim.heal();
+        cluster.sim.runFor(40_000);
+        for (const seedAddress of cluster.seeds) {
+          const record = cluster.hosts.get(seedAddress)?.registry.get(victim)?.record;
+          expect(record?.status, seedAddress).toBe("dead");
+        }
+      },
+      replay,
+    );
+  });
+
   it("a seed that crashes and restarts from storage keeps its promises and catches up", async () => {
     await forEachSeed(
       10,
