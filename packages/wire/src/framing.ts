@@ -74,6 +74,17 @@ export function encodeFrame(body: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_
   return frame;
 }
 
+/** The big-endian u32 length prefix at `offset` (the caller checked that 4 bytes are there). */
+function readLength(bytes: Uint8Array, offset: number): number {
+  return (
+    ((bytes[offset] ?? 0) * 0x1000000 +
+      (((bytes[offset + 1] ?? 0) << 16) |
+        ((bytes[offset + 2] ?? 0) << 8) |
+        (bytes[offset + 3] ?? 0))) >>>
+    0
+  );
+}
+
 /**
  * Creates a streaming frame decoder. Whole frames come out whatever the chunking (a header
  * split across chunks, many frames in one chunk, one byte at a time). The announced length is
@@ -94,22 +105,19 @@ export function createFrameDecoder(options: FrameDecoderOptions = {}): FrameDeco
     let offset = 0;
     while (offset < chunk.byteLength) {
       if (body === undefined) {
-        // Fast path: a whole header inside this chunk.
+        let length: number;
         if (headerFilled === 0 && chunk.byteLength - offset >= FRAME_HEADER_BYTES) {
-          header.set(chunk.subarray(offset, offset + FRAME_HEADER_BYTES));
+          // Fast path: a whole header inside this chunk, read in place.
+          length = readLength(chunk, offset);
           offset += FRAME_HEADER_BYTES;
-          headerFilled = FRAME_HEADER_BYTES;
         } else {
           const take = Math.min(FRAME_HEADER_BYTES - headerFilled, chunk.byteLength - offset);
           header.set(chunk.subarray(offset, offset + take), headerFilled);
           headerFilled += take;
           offset += take;
           if (headerFilled < FRAME_HEADER_BYTES) break;
+          length = readLength(header, 0);
         }
-        const length =
-          ((header[0] ?? 0) * 0x1000000 +
-            (((header[1] ?? 0) << 16) | ((header[2] ?? 0) << 8) | (header[3] ?? 0))) >>>
-          0;
         const problem = checkFrameLength(length, maxFrameBytes);
         if (problem !== undefined) {
           poisoned = problem;
