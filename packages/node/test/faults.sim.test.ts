@@ -299,6 +299,12 @@ describe("faults across the whole stack (simulated network)", () => {
         for (let index = 0; index < network.seeds.length; index++) {
           expect(recordAt(network, index, victim.address)?.status, "before the heal").toBe("alive");
         }
+        // The removal was proposed and failed before the heal (not merely still under way).
+        const failed = network.seeds.map((seedNode) => seedNode.node.stats().quorum.noQuorum);
+        expect(
+          failed.some((count) => count > 0),
+          `NO_QUORUM at the seeds: ${failed}`,
+        ).toBe(true);
         for (const cut of cuts) cut.heal();
         await network.sim.runForAsync(30_000);
         for (let index = 0; index < network.seeds.length; index++) {

@@ -60,6 +60,11 @@ export type ProposerOutput =
       readonly committed: MemberRecord | null;
       /** The acceptors' attestations of `committed` (a certificate when seeds sign). */
       readonly attestations: readonly Attestation[];
+      /**
+       * Why an acceptor last refused this operation's value (its own check failed), if one did:
+       * a NO_QUORUM with a refusal is a verdict, one without is silence (seeds out of reach).
+       */
+      readonly lastRefusal?: string;
     };
 
 /** The value a proposer read and builds on, with the attestations it gathered. */

@@ -221,6 +221,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         ballot,
         committed: operation.proposed,
         attestations: ballot === undefined ? [] : [...operation.attestations.values()],
+        ...(operation.lastRefusal === undefined ? {} : { lastRefusal: operation.lastRefusal }),
       },
     ];
     const queue = queues.get(operation.key);

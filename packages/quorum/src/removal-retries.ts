@@ -1,4 +1,4 @@
-import type { P2pError, Result } from "@p2p/wire";
+import type { P2pError, RandomSource, Result } from "@p2p/wire";
 import type { QuorumErrorCode } from "./errors.js";
 import type { SeedCommand } from "./seed-registry-types.js";
 
@@ -7,47 +7,61 @@ type MarkDead = Extract<SeedCommand, { type: "mark-dead" }>;
 /** Failures that say nothing about the removal itself: no majority answered in time. */
 const RETRIED: ReadonlySet<string> = new Set<QuorumErrorCode>(["NO_QUORUM", "BUSY", "UNREACHABLE"]);
 
-/** A removal proposed again: the command and its attempt number. */
+/** A removal to propose again: the command, its attempt number, the record version it began on. */
 interface RemovalRetry {
   readonly command: MarkDead;
   readonly attempt: number;
+  readonly version: number | undefined;
 }
 
 /**
- * The removals this seed proposed (a dead report's or an orphan's) that failed for want of a
- * majority, proposed again later: a reporter sends its report once, so a removal that fails
- * while the seeds cannot reach each other would otherwise never happen. The retry waits
- * `retryMs`, doubled per attempt (at most 16×), up to `retries` times, once per member and
- * incarnation; a retry whose evidence has gone stale is refused by the removal's own check.
+ * The removals this seed proposed that failed because no majority answered (NO_QUORUM without
+ * any acceptor's refusal, BUSY), proposed again later under the same operation id: a reporter
+ * sends its dead report once, so a removal that failed while the seeds could not reach each
+ * other would otherwise never happen. A retry waits `retryMs` doubled per attempt (at most
+ * 16×), ±25 % jitter (every seed got the same report and retries it), up to `retries` times.
+ * A removal an acceptor refused (its own check failed) is not retried. Kept in memory only: a
+ * restarted seed forgets them.
  */
 export function createRemovalRetries(config: {
   readonly retryMs: number;
   readonly retries: number;
   readonly maxEntries: number;
+  readonly random: RandomSource;
 }) {
-  /** Removals in flight: operation id → command and attempt. */
+  /** Removals in flight: operation id → retry state. */
   const inFlight = new Map<string, RemovalRetry>();
-  /** Removals waiting to be proposed again: "address#incarnation" → retry and when. */
+  /** Removals waiting to be proposed again: "address#incarnation" → retry state and when. */
   const waiting = new Map<string, RemovalRetry & { readonly at: number }>();
 
   return {
-    /** A removal was proposed (`attempt` 0 the first time). */
-    started(command: MarkDead, attempt = 0): void {
-      if (inFlight.size < config.maxEntries)
-        inFlight.set(command.operationId, { command, attempt });
+    /**
+     * A removal was proposed: `attempt` 0 the first time, on the member's record at `version`
+     * (a retry is dropped once the record has changed since).
+     */
+    started(command: MarkDead, attempt: number, version: number | undefined): void {
+      if (inFlight.size < config.maxEntries) {
+        inFlight.set(command.operationId, { command, attempt, version });
+      }
     },
-    /** An operation ended: a removal that found no majority is proposed again later. */
-    completed(now: number, operationId: string, result: Result<unknown, P2pError>): void {
+    /** An operation ended: a removal that no majority answered is proposed again later. */
+    completed(
+      now: number,
+      operationId: string,
+      result: Result<unknown, P2pError>,
+      lastRefusal: string | undefined,
+    ): void {
       const entry = inFlight.get(operationId);
       if (entry === undefined) return;
       inFlight.delete(operationId);
-      if (result.ok || !RETRIED.has(String(result.error.code))) return;
+      if (result.ok || lastRefusal !== undefined || !RETRIED.has(String(result.error.code))) return;
       if (entry.attempt >= config.retries || waiting.size >= config.maxEntries) return;
       const { address, incarnation } = entry.command;
       const key = `${address}#${incarnation}`;
       if (waiting.has(key)) return;
-      const delay = config.retryMs * 2 ** Math.min(entry.attempt, 4);
-      waiting.set(key, { command: entry.command, attempt: entry.attempt + 1, at: now + delay });
+      const delay =
+        config.retryMs * 2 ** Math.min(entry.attempt, 4) * (0.75 + 0.5 * config.random.next());
+      waiting.set(key, { ...entry, attempt: entry.attempt + 1, at: now + delay });
     },
     /**
      * The retries due at `now`; they stop waiting. A retry keeps its operation id: if the first
@@ -59,15 +73,16 @@ export function createRemovalRetries(config: {
       for (const [key, entry] of waiting) {
         if (entry.at > now) continue;
         waiting.delete(key);
-        ready.push({ command: entry.command, attempt: entry.attempt });
+        ready.push({ command: entry.command, attempt: entry.attempt, version: entry.version });
       }
       return ready;
     },
     /** When the next retry is due, if any waits. */
     nextDeadline(): number | undefined {
       let next: number | undefined;
-      for (const entry of waiting.values())
+      for (const entry of waiting.values()) {
         if (next === undefined || entry.at < next) next = entry.at;
+      }
       return next;
     },
   };

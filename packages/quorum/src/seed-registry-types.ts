@@ -22,8 +22,9 @@ export const SeedRegistryConfigSchema = z
     /** An operation that has not committed by then fails with NO_QUORUM. */
     operationTimeoutMs: z.number().positive().default(3_000),
     /**
-     * A removal this seed proposed that failed with NO_QUORUM (the seeds could not reach each
-     * other) is proposed again after this long, doubled per retry (at most 16×)…
+     * A removal this seed proposed that no majority answered (NO_QUORUM with no acceptor's
+     * refusal, or BUSY) is proposed again after about this long (±25 %), doubled per retry
+     * (at most 16×), while the member's record is unchanged…
      */
     removalRetryMs: z.number().positive().default(1_000),
     /** …at most this many times (while its evidence stands: votes age out of their window). */

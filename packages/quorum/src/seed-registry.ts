@@ -163,6 +163,7 @@ export function createSeedRegistry(
     retryMs: config.removalRetryMs,
     retries: config.removalRetries,
     maxEntries: config.maxPendingOperations,
+    random: deps.random,
   });
 
   const complete = (
@@ -190,7 +191,7 @@ export function createSeedRegistry(
         });
       }
     }
-    removalRetries.completed(currentNow, output.operationId, result);
+    removalRetries.completed(currentNow, output.operationId, result, output.lastRefusal);
     const answer = clients.complete(output.operationId, result);
     if (answer !== undefined) {
       outputs.push(answer);
@@ -269,8 +270,13 @@ export function createSeedRegistry(
     return drive(now, proposer.submit(now, operationId, key, change));
   };
 
-  const runCommand = (now: number, command: SeedCommand, attempt = 0): SeedRegistryOutput[] => {
-    if (command.type === "mark-dead") removalRetries.started(command, attempt);
+  const runCommand = (
+    now: number,
+    command: SeedCommand,
+    attempt = 0,
+    version = entryOf(command.address)?.version,
+  ): SeedRegistryOutput[] => {
+    if (command.type === "mark-dead") removalRetries.started(command, attempt, version);
     return submit(
       now,
       command.operationId,
@@ -280,13 +286,17 @@ export function createSeedRegistry(
     );
   };
 
-  /** Removals that found no majority, proposed again while the member is listed alive. */
+  /** Removals that no majority answered, proposed again while the record is as it was then. */
   const retryRemovals = (now: number): SeedRegistryOutput[] => {
     const outputs: SeedRegistryOutput[] = [];
-    for (const { command, attempt } of removalRetries.due(now)) {
-      const record = entryOf(command.address)?.record;
-      if (record?.status !== "alive" || record.incarnation !== command.incarnation) continue;
-      outputs.push(...runCommand(now, command, attempt));
+    for (const { command, attempt, version } of removalRetries.due(now)) {
+      const entry = entryOf(command.address);
+      // Removed meanwhile, registered again, or changed since (a restarted peer's update).
+      if (entry?.record.status !== "alive" || entry.record.incarnation !== command.incarnation) {
+        continue;
+      }
+      if (entry.version !== version) continue;
+      outputs.push(...runCommand(now, command, attempt, version));
     }
     return outputs;
   };
