@@ -43,7 +43,9 @@ export const PlumtreeConfigSchema = z
     /**
      * Repair under loss: each recent id is announced again to the neighbours not known to have
      * it, `reannounceRounds` times, first `reannounceIntervalMs` after it arrived, each round
-     * twice as long after the one before (0 rounds: only the first announcement).
+     * twice as long after the one before (0 rounds: only the first announcement). Rounds fall
+     * due on a grid of an eighth of the interval, so ids due close together share one
+     * `gossip.ihave`.
      */
     reannounceIntervalMs: milliseconds.default(1_000),
     reannounceRounds: z.number().int().nonnegative().default(4),

@@ -124,6 +124,16 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     lazy.add(peer);
   };
 
+  /**
+   * When a re-announcement round falls due: on a grid of an eighth of the interval, so ids due
+   * close together go out in one `gossip.ihave` per neighbour rather than one each (rounding up
+   * keeps each round's queue in time order).
+   */
+  const reannounceAt = (at: number): number => {
+    const grid = config.reannounceIntervalMs / 8;
+    return Math.ceil(at / grid) * grid;
+  };
+
   function announce(now: number, to: string, id: string): void {
     const ids = outbox.get(to) ?? new Set<string>();
     outbox.set(to, ids);
@@ -185,7 +195,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     }
     const first = rounds[0];
     if (first !== undefined)
-      first.items.push({ id: message.id, at: now + config.reannounceIntervalMs });
+      first.items.push({ id: message.id, at: reannounceAt(now + config.reannounceIntervalMs) });
     return targets;
   }
 
@@ -360,7 +370,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
           if (next !== undefined && targets.length > 0)
             next.items.push({
               id: item.id,
-              at: now + config.reannounceIntervalMs * 2 ** (index + 1),
+              at: reannounceAt(now + config.reannounceIntervalMs * 2 ** (index + 1)),
             });
         }
       });
