@@ -11,42 +11,45 @@ const command = (operationId: string, address = "10.9.0.1:7000") => ({
 });
 const noQuorum = err(new P2pError("NO_QUORUM", "no quorum of 2 seeds answered"));
 /** Random 0.5 gives no jitter: every delay is exactly `retryMs` × 2^attempt. */
+/** Every member listed alive, incarnation 0, at version 7. */
+const entryOf = (address: string) => ({
+  record: { address, status: "alive" as const, incarnation: 0, neighbours: [], changedAt: 0 },
+  version: 7,
+});
 const retries = (count = 3) =>
   createRemovalRetries({
     retryMs: 1_000,
     retries: count,
     maxEntries: 10,
     random: { next: () => 0.5 },
+    entryOf,
   });
 
 describe("removal retries", () => {
   it("proposes a removal no majority answered again, doubling the wait, up to the limit", () => {
     const table = retries(2);
-    table.started(command("report"), 0, 7);
+    table.started(command("report"));
     table.completed(100, "report", noQuorum, undefined);
     expect(table.nextDeadline()).toBe(1_100);
     expect(table.due(1_099)).toEqual([]);
-    const [first] = table.due(1_100);
-    expect(first).toEqual({ command: command("report"), attempt: 1, version: 7 });
+    expect(table.due(1_100)).toEqual([command("report")]);
     expect(table.nextDeadline()).toBeUndefined();
 
-    table.started(command("report"), 1, 7);
     table.completed(5_000, "report", noQuorum, undefined);
     expect(table.nextDeadline()).toBe(7_000);
-    expect(table.due(7_000).map((retry) => retry.attempt)).toEqual([2]);
+    expect(table.due(7_000)).toEqual([command("report")]);
 
-    table.started(command("report"), 2, 7);
     table.completed(10_000, "report", noQuorum, undefined);
     expect(table.nextDeadline(), "past the limit").toBeUndefined();
   });
 
   it("does not retry a success, a refusal by an acceptor's check, or an error about the removal", () => {
     const table = retries();
-    table.started(command("a"), 0, 1);
+    table.started(command("a"));
     table.completed(0, "a", ok(undefined), undefined);
-    table.started(command("b", "10.9.0.2:7000"), 0, 1);
+    table.started(command("b", "10.9.0.2:7000"));
     table.completed(0, "b", noQuorum, "EVIDENCE_INVALID: too few neighbour votes");
-    table.started(command("c", "10.9.0.3:7000"), 0, 1);
+    table.started(command("c", "10.9.0.3:7000"));
     table.completed(0, "c", err(new P2pError("EVIDENCE_INVALID", "stale votes")), undefined);
     table.completed(0, "never-started", noQuorum, undefined);
     expect(table.nextDeadline()).toBeUndefined();
@@ -55,9 +58,9 @@ describe("removal retries", () => {
   it("waits once per member and incarnation, however many reports about it failed", () => {
     const table = retries();
     for (const id of ["from-1", "from-2", "from-3"]) {
-      table.started(command(id), 0, 1);
+      table.started(command(id));
       table.completed(0, id, noQuorum, undefined);
     }
-    expect(table.due(60_000).map((retry) => retry.command.operationId)).toEqual(["from-1"]);
+    expect(table.due(60_000).map((retry) => retry.operationId)).toEqual(["from-1"]);
   });
 });

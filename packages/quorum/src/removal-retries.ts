@@ -1,5 +1,6 @@
 import type { P2pError, RandomSource, Result } from "@p2p/wire";
 import type { QuorumErrorCode } from "./errors.js";
+import type { MemberEntry } from "./messages.js";
 import type { SeedCommand } from "./seed-registry-types.js";
 
 type MarkDead = Extract<SeedCommand, { type: "mark-dead" }>;
@@ -28,6 +29,8 @@ export function createRemovalRetries(config: {
   readonly retries: number;
   readonly maxEntries: number;
   readonly random: RandomSource;
+  /** The member's committed entry now (the retry is dropped once it changed). */
+  readonly entryOf: (address: string) => MemberEntry | undefined;
 }) {
   /** Removals in flight: operation id → retry state. */
   const inFlight = new Map<string, RemovalRetry>();
@@ -35,13 +38,11 @@ export function createRemovalRetries(config: {
   const waiting = new Map<string, RemovalRetry & { readonly at: number }>();
 
   return {
-    /**
-     * A removal was proposed: `attempt` 0 the first time, on the member's record at `version`
-     * (a retry is dropped once the record has changed since).
-     */
-    started(command: MarkDead, attempt: number, version: number | undefined): void {
+    /** A removal was proposed for the first time, on the member's record as it is now. */
+    started(command: MarkDead): void {
       if (inFlight.size < config.maxEntries) {
-        inFlight.set(command.operationId, { command, attempt, version });
+        const version = config.entryOf(command.address)?.version;
+        inFlight.set(command.operationId, { command, attempt: 0, version });
       }
     },
     /** An operation ended: a removal that no majority answered is proposed again later. */
@@ -64,16 +65,27 @@ export function createRemovalRetries(config: {
       waiting.set(key, { ...entry, attempt: entry.attempt + 1, at: now + delay });
     },
     /**
-     * The retries due at `now`; they stop waiting. A retry keeps its operation id: if the first
-     * attempt (or the reporter's request retried at another seed) was chosen after all, the
-     * operation memory applies it once.
+     * The removals to propose again at `now` (counted in flight from here): those due whose
+     * member is still alive at the same incarnation and unchanged since the first attempt (not
+     * removed meanwhile, nor updated by a restarted peer). A retry keeps its operation id: if
+     * the first attempt (or the reporter's request retried at another seed) was chosen after
+     * all, the operation memory applies it once.
      */
-    due(now: number): RemovalRetry[] {
-      const ready: RemovalRetry[] = [];
+    due(now: number): MarkDead[] {
+      const ready: MarkDead[] = [];
       for (const [key, entry] of waiting) {
         if (entry.at > now) continue;
         waiting.delete(key);
-        ready.push({ command: entry.command, attempt: entry.attempt, version: entry.version });
+        const { command, attempt, version } = entry;
+        const current = config.entryOf(command.address);
+        if (current?.record.status !== "alive") continue;
+        if (current.record.incarnation !== command.incarnation || current.version !== version) {
+          continue;
+        }
+        if (inFlight.size < config.maxEntries) {
+          inFlight.set(command.operationId, { command, attempt, version });
+        }
+        ready.push(command);
       }
       return ready;
     },

@@ -164,6 +164,7 @@ export function createSeedRegistry(
     retries: config.removalRetries,
     maxEntries: config.maxPendingOperations,
     random: deps.random,
+    entryOf: (address) => entryOf(address),
   });
 
   const complete = (
@@ -270,35 +271,17 @@ export function createSeedRegistry(
     return drive(now, proposer.submit(now, operationId, key, change));
   };
 
-  const runCommand = (
-    now: number,
-    command: SeedCommand,
-    attempt = 0,
-    version = entryOf(command.address)?.version,
-  ): SeedRegistryOutput[] => {
-    if (command.type === "mark-dead") removalRetries.started(command, attempt, version);
-    return submit(
+  const submitCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
+    submit(
       now,
       command.operationId,
       command.address,
       // Records carry wall-clock times: tombstone ages survive a restart of the seed.
       commandChange(wallNow(), command, deps.validateEvidence, evidenceContext),
     );
-  };
-
-  /** Removals that no majority answered, proposed again while the record is as it was then. */
-  const retryRemovals = (now: number): SeedRegistryOutput[] => {
-    const outputs: SeedRegistryOutput[] = [];
-    for (const { command, attempt, version } of removalRetries.due(now)) {
-      const entry = entryOf(command.address);
-      // Removed meanwhile, registered again, or changed since (a restarted peer's update).
-      if (entry?.record.status !== "alive" || entry.record.incarnation !== command.incarnation) {
-        continue;
-      }
-      if (entry.version !== version) continue;
-      outputs.push(...runCommand(now, command, attempt, version));
-    }
-    return outputs;
+  const runCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] => {
+    if (command.type === "mark-dead") removalRetries.started(command);
+    return submitCommand(now, command);
   };
 
   const fromClient = (
@@ -408,7 +391,7 @@ export function createSeedRegistry(
   const tick = (now: number): SeedRegistryOutput[] => {
     const outputs = drive(now, proposer.tick(now));
     if (restartReads.isDue) outputs.push(...readUnconfirmed(now));
-    outputs.push(...retryRemovals(now));
+    for (const command of removalRetries.due(now)) outputs.push(...submitCommand(now, command));
     if (nextCompactionAt !== undefined && now >= nextCompactionAt) {
       outputs.push(...compact(now));
     }
