@@ -94,6 +94,9 @@ describe("createGossip", () => {
       ["a:1", 3],
       ["c:1", 3],
     ]);
+    // The copies go out before the delivery: the host's handling of the event (log lines, the
+    // application) never holds up the next hop.
+    expect(first.map((output) => output.type)).toEqual(["send", "send", "emit"]);
     expect(
       gossip.step({ type: "receive", now: 2, from: "a:1", message: { ...message, hops: 3 } }),
     ).toEqual([]);

@@ -291,6 +291,16 @@ export function createGossip(
     messageList.add(message.id, message.origin, currentNow);
     counters.delivered++;
     const hops = message.hops + 1;
+    const forwarded: GossipMessage = { ...message, hops };
+    const isLast = hops >= config.maxHops;
+    // Forwarded first, delivered after: the next hop's copies leave before this peer's own
+    // handling of the message (its log lines, its application) can hold them up.
+    const targets =
+      plumtree === undefined
+        ? isLast
+          ? []
+          : push(outputs, forwarded, from)
+        : plumtree.delivered(outputs, currentNow, forwarded, from, isLast);
     outputs.push({
       type: "emit",
       event: {
@@ -302,13 +312,6 @@ export function createGossip(
         hops,
       },
     });
-    const forwarded: GossipMessage = { ...message, hops };
-    const isLast = hops >= config.maxHops;
-    if (plumtree === undefined && isLast) return;
-    const targets =
-      plumtree === undefined
-        ? push(outputs, forwarded, from)
-        : plumtree.delivered(outputs, currentNow, forwarded, from, isLast);
     if (isLast) return;
     counters.forwarded += targets.length;
     remember(forwarded, [from, ...targets]);
