@@ -4,15 +4,10 @@ import { CATCH_UP, createAntiEntropy } from "./anti-entropy.js";
 import type { Ballot } from "./ballot.js";
 import { createCertifier, isSameAccepted } from "./certificate.js";
 import { type ClientMessage, commandChange, createClientRequests } from "./client-requests.js";
+import { createCompaction, isCompaction } from "./compaction.js";
 import type { QuorumErrorCode } from "./errors.js";
 import { createLocalView, createRestartReads } from "./local-view.js";
-import {
-  compactChange,
-  createMembershipValidator,
-  type EvidenceContext,
-  isCompacted,
-  readChange,
-} from "./membership.js";
+import { createMembershipValidator, type EvidenceContext, readChange } from "./membership.js";
 import type { LearnMessage, MemberRecord, QuorumMessage } from "./messages.js";
 import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
@@ -45,7 +40,6 @@ export { SeedRegistryConfigSchema } from "./seed-registry-types.js";
  */
 export const PROPOSER_RESERVATION_KEY = "~proposer";
 
-const COMPACT = "compact:";
 const RESTART = ":restart:";
 const RESTART_READS_AT_ONCE = 64;
 
@@ -124,8 +118,10 @@ export function createSeedRegistry(
     deps.random,
   );
 
-  // A restart keeps no timers: compaction is looked at again on the first tick.
-  let nextCompactionAt: number | undefined = localView.hasTombstones() ? 0 : undefined;
+  const compaction = createCompaction(
+    { retentionMs: config.tombstoneRetentionMs, intervalMs: config.compactionIntervalMs },
+    localView.hasTombstones(),
+  );
   let operationSequence = 0;
   const wallNow = (): number => currentNow + wallOffsetMs;
 
@@ -134,9 +130,7 @@ export function createSeedRegistry(
 
   const learn = (key: string, ballot: Ballot, value: MemberRecord | null): SeedRegistryOutput[] => {
     const events = localView.learn(key, ballot, value);
-    if (value !== null && value.status !== "alive" && nextCompactionAt === undefined) {
-      nextCompactionAt = currentNow + config.compactionIntervalMs;
-    }
+    if (value !== null && value.status !== "alive") compaction.tombstoneLearned(currentNow);
     return events.map((event) => ({ type: "emit", event }));
   };
 
@@ -199,7 +193,7 @@ export function createSeedRegistry(
     } else if (output.operationId.startsWith(CATCH_UP)) {
       if (output.operationId.includes(RESTART)) restartReads.completed();
       antiEntropy.readCompleted(output.key);
-    } else if (!output.operationId.startsWith(COMPACT)) {
+    } else if (!isCompaction(output.operationId)) {
       outputs.push({
         type: "emit",
         event: {
@@ -348,34 +342,6 @@ export function createSeedRegistry(
     }
   };
 
-  const compact = (now: number): SeedRegistryOutput[] => {
-    nextCompactionAt = undefined;
-    const olderThan = wallNow() - config.tombstoneRetentionMs;
-    const outputs: SeedRegistryOutput[] = [];
-    for (const { record: value } of list()) {
-      const key = value.address;
-      if (value.status === "alive" || isCompacted(value)) continue;
-      if (value.changedAt <= olderThan) {
-        operationSequence += 1;
-        outputs.push(
-          ...submit(
-            now,
-            `${COMPACT}${key}:${operationSequence}`,
-            key,
-            compactChange(key, olderThan),
-          ),
-        );
-      } else {
-        const due = value.changedAt + config.tombstoneRetentionMs - wallOffsetMs;
-        if (nextCompactionAt === undefined || due < nextCompactionAt) nextCompactionAt = due;
-      }
-    }
-    if (nextCompactionAt !== undefined) {
-      nextCompactionAt = Math.max(nextCompactionAt, now + config.compactionIntervalMs);
-    }
-    return outputs;
-  };
-
   /** After a restart: quorum-read what the acceptor held uncommitted, a batch per tick. */
   const readUnconfirmed = (now: number): SeedRegistryOutput[] => {
     const outputs: SeedRegistryOutput[] = [];
@@ -392,8 +358,9 @@ export function createSeedRegistry(
     const outputs = drive(now, proposer.tick(now));
     if (restartReads.isDue) outputs.push(...readUnconfirmed(now));
     for (const command of removalRetries.due(now)) outputs.push(...submitCommand(now, command));
-    if (nextCompactionAt !== undefined && now >= nextCompactionAt) {
-      outputs.push(...compact(now));
+    const records = () => list().map((entry) => entry.record);
+    for (const due of compaction.due(now, wallOffsetMs, records)) {
+      outputs.push(...submit(now, due.operationId, due.key, due.change));
     }
     probeResults.expire(now);
     aliveVotes.expire(now);
@@ -438,7 +405,12 @@ export function createSeedRegistry(
       let next = proposer.nextDeadline();
       const restartReadsAt = restartReads.isDue ? currentNow : undefined;
       const retryAt = removalRetries.nextDeadline();
-      for (const at of [nextCompactionAt, antiEntropy.nextDeadline(), restartReadsAt, retryAt]) {
+      for (const at of [
+        compaction.nextDeadline(),
+        antiEntropy.nextDeadline(),
+        restartReadsAt,
+        retryAt,
+      ]) {
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }
       return next;
