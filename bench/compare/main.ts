@@ -129,7 +129,11 @@ async function main(): Promise<number> {
       quantileOf(samples, q, `failed: no ${what}`);
     const etcdValue = (samples: number[], q: number): Value =>
       hasEtcd ? quantileOf(samples, q, "failed: no puts") : skipped("etcd");
-    const lone = members.loneRssMb;
+    const MB = 1024 * 1024;
+    const lone = {
+      p2p: members.lone.p2p === undefined ? undefined : members.lone.p2p.rss / MB,
+      serf: members.lone.serf === undefined ? undefined : members.lone.serf.rss / MB,
+    };
     const n = membership.peers;
     const figures: Figure[] = [
       {
@@ -194,6 +198,13 @@ async function main(): Promise<number> {
         anchor: serfValue(members.rssMb.serf, 0.5, "agent"),
       },
       {
+        name: `PSS per process in the network of ${n} (shared pages split among their processes), median`,
+        unit: "MB",
+        p2p: p2pValue(members.pssMb.p2p, 0.5, "process"),
+        anchorName: "Serf agent",
+        anchor: serfValue(members.pssMb.serf, 0.5, "agent"),
+      },
+      {
         name: `idle CPU per process over ${membership.idleSeconds} s, median`,
         unit: "%",
         p2p: p2pValue(members.cpuPercent.p2p, 0.5, "process"),
@@ -207,7 +218,14 @@ async function main(): Promise<number> {
       `False removals: p2p ${members.falseRemovals.p2p.length}${members.falseRemovals.p2p.length > 0 ? ` (${members.falseRemovals.p2p.join(", ")})` : ""}; Serf false failures ${members.falseRemovals.serf.length}.`,
       `Dissemination: p2p ${complete} of ${stamped} messages stamped in the window reached all ${n - 1} other peers (time from the origin's stamp in the message to the last delivery line in outputfile.txt); Serf ${members.disseminationS.serf.length} user events (\`serf event -coalesce=false\`), from the origin agent's \`Received event\` line to the last other agent's.`,
       `Commit: ${commits.register.length} registrations, ${commits.update.length} warm updates, ${commits.put.length} etcd puts (HTTP JSON gateway, keep-alive, to the leader), sequential, in alternating rounds.`,
-      `RSS and CPU: p2p peers (seeds not counted) and Serf agents, /proc/<pid>/status VmRSS and /proc/<pid>/stat utime+stime, after the peers' message generators finished.`,
+      `RSS and CPU: p2p peers (seeds not counted) and Serf agents, /proc/<pid>/status VmRSS and /proc/<pid>/stat utime+stime, after the peers' message generators finished; PSS from /proc/<pid>/smaps_rollup.`,
+    );
+    const split = (memory: { anon: number; file: number } | undefined) =>
+      memory === undefined
+        ? "not measured"
+        : `${(memory.anon / MB).toFixed(1)} MB anonymous + ${(memory.file / MB).toFixed(1)} MB file pages`;
+    notes.push(
+      `Lone process RSS split: p2p peer ${split(members.lone.p2p)} (the node executable's pages, shared by every node process on the host); Serf agent ${split(members.lone.serf)}.`,
     );
     const seconds = (performance.now() - started) / 1000;
     notes.push(`Run took ${seconds.toFixed(0)} s${isQuick ? " (--quick)" : ""}.`);

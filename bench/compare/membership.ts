@@ -5,7 +5,7 @@
 // hits a network of N).
 import { disseminationOf } from "./observations.js";
 import { P2pNetwork } from "./p2p.js";
-import { cpuSeconds, rssBytes, sleep, waitUntil } from "./processes.js";
+import { cpuSeconds, memoryOf, type ProcessMemory, sleep, waitUntil } from "./processes.js";
 import type { SerfCluster } from "./serf.js";
 
 /** How big and how long the phase is. */
@@ -20,8 +20,11 @@ export interface MembershipSettings {
 
 /** What the phase measured, per system; a list that stayed empty failed or was skipped. */
 export interface MembershipResults {
-  loneRssMb: { p2p?: number; serf?: number };
+  /** The lone peer's and the lone agent's memory (bytes). */
+  lone: { p2p?: ProcessMemory; serf?: ProcessMemory };
   rssMb: { p2p: number[]; serf: number[] };
+  /** Proportional set size per process in the network: shared pages split among their mappers. */
+  pssMb: { p2p: number[]; serf: number[] };
   cpuPercent: { p2p: number[]; serf: number[] };
   /** Seconds from the kill to removed at every seed / failed at every survivor. */
   detectionS: { p2p: number[]; serf: number[] };
@@ -54,8 +57,9 @@ export async function measureMembership(
   print: (line: string) => void,
 ): Promise<MembershipResults> {
   const results: MembershipResults = {
-    loneRssMb: {},
+    lone: {},
     rssMb: { p2p: [], serf: [] },
+    pssMb: { p2p: [], serf: [] },
     cpuPercent: { p2p: [], serf: [] },
     detectionS: { p2p: [], serf: [] },
     disseminationS: { p2p: [], serf: [] },
@@ -75,9 +79,9 @@ export async function measureMembership(
     await sleep(3000);
     const lonePeer = p2p.peers.get(first);
     if (lonePeer === undefined) throw new Error(`p2p: lone peer ${first} is not running`);
-    results.loneRssMb.p2p = rssBytes(lonePeer.pid) / MB;
+    results.lone.p2p = memoryOf(lonePeer.pid);
     if (serf !== undefined && firstAgent !== undefined) {
-      results.loneRssMb.serf = rssBytes(serf.agents.get(firstAgent)?.child.pid as number) / MB;
+      results.lone.serf = memoryOf(serf.agents.get(firstAgent)?.child.pid as number);
     }
     log(`  lone peer and lone agent measured; starting ${settings.peers - 1} more of each`);
     // In batches of peers started together, so that every peer's generator still runs in
@@ -172,8 +176,12 @@ async function idle(
   const percent = (pid: number) => ((cpuSeconds(pid) - (before.get(pid) ?? 0)) / seconds) * 100;
   results.cpuPercent.p2p = peerPids.map(percent);
   results.cpuPercent.serf = agentPids.map(percent);
-  results.rssMb.p2p = peerPids.map((pid) => rssBytes(pid) / MB);
-  results.rssMb.serf = agentPids.map((pid) => rssBytes(pid) / MB);
+  const peerMemory = peerPids.map(memoryOf);
+  const agentMemory = agentPids.map(memoryOf);
+  results.rssMb.p2p = peerMemory.map((memory) => memory.rss / MB);
+  results.rssMb.serf = agentMemory.map((memory) => memory.rss / MB);
+  results.pssMb.p2p = peerMemory.map((memory) => memory.pss / MB);
+  results.pssMb.serf = agentMemory.map((memory) => memory.pss / MB);
 }
 
 /** Kills one peer and one agent at the same instant, `kills` times, replacing each after. */

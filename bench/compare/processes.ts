@@ -207,6 +207,34 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/** Memory of process `pid` in bytes: its RSS split into anonymous and file pages, and its PSS. */
+export interface ProcessMemory {
+  readonly rss: number;
+  /** Private pages: heaps, stacks. */
+  readonly anon: number;
+  /** Pages of mapped files (the executable, libraries): shared by every process that maps them. */
+  readonly file: number;
+  /** Proportional set size: each shared page divided among the processes that map it. */
+  readonly pss: number;
+}
+
+/** RSS (RssAnon, RssFile of /proc/<pid>/status) and PSS (/proc/<pid>/smaps_rollup) of `pid`. */
+export function memoryOf(pid: number): ProcessMemory {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kB = (text: string, field: string) => {
+    const match = text.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+    if (match === null) throw new Error(`no ${field} for pid ${pid}`);
+    return Number(match[1]) * 1024;
+  };
+  return {
+    rss: kB(status, "VmRSS"),
+    anon: kB(status, "RssAnon"),
+    file: kB(status, "RssFile"),
+    pss: kB(rollup, "Pss"),
+  };
+}
+
 let ticksPerSecond: number | undefined;
 
 /** CPU time (user + system) process `pid` has used so far, in seconds (/proc/<pid>/stat). */
