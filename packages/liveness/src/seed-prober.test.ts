@@ -132,6 +132,36 @@ describe("createSeedProber", () => {
     expect(prober.nextDeadline()).toBeUndefined();
   });
 
+  it("also probes the suspect of a report it passes on for its votes, so the registry can fall back on that probe", () => {
+    // The votes may stop sufficing before the removal is checked (the suspect's neighbours
+    // drop it from their lists): the registry then needs this seed's own failed probe.
+    const prober = createSeedProber<Report>(config);
+    const votes = [ownVote, { ...ownVote, voter: quiet }];
+    const outputs = prober.step({
+      type: "dead-report",
+      now: 0,
+      from: other,
+      suspect,
+      incarnation: 0,
+      evidence: { ...evidence(false), votes },
+      report: { id: "r" },
+      records: directory,
+    });
+    expect(ofType(outputs, "release-report")).toEqual([
+      { type: "release-report", from: other, report: { id: "r" } },
+    ]);
+    expect(pingsTo(outputs, suspect)).toBe(1);
+    // no other seed is asked: each got the report and probes for itself
+    expect(ofType(outputs, "send").filter((o) => o.message.type === "liveness.seed-probe")).toEqual(
+      [],
+    );
+    const later = runUntil(prober, 0, 1_000).map((timed) => timed.output);
+    expect(ofType(later, "probe-result")).toEqual([
+      { type: "probe-result", address: suspect, incarnation: 0, isAlive: false, atMs: 0 },
+    ]);
+    expect(ofType(later, "release-report")).toEqual([]); // released once, not again
+  });
+
   it("passes a held report on when another seed's request replaces its probe (a newer incarnation)", () => {
     const prober = createSeedProber<Report>(config);
     report(prober, 0, "r"); // held: waits for this seed's probe of the suspect (incarnation 0)

@@ -249,17 +249,21 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
         probe.incarnation === incarnation &&
         probe.startedAt >= aliveAt
       );
+    if (!parsed.success || record?.status !== "alive" || record.incarnation !== incarnation) {
+      release(); // the registry answers that nothing changes
+      return;
+    }
     if (
-      !parsed.success ||
-      record?.status !== "alive" ||
-      record.incarnation !== incarnation ||
-      (!isContradicted &&
-        !needsSeedProbe(parsed.data, seedMembershipView(records, suspect, isUnresponsive), {
-          wallTimeMs: now + wallOffsetMs,
-          maxVoteAgeMs: config.maxVoteAgeMs,
-        }))
+      !isContradicted &&
+      !needsSeedProbe(parsed.data, seedMembershipView(records, suspect, isUnresponsive), {
+        wallTimeMs: now + wallOffsetMs,
+        maxVoteAgeMs: config.maxVoteAgeMs,
+      })
     ) {
-      release(); // the registry decides on the votes alone (or answers that nothing changes)
+      release(); // the registry decides on the votes alone
+      // …unless they stop sufficing before it checks them (the suspect's neighbours drop it
+      // from their lists): then this seed's own failed probe decides, so probe it here too.
+      if (parsed.data.votes.length > 0) probeHere(suspect, incarnation);
       return;
     }
     // Too few neighbours can vote: every seed probes the suspect and its live neighbours that

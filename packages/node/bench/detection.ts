@@ -103,7 +103,9 @@ async function runNetwork(
   const traceSeedEvent = (seedAddress: string, event: SeedNodeEvent): void => {
     const at = `${fixed(sim.now() / 1000)} ${seedAddress}`;
     if (event.type === "operation-completed") {
-      const outcome = event.result.ok ? "ok" : event.result.error.code;
+      const outcome = event.result.ok
+        ? "ok"
+        : `${event.result.error.code} (${event.result.error.message})`;
       pushTo(phase.trace, event.address, `${at} ${event.operationId} ${outcome}`);
     } else if (event.type === "dead-report-received") {
       pushTo(phase.trace, event.address, `${at} dead report from ${event.from}`);

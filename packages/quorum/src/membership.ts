@@ -36,7 +36,9 @@ export interface EvidenceContext {
  * Checks the evidence of a removal: a pure function of its arguments. `subject` is the
  * record being marked dead (the acceptor's own record when it has one for that incarnation,
  * so a proposer cannot swap the neighbour list the votes are checked against). Supplied by
- * the host (the liveness package has one); quorum never imports it.
+ * the host (the liveness package has one); quorum never imports it. An error coded
+ * `EVIDENCE_NEEDS_PROBE` says the seed's own probe of the suspect may still decide: the
+ * registry proposes such a removal again (see `removalRetries`).
  */
 export type EvidenceValidator = (
   subject: MemberRecord,

@@ -55,6 +55,34 @@ describe("removal retries", () => {
     expect(table.nextDeadline()).toBeUndefined();
   });
 
+  it("retries a removal refused only because this seed's own probe of the suspect had not finished", () => {
+    // The votes sufficed when the report came; by the time the change was checked, the
+    // suspect's neighbours had dropped it from their lists, so only the seed's probe can decide.
+    const table = retries();
+    const needsProbe = new P2pError(
+      "EVIDENCE_NEEDS_PROBE",
+      "the seeds have not yet probed the suspect",
+    );
+    table.started(command("report"));
+    table.completed(
+      100,
+      "report",
+      err(new P2pError("EVIDENCE_INVALID", needsProbe.message, { cause: needsProbe })),
+      undefined,
+    );
+    expect(table.due(1_100)).toEqual([command("report")]);
+    // Any other evidence refusal is final.
+    const rejected = new P2pError("EVIDENCE_REJECTED", "not-neighbour: 10.9.0.8:7000");
+    table.started(command("other", "10.9.0.2:7000"));
+    table.completed(
+      200,
+      "other",
+      err(new P2pError("EVIDENCE_INVALID", rejected.message, { cause: rejected })),
+      undefined,
+    );
+    expect(table.nextDeadline()).toBeUndefined();
+  });
+
   it("waits once per member and incarnation, however many reports about it failed", () => {
     const table = retries();
     for (const id of ["from-1", "from-2", "from-3"]) {

@@ -1,4 +1,4 @@
-import type { P2pError, RandomSource, Result } from "@p2p/wire";
+import { P2pError, type RandomSource, type Result } from "@p2p/wire";
 import type { QuorumErrorCode } from "./errors.js";
 import type { MemberEntry } from "./messages.js";
 import type { SeedCommand } from "./seed-registry-types.js";
@@ -7,6 +7,17 @@ type MarkDead = Extract<SeedCommand, { type: "mark-dead" }>;
 
 /** Failures that say nothing about the removal itself: no majority answered in time. */
 const RETRIED: ReadonlySet<string> = new Set<QuorumErrorCode>(["NO_QUORUM", "BUSY", "UNREACHABLE"]);
+
+/**
+ * The code of an evidence validator's error that asks for the seed's own probe of the suspect
+ * (see `EvidenceValidator`): the removal may pass once that probe has failed, so it is tried
+ * again like one no majority answered.
+ */
+const EVIDENCE_NEEDS_PROBE = "EVIDENCE_NEEDS_PROBE";
+
+/** True when this seed's own evidence check refused the removal only for want of its probe. */
+const awaitsProbe = (error: P2pError): boolean =>
+  error.code === "EVIDENCE_INVALID" && P2pError.is(error.cause, EVIDENCE_NEEDS_PROBE);
 
 /** A removal to propose again: the command, its attempt number, the record version it began on. */
 interface RemovalRetry {
@@ -17,9 +28,11 @@ interface RemovalRetry {
 
 /**
  * The removals this seed proposed that failed because no majority answered (NO_QUORUM without
- * any acceptor's refusal, BUSY), proposed again later under the same operation id: a reporter
- * sends its dead report once, so a removal that failed while the seeds could not reach each
- * other would otherwise never happen. A retry waits `retryMs` doubled per attempt (at most
+ * any acceptor's refusal, BUSY), or that this seed's own check refused only because its probe
+ * of the suspect had not finished (`EVIDENCE_NEEDS_PROBE`: the votes sufficed when the report
+ * came, but the suspect's neighbours dropped it from their lists before the change was
+ * checked), proposed again later under the same operation id: a reporter sends its dead report
+ * once, so such a removal would otherwise never happen. A retry waits `retryMs` doubled per attempt (at most
  * 16×), ±25 % jitter (every seed got the same report and retries it), up to `retries` times.
  * A removal an acceptor refused (its own check failed) is not retried. Kept in memory only: a
  * restarted seed forgets them.
@@ -55,7 +68,9 @@ export function createRemovalRetries(config: {
       const entry = inFlight.get(operationId);
       if (entry === undefined) return;
       inFlight.delete(operationId);
-      if (result.ok || lastRefusal !== undefined || !RETRIED.has(String(result.error.code))) return;
+      if (result.ok) return;
+      const isUnanswered = lastRefusal === undefined && RETRIED.has(String(result.error.code));
+      if (!isUnanswered && !awaitsProbe(result.error)) return;
       if (entry.attempt >= config.retries || waiting.size >= config.maxEntries) return;
       const { address, incarnation } = entry.command;
       const key = `${address}#${incarnation}`;
