@@ -41,7 +41,12 @@ export function lossyTransport(
   /** How long a frame arriving now is late: 0, or the sum of its retransmission timeouts. */
   function lateness(): number {
     let delay = 0;
-    for (let losses = 0; control.rate > 0 && random.next() < control.rate; losses++) {
+    // A rate of 1 would lose every retransmission too: at most 15 losses of one frame (TCP gives up).
+    for (
+      let losses = 0;
+      losses < 15 && control.rate > 0 && random.next() < control.rate;
+      losses++
+    ) {
       control.retransmitted += 1;
       delay += RTO_MS * 2 ** Math.min(losses, MAX_DOUBLINGS);
     }

@@ -19,11 +19,15 @@ const EVIDENCE_NEEDS_PROBE = "EVIDENCE_NEEDS_PROBE";
 const awaitsProbe = (error: P2pError): boolean =>
   error.code === "EVIDENCE_INVALID" && P2pError.is(error.cause, EVIDENCE_NEEDS_PROBE);
 
-/** A removal to propose again: the command, its attempt number, the record version it began on. */
+/**
+ * A removal to propose again: the command, its attempt number, the record version it began on
+ * and when the record last changed then.
+ */
 interface RemovalRetry {
   readonly command: MarkDead;
   readonly attempt: number;
   readonly version: number | undefined;
+  readonly changedAt: number | undefined;
 }
 
 /**
@@ -31,8 +35,10 @@ interface RemovalRetry {
  * any acceptor's refusal, BUSY), or that this seed's own check refused only because its probe
  * of the suspect had not finished (`EVIDENCE_NEEDS_PROBE`: the votes sufficed when the report
  * came, but the suspect's neighbours dropped it from their lists before the change was
- * checked), proposed again later under the same operation id: a reporter sends its dead report
- * once, so such a removal would otherwise never happen. A retry waits `retryMs` doubled per attempt (at most
+ * checked), proposed again later: a reporter sends its dead report once, so such a removal
+ * would otherwise never happen. A removal no majority answered keeps its operation id; one
+ * refused for want of a probe was committed as a refusal (the operation memory answers that id
+ * with it), so it is proposed as a new operation, `<id>:probed:<attempt>`. A retry waits `retryMs` doubled per attempt (at most
  * 16×), ±25 % jitter (every seed got the same report and retries it), up to `retries` times.
  * A removal an acceptor refused (its own check failed) is not retried. Kept in memory only: a
  * restarted seed forgets them.
@@ -54,8 +60,13 @@ export function createRemovalRetries(config: {
     /** A removal was proposed for the first time, on the member's record as it is now. */
     started(command: MarkDead): void {
       if (inFlight.size < config.maxEntries) {
-        const version = config.entryOf(command.address)?.version;
-        inFlight.set(command.operationId, { command, attempt: 0, version });
+        const entry = config.entryOf(command.address);
+        inFlight.set(command.operationId, {
+          command,
+          attempt: 0,
+          version: entry?.version,
+          changedAt: entry?.record.changedAt,
+        });
       }
     },
     /** An operation ended: a removal that no majority answered is proposed again later. */
@@ -70,14 +81,35 @@ export function createRemovalRetries(config: {
       inFlight.delete(operationId);
       if (result.ok) return;
       const isUnanswered = lastRefusal === undefined && RETRIED.has(String(result.error.code));
-      if (!isUnanswered && !awaitsProbe(result.error)) return;
+      const isAwaitingProbe = !isUnanswered && awaitsProbe(result.error);
+      if (!isUnanswered && !isAwaitingProbe) return;
       if (entry.attempt >= config.retries || waiting.size >= config.maxEntries) return;
       const { address, incarnation } = entry.command;
       const key = `${address}#${incarnation}`;
       if (waiting.has(key)) return;
       const delay =
         config.retryMs * 2 ** Math.min(entry.attempt, 4) * (0.75 + 0.5 * config.random.next());
-      waiting.set(key, { ...entry, attempt: entry.attempt + 1, at: now + delay });
+      const attempt = entry.attempt + 1;
+      if (!isAwaitingProbe) {
+        waiting.set(key, { ...entry, attempt, at: now + delay });
+        return;
+      }
+      // The refusal was committed: the record kept its value under a new version, and the
+      // operation memory answers its id with that refusal. So the retry is a new operation on
+      // the record as it is now, if nothing about the member changed since the first attempt.
+      const current = config.entryOf(address);
+      if (current === undefined || current.record.changedAt !== entry.changedAt) return;
+      const command = {
+        ...entry.command,
+        operationId: `${entry.command.operationId}:probed:${attempt}`,
+      };
+      waiting.set(key, {
+        command,
+        attempt,
+        version: current.version,
+        changedAt: current.record.changedAt,
+        at: now + delay,
+      });
     },
     /**
      * The removals to propose again at `now` (counted in flight from here): those due whose
@@ -91,14 +123,14 @@ export function createRemovalRetries(config: {
       for (const [key, entry] of waiting) {
         if (entry.at > now) continue;
         waiting.delete(key);
-        const { command, attempt, version } = entry;
+        const { command, attempt, version, changedAt } = entry;
         const current = config.entryOf(command.address);
         if (current?.record.status !== "alive") continue;
         if (current.record.incarnation !== command.incarnation || current.version !== version) {
           continue;
         }
         if (inFlight.size < config.maxEntries) {
-          inFlight.set(command.operationId, { command, attempt, version });
+          inFlight.set(command.operationId, { command, attempt, version, changedAt });
         }
         ready.push(command);
       }

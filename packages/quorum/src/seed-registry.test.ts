@@ -1,4 +1,4 @@
-import { ok, type RandomSource } from "@p2p/wire";
+import { err, ok, P2pError, type RandomSource } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import type { QuorumMessage } from "./messages.js";
 import {
@@ -321,5 +321,73 @@ describe("a commit's critical path", () => {
     expect(answer).toBeGreaterThanOrEqual(0);
     expect(mark).toBeGreaterThanOrEqual(0);
     expect(answer).toBeLessThan(mark);
+  });
+});
+
+describe("a removal that waited for the seed's own probe", () => {
+  it("is proposed again after its refusal was committed, and commits once the probe failed", () => {
+    let isProbed = false;
+    const needsProbe = new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed it");
+    const validateEvidence = () => (isProbed ? ok(undefined) : err(needsProbe));
+    const registries = new Map<string, SeedRegistry>(
+      seeds.map((seedId) => [
+        seedId,
+        createSeedRegistry({ seedId, seeds }, { random, validateEvidence }),
+      ]),
+    );
+    const proposer = registries.get(proposerSeed) as SeedRegistry;
+    const completed: string[] = [];
+    const run = (now: number, outputs: readonly SeedRegistryOutput[], from = proposerSeed) => {
+      const queue = outputs.map((output) => ({ from, output }));
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const { output } = next;
+        if (output.type === "emit" && output.event.type === "operation-completed") {
+          const { result, operationId } = output.event;
+          completed.push(`${operationId} ${result.ok ? "ok" : result.error.code}`);
+        }
+        if (output.type !== "send") continue;
+        const target = registries.get(output.to);
+        if (target === undefined) continue;
+        const answer = target.step({
+          type: "receive",
+          now,
+          from: next.from,
+          message: output.message,
+        });
+        queue.push(...answer.map((reply) => ({ from: output.to, output: reply })));
+      }
+    };
+    const member = "10.1.0.1:6000";
+    run(
+      1,
+      [
+        {
+          type: "send",
+          to: proposerSeed,
+          message: {
+            type: "quorum.register-request",
+            requestId: "r",
+            address: member,
+            neighbours: [],
+          },
+        },
+      ],
+      member,
+    );
+    expect(proposer.get(member)?.record.status).toBe("alive");
+    const command = {
+      type: "mark-dead" as const,
+      operationId: "report",
+      address: member,
+      incarnation: 0,
+      evidence: { votes: [] },
+    };
+    run(2, proposer.step({ type: "command", now: 2, command }));
+    expect(completed).toEqual(["report EVIDENCE_INVALID"]);
+    expect(proposer.get(member)?.record.status).toBe("alive");
+    isProbed = true; // the seed's own probe of the suspect failed meanwhile
+    const due = proposer.nextDeadline() as number;
+    run(due, proposer.step({ type: "tick", now: due }));
+    expect(proposer.get(member)?.record.status).toBe("dead");
   });
 });
