@@ -278,7 +278,8 @@ describe("createManager", { timeout: 30_000 }, () => {
     const gate = join(directory, "seeds-back");
     const { manager, output } = harness(
       testConfig(0),
-      { readyTimeoutMs: 300 },
+      // Long enough for a fake seed to start on a loaded machine (it failed once at 300 ms).
+      { readyTimeoutMs: 1_500 },
       { FAKE_NODE_WAIT_FOR: gate },
     );
     await manager.start();
@@ -289,7 +290,7 @@ describe("createManager", { timeout: 30_000 }, () => {
       `started peer ${peer} (pid ${pid}); waiting: no majority of seeds (it joins when the seeds can take it)`,
     );
     // Well past the ready timeout, the waiting peer is still up and listed as waiting.
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(isAlive(pid)).toBe(true);
     expect(manager.list().find((node) => node.address === peer)?.state).toBe("waiting");
     await manager.execute("list");
