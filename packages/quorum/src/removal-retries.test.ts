@@ -72,6 +72,14 @@ describe("removal retries", () => {
     );
     // The refusal was committed (the operation memory answers "report" with it): a new id.
     expect(table.due(1_100)).toEqual([command("report:probed:1")]);
+    // Refused again: the next retry is numbered from the report's own id.
+    table.completed(
+      1_200,
+      "report:probed:1",
+      err(new P2pError("EVIDENCE_INVALID", needsProbe.message, { cause: needsProbe })),
+      undefined,
+    );
+    expect(table.due(4_000)).toEqual([command("report:probed:2")]);
     // Any other evidence refusal is final.
     const rejected = new P2pError("EVIDENCE_REJECTED", "not-neighbour: 10.9.0.8:7000");
     table.started(command("other", "10.9.0.2:7000"));

@@ -38,10 +38,10 @@ interface RemovalRetry {
  * checked), proposed again later: a reporter sends its dead report once, so such a removal
  * would otherwise never happen. A removal no majority answered keeps its operation id; one
  * refused for want of a probe was committed as a refusal (the operation memory answers that id
- * with it), so it is proposed as a new operation, `<id>:probed:<attempt>`. A retry waits `retryMs` doubled per attempt (at most
- * 16×), ±25 % jitter (every seed got the same report and retries it), up to `retries` times.
- * A removal an acceptor refused (its own check failed) is not retried. Kept in memory only: a
- * restarted seed forgets them.
+ * with it), so it is proposed as a new operation, `<id>:probed:<attempt>`. A retry waits
+ * `retryMs` doubled per attempt (at most 16×), ±25 % jitter (every seed got the same report
+ * and retries it), up to `retries` times. A removal an acceptor refused (its own check failed)
+ * is not retried. Kept in memory only: a restarted seed forgets them.
  */
 export function createRemovalRetries(config: {
   readonly retryMs: number;
@@ -101,7 +101,7 @@ export function createRemovalRetries(config: {
       if (current === undefined || current.record.changedAt !== entry.changedAt) return;
       const command = {
         ...entry.command,
-        operationId: `${entry.command.operationId}:probed:${attempt}`,
+        operationId: `${entry.command.operationId.replace(/:probed:\d+$/, "")}:probed:${attempt}`,
       };
       waiting.set(key, {
         command,
