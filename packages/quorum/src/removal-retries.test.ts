@@ -59,36 +59,24 @@ describe("removal retries", () => {
     // The votes sufficed when the report came; by the time the change was checked, the
     // suspect's neighbours had dropped it from their lists, so only the seed's probe can decide.
     const table = retries();
+    /** The seed's own evidence check refused the removal with `cause`. */
+    const refused = (cause: P2pError) =>
+      err(new P2pError("EVIDENCE_INVALID", cause.message, { cause }));
     const needsProbe = new P2pError(
       "EVIDENCE_NEEDS_PROBE",
       "the seeds have not yet probed the suspect",
     );
     table.started(command("report"));
-    table.completed(
-      100,
-      "report",
-      err(new P2pError("EVIDENCE_INVALID", needsProbe.message, { cause: needsProbe })),
-      undefined,
-    );
+    table.completed(100, "report", refused(needsProbe), undefined);
     // The refusal was committed (the operation memory answers "report" with it): a new id.
     expect(table.due(1_100)).toEqual([command("report:probed:1")]);
     // Refused again: the next retry is numbered from the report's own id.
-    table.completed(
-      1_200,
-      "report:probed:1",
-      err(new P2pError("EVIDENCE_INVALID", needsProbe.message, { cause: needsProbe })),
-      undefined,
-    );
+    table.completed(1_200, "report:probed:1", refused(needsProbe), undefined);
     expect(table.due(4_000)).toEqual([command("report:probed:2")]);
     // Any other evidence refusal is final.
-    const rejected = new P2pError("EVIDENCE_REJECTED", "not-neighbour: 10.9.0.8:7000");
     table.started(command("other", "10.9.0.2:7000"));
-    table.completed(
-      200,
-      "other",
-      err(new P2pError("EVIDENCE_INVALID", rejected.message, { cause: rejected })),
-      undefined,
-    );
+    const rejected = new P2pError("EVIDENCE_REJECTED", "not-neighbour: 10.9.0.8:7000");
+    table.completed(200, "other", refused(rejected), undefined);
     expect(table.nextDeadline()).toBeUndefined();
   });
 
