@@ -21,10 +21,13 @@ import {
   writeMarkdown,
 } from "./report.js";
 import { SerfCluster } from "./serf.js";
+import { measureSimulated, type SimulatedSettings } from "./simulated.js";
 
 const USAGE = `usage: pnpm bench:compare [--quick]
-  p2p against Serf (detection, dissemination, memory, idle CPU) and etcd (commit), side by side
-  --quick   a smoke run: 10 nodes a side, 2 kills, short windows (about a minute)`;
+  p2p against Serf (detection, dissemination, memory, idle CPU) and etcd (commit), side by side,
+  then gossip copies on a simulated overlay (Plumtree against flooding) and the codec against
+  JSON lines, each against its baseline in the same run
+  --quick   a smoke run: 10 nodes a side, 2 kills, 200 simulated peers, short windows (about a minute)`;
 const INSTALL = "apt-get install serf etcd-server";
 const RESULTS = fileURLToPath(new URL("results.md", import.meta.url));
 
@@ -43,6 +46,9 @@ const membership: MembershipSettings = isQuick
   ? { peers: 10, kills: 2, messageCount: 25, windowSeconds: 4, serfEvents: 4, idleSeconds: 6 }
   : { peers: 30, kills: 5, messageCount: 60, windowSeconds: 10, serfEvents: 10, idleSeconds: 20 };
 const commit = isQuick ? { rounds: 2, perRound: 15 } : { rounds: 6, perRound: 25 };
+const simulated: SimulatedSettings = isQuick
+  ? { peers: 200, messages: 20, codecRounds: 2, codecRoundMs: 30 }
+  : { peers: 1000, messages: 100, codecRounds: 7, codecRoundMs: 150 };
 
 const log = (line: string) => console.log(line);
 const isInstalled = (command: string, versionArg: string) =>
@@ -123,6 +129,9 @@ async function main(): Promise<number> {
       etcd?.stop();
     }
 
+    // In this process, once the real processes of the rows above have stopped.
+    const simulatedRows = measureSimulated(simulated, log);
+
     const serfValue = (samples: number[], q: number, what: string): Value =>
       hasSerf ? quantileOf(samples, q, `failed: no ${what}`) : skipped("serf");
     const p2pValue = (samples: number[], q: number, what: string): Value =>
@@ -159,6 +168,14 @@ async function main(): Promise<number> {
         anchorName: "Serf user event",
         anchor: serfValue(members.disseminationS.serf, 0.5, "user event"),
         target: { kind: "ratio", max: 0.05 },
+      },
+      {
+        name: "false removals during the run (live peers removed / live agents failed)",
+        unit: "count",
+        p2p: members.falseRemovals.p2p.length,
+        anchorName: "Serf",
+        anchor: hasSerf ? members.falseRemovals.serf.length : skipped("serf"),
+        target: { kind: "absolute", max: 0 },
       },
       {
         name: "commit: register a new member (3 seeds, LMDB) vs etcd put, p50",
@@ -211,6 +228,7 @@ async function main(): Promise<number> {
         anchorName: "Serf agent",
         anchor: serfValue(members.cpuPercent.serf, 0.5, "agent"),
       },
+      ...simulatedRows.figures,
     ];
     const { stamped, complete } = members.messages;
     notes.push(
@@ -218,6 +236,7 @@ async function main(): Promise<number> {
       `False removals: p2p ${members.falseRemovals.p2p.length}${members.falseRemovals.p2p.length > 0 ? ` (${members.falseRemovals.p2p.join(", ")})` : ""}; Serf false failures ${members.falseRemovals.serf.length}.`,
       `Dissemination: p2p ${complete} of ${stamped} messages stamped in the window reached all ${n - 1} other peers (time from the origin's stamp in the message to the last delivery line in outputfile.txt); Serf ${members.disseminationS.serf.length} user events (\`serf event -coalesce=false\`), from the origin agent's \`Received event\` line to the last other agent's.`,
       `Commit: ${commits.register.length} registrations, ${commits.update.length} warm updates, ${commits.put.length} etcd puts (HTTP JSON gateway, keep-alive, to the leader), sequential, in alternating rounds.`,
+      ...simulatedRows.notes,
       `RSS and CPU: p2p peers (seeds not counted) and Serf agents, /proc/<pid>/status VmRSS and /proc/<pid>/stat utime+stime, after the peers' message generators finished; PSS from /proc/<pid>/smaps_rollup.`,
     );
     const split = (memory: { anon: number; file: number } | undefined) =>

@@ -8,15 +8,20 @@ import { cpus } from "node:os";
 /** A measured number, or why there is none ("failed: …", "skipped: …"). */
 export type Value = number | string;
 
-/** How a figure is judged: the ratio p2p/anchor at most `max`, or p2p itself at most `max`. */
+/**
+ * How a figure is judged: the ratio p2p/anchor at most `max`, p2p itself at most `max`, or p2p
+ * itself at least `min`.
+ */
 type Target =
   | { readonly kind: "ratio"; readonly max: number }
-  | { readonly kind: "absolute"; readonly max: number };
+  | { readonly kind: "absolute"; readonly max: number }
+  | { readonly kind: "minimum"; readonly min: number };
 
 /** One row of the table. */
 export interface Figure {
   readonly name: string;
-  readonly unit: "s" | "ms" | "MB" | "%";
+  /** `count`: a whole number, printed without a unit. */
+  readonly unit: "s" | "ms" | "µs" | "MB" | "%" | "copies" | "count";
   readonly p2p: Value;
   readonly anchorName: string;
   readonly anchor: Value;
@@ -30,7 +35,8 @@ const isMeasured = (value: Value): value is number => typeof value === "number";
 function formatValue(value: Value, unit: Figure["unit"]): string {
   if (!isMeasured(value)) return value;
   if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
-  const digits = unit === "s" ? 3 : unit === "%" ? 2 : unit === "MB" ? 1 : 2;
+  if (unit === "count") return String(value);
+  const digits = unit === "s" ? 3 : unit === "MB" ? 1 : 2;
   return `${value.toFixed(digits)} ${unit}`;
 }
 
@@ -50,10 +56,15 @@ function cells(figure: Figure): string[] {
           ? `met (${ratio.toFixed(3)}×)`
           : `not met (${ratio.toFixed(3)}×)`;
   } else if (target?.kind === "absolute") {
-    targetText = `≤ ${target.max} ${unit}`;
+    targetText = unit === "count" ? `≤ ${target.max}` : `≤ ${target.max} ${unit}`;
     met = !isMeasured(p2p)
       ? "not measured"
       : `${p2p <= target.max ? "met" : "not met"} (${formatValue(p2p, unit)})`;
+  } else if (target?.kind === "minimum") {
+    targetText = `≥ ${formatValue(target.min, unit)}`;
+    met = !isMeasured(p2p)
+      ? "not measured"
+      : `${p2p >= target.min ? "met" : "not met"} (${formatValue(p2p, unit)})`;
   }
   const row = [
     figure.name,

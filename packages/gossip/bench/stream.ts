@@ -11,17 +11,25 @@ import { preferentialAttachment, summary } from "../test/overlay.js";
 const SEED = 42;
 const GAP_MS = 20;
 
-interface StreamResult {
-  delivery: number;
-  copies: number;
-  ihaveIds: number;
-  grafts: number;
-  latencyMs: ReturnType<typeof summary>;
-  wallS: number;
+/** What one stream run measured, per peer and message where it says so. */
+export interface StreamResult {
+  /** Deliveries over messages × (peers − 1): 1 when every peer got every message. */
+  readonly delivery: number;
+  /** Full copies received per peer per message (first and duplicate receipts). */
+  readonly copies: number;
+  readonly ihaveIds: number;
+  readonly grafts: number;
+  /** From publication to each delivery, virtual ms; `max` is the time until all had all. */
+  readonly latencyMs: ReturnType<typeof summary>;
+  /** Wall-clock seconds the simulation took. */
+  readonly wallS: number;
 }
 
-/** `messages` messages from random origins, one every 20 ms, at `lossRate` frame loss. */
-function stream(
+/**
+ * `messages` messages from random origins, one every 20 ms, at `lossRate` frame loss, on a
+ * power-law overlay of `peers` (seeded: the same arguments give the same run).
+ */
+export function runStream(
   peers: number,
   messages: number,
   lossRate: number,
@@ -71,8 +79,8 @@ export function streamBench(peers: number, messages: number): void {
   const notes: [string, string][] = [];
   for (const lossRate of [0, 0.1]) {
     const loss = `${lossRate * 100}%`;
-    const flood = stream(peers, messages, lossRate, { type: "flood" });
-    const plumtree = stream(peers, messages, lossRate, { type: "plumtree" });
+    const flood = runStream(peers, messages, lossRate, { type: "flood" });
+    const plumtree = runStream(peers, messages, lossRate, { type: "plumtree" });
     // Plumtree must reach every peer at any loss, flooding at least some.
     if (plumtree.delivery !== 1 || !(flood.delivery > 0)) {
       fail(

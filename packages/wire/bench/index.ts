@@ -3,18 +3,12 @@
 // Run: pnpm bench wire/index   (--quick: shorter rounds, a tenth of the TCP messages)
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
-import {
-  fail,
-  printRow,
-  quantile,
-  ratio,
-  runBench,
-  scaled,
-} from "../../../scripts/bench-support.js";
-import { createCodec, createFrameDecoder, createPackr, encodeFrame } from "../src/index.js";
+import { printRow, quantile, ratio, runBench, scaled } from "../../../scripts/bench-support.js";
+import { createCodec, encodeFrame } from "../src/index.js";
 import { createTcpTransport } from "../src/tcp.js";
 import type { Connection } from "../src/transport.js";
-import { type Gossip, GossipSchema } from "./fixtures.js";
+import { measureCodec, message, nth } from "./codec.js";
+import { GossipSchema } from "./fixtures.js";
 
 /** Rounds per candidate and the time of one round, of the codec measurements. */
 const ROUNDS = scaled(7, 2);
@@ -22,50 +16,6 @@ const ROUND_MS = scaled(150, 30);
 /** TCP ping-pongs (the first tenth are warm-up) and one-way messages. */
 const ROUND_TRIPS = scaled(5000, 500);
 const ONE_WAY = scaled(200_000, 20_000);
-
-const message: Gossip = {
-  type: "gossip.message",
-  id: "1795500000123:127.0.0.1:6001:7",
-  origin: "127.0.0.1:6001",
-  createdAtMs: 1_795_500_000_123,
-  hops: 2,
-  body: "1795500000123:127.0.0.1:7",
-};
-// Distinct copies, cycled: the codec remembers the body of the message it encoded last (one
-// message sent to several peers), and a benchmark must not measure that shortcut.
-const copies: Gossip[] = Array.from({ length: 64 }, () => ({ ...message }));
-const nth = (i: number): Gossip => copies[i & 63] as Gossip;
-
-/** Iterations of `fn` that take about `targetMs`. */
-function calibrate(fn: (iterations: number) => void, targetMs: number): number {
-  let iterations = 1000;
-  for (;;) {
-    const start = performance.now();
-    fn(iterations);
-    const elapsed = performance.now() - start;
-    if (elapsed > 50) return Math.max(1, Math.ceil((iterations * targetMs) / elapsed));
-    iterations *= 4;
-  }
-}
-
-/**
- * Operations per second of each candidate: rounds alternate between candidates (so a busy
- * machine slows all of them alike) and the best round of each counts.
- */
-function measureAll(candidates: ReadonlyArray<(iterations: number) => void>): number[] {
-  const iterations = candidates.map((fn) => calibrate(fn, ROUND_MS));
-  const best = candidates.map(() => 0);
-  for (let round = 0; round < ROUNDS; round++) {
-    candidates.forEach((fn, index) => {
-      const count = iterations[index] ?? 1;
-      const start = performance.now();
-      fn(count);
-      const rate = count / ((performance.now() - start) / 1000);
-      best[index] = Math.max(best[index] ?? 0, rate);
-    });
-  }
-  return best;
-}
 
 /** Prints one result row: rate, throughput and the ratio to its same-run baseline. */
 function row(name: string, opsPerSecond: number, bytesPerOp: number, baseline: number): void {
@@ -78,60 +28,15 @@ function row(name: string, opsPerSecond: number, bytesPerOp: number, baseline: n
 }
 
 function codecBench(): void {
-  const codec = createCodec(GossipSchema);
-  const packr = createPackr();
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
-  const frameBytes = encodeFrame(codec.encode(message)).byteLength;
-  const jsonBytes = encoder.encode(`${JSON.stringify(message)}\n`).byteLength;
-  let sink = 0;
-
-  // Baseline: JSON text, newline framed, as bytes on the wire, validated with the same schema.
-  const jsonValidated = (n: number) => {
-    for (let i = 0; i < n; i++) {
-      const bytes = encoder.encode(`${JSON.stringify(GossipSchema.parse(nth(i)))}\n`);
-      const text = decoder.decode(bytes);
-      const line = text.slice(0, text.indexOf("\n"));
-      sink += GossipSchema.parse(JSON.parse(line)).hops;
-    }
-  };
-  const jsonRaw = (n: number) => {
-    for (let i = 0; i < n; i++) {
-      const bytes = encoder.encode(`${JSON.stringify(nth(i))}\n`);
-      const text = decoder.decode(bytes);
-      sink += (JSON.parse(text.slice(0, text.indexOf("\n"))) as Gossip).hops;
-    }
-  };
-  const codecValidated = (n: number) => {
-    const frames = createFrameDecoder();
-    for (let i = 0; i < n; i++) {
-      const [frame] = frames.push(encodeFrame(codec.encode(nth(i))));
-      if (frame?.ok !== true) fail("codec: a frame did not decode");
-      const decoded = codec.decode(frame.value);
-      if (!decoded.ok) fail("codec: a message did not decode");
-      sink += decoded.value.hops;
-    }
-  };
-  const msgpackRaw = (n: number) => {
-    const frames = createFrameDecoder();
-    for (let i = 0; i < n; i++) {
-      const [frame] = frames.push(encodeFrame(packr.pack(nth(i))));
-      if (frame?.ok !== true) fail("msgpack: a frame did not decode");
-      sink += (packr.unpack(frame.value) as Gossip).hops;
-    }
-  };
-  const [jsonValidatedRate = 0, codecValidatedRate = 0, jsonRawRate = 0, msgpackRawRate = 0] =
-    measureAll([jsonValidated, codecValidated, jsonRaw, msgpackRaw]);
+  const rates = measureCodec(ROUNDS, ROUND_MS);
   console.log(
-    `codec: encode + frame + decode of one gossip message (${frameBytes} B framed msgpack, ${jsonBytes} B JSON line)`,
+    `codec: encode + frame + decode of one gossip message (${rates.frameBytes} B framed msgpack, ${rates.jsonBytes} B JSON line)`,
   );
-  const baseline = jsonValidatedRate;
-  // Every candidate adds `hops` (2) per message; a sink of 0 means none of them ran.
-  if (sink <= 0) fail("codec: no message made the round trip");
-  row("JSON + newline, zod both ways (baseline)", baseline, jsonBytes, baseline);
-  row("@p2p/wire codec (msgpack + frame + zod)", codecValidatedRate, frameBytes, baseline);
-  row("JSON + newline, no validation (baseline)", jsonRawRate, jsonBytes, jsonRawRate);
-  row("msgpack + frame, no validation", msgpackRawRate, frameBytes, jsonRawRate);
+  const { jsonValidated, codecValidated, jsonRaw, msgpackRaw, frameBytes, jsonBytes } = rates;
+  row("JSON + newline, zod both ways (baseline)", jsonValidated, jsonBytes, jsonValidated);
+  row("@p2p/wire codec (msgpack + frame + zod)", codecValidated, frameBytes, jsonValidated);
+  row("JSON + newline, no validation (baseline)", jsonRaw, jsonBytes, jsonRaw);
+  row("msgpack + frame, no validation", msgpackRaw, frameBytes, jsonRaw);
 }
 
 async function tcpPair(): Promise<{
