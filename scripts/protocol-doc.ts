@@ -157,7 +157,7 @@ const DESCRIPTIONS: Readonly<Record<string, { sentBy: string; description: strin
   "quorum.accept": {
     sentBy: "seed → seed",
     description:
-      "CASPaxos phase 2a: accept `value` at `ballot`. `nextBallot` piggybacks the proposer's next prepare (an acceptor that accepts also promises it); `base` lets a lagging acceptor check the transition from the committed value.",
+      "CASPaxos phase 2a: accept `value` at `ballot`. `nextBallot` piggybacks the proposer's next prepare (an acceptor that accepts also promises it); `base` lets a lagging acceptor check the transition from the committed value. Ballot 0 (counter 0) has no prepare: only the key's owner seed (`keyOwner` of `@p2p/quorum`) sends it, to write a new key in one round trip, and only after its own acceptor saved it; an acceptor ignores ballot 0 from any other seed.",
   },
   "quorum.accepted": {
     sentBy: "seed → seed",

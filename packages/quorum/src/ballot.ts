@@ -38,3 +38,19 @@ export function isBallotInRange(ballot: Ballot): boolean {
     ballot.counter <= MAX_BALLOT_COUNTER
   );
 }
+
+/**
+ * The seed that may write a new `key` at ballot 0 (counter 0, no prepare): one of `seeds`,
+ * the same at every seed that has the same seed list (in any order), spread over the seeds by
+ * a hash of the key (32-bit FNV-1a of its UTF-16 code units).
+ */
+export function keyOwner(key: string, seeds: readonly string[]): string | undefined {
+  const sorted = [...new Set(seeds)].sort();
+  if (sorted.length === 0) return undefined;
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return sorted[hash % sorted.length];
+}

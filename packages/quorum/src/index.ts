@@ -4,6 +4,7 @@ export type { Ballot } from "./ballot.js";
 export {
   compareBallots,
   isBallotInRange,
+  keyOwner,
   MAX_BALLOT_COUNTER,
   maxBallot,
   zeroBallot,

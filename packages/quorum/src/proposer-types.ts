@@ -41,6 +41,16 @@ export interface ProposerSettings {
    * next operation simply runs both phases). Default 10,000.
    */
   readonly maxFastPathKeys?: number;
+  /**
+   * True when this proposer may write `key` at its ballot 0 (counter 0) without a prepare:
+   * one round trip for a new key (asked only for operations submitted with `mayCreate`). Safe only when no other proposer ever uses counter 0 on
+   * `key` (it is the key's owner, {@link keyOwner}; acceptors ignore counter 0 from anyone
+   * else) and this proposer's own acceptor, one of `acceptors`, holds no state of `key` (so
+   * it never wrote `key` at ballot 0 before). The accept goes to that own acceptor first and
+   * to the others only once it has accepted, so it is durable before anyone else sees it.
+   * Absent: every operation starts with a prepare (or the one-round-trip path after a commit).
+   */
+  readonly mayWriteFresh?: (key: string) => boolean;
 }
 
 /** What a proposer asks its host to do, in order. */
@@ -75,6 +85,8 @@ export interface Operation {
   readonly operationId: string;
   readonly key: string;
   readonly change: Change;
+  /** Submitted to create its key: its first attempt may use ballot 0. */
+  readonly mayCreate: boolean;
   readonly deadline: number;
   attempt: number;
   phase: "waiting" | "prepare" | "accept";
@@ -97,6 +109,11 @@ export interface Operation {
    */
   settled: Map<string, Result<MemberRecord | undefined>>;
   lastRefusal: string | undefined;
+  /**
+   * On a ballot-0 attempt, the accept that waits for this proposer's own acceptor to accept it
+   * before it goes to the others; undefined otherwise.
+   */
+  heldAccept: AcceptMessage | undefined;
 }
 
 /** A read-only view of a proposer, for tests and metrics. */
@@ -109,7 +126,18 @@ export interface ProposerView {
 
 /** The CASPaxos proposer: one operation in flight per key, others queued behind it. */
 export interface Proposer {
-  submit(now: number, operationId: string, key: string, change: Change): ProposerOutput[];
+  /**
+   * Starts `change` on `key`. `mayCreate`: the change is meant to create the key (a
+   * registration), so a new key may be written at ballot 0 (see `mayWriteFresh`); reads and
+   * changes of existing keys leave it out.
+   */
+  submit(
+    now: number,
+    operationId: string,
+    key: string,
+    change: Change,
+    mayCreate?: boolean,
+  ): ProposerOutput[];
   receive(now: number, from: string, message: PromiseMessage | AcceptedMessage): ProposerOutput[];
   tick(now: number): ProposerOutput[];
   nextDeadline(): number | undefined;

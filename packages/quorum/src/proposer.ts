@@ -70,7 +70,9 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
   const sendOrder = settings.acceptors.includes(settings.id)
     ? [...settings.acceptors.filter((acceptor) => acceptor !== settings.id), settings.id]
     : [...settings.acceptors];
-  const broadcast = (message: PrepareMessage | AcceptMessage): ProposerOutput[] =>
+  const broadcast = (
+    message: PrepareMessage | AcceptMessage,
+  ): Extract<ProposerOutput, { type: "send" }>[] =>
     sendOrder.map((to) => ({ type: "send", to, message }));
 
   const newRequestId = (): string => {
@@ -125,26 +127,35 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     operation.accepts = new Set();
     operation.attestations = new Map();
     operation.refusals = new Set();
-    operation.nextBallot = { counter: operation.ballot.counter + 1, proposer: settings.id };
+    // After ballot 0, the next ballot is a fresh counter like any other (above the reservation).
+    const nextCounter =
+      operation.ballot.counter === 0 ? highestCounter + 1 : operation.ballot.counter + 1;
+    operation.nextBallot = { counter: nextCounter, proposer: settings.id };
     highestCounter = Math.max(highestCounter, operation.nextBallot.counter);
     operation.phaseDeadline = now + phaseTimeout(operation);
     const reserved = reserve(operation.nextBallot.counter);
-    return reserved.concat(
-      broadcast({
-        type: "quorum.accept",
-        requestId: operation.requestId,
-        key: operation.key,
-        ballot: operation.ballot,
-        value: operation.proposed,
-        operations: [...operation.proposedOperations],
-        nextBallot: operation.nextBallot,
-        base: proof,
-      }),
-    );
+    const accept: AcceptMessage = {
+      type: "quorum.accept",
+      requestId: operation.requestId,
+      key: operation.key,
+      ballot: operation.ballot,
+      value: operation.proposed,
+      operations: [...operation.proposedOperations],
+      nextBallot: operation.nextBallot,
+      base: proof,
+    };
+    if (operation.ballot.counter === 0) {
+      // Ballot 0 has no prepare: its value must be durable at this seed before another acceptor
+      // sees it, or a restart could write a second value at the same ballot.
+      operation.heldAccept = accept;
+      return reserved.concat([{ type: "send", to: settings.id, message: accept }]);
+    }
+    return reserved.concat(broadcast(accept));
   };
 
   const startAttempt = (now: number, operation: Operation): ProposerOutput[] => {
     operation.attempt += 1;
+    operation.heldAccept = undefined;
     operation.requestId = newRequestId();
     const cached = fastPath.get(operation.key);
     if (cached !== undefined) {
@@ -154,6 +165,16 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       return sendAccept(now, operation, cached.value ?? undefined, cached.operations, cached.base);
     }
     fastPath.delete(operation.key);
+    if (
+      operation.attempt === 1 &&
+      operation.mayCreate &&
+      settings.acceptors.includes(settings.id) &&
+      settings.mayWriteFresh?.(operation.key) === true
+    ) {
+      // A new key of this seed: ballot 0, below every ballot of a prepare, needs none.
+      operation.ballot = { counter: 0, proposer: settings.id };
+      return sendAccept(now, operation, undefined, [], null);
+    }
     // After a conflict, leap well past the highest ballot seen: a proposer on the
     // one-round-trip path advances its promise by one per commit, so a plain +1 arrives
     // already outbid, starving everyone but that proposer.
@@ -278,6 +299,15 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     message: AcceptedMessage,
     operation: Operation,
   ) => {
+    // Ballot 0: the other acceptors get the accept once this seed's own has saved it.
+    const released: ProposerOutput[] = [];
+    const held = operation.heldAccept;
+    if (held !== undefined && from === settings.id) {
+      operation.heldAccept = undefined;
+      // Its own acceptor refused it, so nobody saw this ballot 0: prepare instead.
+      if (!message.ok) return startAttempt(now, operation);
+      released.push(...broadcast(held).filter((output) => output.to !== settings.id));
+    }
     if (!message.ok) {
       learnHeight(message.promised);
       if (message.reason !== null) operation.lastRefusal = message.reason;
@@ -287,7 +317,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     }
     operation.accepts.add(from);
     if (message.attestation?.seed === from) operation.attestations.set(from, message.attestation);
-    if (operation.accepts.size < settings.quorumSize) return [];
+    if (operation.accepts.size < settings.quorumSize) return released;
     if (operation.nextBallot !== null) {
       fastPath.delete(operation.key); // re-inserted last: the map is oldest first
       if (fastPath.size >= (settings.maxFastPathKeys ?? 10_000)) {
@@ -307,15 +337,16 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     }
     const outcome =
       operation.outcome ?? err(new P2pError<QuorumErrorCode>("UNREACHABLE", "no outcome"));
-    return finish(operation, outcome, operation.ballot, now);
+    return released.concat(finish(operation, outcome, operation.ballot, now));
   };
 
   return {
-    submit(now, operationId, key, change) {
+    submit(now, operationId, key, change, mayCreate = false) {
       const operation: Operation = {
         operationId,
         key,
         change,
+        mayCreate,
         deadline: now + settings.operationTimeoutMs,
         attempt: 0,
         phase: "waiting",
@@ -332,6 +363,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         outcome: undefined,
         settled: new Map(),
         lastRefusal: undefined,
+        heldAccept: undefined,
       };
       if (active.has(key)) {
         const queue = queues.get(key) ?? [];

@@ -1,5 +1,6 @@
 import { err, ok, P2pError, type RandomSource } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
+import { keyOwner } from "./ballot.js";
 import type { QuorumMessage } from "./messages.js";
 import {
   createSeedRegistry,
@@ -14,6 +15,15 @@ const random: RandomSource = { next: () => 0.5 };
 const deps = { random, validateEvidence: () => ok(undefined) };
 const sends = (outputs: readonly SeedRegistryOutput[]) =>
   outputs.filter((output) => output.type === "send");
+/** The `nth` member address (10.9.0.x:7000) whose owner is (or, with `isOwner` false, is not) `seed`. */
+const keyOf = (seed: string, nth = 0, isOwner = true): string => {
+  const found: string[] = [];
+  for (let host = 1; found.length <= nth; host++) {
+    const key = `10.9.0.${host}:7000`;
+    if ((keyOwner(key, seeds) === seed) === isOwner) found.push(key);
+  }
+  return found[nth] as string;
+};
 
 describe("createSeedRegistry", () => {
   it("validates its configuration", () => {
@@ -69,7 +79,12 @@ describe("createSeedRegistry", () => {
         first.step({
           type: "command",
           now: 0,
-          command: { type: "register", operationId: "a", address: "10.9.0.5:7000" },
+          // Not its own key: a prepare (ballot 0 of a new key is the one exception).
+          command: {
+            type: "register",
+            operationId: "a",
+            address: keyOf(seeds[0] as string, 0, false),
+          },
         }),
       ),
     );
@@ -81,7 +96,11 @@ describe("createSeedRegistry", () => {
       restarted.step({
         type: "command",
         now: 0,
-        command: { type: "register", operationId: "b", address: "10.9.0.6:7000" },
+        command: {
+          type: "register",
+          operationId: "b",
+          address: keyOf(seeds[0] as string, 1, false),
+        },
       }),
     );
     expect(after?.counter).toBeGreaterThan(before?.counter ?? Number.POSITIVE_INFINITY);

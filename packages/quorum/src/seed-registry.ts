@@ -1,7 +1,7 @@
 import { assertNever, createTimeGuard, err, P2pError } from "@p2p/wire";
 import { createAcceptor } from "./acceptor.js";
 import { CATCH_UP, createAntiEntropy } from "./anti-entropy.js";
-import type { Ballot } from "./ballot.js";
+import { type Ballot, keyOwner } from "./ballot.js";
 import { createCertifier, isSameAccepted } from "./certificate.js";
 import { type ClientMessage, commandChange, createClientRequests } from "./client-requests.js";
 import { createCompaction, isCompaction } from "./compaction.js";
@@ -51,6 +51,7 @@ export function createSeedRegistry(
   const config = parseSeedRegistryConfig(configInput);
   const { seedId, seeds } = config;
   const isSeed = (address: string): boolean => seeds.includes(address);
+  const owners = (key: string): string | undefined => keyOwner(key, seeds);
   const guardTime = createTimeGuard(`seed registry ${seedId}`);
   let currentNow = 0;
   let wallOffsetMs = 0;
@@ -114,6 +115,8 @@ export function createSeedRegistry(
       reserveBlock: config.reserveBlock,
       operationMemory: config.operationMemory,
       maxFastPathKeys: config.maxFastPathKeys,
+      // A key this seed owns and its acceptor has never seen: one round trip (ballot 0).
+      mayWriteFresh: (key) => owners(key) === seedId && acceptor.state(key) === undefined,
     },
     deps.random,
   );
@@ -247,7 +250,13 @@ export function createSeedRegistry(
     return outputs;
   };
 
-  const submit = (now: number, operationId: string, key: string, change: Change) => {
+  const submit = (
+    now: number,
+    operationId: string,
+    key: string,
+    change: Change,
+    mayCreate = false,
+  ) => {
     const view = proposer.inspect();
     if (view.activeOperations + view.queuedOperations >= config.maxPendingOperations) {
       return complete({
@@ -262,7 +271,7 @@ export function createSeedRegistry(
         attestations: [],
       });
     }
-    return drive(now, proposer.submit(now, operationId, key, change));
+    return drive(now, proposer.submit(now, operationId, key, change, mayCreate));
   };
 
   const submitCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
@@ -272,6 +281,7 @@ export function createSeedRegistry(
       command.address,
       // Records carry wall-clock times: tombstone ages survive a restart of the seed.
       commandChange(wallNow(), command, deps.validateEvidence, evidenceContext),
+      command.type === "register",
     );
   const runCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] => {
     if (command.type === "mark-dead") removalRetries.started(command);
@@ -296,6 +306,8 @@ export function createSeedRegistry(
       case "quorum.prepare":
       case "quorum.accept": {
         if (!isSeed(from) || message.ballot.proposer !== from) return [];
+        // Ballot 0 skips the prepare, which is safe only while one seed per key may use it.
+        if (message.ballot.counter === 0 && owners(message.key) !== from) return [];
         const acceptorOutputs =
           message.type === "quorum.prepare" ? acceptor.prepare(message) : acceptor.accept(message);
         const outputs: SeedRegistryOutput[] = acceptorOutputs.map((output) =>

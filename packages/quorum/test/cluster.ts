@@ -88,7 +88,8 @@ export interface Cluster {
   addClient(address: string, onMessage: (from: string, message: QuorumMessage) => void): void;
 }
 
-const seedAddress = (index: number): string => `10.0.0.${index + 1}:5000`;
+/** The address of seed `index` of a cluster. */
+export const seedAddress = (index: number): string => `10.0.0.${index + 1}:5000`;
 
 /** Builds `seedCount` seeds on a fresh simulation. */
 export function createCluster(options: ClusterOptions): Cluster {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Ballot, DeliverableOutput, QuorumMessage } from "../src/index.js";
+import {
+  type Ballot,
+  type DeliverableOutput,
+  keyOwner,
+  type MemberRecord,
+  type QuorumMessage,
+} from "../src/index.js";
 import { createProtocolMonitor } from "./monitors.js";
 
 const [a, b] = ["10.0.0.1:5000", "10.0.0.2:5000"];
@@ -43,9 +49,21 @@ const accepted = (counter: number, announced: Ballot) =>
     reason: null,
   });
 
+/** An accept of `key` at ballot 0 of `proposer`, writing `value`. */
+const zeroAccept = (proposer: string, value: MemberRecord | null, next = 9) =>
+  send(b, {
+    type: "quorum.accept",
+    requestId: "r",
+    key,
+    ballot: ballot(0, proposer),
+    value,
+    operations: [],
+    nextBallot: ballot(next, proposer),
+  });
+
 describe("protocol monitors", () => {
   it("see nothing wrong in ballots that only go up and promises that are kept", () => {
-    const monitor = createProtocolMonitor();
+    const monitor = createProtocolMonitor([a, b]);
     monitor.delivered(a, prepare(1));
     monitor.delivered(b, promised(1));
     monitor.delivered(a, accept(1));
@@ -58,7 +76,7 @@ describe("protocol monitors", () => {
   });
 
   it("catch a restarted seed that proposes a ballot it may have used before", () => {
-    const monitor = createProtocolMonitor();
+    const monitor = createProtocolMonitor([a, b]);
     monitor.delivered(a, accept(5));
     monitor.crashed(a);
     monitor.delivered(a, prepare(3));
@@ -68,7 +86,7 @@ describe("protocol monitors", () => {
   });
 
   it("catch an acceptor that answers ok below a promise it announced", () => {
-    const monitor = createProtocolMonitor();
+    const monitor = createProtocolMonitor([a, b]);
     monitor.delivered(b, promised(7, "10.0.0.3:5000"));
     monitor.delivered(b, promised(4));
     expect(monitor.violations).toHaveLength(1);
@@ -76,7 +94,7 @@ describe("protocol monitors", () => {
   });
 
   it("catch an acceptor that accepts without promising the accept's next ballot", () => {
-    const monitor = createProtocolMonitor();
+    const monitor = createProtocolMonitor([a, b]);
     monitor.delivered(a, accept(1));
     monitor.delivered(b, accepted(1, ballot(1)));
     expect(monitor.violations).toHaveLength(1);
@@ -84,7 +102,7 @@ describe("protocol monitors", () => {
   });
 
   it("catch a restarted seed that shows a record nobody announced committed", () => {
-    const monitor = createProtocolMonitor();
+    const monitor = createProtocolMonitor([a, b]);
     const record = {
       address: key,
       status: "alive" as const,
@@ -98,5 +116,33 @@ describe("protocol monitors", () => {
     monitor.restarted(b, [{ record: { ...record, incarnation: 1 }, version: 3 }]);
     expect(monitor.violations).toHaveLength(1);
     expect(monitor.violations[0]).toMatch(/never announced committed/);
+  });
+
+  it("allow a new key's write at ballot 0 after a restart, but never a second value", () => {
+    const owner = keyOwner(key, [a, b]) as string;
+    const record = {
+      address: key,
+      status: "alive" as const,
+      incarnation: 0,
+      neighbours: [],
+      changedAt: 0,
+    };
+    const monitor = createProtocolMonitor([a, b]);
+    monitor.delivered(owner, zeroAccept(owner, record));
+    monitor.crashed(owner);
+    // The same write again after the restart (a retry), its next ballot above the reservation.
+    monitor.delivered(owner, zeroAccept(owner, record, 1_009));
+    expect(monitor.violations).toEqual([]);
+    monitor.delivered(owner, zeroAccept(owner, { ...record, incarnation: 1 }, 1_010));
+    expect(monitor.violations).toHaveLength(1);
+    expect(monitor.violations[0]).toMatch(/wrote 10\.9\.0\.1:7000 at ballot 0 twice/);
+  });
+
+  it("catch a seed that writes at ballot 0 a key it does not own", () => {
+    const owner = keyOwner(key, [a, b]) as string;
+    const other = owner === a ? b : a;
+    const monitor = createProtocolMonitor([a, b]);
+    monitor.delivered(other, zeroAccept(other, null));
+    expect(monitor.violations).toEqual([`${other} wrote ${key} at ballot 0 but does not own it`]);
   });
 });

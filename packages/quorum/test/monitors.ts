@@ -3,7 +3,10 @@
  * actually sends (after its group commit), across crashes and restarts.
  *
  * - A restarted seed never reuses a ballot: every ballot it proposes after a restart is
- *   above every ballot it sent before (the durable reservation).
+ *   above every ballot it sent before (the durable reservation); ballot 0, a new key's write
+ *   without a prepare, is the exception, so:
+ * - A seed writes a key at ballot 0 only if it is the key's owner, and never with two values,
+ *   across crashes and restarts (its own acceptor holds the first before anyone sees it).
  * - An acceptor that accepts also promises the accept's next ballot (the one-round-trip path),
  *   and says so in its answer.
  * - An acceptor keeps its word: once it has told anyone it promised ballot b for a key, it
@@ -12,7 +15,12 @@
  * - A restarted seed shows only what it knows to be committed: every record of its local view
  *   is a value some seed announced committed (`quorum.learn`) at that version.
  */
-import type { DeliverableOutput, MemberEntry, MemberRecord } from "../src/index.js";
+import {
+  type DeliverableOutput,
+  keyOwner,
+  type MemberEntry,
+  type MemberRecord,
+} from "../src/index.js";
 import { normalise } from "./cluster.js";
 
 interface BallotLike {
@@ -45,8 +53,8 @@ export interface ProtocolMonitor {
   readonly violations: readonly string[];
 }
 
-/** Creates the monitors of the seeds' ballots and promises. */
-export function createProtocolMonitor(): ProtocolMonitor {
+/** Creates the monitors of the ballots and promises of the cluster of `seeds`. */
+export function createProtocolMonitor(seeds: readonly string[]): ProtocolMonitor {
   const violations: string[] = [];
   /** Per seed: the highest ballot counter it sent, and that before its latest crash. */
   const sentCounter = new Map<string, number>();
@@ -55,6 +63,8 @@ export function createProtocolMonitor(): ProtocolMonitor {
   const announced = new Map<string, BallotLike>();
   /** The next ballot each accept carried, by key and ballot. */
   const nextBallots = new Map<string, BallotLike>();
+  /** The value (and operations) of every ballot-0 accept sent, by key and proposer. */
+  const zeroAccepts = new Map<string, string>();
   /** Every (key, version, record) some seed announced committed. */
   const committed = new Set<string>();
   const commitSlot = (key: string, version: number, record: MemberRecord | null): string =>
@@ -99,8 +109,23 @@ export function createProtocolMonitor(): ProtocolMonitor {
           }
           return;
         case "quorum.accept":
-          if (message.ballot.proposer === address) {
+          if (message.ballot.proposer === address && message.ballot.counter === 0) {
+            const slot = `${message.key}\u0000${address}`;
+            const written = `${normalise(message.value)} ${message.operations.join(",")}`;
+            const before = zeroAccepts.get(slot);
+            if (before !== undefined && before !== written) {
+              violations.push(
+                `${address} wrote ${message.key} at ballot 0 twice: ${before}, then ${written}`,
+              );
+            }
+            if (keyOwner(message.key, seeds) !== address) {
+              violations.push(`${address} wrote ${message.key} at ballot 0 but does not own it`);
+            }
+            zeroAccepts.set(slot, written);
+          } else if (message.ballot.proposer === address) {
             proposed(address, message.key, message.ballot.counter);
+          }
+          if (message.ballot.proposer === address) {
             if (message.nextBallot !== null) {
               proposed(address, message.key, message.nextBallot.counter);
               nextBallots.set(acceptSlot(message.key, message.ballot), message.nextBallot);

@@ -13,6 +13,6 @@ it("the README example runs: all three seeds end with the committed registration
     spy.mockRestore();
   }
   for (const seed of ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"]) {
-    expect(lines).toContain(`${seed} ["10.1.0.7:6000 alive v1"]`);
+    expect(lines).toContain(`${seed} ["10.1.0.7:6000 alive v0"]`);
   }
 });

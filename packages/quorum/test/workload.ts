@@ -1,5 +1,5 @@
 /** A randomized workload: concurrent clients, a fault-injecting nemesis, and the recorded history. */
-import { type Cluster, createCluster, normalise, type Outcome } from "./cluster.js";
+import { type Cluster, createCluster, normalise, type Outcome, seedAddress } from "./cluster.js";
 import {
   checkLinearizable,
   DEFAULT_BUDGET,
@@ -108,7 +108,9 @@ interface Request {
 /** Runs the workload to completion (every client done), then heals everything. */
 export function runWorkload(options: WorkloadOptions): WorkloadResult {
   let nemesis: Nemesis | undefined;
-  const monitor = createProtocolMonitor();
+  const monitor = createProtocolMonitor(
+    Array.from({ length: options.seedCount }, (_, index) => seedAddress(index)),
+  );
   const operationTimeoutMs = options.operationTimeoutMs ?? 2_000;
   const cluster = createCluster({
     seed: options.seed,

@@ -130,6 +130,36 @@ export const mutants: readonly Mutant[] = [
     ],
   },
   {
+    name: "ballot-zero-sent-at-once",
+    breaks: "a new key's ballot-0 accept goes to every acceptor before its own acceptor saved it",
+    // A crash inside that one save, then the same key again: no random schedule hits it.
+    suite: "scenario",
+    edits: [
+      {
+        file: "src/proposer.ts",
+        find: 'return reserved.concat([{ type: "send", to: settings.id, message: accept }]);',
+        replace: "return reserved.concat(broadcast(accept));",
+      },
+    ],
+  },
+  {
+    name: "ballot-zero-by-any-seed",
+    breaks: "every seed writes new keys at ballot 0, not only the key's owner",
+    suite: "simulation",
+    edits: [
+      {
+        file: "src/seed-registry.ts",
+        find: "mayWriteFresh: (key) => owners(key) === seedId && acceptor.state(key) === undefined,",
+        replace: "mayWriteFresh: (key) => acceptor.state(key) === undefined,",
+      },
+      {
+        file: "src/seed-registry.ts",
+        find: "if (message.ballot.counter === 0 && owners(message.key) !== from) return [];",
+        replace: "",
+      },
+    ],
+  },
+  {
     name: "stale-certificate-accepted",
     breaks: "a lagging acceptor builds on a certified base older than its own accepted value",
     suite: "scenario",

@@ -1,0 +1,188 @@
+import { ok, type RandomSource } from "@p2p/wire";
+import { describe, expect, it } from "vitest";
+import { keyOwner } from "./ballot.js";
+import type { QuorumMessage } from "./messages.js";
+import { createSeedRegistry, type SeedRegistry, type SeedRegistryOutput } from "./seed-registry.js";
+import { createMemoryStorage } from "./storage.js";
+
+const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
+const random: RandomSource = { next: () => 0.5 };
+const deps = { random, validateEvidence: () => ok(undefined) };
+const sends = (outputs: readonly SeedRegistryOutput[]) =>
+  outputs.filter((output) => output.type === "send");
+/** The `nth` member address (10.9.0.x:7000) whose owner is (or, with `isOwner` false, is not) `seed`. */
+const keyOf = (seed: string, nth = 0, isOwner = true): string => {
+  const found: string[] = [];
+  for (let host = 1; found.length <= nth; host++) {
+    const key = `10.9.0.${host}:7000`;
+    if ((keyOwner(key, seeds) === seed) === isOwner) found.push(key);
+  }
+  return found[nth] as string;
+};
+
+describe("a new key at ballot 0 (one round trip)", () => {
+  it("writes a new key it owns at ballot 0: its acceptor saves it, then the others get it, one round trip", () => {
+    const [a, b, c] = seeds as [string, string, string];
+    const key = keyOf(a);
+    const registry = createSeedRegistry({ seedId: a, seeds }, deps);
+    const outputs = registry.step({
+      type: "command",
+      now: 0,
+      command: { type: "register", operationId: "one", address: key },
+    });
+    const messages = sends(outputs).flatMap((output) =>
+      output.type === "send" ? [output.message] : [],
+    );
+    expect(messages.map((message) => message.type)).toEqual(["quorum.accept", "quorum.accept"]);
+    const accept = messages[0] as Extract<QuorumMessage, { type: "quorum.accept" }>;
+    expect(accept.ballot).toEqual({ counter: 0, proposer: a });
+    expect(accept.nextBallot?.counter).toBeGreaterThan(0);
+    // Its own acceptor's save of the value comes before either send (persist before send).
+    const ownSave = outputs.findIndex(
+      (output) =>
+        output.type === "persist" &&
+        output.key === key &&
+        output.state.accepted?.ballot.counter === 0,
+    );
+    const firstSend = outputs.findIndex((output) => output.type === "send");
+    expect(ownSave).toBeGreaterThanOrEqual(0);
+    expect(ownSave).toBeLessThan(firstSend);
+    // One acceptor's answer makes the majority with its own.
+    const done = registry.step({
+      type: "receive",
+      now: 1,
+      from: b,
+      message: {
+        type: "quorum.accepted",
+        requestId: accept.requestId,
+        key,
+        ballot: accept.ballot,
+        ok: true,
+        promised: accept.nextBallot ?? accept.ballot,
+        reason: null,
+      },
+    });
+    expect(done).toContainEqual(
+      expect.objectContaining({
+        type: "emit",
+        event: expect.objectContaining({ type: "operation-completed", address: key }),
+      }),
+    );
+    expect(registry.get(key)?.version).toBe(0);
+    expect(sends(done).map((output) => output.type === "send" && output.to)).toEqual([b, c]);
+  });
+
+  it("starts with a prepare for a key it does not own, or one its acceptor already holds", () => {
+    const [a, b] = seeds as [string, string];
+    const registry = createSeedRegistry({ seedId: a, seeds }, deps);
+    const firstType = (outputs: readonly SeedRegistryOutput[]) => {
+      const [first] = sends(outputs);
+      return first?.type === "send" ? first.message.type : undefined;
+    };
+    const register = (address: string, operationId: string) =>
+      registry.step({
+        type: "command",
+        now: 0,
+        command: { type: "register", operationId, address },
+      });
+    expect(firstType(register(keyOf(a, 0, false), "x"))).toBe("quorum.prepare");
+    // Its own key, but its acceptor has promised another seed a ballot on it.
+    const held = keyOf(a, 1);
+    registry.step({
+      type: "receive",
+      now: 0,
+      from: b,
+      message: {
+        type: "quorum.prepare",
+        requestId: "p",
+        key: held,
+        ballot: { counter: 3, proposer: b },
+      },
+    });
+    expect(firstType(register(held, "y"))).toBe("quorum.prepare");
+  });
+
+  it("ignores a ballot-0 accept or prepare from a seed that does not own the key", () => {
+    const [a, b, c] = seeds as [string, string, string];
+    const registry = createSeedRegistry({ seedId: c, seeds }, deps);
+    const zero = (from: string, key: string): QuorumMessage => ({
+      type: "quorum.accept",
+      requestId: "z",
+      key,
+      ballot: { counter: 0, proposer: from },
+      value: {
+        address: key,
+        status: "alive",
+        incarnation: 0,
+        neighbours: [],
+        changedAt: 0,
+      },
+      operations: ["z"],
+      nextBallot: { counter: 1, proposer: from },
+    });
+    // b writing a's key at ballot 0 would skip the prepare beside a's own ballot 0: no answer.
+    const foreign = keyOf(a);
+    expect(registry.step({ type: "receive", now: 0, from: b, message: zero(b, foreign) })).toEqual(
+      [],
+    );
+    expect(
+      registry.step({
+        type: "receive",
+        now: 0,
+        from: b,
+        message: {
+          type: "quorum.prepare",
+          requestId: "q",
+          key: foreign,
+          ballot: { counter: 0, proposer: b },
+        },
+      }),
+    ).toEqual([]);
+    expect(registry.acceptorState(foreign)).toBeUndefined();
+    // The owner's ballot 0 is accepted.
+    const replies = sends(
+      registry.step({ type: "receive", now: 0, from: a, message: zero(a, foreign) }),
+    );
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.type === "send" && replies[0].message).toMatchObject({
+      type: "quorum.accepted",
+      ok: true,
+    });
+  });
+  it("sends a ballot-0 write only once its own save is durable: a crash in that save leaves one value at most", () => {
+    const a = seeds[0] as string;
+    const key = keyOf(a);
+    const storage = createMemoryStorage();
+    const delivered: QuorumMessage[] = [];
+    // A host that applies outputs in order and dies in the save of the key's acceptor state.
+    const runUntilCrash = (outputs: readonly SeedRegistryOutput[]) => {
+      for (const output of outputs) {
+        if (output.type === "persist" && output.key === key) return;
+        if (output.type === "persist") storage.save(output.key, output.state);
+        if (output.type === "send") delivered.push(output.message);
+      }
+    };
+    const register = (registry: SeedRegistry, now: number, operationId: string) =>
+      registry.step({
+        type: "command",
+        now,
+        command: { type: "register", operationId, address: key },
+      });
+    runUntilCrash(register(createSeedRegistry({ seedId: a, seeds }, deps), 0, "one"));
+    const restarted = createSeedRegistry(
+      { seedId: a, seeds },
+      { ...deps, initialState: storage.loadAll() },
+    );
+    for (const output of register(restarted, 5_000, "two")) {
+      if (output.type === "send") delivered.push(output.message);
+    }
+    const written = new Set(
+      delivered.flatMap((message) =>
+        message.type === "quorum.accept" && message.ballot.counter === 0
+          ? [JSON.stringify([message.value, message.operations])]
+          : [],
+      ),
+    );
+    expect(written.size).toBe(1);
+  });
+});
