@@ -4,6 +4,8 @@
 // run from the sources with --conditions=@p2p/source): its own Ed25519 identity, listening on
 // its own port; its register-request is "first contact" (TCP + handshake + the seed's dial-back
 // + commit), then it updates its neighbour list over the link it holds ("warm link": one commit).
+// Every other registrant asks its key's owner seed (keyOwner: the new key's write at ballot 0,
+// one round trip), the rest another seed (prepare + accept).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -13,13 +15,17 @@ import {
   registerRequest,
   updateNeighboursRequest,
 } from "../../apps/seed/bench/registrant.js";
+import { keyOwner } from "../../packages/quorum/src/ballot.js";
 import type { EtcdCluster } from "./etcd.js";
 import { P2pNetwork } from "./p2p.js";
 import { freePorts } from "./processes.js";
 
 /** The latencies (ms, in order of measurement) and the failures of the commit rounds. */
 export interface CommitSamples {
+  /** Registrations at the key's owner seed. */
   readonly register: number[];
+  /** Registrations at a seed that does not own the key. */
+  readonly registerElsewhere: number[];
   readonly update: number[];
   readonly put: number[];
   readonly errors: string[];
@@ -46,12 +52,16 @@ async function p2pRound(
     else errors.push(`p2p ${what}: ${outcome.error ?? "not ok"}`);
   };
   try {
+    const addresses = seeds.map((seed) => seed.address);
     for (const [index, registrant] of registrants.entries()) {
-      registrant.seed = (seeds[index % seeds.length] as { address: string }).address;
+      const owner = keyOwner(registrant.address, addresses);
+      const others = addresses.filter((address) => address !== owner);
+      const atOwner = index % 2 === 0 || owner === undefined || others.length === 0;
+      registrant.seed = atOwner ? (owner as string) : (others[index % others.length] as string);
       const outcome = await registrant.request(registrant.seed, (requestId) =>
         registerRequest(registrant, requestId),
       );
-      keep(outcome, into?.register, "register");
+      keep(outcome, atOwner ? into?.register : into?.registerElsewhere, "register");
     }
     for (const [index, registrant] of registrants.entries()) {
       const neighbours = [(registrants[(index + 1) % count] as Registrant).address];
@@ -97,7 +107,13 @@ export async function measureCommits(options: {
   readonly perRound: number;
   readonly etcd: EtcdCluster | undefined;
 }): Promise<CommitSamples> {
-  const samples: CommitSamples = { register: [], update: [], put: [], errors: [] };
+  const samples: CommitSamples = {
+    register: [],
+    registerElsewhere: [],
+    update: [],
+    put: [],
+    errors: [],
+  };
   const seedDirectory = join(options.directory, "commit-seeds");
   mkdirSync(seedDirectory, { recursive: true });
   const network = new P2pNetwork(seedDirectory, 1);
