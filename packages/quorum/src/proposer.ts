@@ -168,6 +168,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     if (
       operation.attempt === 1 &&
       operation.mayCreate &&
+      highestCounter + 1 <= MAX_BALLOT_COUNTER &&
       settings.acceptors.includes(settings.id) &&
       settings.mayWriteFresh?.(operation.key) === true
     ) {
@@ -305,7 +306,10 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     if (held !== undefined && from === settings.id) {
       operation.heldAccept = undefined;
       // Its own acceptor refused it, so nobody saw this ballot 0: prepare instead.
-      if (!message.ok) return startAttempt(now, operation);
+      if (!message.ok) {
+        if (message.reason !== null) operation.lastRefusal = message.reason;
+        return startAttempt(now, operation);
+      }
       released.push(...broadcast(held).filter((output) => output.to !== settings.id));
     }
     if (!message.ok) {

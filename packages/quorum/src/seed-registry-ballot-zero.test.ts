@@ -72,7 +72,7 @@ describe("a new key at ballot 0 (one round trip)", () => {
     expect(sends(done).map((output) => output.type === "send" && output.to)).toEqual([b, c]);
   });
 
-  it("starts with a prepare for a key it does not own, or one its acceptor already holds", () => {
+  it("starts with a prepare for a key it does not own, or one its acceptor holds", () => {
     const [a, b] = seeds as [string, string];
     const registry = createSeedRegistry({ seedId: a, seeds }, deps);
     const firstType = (outputs: readonly SeedRegistryOutput[]) => {
@@ -86,7 +86,8 @@ describe("a new key at ballot 0 (one round trip)", () => {
         command: { type: "register", operationId, address },
       });
     expect(firstType(register(keyOf(a, 0, false), "x"))).toBe("quorum.prepare");
-    // Its own key, but its acceptor has promised another seed a ballot on it.
+    // Its own key, but its acceptor has promised another seed a ballot on it (its acceptor
+    // would refuse ballot 0 anyway).
     const held = keyOf(a, 1);
     registry.step({
       type: "receive",
@@ -184,5 +185,26 @@ describe("a new key at ballot 0 (one round trip)", () => {
       ),
     );
     expect(written.size).toBe(1);
+  });
+  it("prepares instead when its own acceptor refuses its ballot 0, which then never leaves the seed", () => {
+    const a = seeds[0] as string;
+    const key = keyOf(a);
+    // A closed membership that admits nobody: the acceptor refuses every registration.
+    const registry = createSeedRegistry({ seedId: a, seeds }, { ...deps, admits: () => false });
+    const outputs = registry.step({
+      type: "command",
+      now: 0,
+      command: { type: "register", operationId: "one", address: key, publicKey: "cc".repeat(32) },
+    });
+    const messages = sends(outputs).flatMap((output) =>
+      output.type === "send" ? [output.message] : [],
+    );
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages.every((message) => message.type === "quorum.prepare")).toBe(true);
+    expect(
+      outputs.some(
+        (output) => output.type === "persist" && output.state.accepted?.ballot.counter === 0,
+      ),
+    ).toBe(false);
   });
 });

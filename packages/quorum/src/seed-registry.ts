@@ -116,7 +116,10 @@ export function createSeedRegistry(
       operationMemory: config.operationMemory,
       maxFastPathKeys: config.maxFastPathKeys,
       // A key this seed owns and its acceptor has never seen: one round trip (ballot 0).
-      mayWriteFresh: (key) => owners(key) === seedId && acceptor.state(key) === undefined,
+      mayWriteFresh: (key) =>
+        owners(key) === seedId &&
+        acceptor.state(key) === undefined &&
+        localView.ballotOf(key) === undefined,
     },
     deps.random,
   );

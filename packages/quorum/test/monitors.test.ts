@@ -133,7 +133,8 @@ describe("protocol monitors", () => {
     // The same write again after the restart (a retry), its next ballot above the reservation.
     monitor.delivered(owner, zeroAccept(owner, record, 1_009));
     expect(monitor.violations).toEqual([]);
-    monitor.delivered(owner, zeroAccept(owner, { ...record, incarnation: 1 }, 1_010));
+    // A retry of the same request at another time: only changedAt differs.
+    monitor.delivered(owner, zeroAccept(owner, { ...record, changedAt: 999 }, 1_010));
     expect(monitor.violations).toHaveLength(1);
     expect(monitor.violations[0]).toMatch(/wrote 10\.9\.0\.1:7000 at ballot 0 twice/);
   });

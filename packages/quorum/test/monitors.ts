@@ -16,6 +16,7 @@
  *   is a value some seed announced committed (`quorum.learn`) at that version.
  */
 import {
+  canonicalJson,
   type DeliverableOutput,
   keyOwner,
   type MemberEntry,
@@ -111,7 +112,8 @@ export function createProtocolMonitor(seeds: readonly string[]): ProtocolMonitor
         case "quorum.accept":
           if (message.ballot.proposer === address && message.ballot.counter === 0) {
             const slot = `${message.key}\u0000${address}`;
-            const written = `${normalise(message.value)} ${message.operations.join(",")}`;
+            // Every field (normalise leaves out changedAt and the proof, which differ on a retry).
+            const written = canonicalJson([message.value, message.operations]);
             const before = zeroAccepts.get(slot);
             if (before !== undefined && before !== written) {
               violations.push(

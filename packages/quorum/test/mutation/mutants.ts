@@ -149,8 +149,8 @@ export const mutants: readonly Mutant[] = [
     edits: [
       {
         file: "src/seed-registry.ts",
-        find: "mayWriteFresh: (key) => owners(key) === seedId && acceptor.state(key) === undefined,",
-        replace: "mayWriteFresh: (key) => acceptor.state(key) === undefined,",
+        find: "owners(key) === seedId &&\n        acceptor.state(key) === undefined &&",
+        replace: "acceptor.state(key) === undefined &&",
       },
       {
         file: "src/seed-registry.ts",
