@@ -1,24 +1,16 @@
-import { ok, type RandomSource } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
-import { keyOwner } from "./ballot.js";
+import { deps, keyOf, seeds, sends } from "../test/registry-fixtures.js";
 import type { QuorumMessage } from "./messages.js";
 import { createSeedRegistry, type SeedRegistry, type SeedRegistryOutput } from "./seed-registry.js";
 import { createMemoryStorage } from "./storage.js";
 
-const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
-const random: RandomSource = { next: () => 0.5 };
-const deps = { random, validateEvidence: () => ok(undefined) };
-const sends = (outputs: readonly SeedRegistryOutput[]) =>
-  outputs.filter((output) => output.type === "send");
-/** The `nth` member address (10.9.0.x:7000) whose owner is (or, with `isOwner` false, is not) `seed`. */
-const keyOf = (seed: string, nth = 0, isOwner = true): string => {
-  const found: string[] = [];
-  for (let host = 1; found.length <= nth; host++) {
-    const key = `10.9.0.${host}:7000`;
-    if ((keyOwner(key, seeds) === seed) === isOwner) found.push(key);
-  }
-  return found[nth] as string;
-};
+/** A prepare of `key` at `counter` from seed `from`. */
+const prepare = (requestId: string, key: string, counter: number, from: string): QuorumMessage => ({
+  type: "quorum.prepare",
+  requestId,
+  key,
+  ballot: { counter, proposer: from },
+});
 
 describe("a new key at ballot 0 (one round trip)", () => {
   it("writes a new key it owns at ballot 0: its acceptor saves it, then the others get it, one round trip", () => {
@@ -93,12 +85,7 @@ describe("a new key at ballot 0 (one round trip)", () => {
       type: "receive",
       now: 0,
       from: b,
-      message: {
-        type: "quorum.prepare",
-        requestId: "p",
-        key: held,
-        ballot: { counter: 3, proposer: b },
-      },
+      message: prepare("p", held, 3, b),
     });
     expect(firstType(register(held, "y"))).toBe("quorum.prepare");
   });
@@ -131,12 +118,7 @@ describe("a new key at ballot 0 (one round trip)", () => {
         type: "receive",
         now: 0,
         from: b,
-        message: {
-          type: "quorum.prepare",
-          requestId: "q",
-          key: foreign,
-          ballot: { counter: 0, proposer: b },
-        },
+        message: prepare("q", foreign, 0, b),
       }),
     ).toEqual([]);
     expect(registry.acceptorState(foreign)).toBeUndefined();

@@ -1,6 +1,6 @@
-import { err, ok, P2pError, type RandomSource } from "@p2p/wire";
+import { err, ok, P2pError } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
-import { keyOwner } from "./ballot.js";
+import { deps, keyOf, seeds, sends } from "../test/registry-fixtures.js";
 import type { QuorumMessage } from "./messages.js";
 import {
   createSeedRegistry,
@@ -9,21 +9,6 @@ import {
   type SeedRegistryOutput,
 } from "./seed-registry.js";
 import { createMemoryStorage } from "./storage.js";
-
-const seeds = ["10.0.0.1:5000", "10.0.0.2:5000", "10.0.0.3:5000"];
-const random: RandomSource = { next: () => 0.5 };
-const deps = { random, validateEvidence: () => ok(undefined) };
-const sends = (outputs: readonly SeedRegistryOutput[]) =>
-  outputs.filter((output) => output.type === "send");
-/** The `nth` member address (10.9.0.x:7000) whose owner is (or, with `isOwner` false, is not) `seed`. */
-const keyOf = (seed: string, nth = 0, isOwner = true): string => {
-  const found: string[] = [];
-  for (let host = 1; found.length <= nth; host++) {
-    const key = `10.9.0.${host}:7000`;
-    if ((keyOwner(key, seeds) === seed) === isOwner) found.push(key);
-  }
-  return found[nth] as string;
-};
 
 describe("createSeedRegistry", () => {
   it("validates its configuration", () => {
@@ -351,7 +336,7 @@ describe("a removal that waited for the seed's own probe", () => {
     const registries = new Map<string, SeedRegistry>(
       seeds.map((seedId) => [
         seedId,
-        createSeedRegistry({ seedId, seeds }, { random, validateEvidence }),
+        createSeedRegistry({ seedId, seeds }, { random: deps.random, validateEvidence }),
       ]),
     );
     const proposer = registries.get(proposerSeed) as SeedRegistry;

@@ -49,6 +49,14 @@ const accepted = (counter: number, announced: Ballot) =>
     reason: null,
   });
 
+const record: MemberRecord = {
+  address: key,
+  status: "alive",
+  incarnation: 0,
+  neighbours: [],
+  changedAt: 0,
+};
+
 /** An accept of `key` at ballot 0 of `proposer`, writing `value`. */
 const zeroAccept = (proposer: string, value: MemberRecord | null, next = 9) =>
   send(b, {
@@ -103,13 +111,6 @@ describe("protocol monitors", () => {
 
   it("catch a restarted seed that shows a record nobody announced committed", () => {
     const monitor = createProtocolMonitor([a, b]);
-    const record = {
-      address: key,
-      status: "alive" as const,
-      incarnation: 0,
-      neighbours: [],
-      changedAt: 0,
-    };
     monitor.learned(key, 3, record);
     monitor.restarted(b, [{ record, version: 3 }]);
     expect(monitor.violations).toEqual([]);
@@ -120,13 +121,6 @@ describe("protocol monitors", () => {
 
   it("allow a new key's write at ballot 0 after a restart, but never a second value", () => {
     const owner = keyOwner(key, [a, b]) as string;
-    const record = {
-      address: key,
-      status: "alive" as const,
-      incarnation: 0,
-      neighbours: [],
-      changedAt: 0,
-    };
     const monitor = createProtocolMonitor([a, b]);
     monitor.delivered(owner, zeroAccept(owner, record));
     monitor.crashed(owner);
