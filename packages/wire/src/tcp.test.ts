@@ -137,6 +137,77 @@ describe("tcp transport", () => {
     await listener.close();
   });
 
+  it("lets timers and other connections run between the frames of a burst that is slow to handle", async () => {
+    const transport = createTcpTransport();
+    const handled: number[] = [];
+    let handledWhenTimerRan: number | undefined;
+    const allHandled = new Promise<void>((resolve) => {
+      void transport
+        .listen("127.0.0.1:0", (connection) => {
+          connection.on("message", (payload) => {
+            if (handled.length === 0) {
+              setTimeout(() => {
+                handledWhenTimerRan = handled.length;
+              }, 0);
+            }
+            handled.push(payload[0] as number);
+            // A handler that takes 5 ms (a host short of CPU, cold code, a big message).
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+            if (handled.length === 40) resolve();
+          });
+        })
+        .then((listener) => {
+          const port = Number(listener.address.split(":")[1]);
+          const raw = connect({ host: "127.0.0.1", port }, () => {
+            // 40 frames in one write: they arrive together and decode in one go.
+            const frames = Array.from({ length: 40 }, (_, index) =>
+              Buffer.from([0, 0, 0, 1, index]),
+            );
+            raw.write(Buffer.concat(frames));
+          });
+          raw.on("error", () => {});
+          void allHandled.then(() => {
+            raw.destroy();
+            void listener.close();
+          });
+        });
+    });
+    await allHandled;
+    expect(handled).toEqual(Array.from({ length: 40 }, (_, index) => index));
+    // The timer that fell due at the first frame ran before the last one was handled.
+    expect(handledWhenTimerRan).toBeDefined();
+    expect(handledWhenTimerRan).toBeLessThan(40);
+  });
+
+  it("hands up every frame of a slow burst before the close that followed it", async () => {
+    const transport = createTcpTransport();
+    const handled: number[] = [];
+    const closedAfter = new Promise<number>((resolve) => {
+      void transport
+        .listen("127.0.0.1:0", (connection) => {
+          connection.on("message", (payload) => {
+            handled.push(payload[0] as number);
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          });
+          connection.on("close", () => resolve(handled.length));
+        })
+        .then((listener) => {
+          const port = Number(listener.address.split(":")[1]);
+          const raw = connect({ host: "127.0.0.1", port }, () => {
+            const frames = Array.from({ length: 40 }, (_, index) =>
+              Buffer.from([0, 0, 0, 1, index]),
+            );
+            // 40 frames, then the end of the stream, at once.
+            raw.end(Buffer.concat(frames));
+          });
+          raw.on("error", () => {});
+          void closedAfter.then(() => listener.close());
+        });
+    });
+    expect(await closedAfter).toBe(40);
+    expect(handled).toEqual(Array.from({ length: 40 }, (_, index) => index));
+  });
+
   it("closes an idle connection with idle-timeout", async () => {
     const transport = createTcpTransport({ idleTimeoutMs: 50 });
     const closesAtServer: Array<Promise<CloseInfo>> = [];

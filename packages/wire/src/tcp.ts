@@ -8,6 +8,7 @@ import {
   createFrameDecoder,
   DEFAULT_MAX_FRAME_BYTES,
   FRAME_HEADER_BYTES,
+  type FrameDecoder,
 } from "./framing.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { DEFAULT_HIGH_WATER_MARK_BYTES } from "./memory.js";
@@ -20,6 +21,12 @@ import type {
   Listener,
   Transport,
 } from "./transport.js";
+
+/**
+ * How long one connection hands received frames up without a break: past it, the rest of a
+ * burst waits for the next turn of the event loop (timers and other sockets go first).
+ */
+const RECEIVE_SLICE_MS = 10;
 
 /** Options for {@link createTcpTransport}. */
 export interface TcpTransportOptions {
@@ -90,6 +97,9 @@ class TcpConnection implements Connection {
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private socketError: Error | undefined;
   private needsDrain = false;
+  /** Decoded frames (or the decoding error) not yet handed up, oldest first. */
+  private readonly received: ReturnType<FrameDecoder["push"]>[number][] = [];
+  private isSliceScheduled = false;
   private isCorked = false;
   /** Who started the shutdown: decides between local-close and remote-close. */
   private closedBy: "local" | "remote" | undefined;
@@ -200,9 +210,24 @@ class TcpConnection implements Connection {
   private onData(chunk: Buffer): void {
     if (this.currentState === "closed") return;
     this.options.stats.bytesReceived += chunk.byteLength;
-    const results = this.decoder.push(chunk);
-    for (const result of results) {
-      if (this.isClosed()) return;
+    for (const result of this.decoder.push(chunk)) this.received.push(result);
+    if (!this.isSliceScheduled) this.handleReceived();
+  }
+
+  /**
+   * Hands the decoded frames up in order, for at most {@link RECEIVE_SLICE_MS} at a time: past
+   * that, the socket is paused and the rest waits for the next turn of the event loop, so a
+   * burst that is slow to handle (hundreds of frames in one read, a host short of CPU) never
+   * holds back timers (pings) and other connections (a seed's probe) until its end.
+   */
+  private handleReceived(sliceMs = RECEIVE_SLICE_MS): void {
+    this.isSliceScheduled = false;
+    const started = performance.now();
+    for (let result = this.received.shift(); result !== undefined; result = this.received.shift()) {
+      if (this.isClosed()) {
+        this.received.length = 0;
+        return;
+      }
       if (!result.ok) {
         this.options.logger.warn("closing connection: protocol error", {
           remoteAddress: this.remoteAddress,
@@ -214,7 +239,16 @@ class TcpConnection implements Connection {
       }
       this.options.stats.framesReceived += 1;
       this.events.emit("message", result.value);
+      if (this.received.length > 0 && performance.now() - started >= sliceMs) {
+        // Paused, the socket reads nothing more (its end and close wait too) until the rest of
+        // this burst has been handed up.
+        this.isSliceScheduled = true;
+        this.socket.pause();
+        setImmediate(() => this.handleReceived());
+        return;
+      }
     }
+    if (!this.isClosed() && this.socket.isPaused()) this.socket.resume();
   }
 
   private isClosed(): boolean {
@@ -223,6 +257,9 @@ class TcpConnection implements Connection {
 
   private onSocketClose(): void {
     if (this.currentState === "closed") return;
+    // What arrived before the end (or a reset) is handed up before the close, all of it now.
+    if (this.received.length > 0) this.handleReceived(Number.POSITIVE_INFINITY);
+    if (this.isClosed()) return; // a bad frame among them closed it
     if (this.closedBy === "local") {
       this.finish({ reason: "local-close" });
       return;
