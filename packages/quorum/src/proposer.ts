@@ -1,4 +1,4 @@
-import { err, P2pError, type RandomSource, type Result } from "@p2p/wire";
+import { BoundedMap, err, P2pError, type RandomSource, type Result } from "@p2p/wire";
 import { type Ballot, compareBallots, isBallotInRange, MAX_BALLOT_COUNTER } from "./ballot.js";
 import { isSameAccepted, mergeAttestations } from "./certificate.js";
 import type { QuorumErrorCode } from "./errors.js";
@@ -10,6 +10,7 @@ import type {
   PromiseMessage,
 } from "./messages.js";
 import { operationEntry, parseEntry } from "./operation-memory.js";
+import { expireQueued } from "./proposer-queues.js";
 import type {
   Base,
   Operation,
@@ -34,7 +35,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
   const active = new Map<string, Operation>();
   const queues = new Map<string, Operation[]>();
   /** Per key: the value this proposer committed and the ballot a quorum already promised it next. */
-  const fastPath = new Map<
+  const fastPath = new BoundedMap<
     string,
     {
       ballot: Ballot;
@@ -43,7 +44,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       /** The committed value and its certificate: the base of the next accept. */
       base: Base;
     }
-  >();
+  >(settings.maxFastPathKeys ?? 10_000);
   let highestCounter = settings.reservedCounter;
   let reservedUpTo = settings.reservedCounter;
   let requestSequence = 0;
@@ -158,13 +159,12 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     operation.heldAccept = undefined;
     operation.requestId = newRequestId();
     const cached = fastPath.get(operation.key);
+    fastPath.delete(operation.key);
     if (cached !== undefined) {
       // One round trip: a quorum already promised `cached.ballot` when it accepted `cached.value`.
-      fastPath.delete(operation.key);
       operation.ballot = cached.ballot;
       return sendAccept(now, operation, cached.value ?? undefined, cached.operations, cached.base);
     }
-    fastPath.delete(operation.key);
     if (
       operation.attempt === 1 &&
       operation.mayCreate &&
@@ -323,11 +323,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     if (message.attestation?.seed === from) operation.attestations.set(from, message.attestation);
     if (operation.accepts.size < settings.quorumSize) return released;
     if (operation.nextBallot !== null) {
-      fastPath.delete(operation.key); // re-inserted last: the map is oldest first
-      if (fastPath.size >= (settings.maxFastPathKeys ?? 10_000)) {
-        const oldest = fastPath.keys().next().value;
-        if (oldest !== undefined) fastPath.delete(oldest);
-      }
+      // The oldest key is dropped first when the map is full (its next change takes two phases).
       fastPath.set(operation.key, {
         ballot: operation.nextBallot,
         value: operation.proposed,
@@ -424,31 +420,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         }
       }
       // Queued operations past their deadline fail too (they never reached the wire).
-      for (const [key, queue] of [...queues].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const alive: Operation[] = [];
-        for (const operation of queue) {
-          if (now >= operation.deadline) {
-            outputs.push({
-              type: "completed",
-              operationId: operation.operationId,
-              key,
-              result: err(
-                new P2pError<QuorumErrorCode>(
-                  "NO_QUORUM",
-                  `operation on ${key} waited past its deadline`,
-                ),
-              ),
-              ballot: undefined,
-              committed: null,
-              attestations: [],
-            });
-          } else {
-            alive.push(operation);
-          }
-        }
-        if (alive.length > 0) queues.set(key, alive);
-        else queues.delete(key);
-      }
+      outputs.push(...expireQueued(queues, now));
       return outputs;
     },
 
