@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
 import { measureCommits } from "./commit.js";
 import { EtcdCluster } from "./etcd.js";
 import { type MembershipSettings, measureMembership } from "./membership.js";
+import type { Dissemination } from "./observations.js";
 import { REPO_ROOT } from "./p2p.js";
+import { measurePlumtree } from "./plumtree.js";
 import { killAll } from "./processes.js";
 import {
   type Figure,
@@ -25,6 +27,7 @@ import { measureSimulated, type SimulatedSettings } from "./simulated.js";
 
 const USAGE = `usage: pnpm bench:compare [--quick]
   p2p against Serf (detection, dissemination, memory, idle CPU) and etcd (commit), side by side,
+  dissemination again in a second p2p network forwarding by Plumtree,
   then gossip copies on a simulated overlay (Plumtree against flooding) and the codec against
   JSON lines, each against its baseline in the same run
   --quick   a smoke run: 10 nodes a side, 2 kills, 200 simulated peers, short windows (about a minute)`;
@@ -109,6 +112,16 @@ async function main(): Promise<number> {
     );
     errors.push(...members.errors);
 
+    log(`plumtree: a second network of ${membership.peers} peers with gossip_forwarding: plumtree`);
+    mkdirSync(join(directory, "plumtree"));
+    let plumtree: Dissemination = { stamped: 0, complete: 0, seconds: [] };
+    try {
+      plumtree = await measurePlumtree(join(directory, "plumtree"), membership, log);
+      if (plumtree.error !== undefined) errors.push(`plumtree: ${plumtree.error}`);
+    } catch (error) {
+      errors.push(`plumtree: ${error instanceof Error ? error.message : String(error)}`);
+    }
+
     log(
       `commit: ${commit.rounds} rounds of ${commit.perRound} registrations${hasEtcd ? " and etcd puts" : ""}, sequential`,
     );
@@ -170,6 +183,14 @@ async function main(): Promise<number> {
         name: `dissemination: one message → all ${n - 1} others, median`,
         unit: "s",
         p2p: p2pValue(members.disseminationS.p2p, 0.5, "complete message"),
+        anchorName: "Serf user event",
+        anchor: serfValue(members.disseminationS.serf, 0.5, "user event"),
+        target: { kind: "ratio", max: 0.05 },
+      },
+      {
+        name: `dissemination, gossip_forwarding: plumtree (a second network of ${n}, run alone), median`,
+        unit: "s",
+        p2p: p2pValue(plumtree.seconds, 0.5, "complete message"),
         anchorName: "Serf user event",
         anchor: serfValue(members.disseminationS.serf, 0.5, "user event"),
         target: { kind: "ratio", max: 0.05 },
@@ -247,6 +268,7 @@ async function main(): Promise<number> {
       `Detection: p2p from the kill to the last seed's own \`removed <peer> (dead…\` line (fast profile); Serf from the kill to the last survivor's \`EventMemberFailed\` log line reaching this process; one peer and one agent killed at the same instant, each replaced before the next kill.`,
       `False removals: p2p ${members.falseRemovals.p2p.length}${members.falseRemovals.p2p.length > 0 ? ` (${members.falseRemovals.p2p.join(", ")})` : ""}; Serf false failures ${members.falseRemovals.serf.length}.`,
       `Dissemination: p2p ${complete} of ${stamped} messages stamped in the window reached all ${n - 1} other peers (time from the origin's stamp in the message to the last delivery line in outputfile.txt); Serf ${members.disseminationS.serf.length} user events (\`serf event -coalesce=false\`), from the origin agent's \`Received event\` line to the last other agent's.`,
+      `Dissemination with Plumtree: ${plumtree.complete} of ${plumtree.stamped} messages stamped in the window reached all ${n - 1} other peers, measured the same way in a second network started after the first had stopped (no Serf agents running then); the Serf column is the user events above.`,
       `Commit: ${commits.register.length} registrations at the key's owner seed (\`keyOwner\`: a new key's write at ballot 0, one round trip) and ${commits.registerElsewhere.length} at another seed (prepare + accept), each including TCP, the handshake and the seed's dial-back; ${commits.update.length} warm updates, ${commits.put.length} etcd puts (HTTP JSON gateway, keep-alive, to the leader), sequential, in alternating rounds.`,
       ...simulatedRows.notes,
       `RSS and CPU: p2p peers (seeds not counted) and Serf agents, /proc/<pid>/status VmRSS and /proc/<pid>/stat utime+stime, after the peers' message generators finished; PSS from /proc/<pid>/smaps_rollup.`,

@@ -3,7 +3,7 @@
 // dissemination, idle CPU and RSS per process, then failure detection (one p2p peer and one
 // Serf agent killed at the same instant, each replaced before the next kill, so every kill
 // hits a network of N).
-import { disseminationOf } from "./observations.js";
+import { type Dissemination, disseminationOf } from "./observations.js";
 import { P2pNetwork } from "./p2p.js";
 import { cpuSeconds, memoryOf, type ProcessMemory, sleep, waitUntil } from "./processes.js";
 import type { SerfCluster } from "./serf.js";
@@ -84,20 +84,12 @@ export async function measureMembership(
       results.lone.serf = memoryOf(serf.agents.get(firstAgent)?.child.pid as number);
     }
     log(`  lone peer and lone agent measured; starting ${settings.peers - 1} more of each`);
-    // In batches of peers started together, so that every peer's generator still runs in
-    // the dissemination window; agents one by one (each joins within milliseconds).
-    for (let index = 1; index < settings.peers; index += START_BATCH) {
-      const size = Math.min(START_BATCH, settings.peers - index);
-      await Promise.all(Array.from({ length: size }, () => p2p.addPeer()));
+    // Agents one by one (each joins within milliseconds) after each batch of peers.
+    await growNetwork(p2p, settings.peers, async (size) => {
       for (let agent = 0; agent < size; agent++) await serf?.addAgent();
-    }
+    });
     await serf?.converged(30_000);
-    const view = await p2p.members();
-    if (!view.isAgreed || view.alive.some((alive) => alive !== settings.peers)) {
-      throw new Error(
-        `p2p: seeds list ${view.alive.join("/")} alive members (want ${settings.peers}), agreed ${view.isAgreed}`,
-      );
-    }
+    await requireAgreed(p2p, settings.peers);
     log(
       `  ${settings.peers} peers registered (seeds agree) and ${serf?.agents.size ?? 0} agents joined`,
     );
@@ -146,16 +138,50 @@ async function disseminate(
   log(
     `  dissemination window ${((windowEnd - windowStart) / 1000).toFixed(1)} s; waiting for the peers' generators to finish`,
   );
-  await waitUntil(() => Date.now() - p2p.lastPublishedMs > 3000, 120_000, "p2p: generators done");
-  const dissemination = disseminationOf(
-    p2p.messages(),
-    [...p2p.peers.keys()],
-    windowStart,
-    windowEnd,
-  );
+  const dissemination = await p2pDissemination(p2p, windowStart, windowEnd);
   results.messages = { stamped: dissemination.stamped, complete: dissemination.complete };
   results.disseminationS.p2p.push(...dissemination.seconds);
   if (dissemination.error !== undefined) results.errors.push(dissemination.error);
+}
+
+/**
+ * Starts peers until the network has `peers`, in batches started together (so that every
+ * peer's message generator still runs in the dissemination window); `afterBatch` runs after
+ * each batch with its size.
+ */
+export async function growNetwork(
+  p2p: P2pNetwork,
+  peers: number,
+  afterBatch: (size: number) => Promise<void> = async () => {},
+): Promise<void> {
+  for (let index = p2p.peers.size; index < peers; index += START_BATCH) {
+    const size = Math.min(START_BATCH, peers - index);
+    await Promise.all(Array.from({ length: size }, () => p2p.addPeer()));
+    await afterBatch(size);
+  }
+}
+
+/** Throws unless every seed lists `peers` alive members and the seeds agree. */
+export async function requireAgreed(p2p: P2pNetwork, peers: number): Promise<void> {
+  const view = await p2p.members();
+  if (!view.isAgreed || view.alive.some((alive) => alive !== peers)) {
+    throw new Error(
+      `p2p: seeds list ${view.alive.join("/")} alive members (want ${peers}), agreed ${view.isAgreed}`,
+    );
+  }
+}
+
+/**
+ * Waits until the peers' generators are done, then reads outputfile.txt: the messages stamped
+ * in [windowStart, windowEnd] and the seconds each took to reach every other peer.
+ */
+export async function p2pDissemination(
+  p2p: P2pNetwork,
+  windowStart: number,
+  windowEnd: number,
+): Promise<Dissemination> {
+  await waitUntil(() => Date.now() - p2p.lastPublishedMs > 3000, 120_000, "p2p: generators done");
+  return disseminationOf(p2p.messages(), [...p2p.peers.keys()], windowStart, windowEnd);
 }
 
 /** Idle CPU over `idleSeconds` and RSS afterwards, per peer and per agent. */

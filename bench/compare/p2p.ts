@@ -27,10 +27,14 @@ export class P2pNetwork {
   lastPublishedMs = 0;
   private seedAddresses: string[] = [];
 
-  /** A network that lives in `directory`; peers generate `messageCount` messages each. */
+  /**
+   * A network that lives in `directory`; peers generate `messageCount` messages each and
+   * forward gossip by `forwarding` (config.yml's `gossip_forwarding`, default flooding).
+   */
   constructor(
     readonly directory: string,
     private readonly messageCount: number,
+    private readonly forwarding: "flood" | "plumtree" = "flood",
   ) {}
 
   /** Writes config.yml, starts 3 seeds and waits until each prints its ready line. */
@@ -47,6 +51,7 @@ export class P2pNetwork {
         "profile: fast",
         "timing:",
         `  gossip_message_count: ${this.messageCount}`,
+        `gossip_forwarding: ${this.forwarding}`,
         "",
       ].join("\n"),
     );
