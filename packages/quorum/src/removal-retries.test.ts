@@ -80,6 +80,42 @@ describe("removal retries", () => {
     expect(table.nextDeadline()).toBeUndefined();
   });
 
+  it("keeps a probe retry while other reports' refusals move the record's version, not its value", () => {
+    // Three neighbours report the same suspect at once and then drop it from their lists, so
+    // each report is refused for want of this seed's probe; each refusal is committed under a
+    // new version of the unchanged record before the retry falls due.
+    let version = 7;
+    let changedAt = 0;
+    const table = createRemovalRetries({
+      retryMs: 1_000,
+      retries: 3,
+      maxEntries: 10,
+      random: { next: () => 0.5 },
+      entryOf: (address) => ({
+        record: { address, status: "alive" as const, incarnation: 0, neighbours: [], changedAt },
+        version,
+      }),
+    });
+    const needsProbe = new P2pError(
+      "EVIDENCE_NEEDS_PROBE",
+      "the seeds have not yet probed the suspect",
+    );
+    const refused = err(
+      new P2pError("EVIDENCE_INVALID", needsProbe.message, { cause: needsProbe }),
+    );
+    for (const id of ["from-1", "from-2", "from-3"]) {
+      table.started(command(id));
+      version += 1; // its refusal, committed
+      table.completed(100, id, refused, undefined);
+    }
+    version += 2; // the other seeds' refusals of the same reports
+    expect(table.due(1_100)).toEqual([command("from-1:probed:1")]);
+    // A real change of the record (a restarted peer's update) ends the retry.
+    table.completed(1_200, "from-1:probed:1", refused, undefined);
+    changedAt = 1_150;
+    expect(table.due(10_000)).toEqual([]);
+  });
+
   it("waits once per member and incarnation, however many reports about it failed", () => {
     const table = retries();
     for (const id of ["from-1", "from-2", "from-3"]) {

@@ -20,13 +20,13 @@ const awaitsProbe = (error: P2pError): boolean =>
   error.code === "EVIDENCE_INVALID" && P2pError.is(error.cause, EVIDENCE_NEEDS_PROBE);
 
 /**
- * A removal to propose again: the command, its attempt number, the record version it began on
- * and when the record last changed then.
+ * A removal to propose again: the command, its attempt number and when the record last changed
+ * as it began. Not its version: every report about the suspect that is refused for want of a
+ * probe commits that refusal under a new version of the unchanged record.
  */
 interface RemovalRetry {
   readonly command: MarkDead;
   readonly attempt: number;
-  readonly version: number | undefined;
   readonly changedAt: number | undefined;
 }
 
@@ -64,7 +64,6 @@ export function createRemovalRetries(config: {
         inFlight.set(command.operationId, {
           command,
           attempt: 0,
-          version: entry?.version,
           changedAt: entry?.record.changedAt,
         });
       }
@@ -103,13 +102,7 @@ export function createRemovalRetries(config: {
         ...entry.command,
         operationId: `${entry.command.operationId.replace(/:probed:\d+$/, "")}:probed:${attempt}`,
       };
-      waiting.set(key, {
-        command,
-        attempt,
-        version: current.version,
-        changedAt: current.record.changedAt,
-        at: now + delay,
-      });
+      waiting.set(key, { command, attempt, changedAt: current.record.changedAt, at: now + delay });
     },
     /**
      * The removals to propose again at `now` (counted in flight from here): those due whose
@@ -123,14 +116,19 @@ export function createRemovalRetries(config: {
       for (const [key, entry] of waiting) {
         if (entry.at > now) continue;
         waiting.delete(key);
-        const { command, attempt, version, changedAt } = entry;
+        const { command, attempt, changedAt } = entry;
         const current = config.entryOf(command.address);
         if (current?.record.status !== "alive") continue;
-        if (current.record.incarnation !== command.incarnation || current.version !== version) {
+        // Unchanged since the first attempt: a committed refusal keeps the record's value (and
+        // its changedAt) under a new version, a restarted peer's update does not.
+        if (
+          current.record.incarnation !== command.incarnation ||
+          current.record.changedAt !== changedAt
+        ) {
           continue;
         }
         if (inFlight.size < config.maxEntries) {
-          inFlight.set(command.operationId, { command, attempt, version, changedAt });
+          inFlight.set(command.operationId, { command, attempt, changedAt });
         }
         ready.push(command);
       }

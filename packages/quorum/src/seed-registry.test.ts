@@ -329,7 +329,20 @@ describe("a commit's critical path", () => {
 });
 
 describe("a removal that waited for the seed's own probe", () => {
-  it("is proposed again after its refusal was committed, and commits once the probe failed", () => {
+  const member = "10.1.0.1:6000";
+  /** A report about `member`, as the registry's command. */
+  const report = (operationId: string) => ({
+    type: "mark-dead" as const,
+    operationId,
+    address: member,
+    incarnation: 0,
+    evidence: { votes: [] },
+  });
+  /**
+   * Three registries whose evidence check passes only once `probed()` was called, with `member`
+   * registered; `run` delivers outputs among them and records completed operations.
+   */
+  const probeNetwork = () => {
     let isProbed = false;
     const needsProbe = new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed it");
     const validateEvidence = () => (isProbed ? ok(undefined) : err(needsProbe));
@@ -361,7 +374,6 @@ describe("a removal that waited for the seed's own probe", () => {
         queue.push(...answer.map((reply) => ({ from: output.to, output: reply })));
       }
     };
-    const member = "10.1.0.1:6000";
     run(
       1,
       [
@@ -379,17 +391,41 @@ describe("a removal that waited for the seed's own probe", () => {
       member,
     );
     expect(proposer.get(member)?.record.status).toBe("alive");
-    const command = {
-      type: "mark-dead" as const,
-      operationId: "report",
-      address: member,
-      incarnation: 0,
-      evidence: { votes: [] },
+    return {
+      proposer,
+      run,
+      completed,
+      probed: () => {
+        isProbed = true;
+      },
     };
-    run(2, proposer.step({ type: "command", now: 2, command }));
+  };
+
+  it("is proposed again after its refusal was committed, and commits once the probe failed", () => {
+    const { proposer, run, completed, probed } = probeNetwork();
+    run(2, proposer.step({ type: "command", now: 2, command: report("report") }));
     expect(completed).toEqual(["report EVIDENCE_INVALID"]);
     expect(proposer.get(member)?.record.status).toBe("alive");
-    isProbed = true; // the seed's own probe of the suspect failed meanwhile
+    probed(); // the seed's own probe of the suspect failed meanwhile
+    const due = proposer.nextDeadline() as number;
+    run(due, proposer.step({ type: "tick", now: due }));
+    expect(proposer.get(member)?.record.status).toBe("dead");
+  });
+
+  it("commits once the probe failed, however many reports about the suspect were refused before", () => {
+    // Every neighbour of a crashed peer reports it, then drops it from its list: each report
+    // is refused for want of the probe, and each refusal is committed under a new version of
+    // the unchanged record. The retry of the first must survive the versions of the others.
+    const { proposer, run, completed, probed } = probeNetwork();
+    for (const id of ["from-1", "from-2", "from-3"]) {
+      run(2, proposer.step({ type: "command", now: 2, command: report(id) }));
+    }
+    expect(completed).toEqual([
+      "from-1 EVIDENCE_INVALID",
+      "from-2 EVIDENCE_INVALID",
+      "from-3 EVIDENCE_INVALID",
+    ]);
+    probed();
     const due = proposer.nextDeadline() as number;
     run(due, proposer.step({ type: "tick", now: due }));
     expect(proposer.get(member)?.record.status).toBe("dead");
