@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { P2pError } from "./errors.js";
 import type { LogFields, Logger } from "./logger.js";
@@ -206,6 +207,45 @@ describe("tcp transport", () => {
     });
     expect(await closedAfter).toBe(40);
     expect(handled).toEqual(Array.from({ length: 40 }, (_, index) => index));
+  });
+
+  it("writes the first frame of a tick to the socket at once, before the rest of the tick runs", async () => {
+    // A receiver on a thread of its own, which sees bytes while this thread is still busy: the
+    // forward of a gossip message must not wait behind the log lines its handler writes next.
+    const seen = new Int32Array(new SharedArrayBuffer(8));
+    const receiver = new Worker(
+      `const { workerData, parentPort } = require("node:worker_threads");
+       const net = require("node:net");
+       const seen = workerData.seen;
+       const server = net.createServer((socket) => {
+         socket.on("data", (chunk) => {
+           Atomics.add(seen, 1, chunk.length);
+           Atomics.store(seen, 0, 1);
+           Atomics.notify(seen, 0);
+         });
+       });
+       server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));`,
+      { eval: true, workerData: { seen } },
+    );
+    try {
+      const port = await new Promise<number>((resolve) => receiver.once("message", resolve));
+      const transport = createTcpTransport();
+      const connection = await transport.dial(`127.0.0.1:${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      connection.send(new Uint8Array([1, 2, 3]));
+      // Still in the tick of the send: the frame (4-byte header + 3 bytes) is on its way.
+      const waited = Atomics.wait(seen, 0, 0, 5_000);
+      expect(waited).not.toBe("timed-out");
+      expect(Atomics.load(seen, 1)).toBe(7);
+      // The frames that follow in the same tick are corked, and leave when the tick ends.
+      connection.send(new Uint8Array([4]));
+      connection.send(new Uint8Array([5]));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(Atomics.load(seen, 1)).toBe(17);
+      await connection.close();
+    } finally {
+      await receiver.terminate();
+    }
   });
 
   it("closes an idle connection with idle-timeout", async () => {

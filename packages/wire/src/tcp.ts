@@ -101,6 +101,7 @@ class TcpConnection implements Connection {
   private readonly received: ReturnType<FrameDecoder["push"]>[number][] = [];
   private isSliceScheduled = false;
   private isCorked = false;
+  private hasSentThisTick = false;
   /** Who started the shutdown: decides between local-close and remote-close. */
   private closedBy: "local" | "remote" | undefined;
 
@@ -162,14 +163,22 @@ class TcpConnection implements Connection {
     const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.byteLength);
     frame.writeUInt32BE(payload.byteLength, 0);
     frame.set(payload, FRAME_HEADER_BYTES);
-    // Frames sent in one tick leave in one write: cork now, uncork on the next tick.
-    if (!this.isCorked) {
+    // The first frame of a tick leaves at once: a gossip forward or a ping answer does not wait
+    // behind what the rest of the tick does (log lines written to a busy disk, other frames).
+    // The frames that follow it in the same tick are corked and leave in one write when the
+    // tick ends.
+    if (!this.hasSentThisTick) {
+      this.hasSentThisTick = true;
+      process.nextTick(() => {
+        this.hasSentThisTick = false;
+        if (this.isCorked) {
+          this.isCorked = false;
+          this.socket.uncork();
+        }
+      });
+    } else if (!this.isCorked) {
       this.isCorked = true;
       this.socket.cork();
-      process.nextTick(() => {
-        this.isCorked = false;
-        this.socket.uncork();
-      });
     }
     const belowMark = this.socket.write(frame);
     this.options.stats.framesSent += 1;
