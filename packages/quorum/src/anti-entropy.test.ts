@@ -169,15 +169,17 @@ describe("seed registry: probe results and own records", () => {
           : [],
       );
     expect(resultOf(markDead(10, "d1"))).toEqual([false]);
-    registry.step({
+    // The failed probe brings the refused removal again (a retry: its own completion event).
+    const probed = registry.step({
       type: "probe-result",
-      now: 20,
+      now: 30,
+      wallTimeMs: 1_000_030,
       address: peer,
       incarnation: 0,
       isAlive: false,
       atMs: 15,
     });
-    expect(resultOf(markDead(30, "d2"))).toEqual([true]);
+    expect(resultOf(probed)).toEqual([true]);
     expect(registry.get(peer)?.record.status).toBe("dead");
     const last = contexts.at(-1);
     expect(last?.now).toBe(30);

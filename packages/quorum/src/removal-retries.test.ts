@@ -28,7 +28,7 @@ const retries = (count = 3) =>
 describe("removal retries", () => {
   it("proposes a removal no majority answered again, doubling the wait, up to the limit", () => {
     const table = retries(2);
-    table.started(command("report"));
+    table.started(0, command("report"));
     table.completed(100, "report", noQuorum, undefined);
     expect(table.nextDeadline()).toBe(1_100);
     expect(table.due(1_099)).toEqual([]);
@@ -45,11 +45,11 @@ describe("removal retries", () => {
 
   it("does not retry a success, a refusal by an acceptor's check, or an error about the removal", () => {
     const table = retries();
-    table.started(command("a"));
+    table.started(0, command("a"));
     table.completed(0, "a", ok(undefined), undefined);
-    table.started(command("b", "10.9.0.2:7000"));
+    table.started(0, command("b", "10.9.0.2:7000"));
     table.completed(0, "b", noQuorum, "EVIDENCE_INVALID: too few neighbour votes");
-    table.started(command("c", "10.9.0.3:7000"));
+    table.started(0, command("c", "10.9.0.3:7000"));
     table.completed(0, "c", err(new P2pError("EVIDENCE_INVALID", "stale votes")), undefined);
     table.completed(0, "never-started", noQuorum, undefined);
     expect(table.nextDeadline()).toBeUndefined();
@@ -66,7 +66,7 @@ describe("removal retries", () => {
       "EVIDENCE_NEEDS_PROBE",
       "the seeds have not yet probed the suspect",
     );
-    table.started(command("report"));
+    table.started(0, command("report"));
     table.completed(100, "report", refused(needsProbe), undefined);
     // The refusal was committed (the operation memory answers "report" with it): a new id.
     expect(table.due(1_100)).toEqual([command("report:probed:1")]);
@@ -74,10 +74,40 @@ describe("removal retries", () => {
     table.completed(1_200, "report:probed:1", refused(needsProbe), undefined);
     expect(table.due(4_000)).toEqual([command("report:probed:2")]);
     // Any other evidence refusal is final.
-    table.started(command("other", "10.9.0.2:7000"));
+    table.started(0, command("other", "10.9.0.2:7000"));
     const rejected = new P2pError("EVIDENCE_REJECTED", "not-neighbour: 10.9.0.8:7000");
     table.completed(200, "other", refused(rejected), undefined);
     expect(table.nextDeadline()).toBeUndefined();
+  });
+
+  it("proposes a removal that waited for the probe as soon as the probe failed, not a retry interval later", () => {
+    // The seed's probe of the suspect takes its whole timeout (as long as the first retry
+    // interval); a timed retry that falls due just before the probe ends is refused again and
+    // then waits twice as long. The probe's failure itself brings the retry.
+    const table = retries();
+    const needsProbe = err(
+      new P2pError("EVIDENCE_INVALID", "needs probe", {
+        cause: new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed the suspect"),
+      }),
+    );
+    table.started(0, command("report"));
+    table.completed(100, "report", needsProbe, undefined);
+    table.probeFailed(600, "10.9.0.2:7000"); // another member's probe: nothing changes
+    expect(table.due(600)).toEqual([]);
+    table.probeFailed(700, "10.9.0.1:7000");
+    expect(table.nextDeadline()).toBe(700);
+    expect(table.due(700)).toEqual([command("report:probed:1")]);
+    // A probe that failed while a proposal was being checked: its refusal is retried at once.
+    table.started(2_000, command("late", "10.9.0.3:7000"));
+    table.probeFailed(2_050, "10.9.0.3:7000");
+    table.completed(2_100, "late", needsProbe, undefined);
+    expect(table.due(2_100)).toEqual([command("late:probed:1", "10.9.0.3:7000")]);
+    // A probe that failed before the proposal began does not: that refusal had another cause.
+    table.probeFailed(3_000, "10.9.0.4:7000");
+    table.started(3_100, command("after", "10.9.0.4:7000"));
+    table.completed(3_200, "after", needsProbe, undefined);
+    expect(table.due(3_200)).toEqual([]);
+    expect(table.nextDeadline()).toBe(4_200);
   });
 
   it("keeps a probe retry while other reports' refusals move the record's version, not its value", () => {
@@ -104,7 +134,7 @@ describe("removal retries", () => {
       new P2pError("EVIDENCE_INVALID", needsProbe.message, { cause: needsProbe }),
     );
     for (const id of ["from-1", "from-2", "from-3"]) {
-      table.started(command(id));
+      table.started(0, command(id));
       version += 1; // its refusal, committed
       table.completed(100, id, refused, undefined);
     }
@@ -119,7 +149,7 @@ describe("removal retries", () => {
   it("waits once per member and incarnation, however many reports about it failed", () => {
     const table = retries();
     for (const id of ["from-1", "from-2", "from-3"]) {
-      table.started(command(id));
+      table.started(0, command(id));
       table.completed(0, id, noQuorum, undefined);
     }
     expect(table.due(60_000).map((retry) => retry.operationId)).toEqual(["from-1"]);

@@ -28,6 +28,8 @@ interface RemovalRetry {
   readonly command: MarkDead;
   readonly attempt: number;
   readonly changedAt: number | undefined;
+  /** When this attempt was proposed. */
+  readonly startedAt: number;
 }
 
 /**
@@ -53,19 +55,42 @@ export function createRemovalRetries(config: {
 }) {
   /** Removals in flight: operation id → retry state. */
   const inFlight = new Map<string, RemovalRetry>();
-  /** Removals waiting to be proposed again: "address#incarnation" → retry state and when. */
-  const waiting = new Map<string, RemovalRetry & { readonly at: number }>();
+  /**
+   * Removals waiting to be proposed again: "address#incarnation" → retry state, when, and
+   * whether it waits for this seed's probe of the member (its failure brings the retry).
+   */
+  const waiting = new Map<string, RemovalRetry & { at: number; readonly awaitsProbe: boolean }>();
+  /** When this seed's own probe of a member last failed (member → time), the newest last. */
+  const failedProbes = new Map<string, number>();
 
   return {
-    /** A removal was proposed for the first time, on the member's record as it is now. */
-    started(command: MarkDead): void {
+    /** A removal was proposed for the first time, at `now`, on the member's record as it is now. */
+    started(now: number, command: MarkDead): void {
       if (inFlight.size < config.maxEntries) {
         const entry = config.entryOf(command.address);
         inFlight.set(command.operationId, {
           command,
           attempt: 0,
           changedAt: entry?.record.changedAt,
+          startedAt: now,
         });
+      }
+    },
+    /**
+     * This seed's own probe of `address` failed at `now`: a removal that waits for it is due
+     * now. (The probe takes its whole timeout, about the first retry interval: a timed retry
+     * that fell due just before it ended would be refused again and wait twice as long.)
+     */
+    probeFailed(now: number, address: string): void {
+      failedProbes.delete(address);
+      failedProbes.set(address, now);
+      if (failedProbes.size > config.maxEntries) {
+        const oldest = failedProbes.keys().next().value;
+        if (oldest !== undefined) failedProbes.delete(oldest);
+      }
+      for (const entry of waiting.values()) {
+        if (entry.awaitsProbe && entry.command.address === address && entry.at > now)
+          entry.at = now;
       }
     },
     /** An operation ended: a removal that no majority answered is proposed again later. */
@@ -90,9 +115,12 @@ export function createRemovalRetries(config: {
         config.retryMs * 2 ** Math.min(entry.attempt, 4) * (0.75 + 0.5 * config.random.next());
       const attempt = entry.attempt + 1;
       if (!isAwaitingProbe) {
-        waiting.set(key, { ...entry, attempt, at: now + delay });
+        waiting.set(key, { ...entry, attempt, at: now + delay, awaitsProbe: false });
         return;
       }
+      // The probe failed while this proposal was being checked: no reason to wait.
+      const probedAt = failedProbes.get(address);
+      const at = probedAt !== undefined && probedAt >= entry.startedAt ? now : now + delay;
       // The refusal was committed: the record kept its value under a new version, and the
       // operation memory answers its id with that refusal. So the retry is a new operation on
       // the record as it is now, if nothing about the member changed since the first attempt.
@@ -102,7 +130,14 @@ export function createRemovalRetries(config: {
         ...entry.command,
         operationId: `${entry.command.operationId.replace(/:probed:\d+$/, "")}:probed:${attempt}`,
       };
-      waiting.set(key, { command, attempt, changedAt: current.record.changedAt, at: now + delay });
+      waiting.set(key, {
+        command,
+        attempt,
+        changedAt: current.record.changedAt,
+        startedAt: entry.startedAt,
+        at,
+        awaitsProbe: true,
+      });
     },
     /**
      * The removals to propose again at `now` (counted in flight from here): those due whose
@@ -128,7 +163,7 @@ export function createRemovalRetries(config: {
           continue;
         }
         if (inFlight.size < config.maxEntries) {
-          inFlight.set(command.operationId, { command, attempt, changedAt });
+          inFlight.set(command.operationId, { command, attempt, changedAt, startedAt: now });
         }
         ready.push(command);
       }

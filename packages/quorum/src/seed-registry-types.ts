@@ -30,6 +30,13 @@ export const SeedRegistryConfigSchema = z
     /** …at most this many times (while its evidence stands: votes age out of their window). */
     removalRetries: z.number().int().nonnegative().default(6),
     /**
+     * A removal of a member this seed does not own (`keyOwner`) is proposed only after about
+     * this long (+0 to 50 %): the owner seed, which got the same reports, proposes at once and
+     * has normally committed it by then, so the seeds do not preempt each other's ballots. 0
+     * proposes at once everywhere.
+     */
+    removalOwnerGraceMs: z.number().nonnegative().default(1_000),
+    /**
      * Backoff after a conflict: random in [c/2, c] with c = min(max, base * 2^attempt). Set the
      * base to about one round trip between seeds.
      */

@@ -329,7 +329,9 @@ describe("a commit's critical path", () => {
 });
 
 describe("a removal that waited for the seed's own probe", () => {
-  const member = "10.1.0.1:6000";
+  // Proposed at its owner seed, which proposes removals at once (the others wait for it).
+  const owner = seeds[1] as string;
+  const member = keyOf(owner);
   /** A report about `member`, as the registry's command. */
   const report = (operationId: string) => ({
     type: "mark-dead" as const,
@@ -352,9 +354,9 @@ describe("a removal that waited for the seed's own probe", () => {
         createSeedRegistry({ seedId, seeds }, { random: deps.random, validateEvidence }),
       ]),
     );
-    const proposer = registries.get(proposerSeed) as SeedRegistry;
+    const proposer = registries.get(owner) as SeedRegistry;
     const completed: string[] = [];
-    const run = (now: number, outputs: readonly SeedRegistryOutput[], from = proposerSeed) => {
+    const run = (now: number, outputs: readonly SeedRegistryOutput[], from = owner) => {
       const queue = outputs.map((output) => ({ from, output }));
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         const { output } = next;
@@ -379,7 +381,7 @@ describe("a removal that waited for the seed's own probe", () => {
       [
         {
           type: "send",
-          to: proposerSeed,
+          to: owner,
           message: {
             type: "quorum.register-request",
             requestId: "r",
@@ -412,6 +414,16 @@ describe("a removal that waited for the seed's own probe", () => {
     expect(proposer.get(member)?.record.status).toBe("dead");
   });
 
+  it("is proposed again as soon as the seed's own probe of the suspect failed", () => {
+    const { proposer, run, completed, probed } = probeNetwork();
+    run(2, proposer.step({ type: "command", now: 2, command: report("report") }));
+    expect(completed).toEqual(["report EVIDENCE_INVALID"]);
+    probed();
+    const failed = { type: "probe-result" as const, address: member, incarnation: 0 };
+    run(900, proposer.step({ ...failed, now: 900, isAlive: false, atMs: 900 }));
+    expect(proposer.get(member)?.record.status).toBe("dead");
+  });
+
   it("commits once the probe failed, however many reports about the suspect were refused before", () => {
     // Every neighbour of a crashed peer reports it, then drops it from its list: each report
     // is refused for want of the probe, and each refusal is committed under a new version of
@@ -429,5 +441,96 @@ describe("a removal that waited for the seed's own probe", () => {
     const due = proposer.nextDeadline() as number;
     run(due, proposer.step({ type: "tick", now: due }));
     expect(proposer.get(member)?.record.status).toBe("dead");
+  });
+});
+
+describe("a removal reported to every seed at once", () => {
+  const member = keyOf(seeds[1] as string); // owned by the second seed
+  const owner = seeds[1] as string;
+  const report = (operationId: string) => ({
+    type: "mark-dead" as const,
+    operationId,
+    address: member,
+    incarnation: 0,
+    evidence: { votes: [] },
+  });
+  /** Three registries with `member` registered; `run` delivers among them and records proposers. */
+  const reportNetwork = () => {
+    const registries = new Map<string, SeedRegistry>(
+      seeds.map((seedId) => [seedId, createSeedRegistry({ seedId, seeds }, deps)]),
+    );
+    const proposers = new Set<string>();
+    const completed: string[] = [];
+    const run = (now: number, from: string, outputs: readonly SeedRegistryOutput[]) => {
+      const queue = outputs.map((output) => ({ from, output }));
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const { output } = next;
+        if (output.type === "emit" && output.event.type === "operation-completed") {
+          const { result, operationId } = output.event;
+          completed.push(`${operationId} ${result.ok ? "ok" : result.error.code}`);
+        }
+        if (output.type !== "send") continue;
+        const message = output.message;
+        if (
+          (message.type === "quorum.prepare" || message.type === "quorum.accept") &&
+          message.key === member &&
+          message.ballot.counter > 0
+        )
+          proposers.add(message.ballot.proposer);
+        const target = registries.get(output.to);
+        if (target === undefined) continue;
+        const answer = target.step({ type: "receive", now, from: next.from, message });
+        queue.push(...answer.map((reply) => ({ from: output.to, output: reply })));
+      }
+    };
+    const registrar = registries.get(owner) as SeedRegistry;
+    run(1, member, [
+      {
+        type: "send",
+        to: owner,
+        message: {
+          type: "quorum.register-request",
+          requestId: "r",
+          address: member,
+          neighbours: [],
+        },
+      },
+    ]);
+    expect(registrar.get(member)?.record.status).toBe("alive");
+    proposers.clear();
+    return { registries, run, proposers, completed };
+  };
+
+  it("is proposed by the member's owner seed alone, while the others wait for it", () => {
+    // Three seeds proposing the same removal at once preempt each other's ballots; under load
+    // no proposal gets a quorum before its deadline and the removal waits seconds for retries.
+    const { registries, run, proposers } = reportNetwork();
+    for (const [seedId, registry] of registries) {
+      run(10, seedId, registry.step({ type: "command", now: 10, command: report(`at ${seedId}`) }));
+    }
+    expect([...proposers]).toEqual([owner]);
+    for (const registry of registries.values())
+      expect(registry.get(member)?.record.status).toBe("dead");
+  });
+
+  it("is proposed by another seed once the owner has not removed it in time (the owner is down)", () => {
+    const { registries, run, proposers, completed } = reportNetwork();
+    registries.delete(owner); // crashed: receives nothing, proposes nothing
+    for (const [seedId, registry] of registries) {
+      run(10, seedId, registry.step({ type: "command", now: 10, command: report(`at ${seedId}`) }));
+    }
+    let now = 10;
+    for (let round = 0; round < 20 && completed.length < 2; round++) {
+      for (const [seedId, registry] of registries) {
+        const due = registry.nextDeadline();
+        if (due === undefined) continue;
+        now = Math.max(now, due);
+        run(now, seedId, registry.step({ type: "tick", now }));
+      }
+    }
+    expect(completed.sort()).toEqual([`at ${seeds[0]} ok`, `at ${seeds[2]} ok`]);
+    expect(proposers.has(owner)).toBe(false);
+    for (const registry of registries.values())
+      expect(registry.get(member)?.record.status).toBe("dead");
   });
 });

@@ -9,6 +9,7 @@ import type { QuorumErrorCode } from "./errors.js";
 import { createLocalView, createRestartReads } from "./local-view.js";
 import { createMembershipValidator, type EvidenceContext, readChange } from "./membership.js";
 import type { LearnMessage, MemberRecord, QuorumMessage } from "./messages.js";
+import { createOwnerFirst } from "./owner-first.js";
 import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
 import { createRemovalRetries } from "./removal-retries.js";
@@ -166,6 +167,12 @@ export function createSeedRegistry(
     random: deps.random,
     entryOf: (address) => entryOf(address),
   });
+  const ownerFirst = createOwnerFirst({
+    graceMs: config.removalOwnerGraceMs,
+    maxEntries: config.maxPendingOperations,
+    random: deps.random,
+    isOwner: (address) => owners(address) === seedId,
+  });
 
   const complete = (
     output: Extract<ProposerOutput, { type: "completed" }>,
@@ -277,7 +284,12 @@ export function createSeedRegistry(
     return drive(now, proposer.submit(now, operationId, key, change, mayCreate));
   };
 
+  /** Proposes `command` now, unless it is a removal that waits for the member's owner seed. */
   const submitCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
+    command.type === "mark-dead" && ownerFirst.defer(now, command)
+      ? []
+      : proposeCommand(now, command);
+  const proposeCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
     submit(
       now,
       command.operationId,
@@ -287,7 +299,7 @@ export function createSeedRegistry(
       command.type === "register",
     );
   const runCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] => {
-    if (command.type === "mark-dead") removalRetries.started(command);
+    if (command.type === "mark-dead") removalRetries.started(now, command);
     return submitCommand(now, command);
   };
 
@@ -372,6 +384,7 @@ export function createSeedRegistry(
   const tick = (now: number): SeedRegistryOutput[] => {
     const outputs = drive(now, proposer.tick(now));
     if (restartReads.isDue) outputs.push(...readUnconfirmed(now));
+    for (const command of ownerFirst.due(now)) outputs.push(...proposeCommand(now, command));
     for (const command of removalRetries.due(now)) outputs.push(...submitCommand(now, command));
     const records = () => list().map((entry) => entry.record);
     for (const due of compaction.due(now, wallOffsetMs, records)) {
@@ -396,14 +409,18 @@ export function createSeedRegistry(
           return tick(now);
         case "command":
           return runCommand(now, input.command);
-        case "probe-result":
+        case "probe-result": {
           probeResults.record(now, {
             address: input.address,
             incarnation: input.incarnation,
             isAlive: input.isAlive,
             atMs: input.atMs,
           });
-          return [];
+          if (input.isAlive) return [];
+          // A removal refused for want of this probe is proposed again now.
+          removalRetries.probeFailed(now, input.address);
+          return removalRetries.due(now).flatMap((command) => submitCommand(now, command));
+        }
         case "alive-vote":
           aliveVotes.record(now, {
             address: input.address,
@@ -421,6 +438,7 @@ export function createSeedRegistry(
       const restartReadsAt = restartReads.isDue ? currentNow : undefined;
       const retryAt = removalRetries.nextDeadline();
       for (const at of [
+        ownerFirst.nextDeadline(),
         compaction.nextDeadline(),
         antiEntropy.nextDeadline(),
         restartReadsAt,

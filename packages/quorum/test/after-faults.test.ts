@@ -76,7 +76,11 @@ describe.each([
   });
 
   it("a seed that missed a removal reads the tombstone after its votes are too old to check", () => {
-    const trio = createTrio({ signed, registry: { syncIntervalMs: 600_000 } });
+    // `a` proposes the removal at once, whoever owns the record.
+    const trio = createTrio({
+      signed,
+      registry: { syncIntervalMs: 600_000, removalOwnerGraceMs: 0 },
+    });
     const [a, b, c] = trio.seeds;
     register(trio, a);
     trio.run(500);
@@ -115,7 +119,12 @@ describe.each([
   it("compaction resumes after every seed restarts", () => {
     const trio = createTrio({
       signed,
-      registry: { tombstoneRetentionMs: 2_000, compactionIntervalMs: 500, syncIntervalMs: 600_000 },
+      registry: {
+        tombstoneRetentionMs: 2_000,
+        compactionIntervalMs: 500,
+        syncIntervalMs: 600_000,
+        removalOwnerGraceMs: 0, // `a` proposes the removal at once, whoever owns the record
+      },
     });
     const [a, b, c] = trio.seeds;
     register(trio, a);
