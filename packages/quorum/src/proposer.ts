@@ -18,6 +18,7 @@ import type {
   ProposerOutput,
   ProposerSettings,
 } from "./proposer-types.js";
+import { createRoundTrips } from "./round-trips.js";
 
 export type {
   Change,
@@ -48,6 +49,11 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
   let highestCounter = settings.reservedCounter;
   let reservedUpTo = settings.reservedCounter;
   let requestSequence = 0;
+  const roundTrips = createRoundTrips({
+    minimumMs: settings.attemptTimeoutMs,
+    maximumMs: settings.operationTimeoutMs,
+    maxPending: 1_024,
+  });
 
   /** A refusal names the ballot its acceptor promised: outbid it next time (within the bound). */
   const learnHeight = (promised: Ballot): void => {
@@ -151,6 +157,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
       operation.heldAccept = accept;
       return reserved.concat([{ type: "send", to: settings.id, message: accept }]);
     }
+    roundTrips.sent(now, accept.requestId, "accept");
     return reserved.concat(broadcast(accept));
   };
 
@@ -196,6 +203,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     operation.promises = new Map();
     operation.refusals = new Set();
     operation.phaseDeadline = now + phaseTimeout(operation);
+    roundTrips.sent(now, operation.requestId, "prepare");
     return reserve(highestCounter).concat(
       broadcast({
         type: "quorum.prepare",
@@ -207,12 +215,13 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
   };
 
   /**
-   * How long a phase of this attempt waits for a quorum: `attemptTimeoutMs` on the first attempt,
-   * doubled on each later one (at most 16×). A fixed timeout shorter than the round trip (a WAN,
-   * a host short of CPU) would abandon every attempt just before its answers arrive.
+   * How long a phase of this attempt waits for a quorum: on the first attempt, the round trips
+   * seen so far (at least `attemptTimeoutMs`, at most `operationTimeoutMs`), doubled on each
+   * later one (at most 16×). A fixed timeout shorter than the round trip (a WAN, a host short
+   * of CPU, a lossy link) would abandon every attempt just before its answers arrive.
    */
   const phaseTimeout = (operation: Operation): number =>
-    settings.attemptTimeoutMs * 2 ** Math.min(Math.max(operation.attempt - 1, 0), 4);
+    roundTrips.timeoutMs() * 2 ** Math.min(Math.max(operation.attempt - 1, 0), 4);
 
   const backoff = (now: number, operation: Operation): void => {
     fastPath.delete(operation.key);
@@ -310,6 +319,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         if (message.reason !== null) operation.lastRefusal = message.reason;
         return startAttempt(now, operation);
       }
+      roundTrips.sent(now, held.requestId, "accept");
       released.push(...broadcast(held).filter((output) => output.to !== settings.id));
     }
     if (!message.ok) {
@@ -376,6 +386,10 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     },
 
     receive(now, from, message) {
+      if (from !== settings.id && settings.acceptors.includes(from)) {
+        const phase = message.type === "quorum.promise" ? "prepare" : "accept";
+        roundTrips.answered(now, message.requestId, phase);
+      }
       const operation = active.get(message.key);
       if (
         operation === undefined ||

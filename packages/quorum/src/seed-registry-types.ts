@@ -17,7 +17,11 @@ export const SeedRegistryConfigSchema = z
      * only so tests can prove the linearizability checker catches it.
      */
     quorumSize: z.number().int().positive().optional(),
-    /** A prepare or accept round without a quorum is retried after this long (doubled per retry, ≤ 16×). */
+    /**
+     * A prepare or accept round without a quorum is retried after this long at least (doubled
+     * per retry, ≤ 16×): longer once this seed has seen its round trips take longer (smoothed
+     * round trip + 4 × its deviation, at most `operationTimeoutMs`).
+     */
     attemptTimeoutMs: z.number().positive().default(200),
     /** An operation that has not committed by then fails with NO_QUORUM. */
     operationTimeoutMs: z.number().positive().default(3_000),

@@ -118,6 +118,46 @@ describe("progress", () => {
     );
   });
 
+  it("a proposer that saw its acceptors answer slowly waits that long: later operations need one attempt each", async () => {
+    await forEachSeed(
+      10,
+      600,
+      (seed) => {
+        // 150 ms each way, as above: the first attempts time out before their answers arrive.
+        // The late answers tell the proposer how long its round trips take; abandoning every
+        // first attempt (a new ballot each time) would double the work and the latency.
+        const a = "10.0.0.1:5000";
+        const attempts = new Map<string, Set<string>>(); // key → request ids of a's attempts
+        const cluster = createCluster({
+          seed,
+          seedCount: 3,
+          link: { latencyMs: 150, jitterMs: 30 },
+          observer: {
+            output(address, output) {
+              if (address !== a || output.type !== "send") return;
+              const message = output.message;
+              if (message.type !== "quorum.prepare" && message.type !== "quorum.accept") return;
+              const ids = attempts.get(message.key) ?? new Set<string>();
+              ids.add(message.requestId);
+              attempts.set(message.key, ids);
+            },
+          },
+        });
+        for (let index = 1; index <= 6; index++) {
+          cluster.command(a, { type: "register", operationId: `r${index}`, address: peer(index) });
+          cluster.sim.runFor(3_000);
+        }
+        const done = completions(cluster, a);
+        expect(done.map((event) => event.result.ok)).toEqual([true, true, true, true, true, true]);
+        const later = [4, 5, 6].map((index) => attempts.get(peer(index))?.size);
+        expect(later, JSON.stringify([...attempts].map(([key, ids]) => [key, ids.size]))).toEqual([
+          1, 1, 1,
+        ]);
+      },
+      replay,
+    );
+  });
+
   it("with no majority nothing commits and callers get NO_QUORUM", async () => {
     await forEachSeed(
       10,
