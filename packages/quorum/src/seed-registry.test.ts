@@ -328,73 +328,76 @@ describe("a commit's critical path", () => {
   });
 });
 
-describe("a removal that waited for the seed's own probe", () => {
-  // Proposed at its owner seed, which proposes removals at once (the others wait for it).
-  const owner = seeds[1] as string;
-  const member = keyOf(owner);
-  /** A report about `member`, as the registry's command. */
-  const report = (operationId: string) => ({
-    type: "mark-dead" as const,
-    operationId,
+/** The member the removal suites remove, and its owner seed (which proposes removals at once). */
+const owner = seeds[1] as string;
+const member = keyOf(owner);
+/** A report about `member`, as the registry's command. */
+const report = (operationId: string) => ({
+  type: "mark-dead" as const,
+  operationId,
+  address: member,
+  incarnation: 0,
+  evidence: { votes: [] },
+});
+
+/**
+ * Three registries with `member` registered; `run` delivers outputs among them (sent by `from`,
+ * default the owner), recording completed operations and the seeds that proposed a ballot
+ * above 0 about `member`.
+ */
+const removalNetwork = (validateEvidence = deps.validateEvidence) => {
+  const registries = new Map<string, SeedRegistry>(
+    seeds.map((seedId) => [
+      seedId,
+      createSeedRegistry({ seedId, seeds }, { random: deps.random, validateEvidence }),
+    ]),
+  );
+  const proposers = new Set<string>();
+  const completed: string[] = [];
+  const run = (now: number, outputs: readonly SeedRegistryOutput[], from = owner) => {
+    const queue = outputs.map((output) => ({ from, output }));
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const { output } = next;
+      if (output.type === "emit" && output.event.type === "operation-completed") {
+        const { result, operationId } = output.event;
+        completed.push(`${operationId} ${result.ok ? "ok" : result.error.code}`);
+      }
+      if (output.type !== "send") continue;
+      const message = output.message;
+      if (
+        (message.type === "quorum.prepare" || message.type === "quorum.accept") &&
+        message.key === member &&
+        message.ballot.counter > 0
+      )
+        proposers.add(message.ballot.proposer);
+      const target = registries.get(output.to);
+      if (target === undefined) continue;
+      const answer = target.step({ type: "receive", now, from: next.from, message });
+      queue.push(...answer.map((reply) => ({ from: output.to, output: reply })));
+    }
+  };
+  const register = {
+    type: "quorum.register-request" as const,
+    requestId: "r",
     address: member,
-    incarnation: 0,
-    evidence: { votes: [] },
-  });
-  /**
-   * Three registries whose evidence check passes only once `probed()` was called, with `member`
-   * registered; `run` delivers outputs among them and records completed operations.
-   */
+    neighbours: [],
+  };
+  run(1, [{ type: "send", to: owner, message: register }], member);
+  expect(registries.get(owner)?.get(member)?.record.status).toBe("alive");
+  proposers.clear();
+  return { registries, run, proposers, completed };
+};
+
+describe("a removal that waited for the seed's own probe", () => {
+  /** The network, whose evidence check passes only once `probed()` was called. */
   const probeNetwork = () => {
     let isProbed = false;
     const needsProbe = new P2pError("EVIDENCE_NEEDS_PROBE", "the seeds have not yet probed it");
-    const validateEvidence = () => (isProbed ? ok(undefined) : err(needsProbe));
-    const registries = new Map<string, SeedRegistry>(
-      seeds.map((seedId) => [
-        seedId,
-        createSeedRegistry({ seedId, seeds }, { random: deps.random, validateEvidence }),
-      ]),
+    const { registries, run, completed } = removalNetwork(() =>
+      isProbed ? ok(undefined) : err(needsProbe),
     );
-    const proposer = registries.get(owner) as SeedRegistry;
-    const completed: string[] = [];
-    const run = (now: number, outputs: readonly SeedRegistryOutput[], from = owner) => {
-      const queue = outputs.map((output) => ({ from, output }));
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const { output } = next;
-        if (output.type === "emit" && output.event.type === "operation-completed") {
-          const { result, operationId } = output.event;
-          completed.push(`${operationId} ${result.ok ? "ok" : result.error.code}`);
-        }
-        if (output.type !== "send") continue;
-        const target = registries.get(output.to);
-        if (target === undefined) continue;
-        const answer = target.step({
-          type: "receive",
-          now,
-          from: next.from,
-          message: output.message,
-        });
-        queue.push(...answer.map((reply) => ({ from: output.to, output: reply })));
-      }
-    };
-    run(
-      1,
-      [
-        {
-          type: "send",
-          to: owner,
-          message: {
-            type: "quorum.register-request",
-            requestId: "r",
-            address: member,
-            neighbours: [],
-          },
-        },
-      ],
-      member,
-    );
-    expect(proposer.get(member)?.record.status).toBe("alive");
     return {
-      proposer,
+      proposer: registries.get(owner) as SeedRegistry,
       run,
       completed,
       probed: () => {
@@ -445,68 +448,12 @@ describe("a removal that waited for the seed's own probe", () => {
 });
 
 describe("a removal reported to every seed at once", () => {
-  const member = keyOf(seeds[1] as string); // owned by the second seed
-  const owner = seeds[1] as string;
-  const report = (operationId: string) => ({
-    type: "mark-dead" as const,
-    operationId,
-    address: member,
-    incarnation: 0,
-    evidence: { votes: [] },
-  });
-  /** Three registries with `member` registered; `run` delivers among them and records proposers. */
-  const reportNetwork = () => {
-    const registries = new Map<string, SeedRegistry>(
-      seeds.map((seedId) => [seedId, createSeedRegistry({ seedId, seeds }, deps)]),
-    );
-    const proposers = new Set<string>();
-    const completed: string[] = [];
-    const run = (now: number, from: string, outputs: readonly SeedRegistryOutput[]) => {
-      const queue = outputs.map((output) => ({ from, output }));
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const { output } = next;
-        if (output.type === "emit" && output.event.type === "operation-completed") {
-          const { result, operationId } = output.event;
-          completed.push(`${operationId} ${result.ok ? "ok" : result.error.code}`);
-        }
-        if (output.type !== "send") continue;
-        const message = output.message;
-        if (
-          (message.type === "quorum.prepare" || message.type === "quorum.accept") &&
-          message.key === member &&
-          message.ballot.counter > 0
-        )
-          proposers.add(message.ballot.proposer);
-        const target = registries.get(output.to);
-        if (target === undefined) continue;
-        const answer = target.step({ type: "receive", now, from: next.from, message });
-        queue.push(...answer.map((reply) => ({ from: output.to, output: reply })));
-      }
-    };
-    const registrar = registries.get(owner) as SeedRegistry;
-    run(1, member, [
-      {
-        type: "send",
-        to: owner,
-        message: {
-          type: "quorum.register-request",
-          requestId: "r",
-          address: member,
-          neighbours: [],
-        },
-      },
-    ]);
-    expect(registrar.get(member)?.record.status).toBe("alive");
-    proposers.clear();
-    return { registries, run, proposers, completed };
-  };
-
   it("is proposed by the member's owner seed alone, while the others wait for it", () => {
     // Three seeds proposing the same removal at once preempt each other's ballots; under load
     // no proposal gets a quorum before its deadline and the removal waits seconds for retries.
-    const { registries, run, proposers } = reportNetwork();
+    const { registries, run, proposers } = removalNetwork();
     for (const [seedId, registry] of registries) {
-      run(10, seedId, registry.step({ type: "command", now: 10, command: report(`at ${seedId}`) }));
+      run(10, registry.step({ type: "command", now: 10, command: report(`at ${seedId}`) }), seedId);
     }
     expect([...proposers]).toEqual([owner]);
     for (const registry of registries.values())
@@ -514,10 +461,10 @@ describe("a removal reported to every seed at once", () => {
   });
 
   it("is proposed by another seed once the owner has not removed it in time (the owner is down)", () => {
-    const { registries, run, proposers, completed } = reportNetwork();
+    const { registries, run, proposers, completed } = removalNetwork();
     registries.delete(owner); // crashed: receives nothing, proposes nothing
     for (const [seedId, registry] of registries) {
-      run(10, seedId, registry.step({ type: "command", now: 10, command: report(`at ${seedId}`) }));
+      run(10, registry.step({ type: "command", now: 10, command: report(`at ${seedId}`) }), seedId);
     }
     let now = 10;
     for (let round = 0; round < 20 && completed.length < 2; round++) {
@@ -525,7 +472,7 @@ describe("a removal reported to every seed at once", () => {
         const due = registry.nextDeadline();
         if (due === undefined) continue;
         now = Math.max(now, due);
-        run(now, seedId, registry.step({ type: "tick", now }));
+        run(now, registry.step({ type: "tick", now }), seedId);
       }
     }
     expect(completed.sort()).toEqual([`at ${seeds[0]} ok`, `at ${seeds[2]} ok`]);
