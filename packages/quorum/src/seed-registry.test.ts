@@ -1,6 +1,7 @@
 import { err, ok, P2pError } from "@p2p/wire";
 import { describe, expect, it } from "vitest";
 import { deps, keyOf, seeds, sends } from "../test/registry-fixtures.js";
+import type { EvidenceValidator } from "./membership.js";
 import type { QuorumMessage } from "./messages.js";
 import {
   createSeedRegistry,
@@ -345,7 +346,7 @@ const report = (operationId: string) => ({
  * default the owner), recording completed operations and the seeds that proposed a ballot
  * above 0 about `member`.
  */
-const removalNetwork = (validateEvidence = deps.validateEvidence) => {
+const removalNetwork = (validateEvidence: EvidenceValidator = deps.validateEvidence) => {
   const registries = new Map<string, SeedRegistry>(
     seeds.map((seedId) => [
       seedId,
@@ -353,6 +354,8 @@ const removalNetwork = (validateEvidence = deps.validateEvidence) => {
     ]),
   );
   const proposers = new Set<string>();
+  /** The request ids of every prepare and accept about `member` (one per attempt). */
+  const attempts = new Set<string>();
   const completed: string[] = [];
   const run = (now: number, outputs: readonly SeedRegistryOutput[], from = owner) => {
     const queue = outputs.map((output) => ({ from, output }));
@@ -368,8 +371,10 @@ const removalNetwork = (validateEvidence = deps.validateEvidence) => {
         (message.type === "quorum.prepare" || message.type === "quorum.accept") &&
         message.key === member &&
         message.ballot.counter > 0
-      )
+      ) {
         proposers.add(message.ballot.proposer);
+        attempts.add(message.requestId);
+      }
       const target = registries.get(output.to);
       if (target === undefined) continue;
       const answer = target.step({ type: "receive", now, from: next.from, message });
@@ -385,7 +390,8 @@ const removalNetwork = (validateEvidence = deps.validateEvidence) => {
   run(1, [{ type: "send", to: owner, message: register }], member);
   expect(registries.get(owner)?.get(member)?.record.status).toBe("alive");
   proposers.clear();
-  return { registries, run, proposers, completed };
+  attempts.clear();
+  return { registries, run, proposers, attempts, completed };
 };
 
 describe("a removal that waited for the seed's own probe", () => {
@@ -458,6 +464,21 @@ describe("a removal reported to every seed at once", () => {
     expect([...proposers]).toEqual([owner]);
     for (const registry of registries.values())
       expect(registry.get(member)?.record.status).toBe("dead");
+  });
+
+  it("from several neighbours is one proposal at a seed, and every report gets its outcome", () => {
+    // Each report was a Paxos operation of its own, queued on the member's key: the ones behind
+    // the first waited for it, ran out of time (NO_QUORUM) under loss, and preempted the
+    // retries of the others.
+    const { registries, run, attempts, completed } = removalNetwork();
+    const registry = registries.get(owner) as SeedRegistry;
+    const outputs = ["from-1", "from-2", "from-3"].flatMap((id) =>
+      registry.step({ type: "command", now: 10, command: report(id) }),
+    );
+    run(10, outputs);
+    expect(completed.sort()).toEqual(["from-1 ok", "from-2 ok", "from-3 ok"]);
+    expect(attempts.size).toBe(1);
+    expect(registry.get(member)?.record.status).toBe("dead");
   });
 
   it("is proposed by another seed once the owner has not removed it in time (the owner is down)", () => {

@@ -1,4 +1,4 @@
-import { assertNever, createTimeGuard, err, P2pError } from "@p2p/wire";
+import { assertNever, createTimeGuard, err, P2pError, type Result } from "@p2p/wire";
 import { createAcceptor } from "./acceptor.js";
 import { CATCH_UP, createAntiEntropy } from "./anti-entropy.js";
 import { type Ballot, keyOwner } from "./ballot.js";
@@ -9,9 +9,9 @@ import type { QuorumErrorCode } from "./errors.js";
 import { createLocalView, createRestartReads } from "./local-view.js";
 import { createMembershipValidator, type EvidenceContext, readChange } from "./membership.js";
 import type { LearnMessage, MemberRecord, QuorumMessage } from "./messages.js";
-import { createOwnerFirst } from "./owner-first.js";
 import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
+import { createOwnerFirst, createRemovalsInFlight } from "./removal-coordination.js";
 import { createRemovalRetries } from "./removal-retries.js";
 import {
   parseSeedRegistryConfig,
@@ -167,6 +167,7 @@ export function createSeedRegistry(
     random: deps.random,
     entryOf: (address) => entryOf(address),
   });
+  const removals = createRemovalsInFlight(config.maxPendingOperations);
   const ownerFirst = createOwnerFirst({
     graceMs: config.removalOwnerGraceMs,
     maxEntries: config.maxPendingOperations,
@@ -199,25 +200,38 @@ export function createSeedRegistry(
         });
       }
     }
-    removalRetries.completed(currentNow, output.operationId, result, output.lastRefusal);
-    const answer = clients.complete(output.operationId, result);
-    if (answer !== undefined) {
-      outputs.push(answer);
-    } else if (output.operationId.startsWith(CATCH_UP)) {
-      if (output.operationId.includes(RESTART)) restartReads.completed();
-      antiEntropy.readCompleted(output.key);
-    } else if (!isCompaction(output.operationId)) {
-      outputs.push({
-        type: "emit",
-        event: {
-          type: "operation-completed",
-          operationId: output.operationId,
-          address: output.key,
-          result,
-        },
-      });
+    outputs.push(...answer(output.operationId, output.key, result, output.lastRefusal));
+    // The reports about the same removal that waited on this one: answered with its outcome,
+    // or proposed now that it failed.
+    const followers = removals.finished(output.operationId);
+    if (result.ok) {
+      for (const follower of followers)
+        outputs.push(...answer(follower.operationId, follower.address, result, undefined));
+    } else {
+      for (const follower of followers) outputs.push(...proposeCommand(currentNow, follower));
     }
     return outputs.concat(settled);
+  };
+
+  /** The answer (or event) that ends operation `operationId` on `key` with `result`. */
+  const answer = (
+    operationId: string,
+    key: string,
+    result: Result<MemberRecord | undefined>,
+    lastRefusal: string | undefined,
+  ): SeedRegistryOutput[] => {
+    removalRetries.completed(currentNow, operationId, result, lastRefusal);
+    const reply = clients.complete(operationId, result);
+    if (reply !== undefined) return [reply];
+    if (operationId.startsWith(CATCH_UP)) {
+      if (operationId.includes(RESTART)) restartReads.completed();
+      antiEntropy.readCompleted(key);
+      return [];
+    }
+    if (isCompaction(operationId)) return [];
+    return [
+      { type: "emit", event: { type: "operation-completed", operationId, address: key, result } },
+    ];
   };
 
   /** Turns proposer outputs into registry outputs; messages to this seed are handled inline. */
@@ -290,6 +304,8 @@ export function createSeedRegistry(
       ? []
       : proposeCommand(now, command);
   const proposeCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
+    command.type === "mark-dead" && removals.join(command) ? [] : submitNow(now, command);
+  const submitNow = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
     submit(
       now,
       command.operationId,

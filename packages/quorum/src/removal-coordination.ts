@@ -1,3 +1,5 @@
+// How the seeds keep out of each other's way on one removal: the member's owner seed proposes it
+// first, and a seed proposes it once however many neighbours report it.
 import type { RandomSource } from "@p2p/wire";
 import type { SeedCommand } from "./seed-registry-types.js";
 
@@ -47,6 +49,51 @@ export function createOwnerFirst(config: {
       let next: number | undefined;
       for (const { at } of waiting) if (next === undefined || at < next) next = at;
       return next;
+    },
+  };
+}
+
+/**
+ * The removal each member has in flight at this seed, and the reports about the same member
+ * and incarnation that came while it ran. Every neighbour of a crashed peer reports it, and each
+ * report was a Paxos operation of its own, queued on the member's key: the ones behind the first
+ * waited for it and ran out of time under loss. Now the first is proposed and the others wait on
+ * its outcome: when it succeeds they get its answer (a removal of a member already dead changes
+ * nothing and answers that record, so this is what running each would give); when it fails
+ * they are proposed after all.
+ */
+export function createRemovalsInFlight(maxEntries: number) {
+  /** "address#incarnation" → the leading operation's id and the reports waiting on it. */
+  const byMember = new Map<string, { readonly leader: string; readonly followers: MarkDead[] }>();
+  /** The leading operation's id → its "address#incarnation". */
+  const byLeader = new Map<string, string>();
+  return {
+    /**
+     * True when `command` waits on a removal of the same member and incarnation in flight;
+     * false when it is to be proposed (it then leads the ones that come while it runs).
+     */
+    join(command: MarkDead): boolean {
+      const member = `${command.address}#${command.incarnation}`;
+      const running = byMember.get(member);
+      if (running !== undefined) {
+        if (running.followers.length >= maxEntries) return false;
+        running.followers.push(command);
+        return true;
+      }
+      if (byMember.size < maxEntries) {
+        byMember.set(member, { leader: command.operationId, followers: [] });
+        byLeader.set(command.operationId, member);
+      }
+      return false;
+    },
+    /** Operation `operationId` ended: the reports that waited on it (none if it led nothing). */
+    finished(operationId: string): MarkDead[] {
+      const member = byLeader.get(operationId);
+      if (member === undefined) return [];
+      byLeader.delete(operationId);
+      const running = byMember.get(member);
+      byMember.delete(member);
+      return running?.followers ?? [];
     },
   };
 }
