@@ -303,6 +303,7 @@ export function createSeedRegistry(
     command.type === "mark-dead" && ownerFirst.defer(now, command)
       ? []
       : proposeCommand(now, command);
+  /** Proposes `command`, unless a removal of the same member runs here: it then waits on that. */
   const proposeCommand = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
     command.type === "mark-dead" && removals.join(command) ? [] : submitNow(now, command);
   const submitNow = (now: number, command: SeedCommand): SeedRegistryOutput[] =>
