@@ -4,6 +4,8 @@ import type { ProbeResult } from "./membership.js";
 export interface ProbeResults {
   readonly table: ReadonlyMap<string, ProbeResult>;
   record(now: number, result: ProbeResult): void;
+  /** When the latest outcome about `address` was recorded, if that outcome was a failure. */
+  failedAt(address: string): number | undefined;
   /** Forgets outcomes older than the retention. */
   expire(now: number): void;
 }
@@ -39,6 +41,8 @@ export function createProbeResults(limits: {
         if (oldest !== undefined) forget(oldest);
       }
     },
+    failedAt: (address) =>
+      table.get(address)?.isAlive === false ? recordedAt.get(address) : undefined,
     expire,
   };
 }

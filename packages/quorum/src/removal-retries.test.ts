@@ -16,14 +16,27 @@ const entryOf = (address: string) => ({
   record: { address, status: "alive" as const, incarnation: 0, neighbours: [], changedAt: 0 },
   version: 7,
 });
-const retries = (count = 3) =>
-  createRemovalRetries({
+/** This seed's failed probes (member → when recorded), as the registry's probe results keep them. */
+const failedProbes = new Map<string, number>();
+const retries = (count = 3) => {
+  failedProbes.clear();
+  const table = createRemovalRetries({
     retryMs: 1_000,
     retries: count,
     maxEntries: 10,
     random: { next: () => 0.5 },
     entryOf,
+    failedProbeAt: (address) => failedProbes.get(address),
   });
+  return {
+    ...table,
+    /** A failed probe is recorded, then the table hears of it (as the registry does). */
+    probeFailed(now: number, address: string) {
+      failedProbes.set(address, now);
+      table.probeFailed(now, address);
+    },
+  };
+};
 
 describe("removal retries", () => {
   it("proposes a removal no majority answered again, doubling the wait, up to the limit", () => {
@@ -125,6 +138,7 @@ describe("removal retries", () => {
         record: { address, status: "alive" as const, incarnation: 0, neighbours: [], changedAt },
         version,
       }),
+      failedProbeAt: () => undefined,
     });
     const needsProbe = new P2pError(
       "EVIDENCE_NEEDS_PROBE",

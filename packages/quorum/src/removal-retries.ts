@@ -52,6 +52,8 @@ export function createRemovalRetries(config: {
   readonly random: RandomSource;
   /** The member's committed entry now (the retry is dropped once it changed). */
   readonly entryOf: (address: string) => MemberEntry | undefined;
+  /** When this seed last recorded a failed probe of `address` (its latest probe outcome). */
+  readonly failedProbeAt: (address: string) => number | undefined;
 }) {
   /** Removals in flight: operation id → retry state. */
   const inFlight = new Map<string, RemovalRetry>();
@@ -60,8 +62,6 @@ export function createRemovalRetries(config: {
    * whether it waits for this seed's probe of the member (its failure brings the retry).
    */
   const waiting = new Map<string, RemovalRetry & { at: number; readonly awaitsProbe: boolean }>();
-  /** When this seed's own probe of a member last failed (member → time), the newest last. */
-  const failedProbes = new Map<string, number>();
 
   return {
     /** A removal was proposed for the first time, at `now`, on the member's record as it is now. */
@@ -82,12 +82,6 @@ export function createRemovalRetries(config: {
      * that fell due just before it ended would be refused again and wait twice as long.)
      */
     probeFailed(now: number, address: string): void {
-      failedProbes.delete(address);
-      failedProbes.set(address, now);
-      if (failedProbes.size > config.maxEntries) {
-        const oldest = failedProbes.keys().next().value;
-        if (oldest !== undefined) failedProbes.delete(oldest);
-      }
       for (const entry of waiting.values()) {
         if (entry.awaitsProbe && entry.command.address === address && entry.at > now)
           entry.at = now;
@@ -119,7 +113,7 @@ export function createRemovalRetries(config: {
         return;
       }
       // The probe failed while this proposal was being checked: no reason to wait.
-      const probedAt = failedProbes.get(address);
+      const probedAt = config.failedProbeAt(address);
       const at = probedAt !== undefined && probedAt >= entry.startedAt ? now : now + delay;
       // The refusal was committed: the record kept its value under a new version, and the
       // operation memory answers its id with that refusal. So the retry is a new operation on

@@ -166,6 +166,7 @@ export function createSeedRegistry(
     maxEntries: config.maxPendingOperations,
     random: deps.random,
     entryOf: (address) => entryOf(address),
+    failedProbeAt: (address) => probeResults.failedAt(address),
   });
   const removals = createRemovalsInFlight(config.maxPendingOperations);
   const ownerFirst = createOwnerFirst({
