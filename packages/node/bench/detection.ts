@@ -213,9 +213,11 @@ async function runNetwork(
     const catchUpSends = caughtUp() - caughtUpBefore;
 
     const slowSeconds = FAST_P99_TARGET_S * (base.pingIntervalMs / 1000);
-    const victimSeconds = (victim: BenchPeer): number | undefined => {
+    /** Seconds from the kill to removed at every seed (∞: not removed everywhere). */
+    const victimSeconds = (victim: BenchPeer): number => {
       const bySeed = phase.removedAt.get(victim.address);
-      if (!removedEverywhere(victim.address) || bySeed === undefined) return undefined;
+      if (!removedEverywhere(victim.address) || bySeed === undefined)
+        return Number.POSITIVE_INFINITY;
       return (Math.max(...bySeed.values()) - (victim.killedAt as number)) / 1000;
     };
     const removedTimes: number[] = [];
@@ -223,21 +225,20 @@ async function runNetwork(
     const stragglers: string[] = [];
     for (const victim of victims) {
       const killedAt = victim.killedAt as number;
-      const bySeed = phase.removedAt.get(victim.address);
-      if (removedEverywhere(victim.address)) {
-        const seconds = (Math.max(...(bySeed as Map<string, number>).values()) - killedAt) / 1000;
+      const seconds = victimSeconds(victim);
+      if (seconds < Number.POSITIVE_INFINITY) {
         removedTimes.push(seconds);
-        if (seconds > FAST_P99_TARGET_S * (base.pingIntervalMs / 1000))
+        if (seconds > slowSeconds)
           stragglers.push(
             `${victim.address} degree ${victim.degreeAtKill} ${seconds.toFixed(2)} s`,
           );
       } else {
+        const removedAt = phase.removedAt.get(victim.address)?.size ?? 0;
         stragglers.push(
-          `${victim.address} degree ${victim.degreeAtKill} removed at ${bySeed?.size ?? 0}/${SEED_COUNT} seeds`,
+          `${victim.address} degree ${victim.degreeAtKill} removed at ${removedAt}/${SEED_COUNT} seeds`,
         );
       }
-      const isSlow = (victimSeconds(victim) ?? Number.POSITIVE_INFINITY) > slowSeconds;
-      if (TRACE && isSlow) {
+      if (TRACE && seconds > slowSeconds) {
         const neighbours = victim.neighboursAtKill ?? [];
         const alive = neighbours.filter((n) => peers.find((peer) => peer.address === n)?.isAlive);
         stragglers.push(
@@ -280,13 +281,7 @@ async function runNetwork(
         copiesPerPeerPerMessage: (receivedAfter - receivedBefore) / (messages * (live.length - 1)),
         catchUpSends,
       },
-      victimTimes: victims.map((victim) =>
-        removedEverywhere(victim.address)
-          ? (Math.max(...(phase.removedAt.get(victim.address) as Map<string, number>).values()) -
-              (victim.killedAt as number)) /
-            1000
-          : Number.POSITIVE_INFINITY,
-      ),
+      victimTimes: victims.map(victimSeconds),
       stragglers,
       liveAtStart: liveAtStart.length,
       joinSeconds,
