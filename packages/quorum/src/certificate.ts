@@ -1,7 +1,8 @@
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { type Ballot, compareBallots } from "./ballot.js";
 import type { Attestation, MemberRecord } from "./messages.js";
 import type { VerifySignature } from "./request-proof.js";
-import { bytesToHex, hexToBytes, utf8 } from "./request-proof.js";
+import { signatureBytes } from "./request-proof.js";
 
 /**
  * Commit certificates. An acceptor that accepts `value` for `key` at `ballot` signs
@@ -77,7 +78,8 @@ export function createCertifier(options: CertifierOptions): Certifier {
         if (publicKey === undefined || signers.has(seed)) continue;
         if (!known.some((each) => each.seed === seed && each.signature === signature)) {
           bytes ??= acceptanceSigningBytes(key, ballot, value);
-          if (!verify(publicKey, bytes, hexToBytes(signature))) continue;
+          const signed = signatureBytes(signature);
+          if (signed === undefined || !verify(publicKey, bytes, signed)) continue;
         }
         signers.add(seed);
         if (signers.size >= options.quorumSize) return true;
@@ -98,7 +100,7 @@ export function acceptanceSigningBytes(
   value: MemberRecord | null,
 ): Uint8Array {
   const head = JSON.stringify([key, ballot.counter, ballot.proposer]);
-  return utf8(`p2p-accepted/v1\n${head}\n${canonicalJson(value)}`);
+  return utf8ToBytes(`p2p-accepted/v1\n${head}\n${canonicalJson(value)}`);
 }
 
 /** JSON with object keys sorted at every level (the same value always gives the same text). */

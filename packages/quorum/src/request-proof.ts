@@ -1,3 +1,4 @@
+import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import type { RequestProof } from "./messages.js";
 
 /** A request before it is signed. */
@@ -10,14 +11,17 @@ export type VerifySignature = (
   signature: Uint8Array,
 ) => boolean;
 
-/** Bytes of a hex string (even length, 0-9a-f). */
-export const hexToBytes = (hex: string): Uint8Array =>
-  Uint8Array.from({ length: hex.length / 2 }, (_, index) =>
-    Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16),
-  );
-/** Lower-case hex of `bytes`. */
-export const bytesToHex = (bytes: Uint8Array): string =>
-  Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+/**
+ * Bytes of a signature's hex, or undefined when it is not hex: a signature that is not hex
+ * verifies as false, never throws (the message schemas let only hex through anyway).
+ */
+export function signatureBytes(hex: string): Uint8Array | undefined {
+  try {
+    return hexToBytes(hex);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The bytes a peer signs for a request: `p2p-request/v1`, a newline, and the JSON array
@@ -32,28 +36,7 @@ export function requestSigningBytes(request: UnsignedRequest): Uint8Array {
     request.neighbours,
     request.requestId,
   ];
-  return utf8(`p2p-request/v1\n${JSON.stringify(fields)}`);
-}
-
-/** UTF-8 bytes of `text` (the protocol packages run with no platform text API). */
-export function utf8(text: string): Uint8Array {
-  const bytes: number[] = [];
-  for (const character of text) {
-    const point = character.codePointAt(0) ?? 0;
-    if (point < 0x80) bytes.push(point);
-    else if (point < 0x800) bytes.push(0xc0 | (point >> 6), 0x80 | (point & 0x3f));
-    else if (point < 0x10000) {
-      bytes.push(0xe0 | (point >> 12), 0x80 | ((point >> 6) & 0x3f), 0x80 | (point & 0x3f));
-    } else {
-      bytes.push(
-        0xf0 | (point >> 18),
-        0x80 | ((point >> 12) & 0x3f),
-        0x80 | ((point >> 6) & 0x3f),
-        0x80 | (point & 0x3f),
-      );
-    }
-  }
-  return Uint8Array.from(bytes);
+  return utf8ToBytes(`p2p-request/v1\n${JSON.stringify(fields)}`);
 }
 
 /** Signs a request with the peer's identity key (`sign` returns the 64-byte signature). */
@@ -67,5 +50,6 @@ export function signRequest(
 /** True when `proof` is signed by the key it names. */
 export function isRequestSigned(proof: RequestProof, verify: VerifySignature): boolean {
   const { signature, ...request } = proof;
-  return verify(proof.publicKey, requestSigningBytes(request), hexToBytes(signature));
+  const bytes = signatureBytes(signature);
+  return bytes !== undefined && verify(proof.publicKey, requestSigningBytes(request), bytes);
 }
