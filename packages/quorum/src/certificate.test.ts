@@ -92,6 +92,10 @@ describe("commit certificates", () => {
     expect(certifier.proves(key, at, tombstone, [byA, { ...byB, seed: "z" }])).toBe(false);
     expect(certifier.proves(key, at, alive, [byA, byB])).toBe(false); // another value
     expect(certifier.proves(key, ballot(6), tombstone, [byA, byB])).toBe(false); // another ballot
+    // A signature that is not hex (or not whole bytes) counts for nothing, and never throws.
+    for (const signature of ["zz".repeat(64), "0".repeat(127)]) {
+      expect(certifier.proves(key, at, tombstone, [byA, { ...byB, signature }])).toBe(false);
+    }
   });
 
   it("a lagging acceptor accepts a committed tombstone carried with its certificate", () => {
