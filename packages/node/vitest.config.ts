@@ -9,6 +9,11 @@ export default defineProject({
     name: "@p2p/node",
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    include: ["src/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
+    include: [
+      "src/**/*.test.ts",
+      "test/**/*.test.ts",
+      "examples/**/*.test.ts",
+      "bench/**/*.test.ts",
+    ],
   },
 });

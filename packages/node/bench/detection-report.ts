@@ -56,13 +56,23 @@ const nameOf = (scenario: Scenario): string =>
   `${scenario.profile} N=${scenario.peers} loss ${scenario.lossRate * 100}%`;
 
 /** Prints one phase (after the header, for the first). */
-export function printDetectionRow(result: DetectionResult, withHeader: boolean): void {
+export function printDetectionRow(
+  result: DetectionResult,
+  withHeader: boolean,
+  /** How a lost frame comes back: after three later frames, one round trip of this (ms); undefined: only by timeout. */
+  fastRetransmitRoundTripMs: number | undefined,
+): void {
   if (withHeader) {
     console.log(
       `seed ${process.env.P2P_SEED ?? "42"}; ${SEED_COUNT} seeds; ${KILL_FRACTION * 100}% of peers crashed at random times; times in virtual seconds`,
     );
     console.log(
       "loss: packet loss as TCP shows it: each frame a node receives is, with that probability, held for a retransmission timeout (200 ms, doubled per further loss in a row on that connection) with every frame behind it (head-of-line); nothing is dropped (frames are sealed; order and content are TCP's)",
+    );
+    console.log(
+      fastRetransmitRoundTripMs === undefined
+        ? "fast retransmit: not modelled (P2P_BENCH_FAST_RETRANSMIT=0): every loss waits for its timeout"
+        : `fast retransmit (RFC 5681): a frame lost once comes ${fastRetransmitRoundTripMs} ms (a round trip) after the third frame behind it on its connection, if that is before its timeout; P2P_BENCH_FAST_RETRANSMIT=0 turns it off`,
     );
     console.log(
       "each profile × N joins once; its loss phases run one after another on that network (the second on the survivors of the first)",

@@ -28,6 +28,16 @@ const EPOCH_MS = Date.UTC(2026, 0, 1);
 const FAST_P99_TARGET_S = 6;
 /** P2P_BENCH_TRACE=1 prints what peers and seeds did about every victim removed late or not everywhere. */
 const TRACE = process.env.P2P_BENCH_TRACE === "1";
+/** One-way delay of every simulated link: 5 ms + uniform jitter below 3 ms. */
+const LINK = { latencyMs: 5, jitterMs: 3 };
+/**
+ * Lost frames come back by fast retransmit one mean round trip after the third frame behind
+ * them (RFC 5681), as on a real TCP stack; P2P_BENCH_FAST_RETRANSMIT=0 models timeouts only.
+ */
+const FAST_RETRANSMIT_RTT_MS =
+  process.env.P2P_BENCH_FAST_RETRANSMIT === "0"
+    ? undefined
+    : 2 * (LINK.latencyMs + LINK.jitterMs / 2);
 
 interface BenchPeer {
   readonly address: string;
@@ -85,15 +95,16 @@ async function runNetwork(
   const timing: TimingProfile = { ...base, gossipMessageCount: 0 };
   const sim: Simulation = createSimulation({
     seed,
-    link: { latencyMs: 5, jitterMs: 3 },
+    link: LINK,
   });
-  const loss: LossControl = { rate: 0, retransmitted: 0, delivered: 0 };
+  const loss: LossControl = { rate: 0, retransmitted: 0, fastRetransmitted: 0, delivered: 0 };
   const transportFor = (address: string) =>
     lossyTransport(
       sim.transport(address),
       sim.random(`loss ${address}`),
       sim.clockFor(address),
       loss,
+      { fastRetransmitRoundTripMs: FAST_RETRANSMIT_RTT_MS },
     );
   const wallClock = () => EPOCH_MS + sim.now();
   const seedAddresses = Array.from({ length: SEED_COUNT }, (_, i) => `10.0.0.${i + 1}:5000`);
@@ -323,7 +334,7 @@ await runBench(
       for (const peers of sizes) {
         await runNetwork(profile, peers, losses, seed, (result) => {
           results.push(result);
-          printDetectionRow(result, results.length === 1);
+          printDetectionRow(result, results.length === 1, FAST_RETRANSMIT_RTT_MS);
         });
       }
     }

@@ -3,8 +3,10 @@ import type { Clock, Connection, ConnectionEvents, RandomSource, Transport } fro
 /** Shared, mutable loss setting: the bench turns loss on once the network has settled. */
 export interface LossControl {
   rate: number;
-  /** Frames that were "lost" and came late, after a retransmission timeout (all nodes). */
+  /** Frames that were "lost" and came late, after a retransmission (all nodes). */
   retransmitted: number;
+  /** Of those, the frames that came one round trip after the third frame behind them. */
+  fastRetransmitted: number;
   /** Frames delivered so far (all nodes). */
   delivered: number;
 }
@@ -13,6 +15,19 @@ export interface LossControl {
 const RTO_MS = 200;
 /** Backoff stops doubling after this many losses of one frame (as TCP caps its RTO). */
 const MAX_DOUBLINGS = 6;
+/** Duplicate acknowledgements that make a TCP sender retransmit at once (RFC 5681). */
+const DUPLICATE_ACK_THRESHOLD = 3;
+
+/** Options of {@link lossyTransport}. */
+export interface LossOptions {
+  /**
+   * Fast retransmit (RFC 5681): a frame lost once is sent again as soon as three frames sent
+   * after it have arrived (their duplicate acknowledgements reach the sender), so it arrives one
+   * round trip (this many ms) after the third, unless its retransmission timeout comes first.
+   * Undefined: not modelled, every loss waits for the timeout.
+   */
+  readonly fastRetransmitRoundTripMs?: number | undefined;
+}
 
 /**
  * Packet loss as TCP shows it. The links are TCP streams, sealed with counting nonces: a lost
@@ -22,42 +37,48 @@ const MAX_DOUBLINGS = 6;
  * retransmission is lost with the same probability, and each further loss doubles the wait.
  * Frames behind a late one arrive in their own time but are delivered only after it, in order,
  * as TCP's receive buffer releases them: their own losses overlap the wait instead of adding to
- * it (fast retransmit, which would shorten most waits to a round trip, is not modelled). Order
- * and content are kept, as TCP keeps them. Every protocol is affected: the handshake, quorum,
- * gossip and liveness.
+ * it. With `fastRetransmitRoundTripMs`, a frame lost once (not its retransmission) comes one
+ * round trip after the third frame behind it on its connection arrived, when that is sooner
+ * than its timeout: a busy connection recovers in a round trip, an idle one waits for the
+ * timeout (tail-loss probes are not modelled). Order and content are kept, as TCP keeps them.
+ * Every protocol is affected: the handshake, quorum, gossip and liveness.
  */
 export function lossyTransport(
   inner: Transport,
   random: RandomSource,
   clock: Clock,
   control: LossControl,
+  options: LossOptions = {},
 ): Transport {
+  const roundTripMs = options.fastRetransmitRoundTripMs;
   return {
     listen: (address, onConnection) =>
       inner.listen(address, (connection) => onConnection(lossyConnection(connection))),
     dial: async (address, options) => lossyConnection(await inner.dial(address, options)),
   };
 
-  /** How long a frame arriving now is late: 0, or the sum of its retransmission timeouts. */
-  function lateness(): number {
+  /** How often a frame arriving now is lost (0: on time), and the sum of its timeouts. */
+  function lateness(): { readonly losses: number; readonly delay: number } {
     let delay = 0;
+    let losses = 0;
     // A rate of 1 would lose every retransmission too: at most 15 losses of one frame (TCP gives up).
-    for (
-      let losses = 0;
-      losses < 15 && control.rate > 0 && random.next() < control.rate;
-      losses++
-    ) {
+    for (; losses < 15 && control.rate > 0 && random.next() < control.rate; losses++) {
       control.retransmitted += 1;
       delay += RTO_MS * 2 ** Math.min(losses, MAX_DOUBLINGS);
     }
-    return delay;
+    return { losses, delay };
   }
 
   function lossyConnection(connection: Connection): Connection {
     const messageListeners = new Set<ConnectionEvents["message"]>();
-    /** Frames waiting behind a late one, each with the time it has arrived by (retransmissions included). */
-    const queue: { readonly payload: Uint8Array; readonly readyAt: number }[] = [];
-    let isTimerSet = false;
+    /**
+     * Frames waiting behind a late one, each with the time it has arrived by (retransmissions
+     * included) and, for a frame lost once, how many more frames must arrive before the
+     * sender retransmits it at once.
+     */
+    const queue: { readonly payload: Uint8Array; readyAt: number; awaitedFrames: number }[] = [];
+    /** When the pending drain timer fires (undefined: none is set). */
+    let timerAt: number | undefined;
     const deliver = (payload: Uint8Array): void => {
       control.delivered += 1;
       for (const listener of messageListeners) listener(payload);
@@ -68,10 +89,11 @@ export function lossyTransport(
         const head = queue[0] as (typeof queue)[number];
         const wait = head.readyAt - clock.now();
         if (wait > 0) {
-          if (!isTimerSet) {
-            isTimerSet = true;
+          if (timerAt === undefined || head.readyAt < timerAt) {
+            const at = head.readyAt;
+            timerAt = at;
             clock.setTimer(wait, () => {
-              isTimerSet = false;
+              if (timerAt === at) timerAt = undefined;
               drain();
             });
           }
@@ -82,12 +104,25 @@ export function lossyTransport(
       }
     };
     connection.on("message", (payload) => {
-      const delay = lateness();
-      if (delay === 0 && queue.length === 0) {
-        deliver(payload);
-        return;
+      const { losses, delay } = lateness();
+      if (losses === 0) {
+        // Its duplicate acknowledgement counts toward the fast retransmit of each frame lost once.
+        for (const entry of queue) {
+          if (entry.awaitedFrames === 0 || roundTripMs === undefined) continue;
+          entry.awaitedFrames -= 1;
+          const resentBy = clock.now() + roundTripMs;
+          if (entry.awaitedFrames === 0 && resentBy < entry.readyAt) {
+            entry.readyAt = resentBy;
+            control.fastRetransmitted += 1;
+          }
+        }
+        if (queue.length === 0) {
+          deliver(payload);
+          return;
+        }
       }
-      queue.push({ payload, readyAt: clock.now() + delay });
+      const awaitedFrames = losses === 1 && roundTripMs !== undefined ? DUPLICATE_ACK_THRESHOLD : 0;
+      queue.push({ payload, readyAt: clock.now() + delay, awaitedFrames });
       drain();
     });
     return {
