@@ -1,9 +1,10 @@
 import { err, ok, P2pError } from "@p2p/wire";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { testKey, verifySignature } from "../test/keys.js";
 import { createAcceptor, type TransitionValidator } from "./acceptor.js";
 import type { Ballot } from "./ballot.js";
-import { canonicalJson, createCertifier } from "./certificate.js";
+import { canonicalJson, createCertifier, isSameJson } from "./certificate.js";
 import type { AcceptMessage, Attestation, MemberRecord } from "./messages.js";
 
 const key = "10.9.0.1:7000";
@@ -80,6 +81,39 @@ describe("commit certificates", () => {
   it("canonical JSON does not depend on key order or undefined fields", () => {
     expect(canonicalJson({ b: 1, a: [{ y: 2, x: undefined, w: new Uint8Array([255]) }] })).toBe(
       canonicalJson({ a: [{ w: new Uint8Array([255]), y: 2 }], b: 1 }),
+    );
+  });
+
+  it("compares values as their canonical JSON does, without writing it out", () => {
+    const leaf = fc.oneof(
+      fc.constantFrom(null, undefined, 0, 1, "", "a", true, false),
+      fc.uint8Array({ maxLength: 2 }),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        leaf,
+        fc.array(tie("node"), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom("a", "b", "$hex"), tie("node"), { maxKeys: 3 }),
+      ),
+    })).node;
+    // Pairs that are often equal: a value against itself rebuilt with its keys in reverse.
+    const reversed = (input: unknown): unknown =>
+      Array.isArray(input)
+        ? input.map(reversed)
+        : typeof input === "object" && input !== null && !(input instanceof Uint8Array)
+          ? Object.fromEntries(
+              Object.entries(input)
+                .reverse()
+                .map(([name, field]) => [name, reversed(field)]),
+            )
+          : input;
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        expect(isSameJson(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+        expect(isSameJson(a, reversed(a))).toBe(true);
+      }),
+      { seed: 20261204, numRuns: 2000 },
     );
   });
 

@@ -105,14 +105,24 @@ export function acceptanceSigningBytes(
 
 /** JSON with object keys sorted at every level (the same value always gives the same text). */
 export function canonicalJson(value: unknown): string {
-  if (value instanceof Uint8Array) return JSON.stringify({ $hex: bytesToHex(value) });
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value instanceof Uint8Array) return `{"$hex":"${bytesToHex(value)}"}`;
+  if (Array.isArray(value)) {
+    let text = "[";
+    for (let index = 0; index < value.length; index++) {
+      text += `${index === 0 ? "" : ","}${canonicalJson(value[index])}`;
+    }
+    return `${text}]`;
+  }
   if (typeof value === "object" && value !== null) {
-    const fields = Object.entries(value)
-      .filter(([, field]) => field !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, field]) => `${JSON.stringify(name)}:${canonicalJson(field)}`);
-    return `{${fields.join(",")}}`;
+    const fields = value as Record<string, unknown>;
+    let text = "{";
+    // Sorted by UTF-16 code units, as `<` compares strings.
+    for (const name of Object.keys(fields).sort()) {
+      const field = fields[name];
+      if (field === undefined) continue;
+      text += `${text === "{" ? "" : ","}${JSON.stringify(name)}:${canonicalJson(field)}`;
+    }
+    return `${text}}`;
   }
   return JSON.stringify(value) ?? "null";
 }
@@ -122,8 +132,30 @@ export function isSameAccepted(
   a: { readonly ballot: Ballot; readonly value: MemberRecord | null },
   b: { readonly ballot: Ballot; readonly value: MemberRecord | null },
 ): boolean {
+  return compareBallots(a.ballot, b.ballot) === 0 && isSameJson(a.value, b.value);
+}
+
+/**
+ * True when `canonicalJson(a) === canonicalJson(b)`, found without writing either out: acceptors
+ * compare a learned value with their own on every learn.
+ */
+export function isSameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const isObject = (value: unknown): value is object => typeof value === "object" && value !== null;
+  if (!isObject(a) || !isObject(b) || a instanceof Uint8Array || b instanceof Uint8Array) {
+    return canonicalJson(a) === canonicalJson(b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, index) => isSameJson(item, b[index]));
+  }
+  const fieldsA = a as Record<string, unknown>;
+  const fieldsB = b as Record<string, unknown>;
+  const names = Object.keys(fieldsA).filter((name) => fieldsA[name] !== undefined);
+  const namesB = Object.keys(fieldsB).filter((name) => fieldsB[name] !== undefined);
   return (
-    compareBallots(a.ballot, b.ballot) === 0 && canonicalJson(a.value) === canonicalJson(b.value)
+    names.length === namesB.length &&
+    names.every((name) => Object.hasOwn(fieldsB, name) && isSameJson(fieldsA[name], fieldsB[name]))
   );
 }
 
