@@ -257,9 +257,9 @@ const DESCRIPTIONS: Readonly<Record<string, { sentBy: string; description: strin
     description: "A voter's answer to a vote request: its signed vote.",
   },
   "liveness.seed-probe": {
-    sentBy: "seed → seed",
+    sentBy: "seed → seed, peer → seed",
     description:
-      "One seed asks the others to probe `address` themselves (its neighbours cannot form a majority); each seed's registry accepts such a removal only on its own failed probe.",
+      "One seed asks the others to probe `address` themselves (its neighbours cannot form a majority); each seed's registry accepts such a removal only on its own failed probe. From a peer it is a hint: a live neighbour of `address`, which has fewer than three live neighbours, began to suspect it, and each seed begins its probe then instead of when the dead report comes (ignored from anyone else, and for a member with more neighbours).",
   },
   "liveness.alive-vote": {
     sentBy: "peer → seed, seed → seed",

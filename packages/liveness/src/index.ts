@@ -73,6 +73,7 @@ export {
   DEFAULT_ROUND_WINDOW_MS,
   MIN_WITNESSES,
   requiredDeadVotes,
+  SEED_PROBE_HINT_BELOW,
   validateDeadEvidence,
 } from "./validator.js";
 export type { Sign, SignatureCache, Signer, UnsignedVote } from "./vote.js";

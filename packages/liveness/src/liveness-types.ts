@@ -68,6 +68,13 @@ export type LivenessEvent =
    */
   | { type: "probe-request"; suspect: string; evidence: DeadEvidence }
   /**
+   * This peer began to suspect `suspect`, whose known neighbours (this peer included) are fewer
+   * than `SEED_PROBE_HINT_BELOW` (3): ask every seed to begin its own probe of it now
+   * (`liveness.seed-probe`). Once those neighbours report it and drop it from their lists, the
+   * seeds' probe decides its removal; begun now, it has finished by then. Once per suspicion.
+   */
+  | { type: "probe-hint"; suspect: string; incarnation: number }
+  /**
    * This peer voted `vote.suspect` alive (it answered a probe): send the vote to every seed, so
    * the peer that asked for it cannot hide it from them.
    */
@@ -114,6 +121,8 @@ export interface LivenessView {
     readonly cleared: number;
     readonly reports: number;
     readonly probeRequests: number;
+    /** Suspicions of members with few neighbours, for which the seeds were asked to probe early. */
+    readonly probeHints: number;
     readonly votesCast: number;
     /** Vote requests refused at `maxVoteProbes` or `maxVoteRequesters`. */
     readonly voteRequestsRefused: number;

@@ -133,6 +133,42 @@ describe("createLiveness", () => {
     expect(dead.line).toMatch(/^Dead Node:10\.0\.0\.2:1:\d+:10\.0\.0\.1$/);
   });
 
+  it("asks the seeds to begin probing at once a suspect with one other neighbour, once per suspicion", () => {
+    const self = "10.0.0.1:1";
+    const suspect = "10.0.0.2:1";
+    const machine = createLiveness({ self, ...fast }, { random, sign: key(1).sign });
+    machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
+    const first = sends(machine.step({ type: "tick", now: 0 }));
+    machine.step({
+      type: "receive",
+      now: 10,
+      from: suspect,
+      message: {
+        type: "liveness.pong",
+        sequence: sequenceOf(first[0]?.message),
+        sentAtMs: 0,
+        incarnation: 4,
+        neighbours: [self, "10.0.0.3:1"],
+      },
+    });
+    const all: LivenessOutput[] = [];
+    let now = 10;
+    while (now < 10_000) {
+      now = machine.nextDeadline() ?? now + 1;
+      all.push(...machine.step({ type: "tick", now }));
+    }
+    // Two neighbours can still report it (2 of 2), but once they drop it from their lists only
+    // the seeds' own probe decides: they begin it with the suspicion, not with the report.
+    expect(events(all).filter((e) => e.type === "probe-hint")).toEqual([
+      { type: "probe-hint", suspect, incarnation: 4 },
+    ]);
+    expect(events(all)[0]?.type).toBe("peer-suspected");
+    expect(events(all)[1]?.type).toBe("probe-hint");
+    const voteRequests = sends(all).filter((s) => s.message.type === "liveness.vote-request");
+    expect(new Set(voteRequests.map((request) => request.to))).toEqual(new Set(["10.0.0.3:1"]));
+    expect(machine.inspect().counters.probeHints).toBe(1);
+  });
+
   it("one alive vote clears the suspicion", () => {
     const self = "10.0.0.1:1";
     const suspect = "10.0.0.2:1";

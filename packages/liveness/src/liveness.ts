@@ -11,7 +11,7 @@ import type {
 } from "./liveness-types.js";
 import type { LivenessMessage, SignedVote } from "./messages.js";
 import { createRemovedMembers } from "./removed-members.js";
-import { MIN_WITNESSES, requiredDeadVotes } from "./validator.js";
+import { MIN_WITNESSES, requiredDeadVotes, SEED_PROBE_HINT_BELOW } from "./validator.js";
 import { evidenceOf, newRoundId, signVote } from "./vote.js";
 import { createVoter } from "./voter.js";
 
@@ -51,6 +51,7 @@ export function createLiveness(
     cleared: 0,
     reports: 0,
     probeRequests: 0,
+    probeHints: 0,
     votesCast: 0,
     voteRequestsRefused: 0,
   };
@@ -164,6 +165,13 @@ export function createLiveness(
       misses: neighbour.misses,
     });
     startRound(address, suspicion);
+    // Few neighbours: once they drop the suspect from their lists, only the seeds' own probe
+    // decides its removal. The seeds begin it now rather than when the report comes.
+    const known = suspicion.voters.size + 1;
+    if (known >= MIN_WITNESSES && known < SEED_PROBE_HINT_BELOW && suspicions.has(address)) {
+      counters.probeHints++;
+      emit({ type: "probe-hint", suspect: address, incarnation: suspicion.incarnation });
+    }
   }
 
   /**

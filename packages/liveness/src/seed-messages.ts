@@ -5,7 +5,9 @@ import { PingSchema, PongSchema, SignedVoteSchema } from "./messages.js";
 /**
  * One seed asks the others to probe `address` themselves (its neighbours cannot form a
  * majority, or it was left without any): each seed's registry accepts such a removal only
- * on its own failed probe.
+ * on its own failed probe. From a peer it is a hint: a live neighbour of `address`, which has
+ * fewer than three live neighbours, began to suspect it, and the seeds begin their probe now
+ * instead of when the dead report comes.
  */
 export const SeedProbeRequestSchema = z.object({
   type: z.literal("liveness.seed-probe"),

@@ -101,6 +101,19 @@ export type SeedProberInput<Report> = (
       readonly vote: unknown;
       readonly records: readonly SeedDirectoryRecord[];
     }
+  /**
+   * A peer asked this seed to begin probing `suspect` now (`liveness.seed-probe` from a peer: a
+   * neighbour of a member with few neighbours began to suspect it). Obeyed only when `from` is a
+   * live neighbour of `suspect`, the suspect is alive at `incarnation`, and it has fewer live
+   * neighbours than `SEED_PROBE_HINT_BELOW`; a running or recent probe is reused.
+   */
+  | {
+      readonly type: "probe-hint";
+      readonly from: string;
+      readonly suspect: string;
+      readonly incarnation: number;
+      readonly records: readonly SeedDirectoryRecord[];
+    }
   /** The registry removed `address` (dead or left): tell who needs to know; probe orphans. */
   | {
       readonly type: "member-removed";
@@ -182,6 +195,9 @@ export interface SeedProberView {
     readonly reportsOverBudget: number;
     /** Probes not started because `maxProbes` were held. */
     readonly probesRefused: number;
+    /** Probe hints from peers obeyed (a probe begun or one reused), and ignored. */
+    readonly probeHintsObeyed: number;
+    readonly probeHintsIgnored: number;
   };
 }
 

@@ -287,6 +287,52 @@ describe("createSeedProber", () => {
     ]);
   });
 
+  it("begins a probe on a peer's hint only from a live neighbour of a suspect with few neighbours", () => {
+    const hint = (
+      prober: SeedProber<Report>,
+      from: string,
+      records: readonly SeedDirectoryRecord[] = directory,
+      incarnation = 0,
+    ) => prober.step({ type: "probe-hint", now: 0, from, suspect, incarnation, records });
+    // The suspect has two live neighbours (quiet, other): a hint from either starts a probe.
+    const prober = createSeedProber<Report>(config);
+    expect(pingsTo(hint(prober, quiet), suspect)).toBe(1);
+    // A second hint reuses the running probe.
+    expect(pingsTo(hint(prober, other), suspect)).toBe(0);
+    expect(prober.inspect().counters).toMatchObject({ probeHintsObeyed: 2, probeHintsIgnored: 0 });
+    const results = ofType(
+      runUntil(prober, 0, 1_000).map((entry) => entry.output),
+      "probe-result",
+    );
+    expect(results).toEqual([
+      { type: "probe-result", address: suspect, incarnation: 0, isAlive: false, atMs: 0 },
+    ]);
+    // Ignored: from a member that is not its neighbour, about another incarnation, about a
+    // suspect with three live neighbours, or about one the directory no longer lists alive.
+    const stranger = "10.0.1.9:6000";
+    const third = "10.0.1.4:6000";
+    const ignored: [string, readonly SeedDirectoryRecord[], number][] = [
+      [stranger, [...directory, record(stranger, [])], 0],
+      [quiet, directory, 1],
+      [
+        quiet,
+        [
+          record(suspect, [quiet, other, third]),
+          record(quiet, [suspect]),
+          record(other, [suspect]),
+          record(third, [suspect]),
+        ],
+        0,
+      ],
+      [quiet, [record(suspect, [quiet, other], "dead"), ...directory.slice(1)], 0],
+    ];
+    for (const [from, records, incarnation] of ignored) {
+      const fresh = createSeedProber<Report>(config);
+      expect(hint(fresh, from, records, incarnation)).toEqual([]);
+      expect(fresh.inspect().counters.probeHintsIgnored).toBe(1);
+    }
+  });
+
   it("after a removal: tells the removed member and its live neighbours, probes an orphan, proposes its removal", () => {
     const prober = createSeedProber<Report>(config);
     const removed = other;

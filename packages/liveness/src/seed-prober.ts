@@ -12,6 +12,7 @@ import {
   type SeedProberInput,
   type SeedProberOutput,
 } from "./seed-prober-types.js";
+import { SEED_PROBE_HINT_BELOW } from "./validator.js";
 
 interface Probe {
   readonly incarnation: number;
@@ -68,6 +69,8 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     aliveVotesCounted: 0,
     reportsOverBudget: 0,
     probesRefused: 0,
+    probeHintsObeyed: 0,
+    probeHintsIgnored: 0,
   };
   let outputs: SeedProberOutput<Report>[] = [];
 
@@ -282,6 +285,26 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
     if (!wait(suspect, targets, { type: "release", from, report, incarnation })) release();
   };
 
+  const onProbeHint = (input: Extract<SeedProberInput<Report>, { type: "probe-hint" }>) => {
+    const { from, suspect, incarnation, records } = input;
+    const record = records.find((candidate) => candidate.address === suspect);
+    const byAddress = new Map(records.map((candidate) => [candidate.address, candidate]));
+    const liveNeighbours = [...undirectedNeighbours(suspect, records)].filter(
+      (member) => byAddress.get(member)?.status === "alive",
+    );
+    if (
+      record?.status !== "alive" ||
+      record.incarnation !== incarnation ||
+      !liveNeighbours.includes(from) ||
+      liveNeighbours.length >= SEED_PROBE_HINT_BELOW
+    ) {
+      counters.probeHintsIgnored += 1;
+      return;
+    }
+    counters.probeHintsObeyed += 1;
+    probeHere(suspect, incarnation);
+  };
+
   const onAliveVote = (input: Extract<SeedProberInput<Report>, { type: "alive-vote" }>) => {
     const vote = aliveVotes.count(input.vote, input.records, now, now + wallOffsetMs);
     if (vote === undefined) return;
@@ -411,6 +434,9 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
           break;
         case "alive-vote":
           onAliveVote(input);
+          break;
+        case "probe-hint":
+          onProbeHint(input);
           break;
         case "member-removed":
           onMemberRemoved(input);

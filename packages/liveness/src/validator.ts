@@ -64,6 +64,11 @@ export const DEFAULT_ROUND_WINDOW_MS = 60_000;
 
 /** Fewest distinct witnesses a removal needs: one peer alone can never remove another. */
 export const MIN_WITNESSES = 2;
+/**
+ * A suspect with fewer neighbours than this (its suspecting neighbour included) is one the
+ * seeds will most likely have to probe themselves: its neighbour asks them to begin at once.
+ */
+export const SEED_PROBE_HINT_BELOW = 3;
 
 const sharedCache = createSignatureCache(10_000);
 

@@ -205,6 +205,15 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
           events.emit({ type: "dead-reported", suspect, line: event.line });
         return;
       }
+      case "probe-hint":
+        for (const seed of options.seeds) {
+          links.send(seed.address, {
+            type: "liveness.seed-probe",
+            address: event.suspect,
+            incarnation: event.incarnation,
+          });
+        }
+        return;
       case "alive-vote":
         // Straight to every seed, so the peer that asked for the vote cannot hide it.
         for (const seed of options.seeds) {

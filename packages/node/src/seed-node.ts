@@ -361,7 +361,21 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     ),
     "liveness.ping": toProber,
     "liveness.pong": toProber,
-    "liveness.seed-probe": fromSeed(toProber),
+    // From another seed: probe. From a peer: a hint to begin probing its suspect with few
+    // neighbours now, obeyed only when that peer is one of them (checked in the directory).
+    "liveness.seed-probe": (from, message) => {
+      if (from.role === "seed") toProber(from, message);
+      else if (from.role === "peer") {
+        proberHost.step({
+          type: "probe-hint",
+          ...time(),
+          from: from.address,
+          suspect: message.address,
+          incarnation: message.incarnation,
+          records: records(),
+        });
+      } else logger.warn(`refused a probe request from ${from.address}: a client may only read`);
+    },
     // From the voter (a peer) or relayed by a seed; checked against this seed's directory.
     "liveness.alive-vote": (from, message) => {
       if (from.role === "client") return;

@@ -46,6 +46,8 @@ describe("createSeedMetrics", () => {
         aliveVotesCounted: 0,
         reportsOverBudget: 0,
         probesRefused: 0,
+        probeHintsObeyed: 4,
+        probeHintsIgnored: 1,
       },
     });
     const members = [
@@ -71,6 +73,8 @@ describe("createSeedMetrics", () => {
     expect(seriesValue(text, 'p2p_quorum_members{status="dead"}')).toBe(1);
     expect(seriesValue(text, "p2p_liveness_pings_sent_total")).toBe(7);
     expect(seriesValue(text, "p2p_liveness_removals_proposed_total")).toBe(1);
+    expect(seriesValue(text, "p2p_liveness_probe_hints_obeyed_total")).toBe(4);
+    expect(seriesValue(text, "p2p_liveness_probe_hints_ignored_total")).toBe(1);
     expect(seriesValue(text, "p2p_link_handshakes_completed_total")).toBe(5);
     expect(seriesValue(text, 'p2p_link_handshakes_refused_total{code="ADDRESS_NOT_PROVEN"}')).toBe(
       2,

@@ -226,6 +226,18 @@ export function createSeedMetrics(source: SeedMetricsSource): Registry {
   );
   counter(
     registry,
+    "p2p_liveness_probe_hints_obeyed_total",
+    "Peers' requests to begin probing a suspect with few neighbours early, obeyed.",
+    () => prober().probeHintsObeyed,
+  );
+  counter(
+    registry,
+    "p2p_liveness_probe_hints_ignored_total",
+    "Such requests ignored: not from a live neighbour of the suspect, or not needed.",
+    () => prober().probeHintsIgnored,
+  );
+  counter(
+    registry,
     "p2p_liveness_removals_proposed_total",
     "Removals this seed proposed after a dead report or its own probe.",
     () => prober().removalsProposed,
