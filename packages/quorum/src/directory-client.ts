@@ -1,4 +1,5 @@
 import { assertNever, createTimeGuard, parseConfig, shuffled } from "@p2p/wire";
+import { keyOwner } from "./ballot.js";
 import {
   type Chain,
   type DirectoryClient,
@@ -70,6 +71,21 @@ export function createDirectoryClient(
   const idPrefix = `${config.self}/${config.bootId === undefined ? "" : `${config.bootId}:`}`;
 
   const emit = (event: DirectoryClientEvent) => outputs.push({ type: "emit", event });
+
+  /**
+   * The seeds a change of this peer's record tries in turn: its key's owner seed first
+   * (`keyOwner`), then the others in a random order. The owner keeps the key's promise after
+   * it wrote the key, so each later change there takes one round trip between the seeds, and so
+   * does the removal the owner proposes first when this peer dies.
+   */
+  const ownerFirst = (): string[] => {
+    const owner = keyOwner(config.self, seeds);
+    const others = shuffled(
+      random,
+      seeds.filter((seed) => seed !== owner),
+    );
+    return owner === undefined ? others : [owner, ...others];
+  };
 
   /** Sends one request to `seed`; its answer (or its failure) comes back as `purpose`. */
   const request = (
@@ -318,7 +334,7 @@ export function createDirectoryClient(
       startRegistration(false);
     if (updateDueAt !== undefined && now >= updateDueAt && phase === "registered") {
       updateDueAt = undefined;
-      update = { id: ++chainSequence, order: shuffled(random, seeds), next: 0 };
+      update = { id: ++chainSequence, order: ownerFirst(), next: 0 };
       sendUpdate();
     }
     if (refreshAt !== undefined && now >= refreshAt && !isRefreshing) refresh();
@@ -343,7 +359,7 @@ export function createDirectoryClient(
           phase = "leaving";
           registration = undefined;
           retryAt = undefined;
-          leave = { order: shuffled(random, seeds), next: 0 };
+          leave = { order: ownerFirst(), next: 0 };
           sendLeave();
         }
         break;
