@@ -25,8 +25,8 @@ import { signRequest, type UnsignedRequest } from "./request-proof.js";
 /**
  * Creates a directory client: registers with ⌊n/2⌋+1 seeds at once (each failed seed is
  * replaced by the next in a random order), fetches the seeds' member lists page by page and
- * merges them, sends
- * neighbour changes, leaves, and rejoins as a new incarnation after a false removal.
+ * merges them, sends neighbour changes and leaves (to the key's owner seed first), and rejoins
+ * as a new incarnation after a false removal.
  */
 export function createDirectoryClient(
   configInput: DirectoryClientConfigInput,
