@@ -153,8 +153,11 @@ export function createPeerHosts(
         if (peer.exit !== undefined) return;
         peer.exit = exit;
         if (!isReady) rejectReady(new Error(`${describeExit(exit)} before it was ready`));
-        resolveExited(exit);
         closeIfEmpty(host);
+        // The last peer of a host has ended once its process has: whoever waits for it (a
+        // shutdown) leaves no process behind.
+        if (live(host).length === 0) void host.process.exited.then(() => resolveExited(exit));
+        else resolveExited(exit);
       },
     };
     host.peers.set(options.address, peer);
