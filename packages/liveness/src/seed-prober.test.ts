@@ -333,6 +333,35 @@ describe("createSeedProber", () => {
     }
   });
 
+  it("forgets the answer to a probe a hint alone began: a report after a real death is probed afresh", () => {
+    const pong = {
+      type: "liveness.pong",
+      sequence: 1,
+      sentAtMs: 0,
+      incarnation: 0,
+      neighbours: [],
+    } as const;
+    const prober = createSeedProber<Report>(config);
+    prober.step({
+      type: "probe-hint",
+      now: 0,
+      from: quiet,
+      suspect,
+      incarnation: 0,
+      records: directory,
+    });
+    // The suspect answers: that suspicion was false.
+    prober.step({ type: "receive", now: 10, from: suspect, message: pong });
+    // It dies later; the report that follows is not dropped on the old answer.
+    const outputs = report(prober, 3_000, "after the death");
+    expect(pingsTo(outputs, suspect)).toBe(1);
+    expect(prober.inspect().counters.reportsDropped).toBe(0);
+    const released = runUntil(prober, 3_000, 5_000).filter(
+      ({ output }) => output.type === "release-report",
+    );
+    expect(released).toHaveLength(1);
+  });
+
   it("after a removal: tells the removed member and its live neighbours, probes an orphan, proposes its removal", () => {
     const prober = createSeedProber<Report>(config);
     const removed = other;

@@ -20,6 +20,12 @@ interface Probe {
   sent: number;
   nextAt: number | undefined;
   isAlive: boolean | undefined;
+  /**
+   * Begun on a peer's hint alone. An answer then is forgotten once it comes, not reused: the
+   * suspicion behind the hint was false, and a report after a later, real death must be probed
+   * afresh rather than dropped on that old answer.
+   */
+  isHint: boolean;
 }
 
 /** A report or an orphan waiting on probes. */
@@ -119,10 +125,18 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
    * Probes `address` here. Returns the outcome when a recent one is reused, "pending" while a
    * probe runs, "refused" when the probe table is full.
    */
-  const probeHere = (address: string, incarnation: number): boolean | "pending" | "refused" => {
+  const probeHere = (
+    address: string,
+    incarnation: number,
+    isHint = false,
+  ): boolean | "pending" | "refused" => {
     const existing = probes.get(address);
     if (existing !== undefined && existing.incarnation === incarnation) {
-      if (existing.isAlive === undefined) return "pending";
+      if (existing.isAlive === undefined) {
+        // A report or another seed now needs the probe a hint began: it counts as theirs.
+        if (!isHint) existing.isHint = false;
+        return "pending";
+      }
       // An outcome older than an alive vote about the member is not reused: probe again.
       const isNewer =
         existing.startedAt >= (aliveVotes.latestAt(address, incarnation) ?? -Infinity);
@@ -147,6 +161,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
       sent: 0,
       nextAt: undefined,
       isAlive: undefined,
+      isHint,
     };
     probes.set(address, probe);
     counters.probesStarted += 1;
@@ -187,6 +202,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
   const finish = (address: string, probe: Probe, isAlive: boolean): void => {
     probe.isAlive = isAlive;
     probe.nextAt = undefined;
+    if (isAlive && probe.isHint) probes.delete(address);
     outputs.push({ type: "emit", event: { type: "seed-probe-finished", address, isAlive } });
     outputs.push({
       type: "probe-result",
@@ -302,7 +318,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
       return;
     }
     counters.probeHintsObeyed += 1;
-    probeHere(suspect, incarnation);
+    probeHere(suspect, incarnation, true);
   };
 
   const onAliveVote = (input: Extract<SeedProberInput<Report>, { type: "alive-vote" }>) => {
