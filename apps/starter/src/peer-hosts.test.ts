@@ -36,7 +36,7 @@ function fakeHost(options: StartNodeProcessOptions) {
 const peerOptions = (address: string): StartNodeProcessOptions => ({
   role: "peer",
   address,
-  command: { command: "peer", args: [address] },
+  command: { command: "peer", args: [address], env: {} },
   onOutputLine: () => {},
   onErrorLine: () => {},
 });

@@ -335,12 +335,12 @@ describe("createSeedProber", () => {
 
   it("forgets the answer to a probe a hint alone began: a report after a real death is probed afresh", () => {
     const pong = {
-      type: "liveness.pong",
+      type: "liveness.pong" as const,
       sequence: 1,
       sentAtMs: 0,
       incarnation: 0,
       neighbours: [],
-    } as const;
+    };
     const prober = createSeedProber<Report>(config);
     prober.step({
       type: "probe-hint",
