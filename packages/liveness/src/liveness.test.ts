@@ -50,6 +50,31 @@ function runVoter(
   return { voter, outputs, at };
 }
 
+/**
+ * A liveness machine of `10.0.0.1:1` with one neighbour, `10.0.0.2:1`, whose one pong (at
+ * 10 ms) advertised `advertised` as its neighbours under `incarnation`.
+ */
+function afterOnePong(advertised: readonly string[], incarnation = 0) {
+  const self = "10.0.0.1:1";
+  const suspect = "10.0.0.2:1";
+  const machine = createLiveness({ self, ...fast }, { random, sign: key(1).sign });
+  machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
+  const first = sends(machine.step({ type: "tick", now: 0 }));
+  machine.step({
+    type: "receive",
+    now: 10,
+    from: suspect,
+    message: {
+      type: "liveness.pong",
+      sequence: sequenceOf(first[0]?.message),
+      sentAtMs: 0,
+      incarnation,
+      neighbours: [...advertised],
+    },
+  });
+  return { machine, self, suspect };
+}
+
 describe("createLiveness", () => {
   it("validates config: the ping timeout must be shorter than the interval", () => {
     expect(() =>
@@ -134,23 +159,7 @@ describe("createLiveness", () => {
   });
 
   it("asks the seeds to begin probing at once a suspect with one other neighbour, once per suspicion", () => {
-    const self = "10.0.0.1:1";
-    const suspect = "10.0.0.2:1";
-    const machine = createLiveness({ self, ...fast }, { random, sign: key(1).sign });
-    machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
-    const first = sends(machine.step({ type: "tick", now: 0 }));
-    machine.step({
-      type: "receive",
-      now: 10,
-      from: suspect,
-      message: {
-        type: "liveness.pong",
-        sequence: sequenceOf(first[0]?.message),
-        sentAtMs: 0,
-        incarnation: 4,
-        neighbours: [self, "10.0.0.3:1"],
-      },
-    });
+    const { machine, suspect } = afterOnePong(["10.0.0.1:1", "10.0.0.3:1"], 4);
     const all: LivenessOutput[] = [];
     let now = 10;
     while (now < 10_000) {
@@ -170,23 +179,7 @@ describe("createLiveness", () => {
   });
 
   it("one alive vote clears the suspicion", () => {
-    const self = "10.0.0.1:1";
-    const suspect = "10.0.0.2:1";
-    const machine = createLiveness({ self, ...fast }, { random, sign: key(1).sign });
-    machine.step({ type: "neighbours", now: 0, neighbours: [suspect] });
-    const first = sends(machine.step({ type: "tick", now: 0 }));
-    machine.step({
-      type: "receive",
-      now: 10,
-      from: suspect,
-      message: {
-        type: "liveness.pong",
-        sequence: sequenceOf(first[0]?.message),
-        sentAtMs: 0,
-        incarnation: 0,
-        neighbours: [self, "10.0.0.3:1"],
-      },
-    });
+    const { machine, self, suspect } = afterOnePong(["10.0.0.1:1", "10.0.0.3:1"]);
     let now = 10;
     const suspecting: LivenessOutput[] = [];
     while (machine.inspect().suspicions.length === 0) {
