@@ -2,7 +2,12 @@ import { err, ok, P2pError, type Result } from "@p2p/wire";
 import { type DirectoryRecord, undirectedNeighbours } from "./directory.js";
 import type { LivenessErrorCode } from "./errors.js";
 import { type DeadEvidence, DeadEvidenceSchema } from "./messages.js";
-import { DEFAULT_ROUND_WINDOW_MS, type MembershipView, validateDeadEvidence } from "./validator.js";
+import {
+  DEFAULT_ROUND_WINDOW_MS,
+  type MembershipView,
+  SEED_PROBE_HINT_BELOW,
+  validateDeadEvidence,
+} from "./validator.js";
 import type { SignatureCache } from "./vote.js";
 
 /** A member record of the seeds' directory, as a seed checks evidence against it. */
@@ -77,12 +82,34 @@ export function seedMembershipView(
   };
 }
 
+/** The (mutual) neighbours of `member` that `records` list alive. */
+function liveNeighbours(member: string, records: readonly SeedDirectoryRecord[]): string[] {
+  const status = new Map(records.map((record) => [record.address, record.status]));
+  return undirectedNeighbours(member, records).filter(
+    (neighbour) => status.get(neighbour) === "alive",
+  );
+}
+
 /** True when `member` is alive in `records` but has no live neighbour left. */
 export function isOrphan(member: string, records: readonly SeedDirectoryRecord[]): boolean {
-  const status = new Map(records.map((record) => [record.address, record.status]));
-  return undirectedNeighbours(member, records).every(
-    (neighbour) => status.get(neighbour) !== "alive",
-  );
+  return liveNeighbours(member, records).length === 0;
+}
+
+/**
+ * True when a seed obeys a peer's hint to probe `suspect` now: `from` is a live neighbour of a
+ * suspect that `records` list alive at `incarnation` with fewer than `SEED_PROBE_HINT_BELOW`
+ * live neighbours (one the seeds' own probe is likely to decide).
+ */
+export function obeysProbeHint(
+  from: string,
+  suspect: string,
+  incarnation: number,
+  records: readonly SeedDirectoryRecord[],
+): boolean {
+  const record = records.find((candidate) => candidate.address === suspect);
+  if (record?.status !== "alive" || record.incarnation !== incarnation) return false;
+  const neighbours = liveNeighbours(suspect, records);
+  return neighbours.includes(from) && neighbours.length < SEED_PROBE_HINT_BELOW;
 }
 
 /** The round id of a seed's own removal proposal for an orphan (it carries no votes). */

@@ -3,7 +3,13 @@ import { createAliveVotes } from "./alive-votes.js";
 import { linkedMembers, undirectedNeighbours } from "./directory.js";
 import { DeadEvidenceSchema, type Pong } from "./messages.js";
 import { createReportBudget } from "./report-budget.js";
-import { isOrphan, needsSeedProbe, orphanEvidence, seedMembershipView } from "./seed-evidence.js";
+import {
+  isOrphan,
+  needsSeedProbe,
+  obeysProbeHint,
+  orphanEvidence,
+  seedMembershipView,
+} from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
 import {
   parseSeedProberConfig,
@@ -12,7 +18,6 @@ import {
   type SeedProberInput,
   type SeedProberOutput,
 } from "./seed-prober-types.js";
-import { SEED_PROBE_HINT_BELOW } from "./validator.js";
 
 interface Probe {
   readonly incarnation: number;
@@ -303,17 +308,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
 
   const onProbeHint = (input: Extract<SeedProberInput<Report>, { type: "probe-hint" }>) => {
     const { from, suspect, incarnation, records } = input;
-    const record = records.find((candidate) => candidate.address === suspect);
-    const byAddress = new Map(records.map((candidate) => [candidate.address, candidate]));
-    const liveNeighbours = [...undirectedNeighbours(suspect, records)].filter(
-      (member) => byAddress.get(member)?.status === "alive",
-    );
-    if (
-      record?.status !== "alive" ||
-      record.incarnation !== incarnation ||
-      !liveNeighbours.includes(from) ||
-      liveNeighbours.length >= SEED_PROBE_HINT_BELOW
-    ) {
+    if (!obeysProbeHint(from, suspect, incarnation, records)) {
       counters.probeHintsIgnored += 1;
       return;
     }
