@@ -16,6 +16,7 @@ export const livenessProfiles = {
     probeTimeoutMs: 2_000,
     voteRetryMs: 2_000,
     voteRoundTimeoutMs: 30_000,
+    silentVoterMs: 10_000,
     voteCacheMs: 2_000,
     suspectUnreachable: false,
   },
@@ -28,6 +29,7 @@ export const livenessProfiles = {
     probeTimeoutMs: 300,
     voteRetryMs: 300,
     voteRoundTimeoutMs: 5_000,
+    silentVoterMs: 2_000,
     voteCacheMs: 500,
     suspectUnreachable: true,
   },
@@ -58,6 +60,13 @@ export const LivenessConfigSchema = z
     voteRetryMs: z.number().int().positive().default(standard.voteRetryMs),
     /** A vote round without a decision starts over (fresh votes) after this long. */
     voteRoundTimeoutMs: z.number().int().positive().default(standard.voteRoundTimeoutMs),
+    /**
+     * A vote round still short of a majority this long after it began asks the seeds to probe
+     * the suspect and its voters that have not answered (a probe request), and goes on: a
+     * crashed voter is then not waited for until the round ends. A live voter votes within
+     * `probeAttempts × probeIntervalMs + probeTimeoutMs`; keep this well above that.
+     */
+    silentVoterMs: z.number().int().positive().default(standard.silentVoterMs),
     /** A voter re-sends its last vote about a suspect for this long instead of probing again. */
     voteCacheMs: z.number().int().nonnegative().default(standard.voteCacheMs),
     /**

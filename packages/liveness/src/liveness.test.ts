@@ -178,6 +178,37 @@ describe("createLiveness", () => {
     expect(machine.inspect().counters.probeHints).toBe(1);
   });
 
+  it("asks the seeds to probe a voter that stays silent well before the vote round ends, once per round", () => {
+    // The suspect's one other neighbour (10.0.0.3:1) never answers: it may have crashed too.
+    const { machine, self, suspect } = afterOnePong(["10.0.0.1:1", "10.0.0.3:1"]);
+    const all: { at: number; event: ReturnType<typeof events>[number] }[] = [];
+    let now = 10;
+    let suspectedAt: number | undefined;
+    while (now < 40_000) {
+      now = machine.nextDeadline() ?? now + 1;
+      for (const event of events(machine.step({ type: "tick", now }))) {
+        if (event.type === "peer-suspected") suspectedAt ??= now;
+        all.push({ at: now, event });
+      }
+    }
+    if (suspectedAt === undefined) throw new Error("expected a suspicion");
+    const requests = all.filter(({ event }) => event.type === "probe-request");
+    const first = requests[0];
+    if (first?.event.type !== "probe-request") throw new Error("expected a probe request");
+    const { silentVoterMs, voteRetryMs, voteRoundTimeoutMs } = machine.config;
+    expect(silentVoterMs).toBeLessThan(voteRoundTimeoutMs);
+    expect(first.at - suspectedAt).toBeGreaterThanOrEqual(silentVoterMs);
+    expect(first.at - suspectedAt).toBeLessThanOrEqual(silentVoterMs + voteRetryMs);
+    expect(first.event.evidence.insufficientNeighbours).toBe(true);
+    expect(first.event.evidence.votes.map((v) => [v.voter, v.verdict])).toEqual([[self, "dead"]]);
+    expect(first.event.suspect).toBe(suspect);
+    // The round goes on (the silent voter may still vote); one request per round, no report.
+    const rounds = Math.ceil((now - suspectedAt) / voteRoundTimeoutMs);
+    expect(requests.length).toBeGreaterThanOrEqual(rounds - 1);
+    expect(requests.length).toBeLessThanOrEqual(rounds);
+    expect(all.map(({ event }) => event.type)).not.toContain("dead-report");
+  });
+
   it("one alive vote clears the suspicion", () => {
     const { machine, self, suspect } = afterOnePong(["10.0.0.1:1", "10.0.0.3:1"]);
     let now = 10;

@@ -304,6 +304,15 @@ export function createLiveness(
         continue;
       }
       suspicion.nextRetryAt = now + config.voteRetryMs;
+      const roundAge = now - (suspicion.roundEndsAt - config.voteRoundTimeoutMs);
+      if (!suspicion.probeRequested && roundAge >= config.silentVoterMs) {
+        // Still no majority: a voter that has not answered by now may have crashed too. The
+        // seeds probe the suspect and the silent voters now; the round goes on meanwhile.
+        suspicion.probeRequested = true;
+        counters.probeRequests++;
+        const evidence = evidenceOf(self, address, suspicion, true);
+        emit({ type: "probe-request", suspect: address, evidence });
+      }
       for (const voter of [...suspicion.voters].sort()) {
         if (suspicion.deadVotes.has(voter)) continue;
         requestVote(voter, address, suspicion);

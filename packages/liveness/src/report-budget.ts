@@ -20,7 +20,10 @@ export function createReportBudget(limits: ReportBudgetLimits) {
   /** Reporter → times of its counted reports (oldest first) and last report per suspect. */
   const reporters = new Map<string, { times: number[]; bySuspect: Map<string, number> }>();
   return {
-    /** Counts a report by `reporter` about `suspect` at `now`; false when it is over budget. */
+    /**
+     * Counts a report by `reporter` about `suspect` at `now`; false when it is over budget.
+     * `suspect` is the key of the per-suspect limit (the caller may tell kinds of report apart).
+     */
     allow(reporter: string, suspect: string, now: number): boolean {
       const entry = reporters.get(reporter) ?? { times: [] as number[], bySuspect: new Map() };
       reporters.delete(reporter); // re-inserted last: the map stays least recently seen first

@@ -444,4 +444,19 @@ describe("createSeedProber", () => {
     expect(released).toBe(32);
     expect(prober.inspect().counters.reportsOverBudget).toBeGreaterThan(0);
   });
+
+  it("counts a probe request and a report about one suspect apart: the report right after the request is not dropped", () => {
+    const prober = createSeedProber<Report>(config);
+    // The reporter's round waited for a silent voter: it asked the seeds to probe…
+    const asked = report(prober, 0, "probe request", { insufficientNeighbours: true });
+    expect(ofType(asked, "release-report")).toEqual([]);
+    expect(prober.inspect().waiting).toBe(1);
+    // …and the voter answered after all: the majority report follows at once.
+    const decided = report(prober, 400, "report", { insufficientNeighbours: false });
+    expect(ofType(decided, "release-report").map((output) => output.report.id)).toEqual(["report"]);
+    // Each kind still counts once per suspect a second.
+    expect(report(prober, 600, "again", { insufficientNeighbours: false })).toEqual([]);
+    expect(report(prober, 700, "asked again", { insufficientNeighbours: true })).toEqual([]);
+    expect(prober.inspect().counters.reportsOverBudget).toBe(2);
+  });
 });

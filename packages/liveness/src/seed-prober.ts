@@ -50,6 +50,12 @@ interface Waiting<Report> {
     | { readonly type: "propose"; readonly incarnation: number };
 }
 
+/** True for the evidence of a probe request: the reporter had no neighbour majority. */
+const isProbeRequest = (evidence: unknown): boolean =>
+  typeof evidence === "object" &&
+  evidence !== null &&
+  (evidence as Record<string, unknown>).insufficientNeighbours === true;
+
 /**
  * Creates a seed prober: answers liveness pings, probes a suspect (and its live neighbours
  * that did not vote) when a dead report cannot carry a neighbour majority, asks the other
@@ -252,7 +258,10 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
 
   const onDeadReport = (input: Extract<SeedProberInput<Report>, { type: "dead-report" }>) => {
     const { from, suspect, incarnation, report, records } = input;
-    if (!reportBudget.allow(from, suspect, now)) {
+    // A probe request (no majority yet) and a report are budgeted apart: a round that asked
+    // the seeds to probe a silent voter may reach its majority a moment later.
+    const kind = isProbeRequest(input.evidence) ? `${suspect} probe` : suspect;
+    if (!reportBudget.allow(from, kind, now)) {
       counters.reportsOverBudget += 1;
       return;
     }
