@@ -28,6 +28,17 @@ const EPOCH_MS = Date.UTC(2026, 0, 1);
 const FAST_P99_TARGET_S = 6;
 /** P2P_BENCH_TRACE=1 prints what peers and seeds did about every victim removed late or not everywhere. */
 const TRACE = process.env.P2P_BENCH_TRACE === "1";
+/**
+ * P2P_BENCH_SLOW_S: a removal slower than this many seconds is listed (and traced); default the
+ * p99 target, 6 ping intervals.
+ */
+const SLOW_S = ((text) => {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  return text !== "" && seconds > 0
+    ? seconds
+    : fail(`P2P_BENCH_SLOW_S: "${text}" is not a positive number`);
+})(process.env.P2P_BENCH_SLOW_S);
 /** One-way delay of every simulated link: 5 ms + uniform jitter below 3 ms. */
 const LINK = { latencyMs: 5, jitterMs: 3 };
 /**
@@ -223,7 +234,7 @@ async function runNetwork(
     const receivedAfter = received();
     const catchUpSends = caughtUp() - caughtUpBefore;
 
-    const slowSeconds = FAST_P99_TARGET_S * (base.pingIntervalMs / 1000);
+    const slowSeconds = SLOW_S ?? FAST_P99_TARGET_S * (base.pingIntervalMs / 1000);
     /** Seconds from the kill to removed at every seed (∞: not removed everywhere). */
     const victimSeconds = (victim: BenchPeer): number => {
       const bySeed = phase.removedAt.get(victim.address);
