@@ -114,6 +114,22 @@ export interface Operation {
    * before it goes to the others; undefined otherwise.
    */
   heldAccept: AcceptMessage | undefined;
+  /**
+   * The last accept phase this operation gave up on (it timed out or was outbid): its answers
+   * may still come, and a majority of them at its ballot chose its value all the same.
+   */
+  abandoned: AbandonedAccept | undefined;
+}
+
+/** An accept phase a proposer gave up on, kept to count the answers that come late. */
+export interface AbandonedAccept {
+  readonly requestId: string;
+  readonly ballot: Ballot;
+  readonly accepts: Set<string>;
+  readonly attestations: Map<string, Attestation>;
+  readonly proposed: MemberRecord | null;
+  readonly proposedOperations: readonly string[];
+  readonly outcome: Result<MemberRecord | undefined> | undefined;
 }
 
 /** A read-only view of a proposer, for tests and metrics. */

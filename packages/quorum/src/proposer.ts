@@ -12,6 +12,7 @@ import type {
 import { operationEntry, parseEntry } from "./operation-memory.js";
 import { expireQueued } from "./proposer-queues.js";
 import type {
+  AbandonedAccept,
   Base,
   Operation,
   Proposer,
@@ -225,6 +226,18 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
 
   const backoff = (now: number, operation: Operation): void => {
     fastPath.delete(operation.key);
+    if (operation.phase === "accept") {
+      // Its answers may yet come (a frame lost and sent again): keep counting them.
+      operation.abandoned = {
+        requestId: operation.requestId,
+        ballot: operation.ballot,
+        accepts: operation.accepts,
+        attestations: operation.attestations,
+        proposed: operation.proposed,
+        proposedOperations: operation.proposedOperations,
+        outcome: operation.outcome,
+      };
+    }
     const ceiling = Math.min(
       settings.backoffMaxMs,
       settings.backoffBaseMs * 2 ** Math.min(operation.attempt, 20),
@@ -350,6 +363,33 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     return released.concat(finish(operation, outcome, operation.ballot, now));
   };
 
+  /**
+   * A late answer to the accept phase `operation` gave up on. Once a majority accepted that
+   * ballot its value is chosen (any later ballot's prepare finds it), so the operation ends
+   * with that phase's outcome, whatever its current attempt is doing.
+   */
+  const onLateAccepted = (
+    now: number,
+    from: string,
+    message: AcceptedMessage,
+    operation: Operation,
+    abandoned: AbandonedAccept,
+  ): ProposerOutput[] => {
+    if (!message.ok) {
+      learnHeight(message.promised);
+      return [];
+    }
+    abandoned.accepts.add(from);
+    if (message.attestation?.seed === from) abandoned.attestations.set(from, message.attestation);
+    if (abandoned.accepts.size < settings.quorumSize) return [];
+    operation.proposed = abandoned.proposed;
+    operation.proposedOperations = abandoned.proposedOperations;
+    operation.attestations = abandoned.attestations;
+    const outcome =
+      abandoned.outcome ?? err(new P2pError<QuorumErrorCode>("UNREACHABLE", "no outcome"));
+    return finish(operation, outcome, abandoned.ballot, now);
+  };
+
   return {
     submit(now, operationId, key, change, mayCreate = false) {
       const operation: Operation = {
@@ -374,6 +414,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         settled: new Map(),
         lastRefusal: undefined,
         heldAccept: undefined,
+        abandoned: undefined,
       };
       if (active.has(key)) {
         const queue = queues.get(key) ?? [];
@@ -391,6 +432,17 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
         roundTrips.answered(now, message.requestId, phase);
       }
       const operation = active.get(message.key);
+      const abandoned = operation?.abandoned;
+      if (
+        operation !== undefined &&
+        abandoned !== undefined &&
+        message.type === "quorum.accepted" &&
+        message.requestId === abandoned.requestId &&
+        compareBallots(abandoned.ballot, message.ballot) === 0 &&
+        settings.acceptors.includes(from)
+      ) {
+        return onLateAccepted(now, from, message, operation, abandoned);
+      }
       if (
         operation === undefined ||
         operation.requestId !== message.requestId ||

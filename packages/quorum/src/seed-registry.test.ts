@@ -151,6 +151,71 @@ describe("createSeedRegistry", () => {
     });
   });
 
+  it("commits on a majority of an accept phase it gave up on, when the answer that makes it comes late", () => {
+    // Seed C is cut off; B's accept answers are held back (a lost frame waiting to be sent
+    // again), so the accept phase of seed A times out before B's answer comes.
+    const [a, b] = seeds as [string, string, string];
+    const registries = new Map<string, SeedRegistry>(
+      seeds.map((seedId) => [seedId, createSeedRegistry({ seedId, seeds }, deps)]),
+    );
+    const client = keyOf(b); // owned by B: A needs a prepare, then an accept
+    const inbox: QuorumMessage[] = [];
+    const held: { from: string; to: string; message: QuorumMessage }[] = [];
+    const queue: { from: string; to: string; message: QuorumMessage }[] = [];
+    const ballots = new Set<string>();
+    const stepAll = (to: string, outputs: readonly SeedRegistryOutput[]) => {
+      for (const output of outputs) if (output.type === "send") queue.push({ from: to, ...output });
+    };
+    const deliver = (now: number) => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        if (next.to === client) inbox.push(next.message);
+        else if (next.from === seeds[2] || next.to === seeds[2]) continue;
+        else if (next.message.type === "quorum.accepted" && next.from === b) held.push(next);
+        else {
+          if (next.message.type === "quorum.accept")
+            ballots.add(JSON.stringify(next.message.ballot));
+          const { from, message } = next;
+          stepAll(
+            next.to,
+            registries.get(next.to)?.step({ type: "receive", now, from, message }) ?? [],
+          );
+        }
+      }
+    };
+    queue.push({
+      from: client,
+      to: a,
+      message: {
+        type: "quorum.register-request",
+        requestId: "r1",
+        address: client,
+        neighbours: [],
+      },
+    });
+    deliver(1);
+    expect(held.map((entry) => entry.message.type)).toEqual(["quorum.accepted"]);
+    // The phase times out: A backs off and asks again at a higher ballot (prepare).
+    const registryA = registries.get(a) as SeedRegistry;
+    let now = 1;
+    while (!queue.some((entry) => entry.message.type === "quorum.prepare")) {
+      now = registryA.nextDeadline() as number;
+      stepAll(a, registryA.step({ type: "tick", now }));
+    }
+    expect(inbox).toEqual([]);
+    // B's answer to the first accept arrives: with A's own, a majority accepted that ballot.
+    const late = held.shift() as (typeof held)[number];
+    stepAll(
+      a,
+      registryA.step({ type: "receive", now: now + 1, from: late.from, message: late.message }),
+    );
+    deliver(now + 1);
+    expect(inbox).toMatchObject([
+      { type: "quorum.register-response", ok: true, record: { address: client, incarnation: 0 } },
+    ]);
+    expect(ballots.size).toBe(1);
+    expect(registryA.list().map((entry) => entry.record.address)).toEqual([client]);
+  });
+
   it("gives NO_QUORUM at the deadline when no other seed answers", () => {
     const registry = createSeedRegistry(
       { seedId: seeds[0] as string, seeds, operationTimeoutMs: 1_000 },

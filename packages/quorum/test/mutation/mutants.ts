@@ -160,6 +160,18 @@ export const mutants: readonly Mutant[] = [
     ],
   },
   {
+    name: "late-refusal-counted",
+    breaks: "a late refusal of an abandoned accept phase counts as an accept",
+    suite: "simulation",
+    edits: [
+      {
+        file: "src/proposer.ts",
+        find: "if (!message.ok) {\n      learnHeight(message.promised);\n      return [];\n    }\n",
+        replace: "",
+      },
+    ],
+  },
+  {
     name: "stale-certificate-accepted",
     breaks: "a lagging acceptor builds on a certified base older than its own accepted value",
     suite: "scenario",
