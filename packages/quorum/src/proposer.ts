@@ -1,6 +1,5 @@
 import { BoundedMap, err, P2pError, type RandomSource, type Result } from "@p2p/wire";
 import { type Ballot, compareBallots, isBallotInRange, MAX_BALLOT_COUNTER } from "./ballot.js";
-import { isSameAccepted, mergeAttestations } from "./certificate.js";
 import type { QuorumErrorCode } from "./errors.js";
 import type {
   AcceptedMessage,
@@ -10,7 +9,8 @@ import type {
   PromiseMessage,
 } from "./messages.js";
 import { operationEntry, parseEntry } from "./operation-memory.js";
-import { expireQueued } from "./proposer-queues.js";
+import { expireQueued, newOperation } from "./proposer-queues.js";
+import { readPromises } from "./proposer-read.js";
 import type {
   AbandonedAccept,
   Base,
@@ -287,32 +287,7 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
     }
     operation.promises.set(from, message);
     if (operation.promises.size < settings.quorumSize) return [];
-    let latest: PromiseMessage["accepted"] = null;
-    for (const promise of operation.promises.values()) {
-      if (
-        promise.accepted !== null &&
-        (latest === null || compareBallots(promise.accepted.ballot, latest.ballot) > 0)
-      ) {
-        latest = promise.accepted;
-      }
-    }
-    // The attestations every promise holds of that same value: together, often a certificate.
-    const chosen = latest;
-    const proof: Base | null =
-      chosen === null
-        ? null
-        : {
-            ballot: chosen.ballot,
-            value: chosen.value,
-            attestations: mergeAttestations(
-              [...operation.promises.values()].map((promise) =>
-                promise.accepted !== null && isSameAccepted(promise.accepted, chosen)
-                  ? promise.accepted.attestations
-                  : undefined,
-              ),
-              settings.acceptors.length,
-            ),
-          };
+    const { latest, proof } = readPromises(operation.promises.values(), settings.acceptors.length);
     return sendAccept(now, operation, latest?.value ?? undefined, latest?.operations ?? [], proof);
   };
 
@@ -392,30 +367,15 @@ export function createProposer(settings: ProposerSettings, random: RandomSource)
 
   return {
     submit(now, operationId, key, change, mayCreate = false) {
-      const operation: Operation = {
+      const operation = newOperation({
         operationId,
         key,
         change,
         mayCreate,
+        now,
         deadline: now + settings.operationTimeoutMs,
-        attempt: 0,
-        phase: "waiting",
-        requestId: "",
-        ballot: { counter: 0, proposer: settings.id },
-        nextBallot: null,
-        phaseDeadline: now,
-        promises: new Map(),
-        accepts: new Set(),
-        attestations: new Map(),
-        refusals: new Set(),
-        proposed: null,
-        proposedOperations: [],
-        outcome: undefined,
-        settled: new Map(),
-        lastRefusal: undefined,
-        heldAccept: undefined,
-        abandoned: undefined,
-      };
+        proposer: settings.id,
+      });
       if (active.has(key)) {
         const queue = queues.get(key) ?? [];
         queue.push(operation);

@@ -57,7 +57,7 @@ export const mutants: readonly Mutant[] = [
     suite: "simulation",
     edits: [
       {
-        file: "src/proposer.ts",
+        file: "src/proposer-read.ts",
         find: "(latest === null || compareBallots(promise.accepted.ballot, latest.ballot) > 0)",
         replace: "(latest === null || compareBallots(promise.accepted.ballot, latest.ballot) < 0)",
       },
