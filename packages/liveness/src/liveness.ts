@@ -175,6 +175,18 @@ export function createLiveness(
   }
 
   /**
+   * Asks the seeds to probe `suspect` (and its voters that did not vote), once per vote round:
+   * a `probe-request` carrying this round's votes so far.
+   */
+  function requestProbe(suspect: string, suspicion: Suspicion): void {
+    if (suspicion.probeRequested) return;
+    suspicion.probeRequested = true;
+    counters.probeRequests++;
+    const evidence = evidenceOf(self, suspect, suspicion, true);
+    emit({ type: "probe-request", suspect, evidence });
+  }
+
+  /**
    * Reports only with dead votes from a strict majority of the suspect's known neighbours (this
    * peer included) and at least two witnesses. Knowing too few neighbours for that, it asks the
    * seeds to probe (once per round) and keeps the neighbour.
@@ -182,11 +194,7 @@ export function createLiveness(
   function checkReady(suspect: string, suspicion: Suspicion): void {
     const neighbourCount = suspicion.voters.size + 1;
     if (neighbourCount < MIN_WITNESSES) {
-      if (suspicion.probeRequested) return;
-      suspicion.probeRequested = true;
-      counters.probeRequests++;
-      const evidence = evidenceOf(self, suspect, suspicion, true);
-      emit({ type: "probe-request", suspect, evidence });
+      requestProbe(suspect, suspicion);
       return;
     }
     if (suspicion.deadVotes.size < requiredDeadVotes(neighbourCount)) return;
@@ -295,24 +303,15 @@ export function createLiveness(
         // The round ended without a majority: some voters never answered (they may be dead
         // too — two crashed neighbours would otherwise wait on each other forever). Ask the
         // seeds to probe the suspect and its silent neighbours themselves, then vote again.
-        if (!suspicion.probeRequested) {
-          counters.probeRequests++;
-          const evidence = evidenceOf(self, address, suspicion, true);
-          emit({ type: "probe-request", suspect: address, evidence });
-        }
+        requestProbe(address, suspicion);
         startRound(address, suspicion);
         continue;
       }
       suspicion.nextRetryAt = now + config.voteRetryMs;
       const roundAge = now - (suspicion.roundEndsAt - config.voteRoundTimeoutMs);
-      if (!suspicion.probeRequested && roundAge >= config.silentVoterMs) {
-        // Still no majority: a voter that has not answered by now may have crashed too. The
-        // seeds probe the suspect and the silent voters now; the round goes on meanwhile.
-        suspicion.probeRequested = true;
-        counters.probeRequests++;
-        const evidence = evidenceOf(self, address, suspicion, true);
-        emit({ type: "probe-request", suspect: address, evidence });
-      }
+      // Still no majority: a voter that has not answered by now may have crashed too. The
+      // seeds probe the suspect and the silent voters now; the round goes on meanwhile.
+      if (roundAge >= config.silentVoterMs) requestProbe(address, suspicion);
       for (const voter of [...suspicion.voters].sort()) {
         if (suspicion.deadVotes.has(voter)) continue;
         requestVote(voter, address, suspicion);

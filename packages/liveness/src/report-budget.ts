@@ -44,3 +44,16 @@ export function createReportBudget(limits: ReportBudgetLimits) {
     },
   };
 }
+
+/**
+ * The key a report about `suspect` is budgeted under: a probe request (evidence without a
+ * neighbour majority) and a report count apart, so the majority report that may follow a
+ * probe request at once is not dropped.
+ */
+export function budgetKey(suspect: string, evidence: unknown): string {
+  const isProbeRequest =
+    typeof evidence === "object" &&
+    evidence !== null &&
+    (evidence as Record<string, unknown>).insufficientNeighbours === true;
+  return isProbeRequest ? `${suspect} probe` : suspect;
+}

@@ -2,7 +2,7 @@ import { assertNever, createTimeGuard } from "@p2p/wire";
 import { createAliveVotes } from "./alive-votes.js";
 import { linkedMembers, undirectedNeighbours } from "./directory.js";
 import { DeadEvidenceSchema, type Pong } from "./messages.js";
-import { createReportBudget } from "./report-budget.js";
+import { budgetKey, createReportBudget } from "./report-budget.js";
 import {
   isOrphan,
   needsSeedProbe,
@@ -49,12 +49,6 @@ interface Waiting<Report> {
       }
     | { readonly type: "propose"; readonly incarnation: number };
 }
-
-/** True for the evidence of a probe request: the reporter had no neighbour majority. */
-const isProbeRequest = (evidence: unknown): boolean =>
-  typeof evidence === "object" &&
-  evidence !== null &&
-  (evidence as Record<string, unknown>).insufficientNeighbours === true;
 
 /**
  * Creates a seed prober: answers liveness pings, probes a suspect (and its live neighbours
@@ -258,10 +252,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
 
   const onDeadReport = (input: Extract<SeedProberInput<Report>, { type: "dead-report" }>) => {
     const { from, suspect, incarnation, report, records } = input;
-    // A probe request (no majority yet) and a report are budgeted apart: a round that asked
-    // the seeds to probe a silent voter may reach its majority a moment later.
-    const kind = isProbeRequest(input.evidence) ? `${suspect} probe` : suspect;
-    if (!reportBudget.allow(from, kind, now)) {
+    if (!reportBudget.allow(from, budgetKey(suspect, input.evidence), now)) {
       counters.reportsOverBudget += 1;
       return;
     }
