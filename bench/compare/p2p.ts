@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PEER_PROCESS_FLAGS } from "../../apps/cli-support/src/files/child-process.js";
 import { type Message, RemovalLog } from "./observations.js";
 import { type Child, freePorts, killChild, runToEnd, spawnChild, waitUntil } from "./processes.js";
 
@@ -92,6 +93,7 @@ export class P2pNetwork {
     const [port] = await freePorts(1);
     const address = `127.0.0.1:${port}`;
     const peer = spawnChild(`peer ${address}`, process.execPath, [
+      ...PEER_PROCESS_FLAGS, // the flags of the bin's #! line
       bin("peer", "peer"),
       address,
       "--config",

@@ -18,6 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PEER_PROCESS_FLAGS } from "../../apps/cli-support/src/files/child-process.js";
 import { REPO_ROOT } from "../compare/p2p.js";
 import {
   type Child,
@@ -203,6 +204,7 @@ async function main(): Promise<number> {
   const spawnHost = async (count: number, messages: number) => {
     const base = await portBlock(count, taken);
     const args = [
+      ...PEER_PROCESS_FLAGS, // the flags of the bin's #! line
       bin("peer", "peer"),
       `127.0.0.1:${base}`,
       "--config",

@@ -6,6 +6,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { PEER_PROCESS_FLAGS } from "../../apps/cli-support/src/files/child-process.js";
 import type { Host, Network } from "./net.js";
 import { type HostProcess, startIn, stop, waitReady, waitUntil } from "./procs.js";
 
@@ -168,6 +169,7 @@ export class Cluster {
       `peer ${address}`,
       [
         process.execPath,
+        ...PEER_PROCESS_FLAGS, // the flags of the bin's #! line
         PEER_BIN,
         address,
         "--config",

@@ -28,6 +28,7 @@ export {
   formatExitedLine,
   formatReadyLine,
   formatWaitingLine,
+  PEER_PROCESS_FLAGS,
 } from "./files/child-process.js";
 export type {
   LineLogFields,

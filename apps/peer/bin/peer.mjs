@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // The `peer` command: runs the built app (`pnpm build` first); from a checkout,
 // `pnpm peer` runs the TypeScript sources directly.
 try {

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { EXIT_WITH_STDIN_VARIABLE } from "@p2p/cli-support";
+import { EXIT_WITH_STDIN_VARIABLE, PEER_PROCESS_FLAGS } from "@p2p/cli-support";
 import type { TimingProfileName } from "@p2p/node";
 
 /** The two kinds of node the starter runs. */
@@ -37,9 +37,9 @@ export const CHILD_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze
 const defaultRepositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 /**
- * The command that starts a node: `node --import tsx --conditions=@p2p/source
+ * The command that starts a node: `node [flags] --import tsx --conditions=@p2p/source
  * apps/<role>/src/main.ts <address> --config <path> [--profile <name>]`, with
- * `P2P_EXIT_WITH_STDIN=1` in the environment.
+ * `P2P_EXIT_WITH_STDIN=1` in the environment; a peer's flags are `PEER_PROCESS_FLAGS`.
  */
 export function nodeCommand(
   role: NodeRole,
@@ -48,10 +48,11 @@ export function nodeCommand(
 ): NodeCommand {
   const tail = [address, "--config", resolve(options.configPath)];
   if (options.profile !== undefined) tail.push("--profile", options.profile);
+  const flags = role === "peer" ? PEER_PROCESS_FLAGS : [];
   if (options.program !== undefined) {
     return {
       command: process.execPath,
-      args: [resolve(options.program), role, ...tail],
+      args: [...flags, resolve(options.program), role, ...tail],
       env: CHILD_ENVIRONMENT,
     };
   }
@@ -60,6 +61,7 @@ export function nodeCommand(
   return {
     command: process.execPath,
     args: [
+      ...flags,
       "--import",
       loader,
       "--conditions=@p2p/source",

@@ -1,6 +1,15 @@
 /** The roles a node process can have. */
 export type NodeProcessRole = "seed" | "peer";
 
+/**
+ * The V8 flags a peer process runs with. `--max-semi-space-size=1` caps each half of V8's young
+ * generation at 1 MiB (its default grows to 8 MiB and more in a peer): a peer allocates little
+ * per message, and the smaller nursery keeps about 5 MB less of a lone peer resident. The `p2p-peer`
+ * bin's `#!` line carries these flags; the starter, the benchmarks and the hosts harness pass
+ * them when they start a peer with `node <bin>`.
+ */
+export const PEER_PROCESS_FLAGS: readonly string[] = Object.freeze(["--max-semi-space-size=1"]);
+
 /** The environment variable that tells a node to exit when its stdin closes. */
 export const EXIT_WITH_STDIN_VARIABLE = "P2P_EXIT_WITH_STDIN";
 
