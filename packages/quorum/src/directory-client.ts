@@ -13,13 +13,14 @@ import {
   type DirectoryClientView,
   type DirectoryRequest,
   type DirectoryResponse,
+  type ListFetchReason,
   type MembersReason,
   type Outstanding,
   type Purpose,
   type Registration,
 } from "./directory-client-types.js";
 import { createListFetches, type FinishedFetch } from "./directory-lists.js";
-import type { RegisterResponse, RequestProof } from "./messages.js";
+import { MAX_LIST_ADDRESSES, type RegisterResponse, type RequestProof } from "./messages.js";
 import { signRequest, type UnsignedRequest } from "./request-proof.js";
 
 /**
@@ -190,20 +191,44 @@ export function createDirectoryClient(
 
   /** A `fetch-members` came while a requested fetch was running: fetch once more after it. */
   let isFetchWanted = false;
+  /** Addresses asked with `fetch-records` and not yet in a records fetch. */
+  const wantedRecords = new Set<string>();
+  /** Addresses of the records fetch that runs. */
+  let askedRecords: readonly string[] = [];
+  const fetchCounts: Record<ListFetchReason, number> = {
+    joined: 0,
+    requested: 0,
+    refresh: 0,
+    records: 0,
+  };
   const lists = createListFetches(
     {
-      request: (seed, group, after) =>
+      request: (seed, group, after, addresses) =>
         request(seed, { kind: "list", group }, (requestId) => ({
           type: "quorum.list-request",
           requestId,
           ...(after === undefined ? {} : { after }),
+          ...(addresses === undefined ? {} : { addresses: [...addresses] }),
         })),
       finished: (fetch) => finishFetch(fetch),
     },
     { maxPages: config.maxListPages, maxEntries: config.maxListRecords },
   );
-  const fetchMembers = (from: readonly string[], reason: MembersReason): void =>
+  const majoritySeeds = () => shuffled(random, seeds).slice(0, majority);
+  const fetchMembers = (from: readonly string[], reason: MembersReason): void => {
+    fetchCounts[reason] += 1;
     lists.start(from, reason);
+  };
+  /** Starts a records fetch of what is wanted (at most MAX_LIST_ADDRESSES) unless one runs. */
+  const fetchRecords = (retry?: readonly string[]): void => {
+    if (retry === undefined && lists.isRunning("records")) return;
+    const addresses = retry ?? [...wantedRecords].sort().slice(0, MAX_LIST_ADDRESSES);
+    if (addresses.length === 0) return;
+    for (const address of addresses) wantedRecords.delete(address);
+    askedRecords = addresses;
+    fetchCounts.records += 1;
+    lists.start(majoritySeeds(), "records", addresses);
+  };
 
   const finishFetch = (fetch: FinishedFetch): void => {
     const records = fetch.records;
@@ -214,15 +239,20 @@ export function createDirectoryClient(
     if (fetch.answered === 0 && fetch.seeds.length > 0) {
       // No seed answered: that is no snapshot (an empty one would make every member unknown).
       // A refresh waits for its next turn; a join or a requested fetch asks other seeds.
-      if (fetch.reason !== "refresh") {
-        fetchMembers(shuffled(random, seeds).slice(0, majority), fetch.reason);
-      }
+      if (fetch.reason === "records") fetchRecords(fetch.addresses);
+      else if (fetch.reason !== "refresh") fetchMembers(majoritySeeds(), fetch.reason);
+      return;
+    }
+    if (fetch.reason === "records") {
+      askedRecords = [];
+      emit({ type: "records", records, seeds: fetch.seeds });
+      fetchRecords();
       return;
     }
     emit({ type: "members", reason: fetch.reason, records, seeds: fetch.seeds });
     if (fetch.reason === "requested" && isFetchWanted) {
       isFetchWanted = false;
-      fetchMembers(shuffled(random, seeds).slice(0, majority), "requested");
+      fetchMembers(majoritySeeds(), "requested");
     }
   };
 
@@ -363,13 +393,21 @@ export function createDirectoryClient(
           sendLeave();
         }
         break;
+      case "fetch-records":
+        for (const address of input.addresses) {
+          if (address !== config.self && !askedRecords.includes(address)) {
+            wantedRecords.add(address);
+          }
+        }
+        fetchRecords();
+        break;
       case "fetch-members":
         // One requested fetch at a time; requests meanwhile make one more when it ends.
         if (lists.isRunning("requested")) {
           isFetchWanted = true;
           break;
         }
-        fetchMembers(shuffled(random, seeds).slice(0, majority), "requested");
+        fetchMembers(majoritySeeds(), "requested");
         break;
       case "neighbours": {
         const next = [...new Set(input.neighbours)].sort();
@@ -442,6 +480,7 @@ export function createDirectoryClient(
       inFlight: outstanding.size,
       neighbours: [...neighbours],
       isWatching: suspects.length > 0,
+      fetches: { ...fetchCounts },
     }),
   };
 }
