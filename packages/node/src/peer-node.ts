@@ -266,18 +266,11 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         return;
       }
       case "records": {
-        // Records of addresses the snapshot lacked (gossip origins, neighbour requesters):
-        // merged in (the newer record wins), not a new snapshot: the overlay only judges the
-        // requests that waited for them.
+        // Records of origins the snapshot lacked: merged in (the higher incarnation wins), not
+        // a new snapshot (the overlay goes on with the one it has).
         snapshot = mergeRecords(snapshot, event.records);
         memberKeys.update(snapshot);
         gossipHost.step({ type: "origins-changed", now: clock.now() });
-        overlayHost.step({
-          type: "records",
-          now: clock.now(),
-          addresses: event.addresses,
-          members: event.records,
-        });
         return;
       }
       case "rejoined":
@@ -315,9 +308,6 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
       }
       case "members-wanted":
         directoryHost.step({ type: "fetch-members", now: clock.now() });
-        return;
-      case "records-wanted":
-        directoryHost.step({ type: "fetch-records", now: clock.now(), addresses: event.addresses });
         return;
       case "selection-finished":
         starting?.resolve();

@@ -138,8 +138,6 @@ export type DirectoryClientEvent =
    */
   | {
       readonly type: "records";
-      /** The addresses this fetch asked for, sorted (a record missing here is unknown to the seeds). */
-      readonly addresses: readonly string[];
       readonly records: readonly MemberRecord[];
       /** The seeds asked, sorted. */
       readonly seeds: readonly string[];

@@ -245,7 +245,7 @@ export function createDirectoryClient(
     }
     if (fetch.reason === "records") {
       askedRecords = [];
-      emit({ type: "records", addresses: fetch.addresses ?? [], records, seeds: fetch.seeds });
+      emit({ type: "records", records, seeds: fetch.seeds });
       fetchRecords();
       return;
     }

@@ -38,8 +38,6 @@ function formatOutput(output: OverlayOutput): string {
           return `emit ${event.type} ${event.neighbours.join(",")}`.trimEnd();
         case "members-wanted":
           return `emit ${event.type}`;
-        case "records-wanted":
-          return `emit ${event.type} ${event.addresses.join(",")}`;
         case "neighbour-refused":
           return `emit ${event.type} ${event.address} reason=${event.reason}`;
         case "candidate-unreachable":
@@ -249,17 +247,14 @@ describe("who may become my neighbour", () => {
     const overlay = peerWithThreeNeighbours([]);
     const outputs = overlay.step(request(10, "10.0.9.9:6000"));
     expect(overlay.inspect().neighbours).not.toContain("10.0.9.9:6000");
-    // The requester may have registered after our snapshot: the request waits for its record.
-    expect(outputs).toContainEqual({
-      type: "emit",
-      event: { type: "records-wanted", addresses: ["10.0.9.9:6000"] },
-    });
-    // The seeds know no such member: its records come back without it.
+    // The requester may have registered after our snapshot: the request waits for a fresh one.
+    expect(outputs).toContainEqual({ type: "emit", event: { type: "members-wanted" } });
     const judged = overlay.step({
-      type: "records",
+      type: "members",
       now: 20,
-      addresses: ["10.0.9.9:6000"],
-      members: [],
+      members: ["10.0.1.2:6000", "10.0.1.3:6000", "10.0.1.4:6000"].map((address) =>
+        member(address),
+      ),
     });
     expect(judged).toContainEqual({
       type: "send",
@@ -270,46 +265,13 @@ describe("who may become my neighbour", () => {
     expect(overlay.inspect().neighbours).not.toContain("10.0.9.9:6000");
   });
 
-  it("asks for a held requester's record alone and judges it when the record comes", () => {
-    const overlay = peerWithThreeNeighbours([]);
-    const asked = [request(10, "10.0.9.9:6000"), request(11, "10.0.9.8:6000")].map((input) =>
-      overlay.step(input),
-    );
-    expect(asked).toEqual([
-      [{ type: "emit", event: { type: "records-wanted", addresses: ["10.0.9.9:6000"] } }],
-      [{ type: "emit", event: { type: "records-wanted", addresses: ["10.0.9.8:6000"] } }],
-    ]);
-    expect(overlay.inspect().held).toEqual(["10.0.9.8:6000", "10.0.9.9:6000"]);
-    // The first record comes: only that request is judged; the other still waits for its own.
-    const first = overlay.step({
-      type: "records",
-      now: 20,
-      addresses: ["10.0.9.9:6000"],
-      members: [member("10.0.9.9:6000")],
-    });
-    expect(first).toContainEqual({
-      type: "emit",
-      event: {
-        type: "neighbours-changed",
-        neighbours: ["10.0.1.2:6000", "10.0.1.3:6000", "10.0.1.4:6000", "10.0.9.9:6000"],
-      },
-    });
-    expect(overlay.inspect().held).toEqual(["10.0.9.8:6000"]);
-    const second = overlay.step({
-      type: "records",
-      now: 21,
-      addresses: ["10.0.9.8:6000"],
-      members: [member("10.0.9.8:6000", "dead")],
-    });
-    expect(refusalsIn(second)).toEqual(["10.0.9.8:6000 not-member"]);
-    expect(overlay.inspect().held).toEqual([]);
-  });
-
   it("accepts a held request once a snapshot shows the requester alive", () => {
     const overlay = peerWithThreeNeighbours([]);
-    overlay.step(request(10, "10.0.9.9:6000"));
-    overlay.step(request(11, "10.0.9.8:6000"));
-    expect(overlay.inspect().held).toEqual(["10.0.9.8:6000", "10.0.9.9:6000"]);
+    const outputs = overlay.step(request(10, "10.0.9.9:6000"));
+    expect(outputs).toEqual([{ type: "emit", event: { type: "members-wanted" } }]);
+    expect(overlay.inspect().held).toEqual(["10.0.9.9:6000"]);
+    // A second request while the snapshot is on its way does not ask again.
+    expect(overlay.step(request(11, "10.0.9.8:6000"))).toEqual([]);
     const judged = overlay.step({
       type: "members",
       now: 20,

@@ -86,16 +86,6 @@ export type OverlayInput =
    * are taken then); each one tops up to the target degree by preferential attachment.
    */
   | { readonly type: "members"; readonly now: number; readonly members: readonly DirectoryMember[] }
-  /**
-   * The records of `addresses` asked with `records-wanted`: `members` holds those the directory
-   * knows. Requests held for these addresses are judged now; nothing else changes (no selection).
-   */
-  | {
-      readonly type: "records";
-      readonly now: number;
-      readonly addresses: readonly string[];
-      readonly members: readonly DirectoryMember[];
-    }
   /** A peer asked to be our neighbour, or refused our request. */
   | {
       readonly type: "receive";
@@ -116,20 +106,18 @@ export type OverlayInput =
  * - `cap`: this peer already has `maxDegree` neighbours;
  * - `host-cap`: this peer already has `maxNeighboursPerHost` neighbours on the requester's host;
  * - `rate`: this peer accepted `maxAcceptsPerWindow` requests within the last `acceptWindowMs`;
- * - `held-full`: `maxHeldRequests` requests already wait for a snapshot or their records.
+ * - `held-full`: `maxHeldRequests` requests already wait for the next snapshot.
  */
 export type NeighbourRefusalReason = "not-member" | "cap" | "host-cap" | "rate" | "held-full";
 
 /** Events for the host. */
 export type OverlayEvent =
   | { readonly type: "neighbours-changed"; readonly neighbours: readonly string[] }
-  /** Fetch a fresh directory snapshot: a neighbour was lost below the target degree. */
-  | { readonly type: "members-wanted" }
   /**
-   * Fetch the records of `addresses` and step `records`: a request waits from an address the
-   * latest snapshot does not show alive (it may have registered since).
+   * Fetch a fresh directory snapshot: a neighbour was lost below the target degree, or a
+   * request waits from an address the latest snapshot does not show alive.
    */
-  | { readonly type: "records-wanted"; readonly addresses: readonly string[] }
+  | { readonly type: "members-wanted" }
   /** A selection round ended (target reached, or no candidate left). */
   | { readonly type: "selection-finished"; readonly neighbours: readonly string[] }
   | {
@@ -156,8 +144,8 @@ export interface OverlayView {
   /** Candidates being connected. */
   readonly pending: readonly string[];
   /**
-   * Requests held until a directory snapshot or their records judge them: those received before
-   * the first snapshot, and those from addresses the latest snapshot does not show alive.
+   * Requests held until the next directory snapshot judges them: those received before the
+   * first snapshot, and those from addresses the latest snapshot does not show alive.
    */
   readonly held: readonly string[];
   /** Requests accepted within the last `acceptWindowMs` (as of the latest input). */
@@ -200,9 +188,9 @@ export function degreesOf(members: readonly DirectoryMember[]): Map<string, numb
  * skipping those whose host already has `maxNeighboursPerHost` of our neighbours; it accepts a
  * neighbour request only from a member the directory shows alive, up to `maxDegree`, up to
  * `maxNeighboursPerHost` per host and `maxAcceptsPerWindow` per `acceptWindowMs`, holding a
- * request from an address it does not know yet until its record (or the next snapshot) comes;
- * and when it loses a neighbour below the target it asks for a fresh snapshot to top up, so
- * peers that lost a shared hub do not stay an island.
+ * request from an address it does not know yet until the next snapshot; and when it loses a
+ * neighbour below the target it asks for a fresh snapshot to top up, so peers that lost a
+ * shared hub do not stay an island.
  */
 export function createOverlay(
   configInput: OverlayConfigInput,
@@ -360,21 +348,9 @@ export function createOverlay(
       return;
     }
     held.add(from);
-    // The requester may have registered after our latest snapshot: ask for its record (a
-    // snapshot already asked for will judge it too). Before the first snapshot there is nothing
-    // to ask: registering brings it.
-    if (isStarted && !isMembersAsked) emit({ type: "records-wanted", addresses: [from] });
-  };
-
-  const onRecords = (addresses: readonly string[], members: readonly DirectoryMember[]): void => {
-    const known = new Map(members.map((member) => [member.address, member]));
-    for (const address of addresses) {
-      if (address === settings.self) continue;
-      if (known.get(address)?.status === "alive") alive.add(address);
-      else alive.delete(address);
-      if (!held.delete(address) || neighbours.has(address)) continue;
-      judge(address);
-    }
+    // The requester may have registered after our latest snapshot: ask for a fresh one. Before
+    // the first snapshot there is nothing to ask: registering brings it.
+    if (isStarted && !isMembersAsked) wantMembers();
   };
 
   const onMembers = (members: readonly DirectoryMember[]): void => {
@@ -422,9 +398,6 @@ export function createOverlay(
     switch (input.type) {
       case "members":
         onMembers(input.members);
-        break;
-      case "records":
-        onRecords(input.addresses, input.members);
         break;
       case "receive":
         onReceive(input.from, input.message);
