@@ -238,7 +238,8 @@ export function createDirectoryClient(
     }
     if (fetch.answered === 0 && fetch.seeds.length > 0) {
       // No seed answered: that is no snapshot (an empty one would make every member unknown).
-      // A refresh waits for its next turn; a join or a requested fetch asks other seeds.
+      // A refresh waits for its next turn; a join, a requested or a records fetch asks other
+      // seeds.
       if (fetch.reason === "records") fetchRecords(fetch.addresses);
       else if (fetch.reason !== "refresh") fetchMembers(majoritySeeds(), fetch.reason);
       return;
