@@ -13,14 +13,13 @@ import {
   type DirectoryClientView,
   type DirectoryRequest,
   type DirectoryResponse,
-  type ListFetchReason,
   type MembersReason,
   type Outstanding,
   type Purpose,
   type Registration,
 } from "./directory-client-types.js";
-import { createListFetches, type FinishedFetch } from "./directory-lists.js";
-import { MAX_LIST_ADDRESSES, type RegisterResponse, type RequestProof } from "./messages.js";
+import { createListFetches, createRecordQueue, type FinishedFetch } from "./directory-lists.js";
+import type { RegisterResponse, RequestProof } from "./messages.js";
 import { signRequest, type UnsignedRequest } from "./request-proof.js";
 
 /**
@@ -191,16 +190,7 @@ export function createDirectoryClient(
 
   /** A `fetch-members` came while a requested fetch was running: fetch once more after it. */
   let isFetchWanted = false;
-  /** Addresses asked with `fetch-records` and not yet in a records fetch. */
-  const wantedRecords = new Set<string>();
-  /** Addresses of the records fetch that runs. */
-  let askedRecords: readonly string[] = [];
-  const fetchCounts: Record<ListFetchReason, number> = {
-    joined: 0,
-    requested: 0,
-    refresh: 0,
-    records: 0,
-  };
+  const recordQueue = createRecordQueue();
   const lists = createListFetches(
     {
       request: (seed, group, after, addresses) =>
@@ -215,19 +205,13 @@ export function createDirectoryClient(
     { maxPages: config.maxListPages, maxEntries: config.maxListRecords },
   );
   const majoritySeeds = () => shuffled(random, seeds).slice(0, majority);
-  const fetchMembers = (from: readonly string[], reason: MembersReason): void => {
-    fetchCounts[reason] += 1;
+  const fetchMembers = (from: readonly string[], reason: MembersReason): void =>
     lists.start(from, reason);
-  };
-  /** Starts a records fetch of what is wanted (at most MAX_LIST_ADDRESSES) unless one runs. */
+  /** Starts a records fetch of what is wanted (or `retry`) unless one runs. */
   const fetchRecords = (retry?: readonly string[]): void => {
     if (retry === undefined && lists.isRunning("records")) return;
-    const addresses = retry ?? [...wantedRecords].sort().slice(0, MAX_LIST_ADDRESSES);
-    if (addresses.length === 0) return;
-    for (const address of addresses) wantedRecords.delete(address);
-    askedRecords = addresses;
-    fetchCounts.records += 1;
-    lists.start(majoritySeeds(), "records", addresses);
+    const addresses = retry ?? recordQueue.take();
+    if (addresses.length > 0) lists.start(majoritySeeds(), "records", addresses);
   };
 
   const finishFetch = (fetch: FinishedFetch): void => {
@@ -245,8 +229,8 @@ export function createDirectoryClient(
       return;
     }
     if (fetch.reason === "records") {
-      askedRecords = [];
-      emit({ type: "records", records, seeds: fetch.seeds });
+      recordQueue.done();
+      emit({ type: "records", records: fetch.records, seeds: fetch.seeds });
       fetchRecords();
       return;
     }
@@ -395,11 +379,7 @@ export function createDirectoryClient(
         }
         break;
       case "fetch-records":
-        for (const address of input.addresses) {
-          if (address !== config.self && !askedRecords.includes(address)) {
-            wantedRecords.add(address);
-          }
-        }
+        recordQueue.want(input.addresses, config.self);
         fetchRecords();
         break;
       case "fetch-members":
@@ -481,7 +461,7 @@ export function createDirectoryClient(
       inFlight: outstanding.size,
       neighbours: [...neighbours],
       isWatching: suspects.length > 0,
-      fetches: { ...fetchCounts },
+      fetches: lists.counts(),
     }),
   };
 }

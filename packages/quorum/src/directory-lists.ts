@@ -1,6 +1,11 @@
 import type { ListFetchReason } from "./directory-client-types.js";
 import { LIST_WALK_START, type ListWalk, type ListWalkLimits, nextListPage } from "./list-pages.js";
-import type { ListResponse, MemberEntry, MemberRecord } from "./messages.js";
+import {
+  type ListResponse,
+  MAX_LIST_ADDRESSES,
+  type MemberEntry,
+  type MemberRecord,
+} from "./messages.js";
 
 /** A fetch of the seeds' lists that has ended: every seed asked gave its whole list, or failed. */
 export interface FinishedFetch {
@@ -43,7 +48,44 @@ export interface ListFetches {
   answer(group: number, seed: string, page: ListResponse | undefined): void;
   /** True while a fetch for `reason` runs. */
   isRunning(reason: ListFetchReason): boolean;
+  /** Fetches started since the client was made, by reason. */
+  counts(): Readonly<Record<ListFetchReason, number>>;
   clear(): void;
+}
+
+/**
+ * The queue of named-record fetches: addresses wanted and not yet asked for, and those the
+ * running fetch asks for (one such fetch at a time).
+ */
+export interface RecordQueue {
+  /** Adds `addresses` (but `self` and those being asked for) to what is wanted. */
+  want(addresses: readonly string[], self: string): void;
+  /** The next batch (at most `MAX_LIST_ADDRESSES`, sorted), now being asked for; empty when none. */
+  take(): readonly string[];
+  /** The running fetch ended. */
+  done(): void;
+}
+
+/** Creates the queue of a directory client's named-record fetches. */
+export function createRecordQueue(): RecordQueue {
+  const wanted = new Set<string>();
+  let asked: readonly string[] = [];
+  return {
+    want(addresses, self) {
+      for (const address of addresses) {
+        if (address !== self && !asked.includes(address)) wanted.add(address);
+      }
+    },
+    take() {
+      const batch = [...wanted].sort().slice(0, MAX_LIST_ADDRESSES);
+      for (const address of batch) wanted.delete(address);
+      if (batch.length > 0) asked = batch;
+      return batch;
+    },
+    done() {
+      asked = [];
+    },
+  };
 }
 
 interface SeedWalk {
@@ -64,6 +106,12 @@ interface Fetch {
 /** Creates the list fetches of a directory client. */
 export function createListFetches(host: ListFetchesHost, limits: ListWalkLimits): ListFetches {
   const fetches = new Map<number, Fetch>();
+  const counts: Record<ListFetchReason, number> = {
+    joined: 0,
+    requested: 0,
+    refresh: 0,
+    records: 0,
+  };
   let groupSequence = 0;
 
   const finish = (group: number, fetch: Fetch): void => {
@@ -86,6 +134,7 @@ export function createListFetches(host: ListFetchesHost, limits: ListWalkLimits)
 
   return {
     start(from, reason, addresses) {
+      counts[reason] += 1;
       const group = ++groupSequence;
       const seeds = [...from].sort();
       const walks = new Map(
@@ -116,6 +165,7 @@ export function createListFetches(host: ListFetchesHost, limits: ListWalkLimits)
       if (fetch.walks.size === 0) finish(group, fetch);
     },
     isRunning: (reason) => [...fetches.values()].some((fetch) => fetch.reason === reason),
+    counts: () => ({ ...counts }),
     clear: () => fetches.clear(),
   };
 }
