@@ -86,7 +86,6 @@ export type {
 export {
   AttestationSchema,
   BallotSchema,
-  MAX_LIST_ADDRESSES,
   MemberEntrySchema,
   MemberRecordSchema,
   QuorumMessageSchema,
