@@ -181,7 +181,7 @@ const DESCRIPTIONS: Readonly<Record<string, { sentBy: string; description: strin
   "quorum.list-request": {
     sentBy: "peer or client → seed",
     description:
-      "Asks for one page of the seed's local view: the records whose address sorts after `after`, at most `limit` of them (WIRE.md §8.8).",
+      "Asks for one page of the seed's local view: the records whose address sorts after `after`, at most `limit` of them; with `addresses`, those records only, in one page (WIRE.md §8.8).",
   },
   "quorum.list-response": {
     sentBy: "seed → peer or client",

@@ -31,3 +31,26 @@ export function createMemberKeys(verify: Verify = verifyIdentitySignature) {
     },
   };
 }
+
+/**
+ * `snapshot` with `records` merged in, sorted by address: a record replaces the snapshot's one
+ * of the same address unless that one is newer (a higher incarnation, or the same one changed
+ * later).
+ */
+export function mergeRecords(
+  snapshot: readonly MemberRecord[],
+  records: readonly MemberRecord[],
+): MemberRecord[] {
+  const merged = new Map(snapshot.map((record) => [record.address, record]));
+  for (const record of records) {
+    const known = merged.get(record.address);
+    const isOlder =
+      known !== undefined &&
+      (known.incarnation > record.incarnation ||
+        (known.incarnation === record.incarnation && known.changedAt > record.changedAt));
+    if (!isOlder) merged.set(record.address, record);
+  }
+  return [...merged.values()].sort((a, b) =>
+    a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
+  );
+}

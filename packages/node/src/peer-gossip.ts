@@ -36,8 +36,8 @@ export function createPeerGossip(
 export interface GossipEventTargets {
   readonly emit: (event: PeerNodeEvent) => void;
   readonly logger: Logger;
-  /** An origin's key is unknown: fetch a fresh directory. */
-  readonly fetchMembers: () => void;
+  /** An origin's key is unknown: ask the seeds for that origin's record. */
+  readonly fetchRecord: (origin: string) => void;
 }
 
 /** Turns gossip events into peer events, log lines and directory fetches. */
@@ -64,7 +64,7 @@ export function gossipEventHandler(targets: GossipEventTargets): (event: GossipE
         else logger.warn("gossip message rejected", { from: event.from, reason: event.reason });
         return;
       case "origin-unknown":
-        targets.fetchMembers();
+        targets.fetchRecord(event.origin);
         return;
       default:
         assertNever(event, "gossip event");

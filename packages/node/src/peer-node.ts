@@ -26,7 +26,7 @@ import { assertNever, createMachineHost, P2pError } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
 import type { LinkPeer, Links } from "./link-types.js";
 import { createLinks } from "./links.js";
-import { createMemberKeys } from "./member-keys.js";
+import { createMemberKeys, mergeRecords } from "./member-keys.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents } from "./node-events.js";
 import { createPeerGossip, gossipEventHandler } from "./peer-gossip.js";
@@ -183,7 +183,8 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
   const onGossipEvent = gossipEventHandler({
     emit: events.emit,
     logger,
-    fetchMembers: () => directoryHost.step({ type: "fetch-members", now: clock.now() }),
+    fetchRecord: (origin) =>
+      directoryHost.step({ type: "fetch-records", now: clock.now(), addresses: [origin] }),
   });
 
   const onLivenessEvent = (event: LivenessEvent): void => {
@@ -262,6 +263,14 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         }
         overlayHost.step({ type: "members", now: clock.now(), members: event.records });
         feedDirectory(overlay.inspect().neighbours, liveness.inspect().suspicions);
+        return;
+      }
+      case "records": {
+        // Records of origins the snapshot lacked: merged in (the higher incarnation wins), not
+        // a new snapshot (the overlay goes on with the one it has).
+        snapshot = mergeRecords(snapshot, event.records);
+        memberKeys.update(snapshot);
+        gossipHost.step({ type: "origins-changed", now: clock.now() });
         return;
       }
       case "rejoined":

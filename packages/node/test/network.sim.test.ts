@@ -43,6 +43,29 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
     );
   }, 120_000);
 
+  it("a peer learns a later joiner's key by asking for that record, not by fetching the whole directory again", async () => {
+    await forEachSeed(
+      2,
+      303,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        await network.addPeers(10, 300, 15_000);
+        // Every peer got every other peer's messages (the first test), so each one that joined
+        // before another had to learn that one's key after its own snapshot.
+        for (const peer of network.peers) {
+          expect(deliveries(peer).size, peer.address).toBe(9 * 10);
+        }
+        const fetches = network.peers.map((peer) => peer.node.inspect().directory.fetches);
+        const total = (reason: "records" | "requested") =>
+          fetches.reduce((sum, counts) => sum + counts[reason], 0);
+        expect(total("records")).toBeGreaterThan(0);
+        // Whole-directory fetches are left to the overlay (neighbours wanted), a few per peer.
+        expect(total("requested")).toBeLessThan(total("records"));
+      },
+      replay,
+    );
+  }, 120_000);
+
   it("a crashed peer is reported by its neighbours and removed at every seed; no live peer is", async () => {
     await forEachSeed(
       2,

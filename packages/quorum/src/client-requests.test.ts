@@ -5,6 +5,7 @@ import { DEFAULT_LIST_PAGE_LIMITS } from "./list-pages.js";
 import {
   type ListRequest,
   type ListResponse,
+  MAX_LIST_ADDRESSES,
   type MemberEntry,
   type MemberRecord,
   QuorumMessageSchema,
@@ -177,6 +178,40 @@ describe("list requests: pages", () => {
     const page = createLister([{ record, version: 1 }])();
     expect(page.members[0]?.record.proof).toBeUndefined();
     expect(page.members[0]?.record.address).toBe(address);
+  });
+});
+
+describe("list requests: named records", () => {
+  it("answers only the records asked for, in one page, leaving out the addresses it lacks", () => {
+    const all = addresses(600);
+    const list = createLister(all.map(alive));
+    const wanted = [all[599] as string, "10.99.0.1:6000", all[3] as string, all[3] as string];
+    const page = list({ addresses: wanted } as { after?: string });
+    expect(page.members.map((entry) => entry.record.address)).toEqual([all[3], all[599]]);
+    expect(page.next).toBeNull();
+  });
+
+  it("keeps the byte budget: large records past it are left out, never a frame over the limit", () => {
+    const all = addresses(40);
+    const list = createLister(all.map((address) => deadWithEvidence(address, 40)));
+    const page = list({ addresses: all } as { after?: string });
+    expect(page.members.length).toBeGreaterThan(0);
+    expect(page.members.length).toBeLessThan(all.length);
+    expect(encodedBytes(page)).toBeLessThanOrEqual(DEFAULT_LIST_PAGE_LIMITS.maxPageBytes);
+    expect(page.next).toBeNull();
+  });
+
+  it("the wire takes at most MAX_LIST_ADDRESSES canonical addresses", () => {
+    const request = (list: string[]) =>
+      QuorumMessageSchema.safeParse({
+        type: "quorum.list-request",
+        requestId: "r",
+        addresses: list,
+      });
+    expect(request(addresses(MAX_LIST_ADDRESSES)).success).toBe(true);
+    expect(request(addresses(MAX_LIST_ADDRESSES + 1)).success).toBe(false);
+    expect(request([]).success).toBe(false);
+    expect(request(["010.0.0.1:6000"]).success).toBe(false);
   });
 });
 

@@ -1,6 +1,11 @@
 import { assertNever, BoundedMap, P2pError, type Result } from "@p2p/wire";
 import type { QuorumErrorCode } from "./errors.js";
-import { DEFAULT_LIST_PAGE_LIMITS, type ListPageLimits, listPage } from "./list-pages.js";
+import {
+  DEFAULT_LIST_PAGE_LIMITS,
+  type ListPageLimits,
+  listNamed,
+  listPage,
+} from "./list-pages.js";
 import {
   type EvidenceContext,
   type EvidenceValidator,
@@ -182,7 +187,10 @@ export function createClientRequests(
     receive(_now, { from, fromKey }, message, submit) {
       if (message.type === "quorum.list-request") {
         // One page, well under the frame limit whatever the records hold (see list-pages.ts).
-        const page = listPage(list(), message, pageLimits);
+        const page =
+          message.addresses === undefined
+            ? listPage(list(), message, pageLimits)
+            : listNamed(list(), message.addresses, pageLimits);
         const response: QuorumMessage = {
           type: "quorum.list-response",
           requestId: message.requestId,

@@ -67,6 +67,9 @@ export type DirectoryResponse = RegisterResponse | OperationResponse | ListRespo
 /** Why a directory snapshot was fetched. */
 export type MembersReason = "joined" | "requested" | "refresh";
 
+/** Why the client asked the seeds for their lists: a snapshot, or named records (`records`). */
+export type ListFetchReason = MembersReason | "records";
+
 /** Inputs of the directory client. `now` is monotonic milliseconds and never goes backwards. */
 export type DirectoryClientInput =
   /** Register with the seeds (first start). */
@@ -77,6 +80,12 @@ export type DirectoryClientInput =
   | { readonly type: "leave"; readonly now: number }
   /** Fetch the directory from a majority of seeds (e.g. to top up neighbours). */
   | { readonly type: "fetch-members"; readonly now: number }
+  /**
+   * Fetch only the records of `addresses` (gossip origins the snapshot lacks) from a majority of
+   * seeds; they come as a `records` event. One such fetch runs at a time (at most
+   * `MAX_LIST_ADDRESSES` addresses); addresses asked meanwhile go in the next one.
+   */
+  | { readonly type: "fetch-records"; readonly now: number; readonly addresses: readonly string[] }
   /** This peer's current neighbours; once registered they are sent to the seeds (debounced). */
   | { readonly type: "neighbours"; readonly now: number; readonly neighbours: readonly string[] }
   /** The suspects this peer watches; while any, the directory is refreshed periodically. */
@@ -123,6 +132,16 @@ export type DirectoryClientEvent =
       /** The seeds asked, sorted. */
       readonly seeds: readonly string[];
     }
+  /**
+   * The latest records of addresses asked with `fetch-records`, those the seeds know (the higher
+   * version wins): to merge into the last snapshot, not to replace it.
+   */
+  | {
+      readonly type: "records";
+      readonly records: readonly MemberRecord[];
+      /** The seeds asked, sorted. */
+      readonly seeds: readonly string[];
+    }
   /** The leave was committed (`isCommitted`), or no seed could commit it. */
   | { readonly type: "left"; readonly isCommitted: boolean };
 
@@ -140,6 +159,8 @@ export interface DirectoryClientView {
   readonly inFlight: number;
   readonly neighbours: readonly string[];
   readonly isWatching: boolean;
+  /** List fetches started since the client was made, by reason. */
+  readonly fetches: Readonly<Record<ListFetchReason, number>>;
 }
 
 /** The peer's side of the directory protocol, as a sans-IO machine. */

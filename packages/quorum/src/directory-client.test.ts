@@ -52,7 +52,7 @@ function formatOutput(self: string, output: DirectoryClientOutput): string {
       case "quorum.leave-request":
         return `send ${output.to} ${name} id=${id} incarnation=${message.incarnation}`;
       case "quorum.list-request":
-        return `send ${output.to} ${name} id=${id}${message.after === undefined ? "" : ` after=${message.after}`}`;
+        return `send ${output.to} ${name} id=${id}${message.after === undefined ? "" : ` after=${message.after}`}${message.addresses === undefined ? "" : ` addresses=${message.addresses.join(",")}`}`;
       case "quorum.dead-report":
         return `send ${output.to} ${name} id=${id} suspect=${message.address} incarnation=${message.incarnation}`;
     }
@@ -65,6 +65,8 @@ function formatOutput(self: string, output: DirectoryClientOutput): string {
       return `emit rejoined ${formatRecord(event.record)}`;
     case "members":
       return [`emit members reason=${event.reason}`, ...event.records.map(formatRecord)].join(" ");
+    case "records":
+      return ["emit records", ...event.records.map(formatRecord)].join(" ");
     case "left":
       return `emit left committed=${event.isCommitted}`;
     case "registration-refused":
@@ -126,6 +128,8 @@ function replay(text: string): string {
           return { type: command.name, now };
         case "neighbours":
           return { type: "neighbours", now, neighbours: listArgument(command, "list") };
+        case "fetch-records":
+          return { type: "fetch-records", now, addresses: listArgument(command, "addresses") };
         case "report":
           return {
             type: "report",

@@ -18,7 +18,7 @@ import {
   type Purpose,
   type Registration,
 } from "./directory-client-types.js";
-import { createListFetches, type FinishedFetch } from "./directory-lists.js";
+import { createListFetches, createRecordQueue, type FinishedFetch } from "./directory-lists.js";
 import type { RegisterResponse, RequestProof } from "./messages.js";
 import { signRequest, type UnsignedRequest } from "./request-proof.js";
 
@@ -190,20 +190,29 @@ export function createDirectoryClient(
 
   /** A `fetch-members` came while a requested fetch was running: fetch once more after it. */
   let isFetchWanted = false;
+  const recordQueue = createRecordQueue();
   const lists = createListFetches(
     {
-      request: (seed, group, after) =>
+      request: (seed, group, after, addresses) =>
         request(seed, { kind: "list", group }, (requestId) => ({
           type: "quorum.list-request",
           requestId,
           ...(after === undefined ? {} : { after }),
+          ...(addresses === undefined ? {} : { addresses: [...addresses] }),
         })),
       finished: (fetch) => finishFetch(fetch),
     },
     { maxPages: config.maxListPages, maxEntries: config.maxListRecords },
   );
+  const majoritySeeds = () => shuffled(random, seeds).slice(0, majority);
   const fetchMembers = (from: readonly string[], reason: MembersReason): void =>
     lists.start(from, reason);
+  /** Starts a records fetch of what is wanted (or `retry`) unless one runs. */
+  const fetchRecords = (retry?: readonly string[]): void => {
+    if (retry === undefined && lists.isRunning("records")) return;
+    const addresses = retry ?? recordQueue.take();
+    if (addresses.length > 0) lists.start(majoritySeeds(), "records", addresses);
+  };
 
   const finishFetch = (fetch: FinishedFetch): void => {
     const records = fetch.records;
@@ -213,16 +222,22 @@ export function createDirectoryClient(
     }
     if (fetch.answered === 0 && fetch.seeds.length > 0) {
       // No seed answered: that is no snapshot (an empty one would make every member unknown).
-      // A refresh waits for its next turn; a join or a requested fetch asks other seeds.
-      if (fetch.reason !== "refresh") {
-        fetchMembers(shuffled(random, seeds).slice(0, majority), fetch.reason);
-      }
+      // A refresh waits for its next turn; a join, a requested or a records fetch asks other
+      // seeds.
+      if (fetch.reason === "records") fetchRecords(fetch.addresses);
+      else if (fetch.reason !== "refresh") fetchMembers(majoritySeeds(), fetch.reason);
+      return;
+    }
+    if (fetch.reason === "records") {
+      recordQueue.done();
+      emit({ type: "records", records: fetch.records, seeds: fetch.seeds });
+      fetchRecords();
       return;
     }
     emit({ type: "members", reason: fetch.reason, records, seeds: fetch.seeds });
     if (fetch.reason === "requested" && isFetchWanted) {
       isFetchWanted = false;
-      fetchMembers(shuffled(random, seeds).slice(0, majority), "requested");
+      fetchMembers(majoritySeeds(), "requested");
     }
   };
 
@@ -363,13 +378,17 @@ export function createDirectoryClient(
           sendLeave();
         }
         break;
+      case "fetch-records":
+        recordQueue.want(input.addresses, config.self);
+        fetchRecords();
+        break;
       case "fetch-members":
         // One requested fetch at a time; requests meanwhile make one more when it ends.
         if (lists.isRunning("requested")) {
           isFetchWanted = true;
           break;
         }
-        fetchMembers(shuffled(random, seeds).slice(0, majority), "requested");
+        fetchMembers(majoritySeeds(), "requested");
         break;
       case "neighbours": {
         const next = [...new Set(input.neighbours)].sort();
@@ -442,6 +461,7 @@ export function createDirectoryClient(
       inFlight: outstanding.size,
       neighbours: [...neighbours],
       isWatching: suspects.length > 0,
+      fetches: lists.counts(),
     }),
   };
 }

@@ -1,10 +1,17 @@
-import type { MembersReason } from "./directory-client-types.js";
+import type { ListFetchReason } from "./directory-client-types.js";
 import { LIST_WALK_START, type ListWalk, type ListWalkLimits, nextListPage } from "./list-pages.js";
-import type { ListResponse, MemberEntry, MemberRecord } from "./messages.js";
+import {
+  type ListResponse,
+  MAX_LIST_ADDRESSES,
+  type MemberEntry,
+  type MemberRecord,
+} from "./messages.js";
 
 /** A fetch of the seeds' lists that has ended: every seed asked gave its whole list, or failed. */
 export interface FinishedFetch {
-  readonly reason: MembersReason;
+  readonly reason: ListFetchReason;
+  /** The addresses asked for (a `records` fetch); undefined for a whole list. */
+  readonly addresses: readonly string[] | undefined;
   /** The seeds asked, sorted. */
   readonly seeds: readonly string[];
   /** How many of them gave a whole list. */
@@ -16,7 +23,12 @@ export interface FinishedFetch {
 /** What the list fetches need from the directory client. */
 export interface ListFetchesHost {
   /** Sends one page request to `seed`; its answer (or failure) comes back through `answer`. */
-  readonly request: (seed: string, group: number, after: string | undefined) => void;
+  readonly request: (
+    seed: string,
+    group: number,
+    after: string | undefined,
+    addresses: readonly string[] | undefined,
+  ) => void;
   readonly finished: (fetch: FinishedFetch) => void;
 }
 
@@ -27,13 +39,53 @@ export interface ListFetchesHost {
  * a seed that did not answer.
  */
 export interface ListFetches {
-  /** Starts a fetch from `from` (finished at once when empty). */
-  start(from: readonly string[], reason: MembersReason): void;
+  /**
+   * Starts a fetch from `from` (finished at once when empty): whole lists, or with `addresses`
+   * the records of those addresses only.
+   */
+  start(from: readonly string[], reason: ListFetchReason, addresses?: readonly string[]): void;
   /** A page from `seed` for fetch `group`, or undefined when its request failed. */
   answer(group: number, seed: string, page: ListResponse | undefined): void;
   /** True while a fetch for `reason` runs. */
-  isRunning(reason: MembersReason): boolean;
+  isRunning(reason: ListFetchReason): boolean;
+  /** Fetches started since the client was made, by reason. */
+  counts(): Readonly<Record<ListFetchReason, number>>;
   clear(): void;
+}
+
+/**
+ * The queue of named-record fetches: addresses wanted and not yet asked for, and those the
+ * running fetch asks for (one such fetch at a time).
+ */
+export interface RecordQueue {
+  /** Adds `addresses` (but `self` and those being asked for) to what is wanted. */
+  want(addresses: readonly string[], self: string): void;
+  /** The next batch (at most `MAX_LIST_ADDRESSES`, sorted), now being asked for; empty when none. */
+  take(): readonly string[];
+  /** The running fetch ended. */
+  done(): void;
+}
+
+/** Creates the queue of a directory client's named-record fetches. */
+export function createRecordQueue(): RecordQueue {
+  const wanted = new Set<string>();
+  let asked: readonly string[] = [];
+  return {
+    want(addresses, self) {
+      for (const address of addresses) {
+        if (address !== self && !asked.includes(address)) wanted.add(address);
+      }
+    },
+    take() {
+      const batch = [...wanted].sort().slice(0, MAX_LIST_ADDRESSES);
+      for (const address of batch) wanted.delete(address);
+      if (batch.length > 0) asked = batch;
+      return batch;
+    },
+    done() {
+      asked = [];
+    },
+  };
 }
 
 interface SeedWalk {
@@ -42,7 +94,8 @@ interface SeedWalk {
 }
 
 interface Fetch {
-  readonly reason: MembersReason;
+  readonly reason: ListFetchReason;
+  readonly addresses: readonly string[] | undefined;
   readonly seeds: readonly string[];
   /** Seeds whose pages are still coming. */
   readonly walks: Map<string, SeedWalk>;
@@ -53,6 +106,12 @@ interface Fetch {
 /** Creates the list fetches of a directory client. */
 export function createListFetches(host: ListFetchesHost, limits: ListWalkLimits): ListFetches {
   const fetches = new Map<number, Fetch>();
+  const counts: Record<ListFetchReason, number> = {
+    joined: 0,
+    requested: 0,
+    refresh: 0,
+    records: 0,
+  };
   let groupSequence = 0;
 
   const finish = (group: number, fetch: Fetch): void => {
@@ -60,7 +119,8 @@ export function createListFetches(host: ListFetchesHost, limits: ListWalkLimits)
     const records = [...fetch.latest.values()]
       .map((entry) => entry.record)
       .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-    host.finished({ reason: fetch.reason, seeds: fetch.seeds, answered: fetch.answered, records });
+    const { reason, addresses, seeds, answered } = fetch;
+    host.finished({ reason, addresses, seeds, answered, records });
   };
 
   const keepLatest = (latest: Map<string, MemberEntry>, entries: readonly MemberEntry[]) => {
@@ -73,15 +133,16 @@ export function createListFetches(host: ListFetchesHost, limits: ListWalkLimits)
   };
 
   return {
-    start(from, reason) {
+    start(from, reason, addresses) {
+      counts[reason] += 1;
       const group = ++groupSequence;
       const seeds = [...from].sort();
       const walks = new Map(
         seeds.map((seed) => [seed, { position: LIST_WALK_START, entries: [] }]),
       );
-      const fetch: Fetch = { reason, seeds, walks, answered: 0, latest: new Map() };
+      const fetch: Fetch = { reason, addresses, seeds, walks, answered: 0, latest: new Map() };
       fetches.set(group, fetch);
-      for (const seed of from) host.request(seed, group, undefined);
+      for (const seed of from) host.request(seed, group, undefined, addresses);
       if (from.length === 0) finish(group, fetch);
     },
     answer(group, seed, page) {
@@ -92,7 +153,7 @@ export function createListFetches(host: ListFetchesHost, limits: ListWalkLimits)
       if (page !== undefined && step?.type === "next") {
         walk.entries.push(...page.members);
         walk.position = step.walk;
-        host.request(seed, group, step.walk.after);
+        host.request(seed, group, step.walk.after, fetch.addresses);
         return;
       }
       fetch.walks.delete(seed);
@@ -104,6 +165,7 @@ export function createListFetches(host: ListFetchesHost, limits: ListWalkLimits)
       if (fetch.walks.size === 0) finish(group, fetch);
     },
     isRunning: (reason) => [...fetches.values()].some((fetch) => fetch.reason === reason),
+    counts: () => ({ ...counts }),
     clear: () => fetches.clear(),
   };
 }

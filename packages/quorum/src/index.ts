@@ -86,6 +86,7 @@ export type {
 export {
   AttestationSchema,
   BallotSchema,
+  MAX_LIST_ADDRESSES,
   MemberEntrySchema,
   MemberRecordSchema,
   QuorumMessageSchema,

@@ -114,6 +114,31 @@ export function listPage(
   };
 }
 
+/**
+ * The page of the named records: the entries of `addresses` found in `entries` (sorted by
+ * address), each once, in address order, within the byte budget (a record that would take the
+ * page past it is left out, so the answer stays one frame); `next` is null.
+ */
+export function listNamed(
+  entries: readonly MemberEntry[],
+  addresses: readonly string[],
+  limits: ListPageLimits = DEFAULT_LIST_PAGE_LIMITS,
+): ListPage {
+  const members: MemberEntry[] = [];
+  let bytes = PAGE_OVERHEAD_BYTES;
+  for (const address of [...new Set(addresses)].sort()) {
+    const index = firstAfter(entries, address) - 1;
+    const stored = entries[index];
+    if (stored === undefined || stored.record.address !== address) continue;
+    const { entry, size } = listed(stored);
+    if (members.length > 0 && bytes + size > limits.maxPageBytes) continue;
+    if (members.length >= limits.maxPageEntries) break;
+    members.push(entry);
+    bytes += size;
+  }
+  return { members, next: null };
+}
+
 /** The index of the first entry whose address sorts after `after` (binary search). */
 function firstAfter(entries: readonly MemberEntry[], after: string): number {
   let low = 0;

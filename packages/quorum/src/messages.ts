@@ -189,15 +189,21 @@ const RegisterResponseSchema = z.object({
 /** Most entries a reader may ask for in one page (a seed may send fewer). */
 const MAX_WIRE_PAGE_ENTRIES = 100_000;
 
+/** Most addresses one list request may name (`addresses`). */
+export const MAX_LIST_ADDRESSES = 32;
+
 /**
  * A peer asks for one page of a seed's local view of the membership: the records whose address
- * sorts after `after` (from the first one when absent), at most `limit` of them.
+ * sorts after `after` (from the first one when absent), at most `limit` of them. With
+ * `addresses`, it asks for those records only (a gossip origin it does not know yet): the seed
+ * answers in one page with the ones it holds, and `after` and `limit` do not apply.
  */
 const ListRequestSchema = z.object({
   type: z.literal("quorum.list-request"),
   requestId: RequestIdSchema,
   after: AddressSchema.optional(),
   limit: z.number().int().positive().max(MAX_WIRE_PAGE_ENTRIES).optional(),
+  addresses: z.array(AddressSchema).min(1).max(MAX_LIST_ADDRESSES).optional(),
 });
 
 /** One entry of a list response: the record and its version (the ballot counter that committed it). */
