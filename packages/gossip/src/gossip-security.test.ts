@@ -220,6 +220,34 @@ describe("gossip security: only from neighbours", () => {
   });
 });
 
+describe("gossip: an unknown origin first met in a held message", () => {
+  it("a message held from a non-neighbour whose origin is unknown asks for that origin once the sender is a neighbour", () => {
+    const identities = createIdentities();
+    for (const address of [SELF, A, B, C, X]) identities.register(address);
+    const known = new Set([A, B, C]);
+    const gossip = createGossip(
+      { self: SELF, generator: false },
+      {
+        random: createSeededRandom(1),
+        sign: identities.signerFor(SELF),
+        verifyOrigin: identities.verifyOrigin,
+        knowsOrigin: (origin) => known.has(origin),
+      },
+    );
+    gossip.step({ type: "neighbours", now: 0, neighbours: [A, B] });
+    // C's catch-up batch comes before this side counts C as a neighbour: held, not judged.
+    expect(events(receive(gossip, 1, C, identities.message(X, "early")))).toEqual([]);
+    // Once C is a neighbour the message is judged: its origin is unknown, so it is asked for.
+    const accepted = gossip.step({ type: "neighbours", now: 2, neighbours: [A, B, C] });
+    expect(events(accepted)).toEqual([{ type: "origin-unknown", origin: X }]);
+    // Later messages of X wait on that one question, and all are delivered when X is known.
+    expect(events(receive(gossip, 3, A, identities.message(X, "later")))).toEqual([]);
+    known.add(X);
+    const judged = gossip.step({ type: "origins-changed", now: 4 });
+    expect(events(judged).map((e) => e.type)).toEqual(["message-delivered", "message-delivered"]);
+  });
+});
+
 describe("gossip security: per-origin limit on the message list", () => {
   it("attack: one origin sends 10,000 messages, then an old message is re-sent — not delivered again", () => {
     const identities = createIdentities();

@@ -234,19 +234,25 @@ export function createGossip(
     return undefined;
   }
 
-  /** Holds a message that cannot be judged yet; rejects it when there is no room. */
+  /**
+   * Holds a message that cannot be judged yet; rejects it when there is no room. `heldFor` is
+   * the reason it waited before, when this is a retry.
+   */
   function wait(
     outputs: GossipOutput[],
     from: string,
     message: GossipMessage,
     reason: PendingReason,
     until: number,
-    isRetry: boolean,
+    heldFor: PendingReason | undefined,
   ): void {
-    // Ask once, when a message of an origin first arrives; a retry after a fresh directory that
-    // still lacks the origin asks again no more (else every fetch would start the next one).
+    // Ask once, when a message of an origin is first judged: on arrival, or once its sender is
+    // a neighbour. A retry after a fresh directory that still lacks the origin asks again no more
+    // (else every fetch would start the next one).
     const isNewOrigin =
-      reason === "unknown-origin" && !isRetry && !pending.isWaitingFor(message.origin);
+      reason === "unknown-origin" &&
+      heldFor !== "unknown-origin" &&
+      !pending.isWaitingFor(message.origin);
     if (!pending.hold({ from, message, reason, until })) {
       reject(outputs, from, reason);
       return;
@@ -257,19 +263,20 @@ export function createGossip(
 
   /** Judges every waiting message again (it keeps its original deadline). */
   function retryPending(outputs: GossipOutput[]): void {
-    for (const held of pending.takeAll()) receive(outputs, held.from, held.message, held.until);
+    for (const held of pending.takeAll())
+      receive(outputs, held.from, held.message, { until: held.until, reason: held.reason });
   }
 
   function receive(
     outputs: GossipOutput[],
     from: string,
     message: GossipMessage,
-    heldUntil?: number,
+    held?: { readonly until: number; readonly reason: PendingReason },
   ): void {
-    if (heldUntil === undefined) counters.received++;
-    const until = heldUntil ?? currentNow + config.pending.ttlMs;
+    if (held === undefined) counters.received++;
+    const until = held?.until ?? currentNow + config.pending.ttlMs;
     if (!neighbourSet.has(from)) {
-      wait(outputs, from, message, "not-neighbour", until, heldUntil !== undefined);
+      wait(outputs, from, message, "not-neighbour", until, held?.reason);
       return;
     }
     if (messageList.has(message.id)) {
@@ -280,7 +287,7 @@ export function createGossip(
     }
     const reason = rejectionOf(message);
     if (reason === "unknown-origin") {
-      wait(outputs, from, message, reason, until, heldUntil !== undefined);
+      wait(outputs, from, message, reason, until, held?.reason);
       return;
     }
     if (reason !== undefined) {
