@@ -32,6 +32,12 @@ export const DirectoryClientConfigSchema = z.object({
   /** While watching (a suspicion is open), fetch the directory from one seed this often. */
   refreshIntervalMs: z.number().positive().default(2_000),
   /**
+   * A `fetch-records` whose seeds lacked an address (a registration they had not learned yet)
+   * asks for it again this long after, doubling each time, `recordAttempts` fetches in all.
+   */
+  recordRetryMs: z.number().positive().default(250),
+  recordAttempts: z.number().int().positive().default(5),
+  /**
    * A member list comes page by page, one page request at a time per seed; a seed that sends
    * more pages or records than this (or whose cursor does not advance) counts as not answering.
    */
@@ -83,7 +89,8 @@ export type DirectoryClientInput =
   /**
    * Fetch only the records of `addresses` (gossip origins the snapshot lacks) from a majority of
    * seeds; they come as a `records` event. One such fetch runs at a time (at most
-   * `MAX_LIST_ADDRESSES` addresses); addresses asked meanwhile go in the next one.
+   * `MAX_LIST_ADDRESSES` addresses); addresses asked meanwhile go in the next one. An address
+   * the asked seeds lack is asked again (`recordRetryMs`, `recordAttempts`).
    */
   | { readonly type: "fetch-records"; readonly now: number; readonly addresses: readonly string[] }
   /** This peer's current neighbours; once registered they are sent to the seeds (debounced). */

@@ -190,7 +190,10 @@ export function createDirectoryClient(
 
   /** A `fetch-members` came while a requested fetch was running: fetch once more after it. */
   let isFetchWanted = false;
-  const recordQueue = createRecordQueue();
+  const recordQueue = createRecordQueue({
+    retryMs: config.recordRetryMs,
+    attempts: config.recordAttempts,
+  });
   const lists = createListFetches(
     {
       request: (seed, group, after, addresses) =>
@@ -229,8 +232,9 @@ export function createDirectoryClient(
       return;
     }
     if (fetch.reason === "records") {
-      recordQueue.done();
-      emit({ type: "records", records: fetch.records, seeds: fetch.seeds });
+      recordQueue.done(fetch.addresses ?? [], fetch.records, now);
+      if (fetch.records.length > 0)
+        emit({ type: "records", records: fetch.records, seeds: fetch.seeds });
       fetchRecords();
       return;
     }
@@ -353,6 +357,7 @@ export function createDirectoryClient(
       sendUpdate();
     }
     if (refreshAt !== undefined && now >= refreshAt && !isRefreshing) refresh();
+    if (recordQueue.due(now)) fetchRecords();
   };
 
   const step = (input: DirectoryClientInput): readonly DirectoryClientOutput[] => {
@@ -447,6 +452,7 @@ export function createDirectoryClient(
     if (phase === "registering") consider(retryAt);
     if (phase === "registered") consider(updateDueAt);
     if (!isRefreshing) consider(refreshAt);
+    consider(recordQueue.nextDeadline());
     return earliest;
   };
 

@@ -55,21 +55,35 @@ export interface ListFetches {
 
 /**
  * The queue of named-record fetches: addresses wanted and not yet asked for, and those the
- * running fetch asks for (one such fetch at a time).
+ * running fetch asks for (one such fetch at a time). An address that the asked seeds did not
+ * have (they may not have learned a fresh registration yet) is asked again after `retryMs`,
+ * doubling, `attempts` times in all; then it is dropped (the origin may not exist).
  */
 export interface RecordQueue {
   /** Adds `addresses` (but `self` and those being asked for) to what is wanted. */
   want(addresses: readonly string[], self: string): void;
   /** The next batch (at most `MAX_LIST_ADDRESSES`, sorted), now being asked for; empty when none. */
   take(): readonly string[];
-  /** The running fetch ended. */
-  done(): void;
+  /** The running fetch ended: of `asked`, those not in `found` wait for their next attempt. */
+  done(asked: readonly string[], found: readonly MemberRecord[], now: number): void;
+  /** Moves the addresses whose retry is due at `now` back to what is wanted; true when any. */
+  due(now: number): boolean;
+  /** When the next retry is due; undefined when none waits. */
+  nextDeadline(): number | undefined;
+}
+
+/** How a directory client asks again for records the seeds did not have. */
+export interface RecordRetry {
+  readonly retryMs: number;
+  readonly attempts: number;
 }
 
 /** Creates the queue of a directory client's named-record fetches. */
-export function createRecordQueue(): RecordQueue {
+export function createRecordQueue(retry: RecordRetry): RecordQueue {
   const wanted = new Set<string>();
   let asked: readonly string[] = [];
+  /** Addresses missed so far: how many fetches missed them, and when to ask again. */
+  const missed = new Map<string, { misses: number; at: number | undefined }>();
   return {
     want(addresses, self) {
       for (const address of addresses) {
@@ -82,8 +96,30 @@ export function createRecordQueue(): RecordQueue {
       if (batch.length > 0) asked = batch;
       return batch;
     },
-    done() {
+    done(batch, found, now) {
       asked = [];
+      const have = new Set(found.map((record) => record.address));
+      for (const address of batch) {
+        const misses = (missed.get(address)?.misses ?? 0) + 1;
+        if (have.has(address) || misses >= retry.attempts) missed.delete(address);
+        else missed.set(address, { misses, at: now + retry.retryMs * 2 ** (misses - 1) });
+      }
+    },
+    due(now) {
+      let any = false;
+      for (const [address, entry] of missed) {
+        if (entry.at === undefined || entry.at > now) continue;
+        entry.at = undefined;
+        wanted.add(address);
+        any = true;
+      }
+      return any;
+    },
+    nextDeadline() {
+      let next: number | undefined;
+      for (const { at } of missed.values())
+        if (at !== undefined && (next === undefined || at < next)) next = at;
+      return next;
     },
   };
 }
