@@ -56,6 +56,42 @@ describe("createLmdbStorage", () => {
     await second.close();
   });
 
+  it("writes a lazy save with the next save, in order: a later write of the same key wins", async () => {
+    const directory = freshDirectory();
+    const storage = createLmdbStorage<State>(directory);
+    const state = (counter: number): State => ({
+      promised: { counter, proposer: "10.0.0.1:5000" },
+      accepted: null,
+    });
+    let isLazyDurable = false;
+    const lazy = storage.saveLazy("a", state(1)).then(() => {
+      isLazyDurable = true;
+    });
+    storage.saveLazy("b", state(1));
+    storage.saveLazy("b", state(2)); // the latest state of a key is the one written
+    await storage.save("b", state(3)); // a save releases what was held, before its own write
+    await lazy;
+    expect(isLazyDurable).toBe(true);
+    storage.saveLazy("c", state(4)); // held alone: written within LAZY_FLUSH_MS
+    await storage.close(); // close writes what is still held
+    const reopened = createLmdbStorage<State>(directory);
+    const loaded = reopened.loadAll();
+    expect([...loaded].map(([key, value]) => [key, value.promised.counter])).toEqual([
+      ["a", 1],
+      ["b", 3],
+      ["c", 4],
+    ]);
+    await reopened.close();
+  });
+
+  it("writes a lazy save held alone within a short delay", async () => {
+    const directory = freshDirectory();
+    const storage = createLmdbStorage<State>(directory);
+    await storage.saveLazy("a", { promised: { counter: 7, proposer: "x" }, accepted: null });
+    expect(storage.loadAll().get("a")?.promised.counter).toBe(7);
+    await storage.close();
+  });
+
   it("keeps every acknowledged write when the writer process is killed with SIGKILL", async () => {
     const directory = freshDirectory();
     const writer = fileURLToPath(new URL("./fixtures/storage-writer.ts", import.meta.url));

@@ -66,6 +66,40 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
     );
   }, 120_000);
 
+  it("a seed restarted without its commit marks (lazy writes a crash may lose) serves every record again", async () => {
+    await forEachSeed(
+      2,
+      505,
+      async (seed) => {
+        const network = await createSimNetwork({ seed });
+        await network.addPeers(6, 300, 5_000);
+        const restarted = network.seeds[0] as (typeof network.seeds)[number];
+        const aliveAt = (entry: typeof restarted) =>
+          entry.node
+            .members()
+            .filter((member) => member.record.status === "alive")
+            .map((member) => member.record.address)
+            .sort();
+        const expected = aliveAt(network.seeds[1] as typeof restarted);
+        expect(expected).toHaveLength(6);
+        // What reached the disk before the crash: every accepted value, none marked committed.
+        let stripped = 0;
+        for (const [key, state] of restarted.storage.loadAll()) {
+          if (state.accepted?.committed !== true) continue;
+          const { committed: _, attestations: __, ...accepted } = state.accepted;
+          restarted.storage.save(key, { ...state, accepted });
+          stripped += 1;
+        }
+        expect(stripped).toBeGreaterThanOrEqual(6);
+        await network.restartSeed(restarted);
+        expect(aliveAt(restarted)).toEqual([]); // nothing committed on its disk: nothing served yet
+        await network.sim.runForAsync(5_000);
+        expect(aliveAt(restarted)).toEqual(expected);
+      },
+      replay,
+    );
+  }, 120_000);
+
   it("a crashed peer is reported by its neighbours and removed at every seed; no live peer is", async () => {
     await forEachSeed(
       2,

@@ -28,7 +28,13 @@ export type TransitionValidator = (
 
 /** What the acceptor asks its host to do, in order: persist first, then reply. */
 export type AcceptorOutput =
-  | { readonly type: "persist"; readonly key: string; readonly state: AcceptorState }
+  | {
+      readonly type: "persist";
+      readonly key: string;
+      readonly state: AcceptorState;
+      /** A commit mark: nothing waits for it, and a crash may lose it (see `markCommitted`). */
+      readonly isLazy?: boolean;
+    }
   | { readonly type: "reply"; readonly message: PromiseMessage | AcceptedMessage };
 
 /** The `persist` output of an acceptor. */
@@ -40,7 +46,10 @@ export interface Acceptor {
   accept(message: AcceptMessage): AcceptorOutput[];
   /**
    * `value` was committed at `ballot` (with its certificate, when seeds sign): when this
-   * acceptor holds exactly that value, it keeps the attestations and marks it committed.
+   * acceptor holds exactly that value, it keeps the attestations and marks it committed. The
+   * mark is a lazy persist: only a speed-up (a restarted seed serves a committed record at
+   * once), never needed for safety (an accepted value without it is read again from a quorum
+   * after a restart), so no answer waits for its disk sync.
    */
   markCommitted(
     key: string,
@@ -220,16 +229,15 @@ export function createAcceptor(
       if (accepted.committed === true && merged.length === (accepted.attestations?.length ?? 0)) {
         return [];
       }
-      return [
-        store(key, {
-          promised: current.promised,
-          accepted: {
-            ...accepted,
-            ...(merged.length === 0 ? {} : { attestations: merged }),
-            committed: true,
-          },
-        }),
-      ];
+      const marked = store(key, {
+        promised: current.promised,
+        accepted: {
+          ...accepted,
+          ...(merged.length === 0 ? {} : { attestations: merged }),
+          committed: true,
+        },
+      });
+      return [{ ...marked, isLazy: true }];
     },
 
     state: (key) => states.get(key),

@@ -9,6 +9,13 @@ import type { SeedRegistryOutput } from "./seed-registry-types.js";
 
 const state = { promised: zeroBallot, accepted: null };
 const persist = (key: string): SeedRegistryOutput => ({ type: "persist", key, state });
+/** A commit mark's save: a crash may lose it (the seed reads the key again after a restart). */
+const lazyPersist = (key: string): SeedRegistryOutput => ({
+  type: "persist",
+  key,
+  state,
+  isLazy: true,
+});
 const send = (to: string): SeedRegistryOutput => ({
   type: "send",
   to,
@@ -161,6 +168,43 @@ describe("createPersistBeforeSend", () => {
     await gate;
     await Promise.resolve();
     expect(delivered).toEqual(["w", "x", "y"]);
+  });
+
+  it("issues a lazy save in order, but holds no send behind it", () => {
+    const { group, saves, delivered, saveOf } = harness();
+    for (const output of [persist("a"), send("x"), lazyPersist("b"), send("y"), send("z")]) {
+      group.apply(output);
+    }
+    expect(saves.map((pending) => pending.key)).toEqual(["a", "b"]);
+    saveOf("a").resolve();
+    expect(delivered).toEqual(["x", "y", "z"]);
+    expect(group.inspect()).toEqual({ savesInFlight: 0, waitingOutputs: 0, hasFailed: false });
+    // A lazy save that fails still stops everything.
+    group.apply(persist("c"));
+    group.apply(send("w"));
+    saveOf("b").reject(new Error("disk full"));
+    saveOf("c").resolve();
+    expect(delivered).toEqual(["x", "y", "z"]);
+    expect(group.inspect().hasFailed).toBe(true);
+  });
+
+  it("passes a lazy save to saveLazy when the host has one", () => {
+    const eager: string[] = [];
+    const lazy: string[] = [];
+    const delivered: string[] = [];
+    const group = createPersistBeforeSend({
+      save: (key) => {
+        eager.push(key);
+      },
+      saveLazy: (key) => {
+        lazy.push(key);
+        return new Promise<void>(() => {}); // never durable: nothing waits for it
+      },
+      deliver: (output) => delivered.push(nameOf(output)),
+      onFailure: () => {},
+    });
+    for (const output of [persist("a"), lazyPersist("b"), send("x")]) group.apply(output);
+    expect([eager, lazy, delivered]).toEqual([["a"], ["b"], ["x"]]);
   });
 
   it("keeps the order when a delivery applies more outputs (re-entry)", () => {

@@ -12,6 +12,12 @@ export interface PersistBeforeSendOptions {
    * Promise, a simulation may pass a thenable that calls back from a simulated event.
    */
   save(key: string, state: AcceptorState): void | PromiseLike<void>;
+  /**
+   * Starts saving a lazy `persist` (a commit mark): no output waits for it, and a crash may lose
+   * it; a store may write it with a later save. Absent: lazy saves go to `save` too. Its failure
+   * counts as any failed save.
+   */
+  saveLazy?(key: string, state: AcceptorState): void | PromiseLike<void>;
   /** Sends a message or reports an event: called only once every earlier save is durable. */
   deliver(output: DeliverableOutput): void;
   /** Called once, with the first failed save; nothing is saved or delivered after it. */
@@ -42,7 +48,8 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
  * Persist before send, with group commit: every save is issued at once (so a durable store
  * can batch the writes of many operations into one synced transaction), and every send or
  * event is delivered only after every save issued before it is durable, in the order the
- * outputs came. After a failed save nothing more is saved or delivered.
+ * outputs came; a lazy save (`isLazy`) is issued in order too, but nothing waits for it. After
+ * a failed save nothing more is saved or delivered.
  *
  * Ordering rests on counters and a queue, never on promise scheduling: a save that completes
  * synchronously (returns nothing, or a thenable that calls back at once) delivers at once.
@@ -117,11 +124,23 @@ export function createPersistBeforeSend(options: PersistBeforeSendOptions): Pers
     );
   };
 
+  const saveLazy = (key: string, state: AcceptorState): void => {
+    let completion: void | PromiseLike<void>;
+    try {
+      completion = (options.saveLazy ?? options.save)(key, state);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (isThenable(completion)) completion.then(undefined, (error: unknown) => fail(error));
+  };
+
   return {
     apply(output) {
       if (hasFailed) return;
       if (output.type === "persist") {
-        save(output.key, output.state);
+        if (output.isLazy === true) saveLazy(output.key, output.state);
+        else save(output.key, output.state);
         return;
       }
       if (waiting.length === 0 && issued === durable && !isFlushing) {

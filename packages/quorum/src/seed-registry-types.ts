@@ -280,7 +280,17 @@ export type SeedRegistryEvent =
  */
 export type SeedRegistryOutput =
   | { readonly type: "send"; readonly to: string; readonly message: QuorumMessage }
-  | { readonly type: "persist"; readonly key: string; readonly state: AcceptorState }
+  /**
+   * Make `state` of `key` durable before any later send or event goes out; `isLazy` (a commit
+   * mark) holds nothing up, and a crash may lose it: after a restart the key's accepted value
+   * is read again from a quorum.
+   */
+  | {
+      readonly type: "persist";
+      readonly key: string;
+      readonly state: AcceptorState;
+      readonly isLazy?: boolean;
+    }
   | { readonly type: "emit"; readonly event: SeedRegistryEvent };
 
 /** A read-only view of a seed registry. */

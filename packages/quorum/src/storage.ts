@@ -27,6 +27,12 @@ export interface AcceptorState {
 export interface Storage {
   loadAll(): ReadonlyMap<string, AcceptorState> | Promise<ReadonlyMap<string, AcceptorState>>;
   save(key: string, state: AcceptorState): void | Promise<void>;
+  /**
+   * Optional: saves a lazy `persist` (a commit mark), which nothing waits for and a crash may
+   * lose. A store may hold it back and write it with the next `save` (one disk sync for both);
+   * a later save of the same key must still win. Absent: the host uses `save`.
+   */
+  saveLazy?(key: string, state: AcceptorState): void | Promise<void>;
 }
 
 /** An in-memory {@link Storage} (tests and simulations); it survives a simulated crash of its seed. */

@@ -9,9 +9,18 @@ import { open, type RootDatabase } from "lmdb";
 export interface LmdbStorage<State> {
   loadAll(): Map<string, State>;
   save(key: string, state: State): Promise<void>;
-  /** Flushes and closes the database. */
+  /**
+   * A write nothing waits for (a commit mark): held back and written with the next `save` (in
+   * the same synced transaction) or `lazyFlushMs` later, whichever comes first. A later write of
+   * the same key still wins. The promise settles once it is on disk.
+   */
+  saveLazy(key: string, state: State): Promise<void>;
+  /** Writes what is held back, flushes and closes the database. */
   close(): Promise<void>;
 }
+
+/** How long a lazy write may wait for a `save` to go with before it is written alone. */
+const LAZY_FLUSH_MS = 100;
 
 /** Opens (or creates) the LMDB environment in directory `path`. */
 export function createLmdbStorage<State>(path: string): LmdbStorage<State> {
@@ -21,6 +30,29 @@ export function createLmdbStorage<State>(path: string): LmdbStorage<State> {
     overlappingSync: false,
     compression: false,
   });
+  const put = async (key: string, state: State): Promise<void> => {
+    const written = await database.put(key, state);
+    if (!written) throw new Error(`lmdb refused the write of ${key}`);
+  };
+  /** Lazy writes held back (the latest state per key), and the promise they all settle. */
+  const held = new Map<string, State>();
+  let heldSettled:
+    | { promise: Promise<void>; resolve(): void; reject(error: unknown): void }
+    | undefined;
+  let heldTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Issues the held writes now: before a save issued in the same turn, so in its transaction. */
+  const releaseHeld = (): void => {
+    if (heldTimer !== undefined) clearTimeout(heldTimer);
+    heldTimer = undefined;
+    const settled = heldSettled;
+    heldSettled = undefined;
+    if (settled === undefined) return;
+    const writes = [...held].map(([key, state]) => put(key, state));
+    held.clear();
+    Promise.all(writes)
+      .then(() => database.flushed)
+      .then(() => settled.resolve(), settled.reject);
+  };
   return {
     loadAll() {
       const states = new Map<string, State>();
@@ -28,11 +60,28 @@ export function createLmdbStorage<State>(path: string): LmdbStorage<State> {
       return states;
     },
     async save(key, state) {
-      const written = await database.put(key, state);
-      if (!written) throw new Error(`lmdb refused the write of ${key}`);
+      releaseHeld();
+      await put(key, state);
       await database.flushed;
     },
+    saveLazy(key, state) {
+      held.delete(key); // the latest state of a key, in the order of its last write
+      held.set(key, state);
+      if (heldSettled === undefined) {
+        let resolve = (): void => {};
+        let reject = (_error: unknown): void => {};
+        const promise = new Promise<void>((done, fail) => {
+          resolve = done;
+          reject = fail;
+        });
+        heldSettled = { promise, resolve, reject };
+        heldTimer = setTimeout(releaseHeld, LAZY_FLUSH_MS);
+        heldTimer.unref?.();
+      }
+      return heldSettled.promise;
+    },
     async close() {
+      releaseHeld();
       await database.flushed;
       await database.close();
     },
