@@ -187,19 +187,7 @@ describe("gossip security: only from neighbours", () => {
   });
 
   it("a message whose origin's key is not known yet waits for a fresh directory (one origin-unknown per origin)", () => {
-    const identities = createIdentities();
-    for (const address of [SELF, A, B, C, X]) identities.register(address);
-    const known = new Set([A, B, X]);
-    const gossip = createGossip(
-      { self: SELF, generator: false },
-      {
-        random: createSeededRandom(1),
-        sign: identities.signerFor(SELF),
-        verifyOrigin: identities.verifyOrigin,
-        knowsOrigin: (origin) => known.has(origin),
-      },
-    );
-    gossip.step({ type: "neighbours", now: 0, neighbours: [A, B] });
+    const { identities, known, gossip } = knowingPeer([A, B, X]);
     const first = receive(gossip, 1, A, identities.message(C, "new member"));
     expect(events(first)).toEqual([{ type: "origin-unknown", origin: C }]);
     expect(events(receive(gossip, 2, B, identities.message(C, "second")))).toEqual([]);
@@ -220,21 +208,27 @@ describe("gossip security: only from neighbours", () => {
   });
 });
 
+/** A peer with neighbours A and B that knows the keys of `known` origins only (the host's directory). */
+function knowingPeer(knownOrigins: readonly string[]) {
+  const identities = createIdentities();
+  for (const address of [SELF, A, B, C, X]) identities.register(address);
+  const known = new Set(knownOrigins);
+  const gossip = createGossip(
+    { self: SELF, generator: false },
+    {
+      random: createSeededRandom(1),
+      sign: identities.signerFor(SELF),
+      verifyOrigin: identities.verifyOrigin,
+      knowsOrigin: (origin) => known.has(origin),
+    },
+  );
+  gossip.step({ type: "neighbours", now: 0, neighbours: [A, B] });
+  return { identities, known, gossip };
+}
+
 describe("gossip: an unknown origin first met in a held message", () => {
   it("a message held from a non-neighbour whose origin is unknown asks for that origin once the sender is a neighbour", () => {
-    const identities = createIdentities();
-    for (const address of [SELF, A, B, C, X]) identities.register(address);
-    const known = new Set([A, B, C]);
-    const gossip = createGossip(
-      { self: SELF, generator: false },
-      {
-        random: createSeededRandom(1),
-        sign: identities.signerFor(SELF),
-        verifyOrigin: identities.verifyOrigin,
-        knowsOrigin: (origin) => known.has(origin),
-      },
-    );
-    gossip.step({ type: "neighbours", now: 0, neighbours: [A, B] });
+    const { identities, known, gossip } = knowingPeer([A, B, C]);
     // C's catch-up batch comes before this side counts C as a neighbour: held, not judged.
     expect(events(receive(gossip, 1, C, identities.message(X, "early")))).toEqual([]);
     // Once C is a neighbour the message is judged: its origin is unknown, so it is asked for.
