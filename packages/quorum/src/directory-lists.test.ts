@@ -8,6 +8,7 @@ const record = (address: string): MemberRecord => ({
   incarnation: 0,
   neighbours: [],
   publicKey: "ab".repeat(32),
+  changedAt: 0,
 });
 
 describe("record queue", () => {
