@@ -11,8 +11,8 @@ export interface LmdbStorage<State> {
   save(key: string, state: State): Promise<void>;
   /**
    * A write nothing waits for (a commit mark): held back and written with the next `save` (in
-   * the same synced transaction) or `lazyFlushMs` later, whichever comes first. A later write of
-   * the same key still wins. The promise settles once it is on disk.
+   * the same synced transaction) or 100 ms (`LAZY_FLUSH_MS`) later, whichever comes first. A
+   * later write of the same key still wins. The promise settles once it is on disk.
    */
   saveLazy(key: string, state: State): Promise<void>;
   /** Writes what is held back, flushes and closes the database. */
