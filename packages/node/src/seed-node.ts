@@ -225,7 +225,10 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   // it are durable. After a failed save nothing more is sent; the seed stops.
   const groupCommit = createPersistBeforeSend({
     save: (key, state) => storage.save(key, state),
-    saveLazy: (key, state) => (storage.saveLazy ?? storage.save).call(storage, key, state),
+    // Without a saveLazy of its own, the storage's save takes lazy writes too (createPersistBeforeSend).
+    ...(storage.saveLazy === undefined
+      ? {}
+      : { saveLazy: (key, state) => storage.saveLazy?.(key, state) }),
     deliver: (output) => {
       operations.delivered(clock.now(), output); // an answer ends its operation's timing
       if (output.type === "send") links.send(output.to, output.message);

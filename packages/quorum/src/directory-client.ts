@@ -232,7 +232,7 @@ export function createDirectoryClient(
       return;
     }
     if (fetch.reason === "records") {
-      recordQueue.done(fetch.addresses ?? [], fetch.records, now);
+      recordQueue.done(fetch.records, now);
       if (fetch.records.length > 0)
         emit({ type: "records", records: fetch.records, seeds: fetch.seeds });
       fetchRecords();

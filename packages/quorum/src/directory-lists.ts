@@ -64,8 +64,11 @@ export interface RecordQueue {
   want(addresses: readonly string[], self: string): void;
   /** The next batch (at most `MAX_LIST_ADDRESSES`, sorted), now being asked for; empty when none. */
   take(): readonly string[];
-  /** The running fetch ended: of `asked`, those not in `found` wait for their next attempt. */
-  done(asked: readonly string[], found: readonly MemberRecord[], now: number): void;
+  /**
+   * The running fetch ended: the addresses it asked for that are not in `found` wait for their
+   * next attempt.
+   */
+  done(found: readonly MemberRecord[], now: number): void;
   /** Moves the addresses whose retry is due at `now` back to what is wanted; true when any. */
   due(now: number): boolean;
   /** When the next retry is due; undefined when none waits. */
@@ -96,7 +99,8 @@ export function createRecordQueue(retry: RecordRetry): RecordQueue {
       if (batch.length > 0) asked = batch;
       return batch;
     },
-    done(batch, found, now) {
+    done(found, now) {
+      const batch = asked;
       asked = [];
       const have = new Set(found.map((record) => record.address));
       for (const address of batch) {
