@@ -137,7 +137,9 @@ describe("directory client: paged lists", () => {
       );
     const outputs = client.step({ type: "tick", now: 1 + 1_000 });
     expect(membersEvents(outputs)).toEqual([]);
-    const again = listRequests(outputs);
+    // other seeds are asked after a pause (listRetryMs), not at once
+    expect(listRequests(outputs)).toEqual([]);
+    const again = listRequests(client.step({ type: "tick", now: 1 + 1_000 + 250 }));
     expect(again).toHaveLength(2);
     for (const sent of again) expect(sent.message.after).toBeUndefined();
   });
@@ -186,10 +188,13 @@ describe("directory client: paged lists", () => {
         next: "10.2.0.0:6000",
       },
     });
-    // neither seed gave a whole list: no snapshot; the fetch is asked again of other seeds
+    // neither seed gave a whole list: no snapshot; the fetch is asked again of other seeds,
+    // after a pause
     expect(membersEvents(repeat)).toEqual([]);
-    expect(listRequests(repeat).every((request) => request.message.after === undefined)).toBe(true);
-    expect(listRequests(repeat)).toHaveLength(2);
+    expect(listRequests(repeat)).toEqual([]);
+    const again = listRequests(client.step({ type: "tick", now: 6 + 250 }));
+    expect(again.every((request) => request.message.after === undefined)).toBe(true);
+    expect(again).toHaveLength(2);
   });
 
   it("a seed whose list passes maxListRecords did not answer", () => {

@@ -38,6 +38,13 @@ export const DirectoryClientConfigSchema = z.object({
   recordRetryMs: z.number().positive().default(250),
   recordAttempts: z.number().int().positive().default(5),
   /**
+   * A join or requested fetch of the directory that no seed answered (every seed down or
+   * refusing) is made again this long after, doubling each time up to `maxListRetryMs`: never at
+   * once, so a peer whose seeds are all down does not spin dialling them.
+   */
+  listRetryMs: z.number().positive().default(250),
+  maxListRetryMs: z.number().positive().default(5_000),
+  /**
    * A member list comes page by page, one page request at a time per seed; a seed that sends
    * more pages or records than this (or whose cursor does not advance) counts as not answering.
    */

@@ -66,6 +66,8 @@ export function createDirectoryClient(
   let suspects: readonly string[] = [];
   let refreshAt: number | undefined;
   let isRefreshing = false;
+  /** A join or requested fetch that no seed answered: made again at `at` (backing off). */
+  let listRetry: { reason: MembersReason; failures: number; at: number | undefined } | undefined;
   const outstanding = new Map<string, Outstanding>();
   let outputs: DirectoryClientOutput[] = [];
   const idPrefix = `${config.self}/${config.bootId === undefined ? "" : `${config.bootId}:`}`;
@@ -210,10 +212,10 @@ export function createDirectoryClient(
   const majoritySeeds = () => shuffled(random, seeds).slice(0, majority);
   const fetchMembers = (from: readonly string[], reason: MembersReason): void =>
     lists.start(from, reason);
-  /** Starts a records fetch of what is wanted (or `retry`) unless one runs. */
-  const fetchRecords = (retry?: readonly string[]): void => {
-    if (retry === undefined && lists.isRunning("records")) return;
-    const addresses = retry ?? recordQueue.take();
+  /** Starts a records fetch of what is wanted unless one runs. */
+  const fetchRecords = (): void => {
+    if (lists.isRunning("records")) return;
+    const addresses = recordQueue.take();
     if (addresses.length > 0) lists.start(majoritySeeds(), "records", addresses);
   };
 
@@ -223,14 +225,18 @@ export function createDirectoryClient(
       isRefreshing = false;
       if (suspects.length > 0) refreshAt = now + config.refreshIntervalMs;
     }
-    if (fetch.answered === 0 && fetch.seeds.length > 0) {
+    if (fetch.answered === 0 && fetch.seeds.length > 0 && fetch.reason !== "records") {
       // No seed answered: that is no snapshot (an empty one would make every member unknown).
-      // A refresh waits for its next turn; a join, a requested or a records fetch asks other
-      // seeds.
-      if (fetch.reason === "records") fetchRecords(fetch.addresses);
-      else if (fetch.reason !== "refresh") fetchMembers(majoritySeeds(), fetch.reason);
+      // A refresh waits for its next turn; a join or requested fetch asks other seeds after a
+      // pause that doubles while none answers (a records fetch counts it as a miss, below).
+      if (fetch.reason !== "refresh") {
+        const failures = (listRetry?.failures ?? 0) + 1;
+        const delay = Math.min(config.listRetryMs * 2 ** (failures - 1), config.maxListRetryMs);
+        listRetry = { reason: fetch.reason, failures, at: now + delay };
+      }
       return;
     }
+    if (listRetry?.reason === fetch.reason) listRetry = undefined;
     if (fetch.reason === "records") {
       recordQueue.done(fetch.records, now);
       if (fetch.records.length > 0)
@@ -357,6 +363,10 @@ export function createDirectoryClient(
       sendUpdate();
     }
     if (refreshAt !== undefined && now >= refreshAt && !isRefreshing) refresh();
+    if (listRetry?.at !== undefined && now >= listRetry.at) {
+      listRetry.at = undefined;
+      fetchMembers(majoritySeeds(), listRetry.reason);
+    }
     if (recordQueue.due(now)) fetchRecords();
   };
 
@@ -452,6 +462,7 @@ export function createDirectoryClient(
     if (phase === "registering") consider(retryAt);
     if (phase === "registered") consider(updateDueAt);
     if (!isRefreshing) consider(refreshAt);
+    consider(listRetry?.at);
     consider(recordQueue.nextDeadline());
     return earliest;
   };
