@@ -160,6 +160,7 @@ async function main(): Promise<number> {
     const lone = {
       p2p: members.lone.p2p === undefined ? undefined : members.lone.p2p.rss / MB,
       serf: members.lone.serf === undefined ? undefined : members.lone.serf.rss / MB,
+      floor: members.lone.floor === undefined ? undefined : members.lone.floor.rss / MB,
     };
     const n = membership.peers;
     const figures: Figure[] = [
@@ -241,6 +242,13 @@ async function main(): Promise<number> {
         target: { kind: "absolute", max: 50 },
       },
       {
+        name: "RSS floor: a bare node process doing a peer's system work only (TCP, Ed25519, X25519, ChaCha20-Poly1305, SHA-256) vs a lone Serf agent",
+        unit: "MB",
+        p2p: lone.floor ?? "failed: not measured",
+        anchorName: "Serf",
+        anchor: hasSerf ? (lone.serf ?? "failed: not measured") : skipped("serf"),
+      },
+      {
         name: `RSS per process in the network of ${n}, median`,
         unit: "MB",
         p2p: p2pValue(members.rssMb.p2p, 0.5, "process"),
@@ -278,7 +286,7 @@ async function main(): Promise<number> {
         ? "not measured"
         : `${(memory.anon / MB).toFixed(1)} MB anonymous + ${(memory.file / MB).toFixed(1)} MB file pages`;
     notes.push(
-      `Lone process RSS split: p2p peer ${split(members.lone.p2p)} (the node executable's pages, shared by every node process on the host); Serf agent ${split(members.lone.serf)}.`,
+      `Lone process RSS split: p2p peer ${split(members.lone.p2p)} (the node executable's pages, shared by every node process on the host); node floor ${split(members.lone.floor)} (bench/compare/node-floor.ts: no libraries, no p2p code; the lone peer less this is what p2p's code and libraries cost); Serf agent ${split(members.lone.serf)}.`,
     );
     const seconds = (performance.now() - started) / 1000;
     notes.push(`Run took ${seconds.toFixed(0)} s${isQuick ? " (--quick)" : ""}.`);

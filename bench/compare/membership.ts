@@ -3,6 +3,8 @@
 // dissemination, idle CPU and RSS per process, then failure detection (one p2p peer and one
 // Serf agent killed at the same instant, each replaced before the next kill, so every kill
 // hits a network of N).
+
+import { measureNodeFloor } from "./node-floor.js";
 import { type Dissemination, disseminationOf } from "./observations.js";
 import { P2pNetwork } from "./p2p.js";
 import { cpuSeconds, memoryOf, type ProcessMemory, sleep, waitUntil } from "./processes.js";
@@ -20,8 +22,11 @@ export interface MembershipSettings {
 
 /** What the phase measured, per system; a list that stayed empty failed or was skipped. */
 export interface MembershipResults {
-  /** The lone peer's and the lone agent's memory (bytes). */
-  lone: { p2p?: ProcessMemory; serf?: ProcessMemory };
+  /**
+   * The lone peer's and the lone agent's memory (bytes), and the floor: a bare Node process
+   * doing a peer's system work only (`node-floor.ts`).
+   */
+  lone: { p2p?: ProcessMemory; serf?: ProcessMemory; floor?: ProcessMemory };
   rssMb: { p2p: number[]; serf: number[] };
   /** Proportional set size per process in the network: shared pages split among their mappers. */
   pssMb: { p2p: number[]; serf: number[] };
@@ -89,7 +94,10 @@ export async function measureMembership(
     if (serf !== undefined && firstAgent !== undefined) {
       results.lone.serf = memoryOf(serf.agents.get(firstAgent)?.child.pid as number);
     }
-    log(`  lone peer and lone agent measured; starting ${settings.peers - 1} more of each`);
+    results.lone.floor = await measureNodeFloor();
+    log(
+      `  lone peer, lone agent and node floor measured; starting ${settings.peers - 1} more of each`,
+    );
     // Agents one by one (each joins within milliseconds) after each batch of peers.
     await growNetwork(p2p, settings.peers, async (size) => {
       for (let agent = 0; agent < size; agent++) await serf?.addAgent();
