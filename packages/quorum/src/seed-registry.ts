@@ -1,14 +1,15 @@
 import { assertNever, createTimeGuard, err, P2pError, type Result } from "@p2p/wire";
 import { createAcceptor } from "./acceptor.js";
 import { CATCH_UP, createAntiEntropy } from "./anti-entropy.js";
-import { type Ballot, keyOwner } from "./ballot.js";
-import { createCertifier, isSameAccepted } from "./certificate.js";
+import { keyOwner } from "./ballot.js";
+import { createCertifier } from "./certificate.js";
 import { type ClientMessage, commandChange, createClientRequests } from "./client-requests.js";
 import { createCompaction, isCompaction } from "./compaction.js";
 import type { QuorumErrorCode } from "./errors.js";
+import { createLearns } from "./learns.js";
 import { createLocalView, createRestartReads } from "./local-view.js";
 import { createMembershipValidator, type EvidenceContext, readChange } from "./membership.js";
-import type { LearnMessage, MemberRecord, QuorumMessage } from "./messages.js";
+import type { MemberRecord, QuorumMessage } from "./messages.js";
 import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
 import { createOwnerFirst, createRemovalsInFlight } from "./removal-coordination.js";
@@ -135,28 +136,20 @@ export function createSeedRegistry(
   const entryOf = localView.entry;
   const list = localView.list;
 
-  const learn = (key: string, ballot: Ballot, value: MemberRecord | null): SeedRegistryOutput[] => {
-    const events = localView.learn(key, ballot, value);
-    if (value !== null && value.status !== "alive") compaction.tombstoneLearned(currentNow);
-    return events.map((event) => ({ type: "emit", event }));
-  };
-
-  /** The value is committed: this seed's acceptor keeps its certificate and marks it so. */
-  const markCommitted = acceptor.markCommitted;
-
-  const acceptedExactly = (message: LearnMessage): boolean => {
-    const accepted = acceptor.state(message.key)?.accepted;
-    return accepted !== undefined && accepted !== null && isSameAccepted(accepted, message);
-  };
+  const learns = createLearns({
+    seedId,
+    seeds,
+    acceptor,
+    certifier,
+    localView,
+    tombstoneLearned: () => compaction.tombstoneLearned(currentNow),
+  });
 
   const antiEntropy = createAntiEntropy(config, deps.random, {
     knownBallot: (key) => localView.ballotOf(key),
     versionOf: (key) => entryOf(key)?.version,
-    acceptedExactly,
-    learn: ({ key, ballot, value }) => [
-      ...markCommitted(key, ballot, value, []),
-      ...learn(key, ballot, value),
-    ],
+    acceptedExactly: learns.acceptedExactly,
+    learn: (message) => learns.commit(message, []),
     read: (now, operationId, key) => submit(now, operationId, key, readChange),
   });
   const clients = createClientRequests(config, list, entryOf, deps.admits);
@@ -184,22 +177,9 @@ export function createSeedRegistry(
     const result = output.result;
     if (output.ballot !== undefined) {
       const finalValue = output.committed;
-      settled.push(...markCommitted(output.key, output.ballot, finalValue, output.attestations));
-      settled.push(...learn(output.key, output.ballot, finalValue));
-      for (const to of seeds) {
-        if (to === seedId) continue;
-        settled.push({
-          type: "send",
-          to,
-          message: {
-            type: "quorum.learn",
-            key: output.key,
-            ballot: output.ballot,
-            value: finalValue,
-            ...(certifier.isSigning ? { attestations: [...output.attestations] } : {}),
-          },
-        });
-      }
+      const learned = { key: output.key, ballot: output.ballot, value: finalValue };
+      settled.push(...learns.commit(learned, output.attestations));
+      settled.push(...learns.sends(learned, output.attestations));
     }
     outputs.push(...answer(output.operationId, output.key, result, output.lastRefusal));
     // The reports about the same removal that waited on this one: answered with its outcome,
@@ -354,19 +334,10 @@ export function createSeedRegistry(
         return drive(now, proposer.receive(now, from, message));
       case "quorum.learn": {
         if (!isSeed(from)) return [];
-        const { key, ballot, value, attestations } = message;
         // A certificate (or this seed's own accept of that value) makes the learn proof;
         // else it is a hint, settled by a quorum read (a lying seed cannot plant a record).
-        if (certifier.isSigning) {
-          // Attestations are kept only once checked: a forged one must not hide a true one.
-          const isOwn = acceptedExactly(message);
-          const known = isOwn ? acceptor.state(key)?.accepted?.attestations : undefined;
-          const isProven = certifier.proves(key, ballot, value, attestations, known);
-          const kept = isProven ? (attestations ?? []) : [];
-          if (isOwn || isProven) {
-            return [...markCommitted(key, ballot, value, kept), ...learn(key, ballot, value)];
-          }
-        }
+        const proven = certifier.isSigning ? learns.receive(message) : undefined;
+        if (proven !== undefined) return proven;
         return antiEntropy.onLearn(now, message);
       }
       case "quorum.list-response":
