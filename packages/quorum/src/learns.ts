@@ -6,7 +6,7 @@ import type { Attestation, LearnMessage, MemberRecord } from "./messages.js";
 import type { SeedRegistryOutput } from "./seed-registry-types.js";
 
 /** A committed value as `quorum.learn` carries it, without its certificate. */
-export type Learned = Pick<LearnMessage, "key" | "ballot" | "value">;
+type Learned = Pick<LearnMessage, "key" | "ballot" | "value">;
 
 /** How a seed takes in committed values and tells the other seeds about them. */
 export interface Learns {
