@@ -209,17 +209,6 @@ export interface Outstanding {
   readonly purpose: Purpose;
 }
 
-/** A registration (or rejoin) in progress: ⌊n/2⌋+1 slots, each walking the seed order. */
-export interface Registration {
-  readonly isRejoin: boolean;
-  readonly order: readonly string[];
-  next: number;
-  slotsOpen: number;
-  readonly answered: string[];
-  readonly problems: string[];
-  record: MemberRecord | undefined;
-}
-
 /** A request walked through the seeds one at a time until one commits it. */
 export interface Chain {
   readonly order: readonly string[];

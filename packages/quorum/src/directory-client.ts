@@ -16,9 +16,9 @@ import {
   type MembersReason,
   type Outstanding,
   type Purpose,
-  type Registration,
 } from "./directory-client-types.js";
 import { createListFetches, createRecordQueue, type FinishedFetch } from "./directory-lists.js";
+import { createRegistrationRound, type RegistrationRound } from "./directory-registration.js";
 import type { RegisterResponse, RequestProof } from "./messages.js";
 import { signRequest, type UnsignedRequest } from "./request-proof.js";
 
@@ -57,7 +57,7 @@ export function createDirectoryClient(
   let incarnation = 0;
   let sequence = 0;
   let neighbours: string[] = [];
-  let registration: Registration | undefined;
+  let registration: RegistrationRound | undefined;
   let retryAt: number | undefined;
   let updateDueAt: number | undefined;
   let update: (Chain & { readonly id: number }) | undefined;
@@ -104,15 +104,7 @@ export function createDirectoryClient(
 
   const startRegistration = (isRejoin: boolean): void => {
     retryAt = undefined;
-    registration = {
-      isRejoin,
-      order: shuffled(random, seeds),
-      next: 0,
-      slotsOpen: majority,
-      answered: [],
-      problems: [],
-      record: undefined,
-    };
+    registration = createRegistrationRound(isRejoin, shuffled(random, seeds), majority);
     for (let slot = 0; slot < majority; slot++) registerNext(slot);
   };
 
@@ -120,13 +112,11 @@ export function createDirectoryClient(
   const registerNext = (slot: number): void => {
     const current = registration;
     if (current === undefined) return;
-    const seed = current.order[current.next];
+    const seed = current.nextSeed();
     if (seed === undefined) {
-      current.slotsOpen -= 1;
-      if (current.slotsOpen === 0) finishRegistration(current);
+      if (current.isOver) finishRegistration(current);
       return;
     }
-    current.next += 1;
     request(seed, { kind: "register", slot }, (requestId) => {
       const list = neighbours.slice(0, config.maxNeighbours);
       return {
@@ -143,29 +133,17 @@ export function createDirectoryClient(
   const registerAnswer = (slot: number, seed: string, answer: RegisterResponse | undefined) => {
     const current = registration;
     if (current === undefined) return;
-    if (answer === undefined) current.problems.push(`${seed}: no answer`);
-    else if (!answer.ok || answer.record === null)
-      current.problems.push(
-        `${seed}: ${answer.error === null ? "refused" : `${answer.error.code}: ${answer.error.message}`}`,
-      );
-    else {
-      current.answered.push(seed);
-      if (current.record === undefined || answer.record.incarnation >= current.record.incarnation)
-        current.record = answer.record;
-      current.slotsOpen -= 1;
-      if (current.slotsOpen === 0) finishRegistration(current);
-      return;
-    }
-    registerNext(slot);
+    if (!current.answer(seed, answer)) registerNext(slot);
+    else if (current.isOver) finishRegistration(current);
   };
 
-  const finishRegistration = (finished: Registration): void => {
+  const finishRegistration = (finished: RegistrationRound): void => {
     registration = undefined;
     const record = finished.record;
     if (record !== undefined) {
       incarnation = record.incarnation;
       phase = "registered";
-      const answered = [...finished.answered].sort();
+      const answered = finished.answered();
       if (finished.isRejoin) {
         emit({ type: "rejoined", record });
         fetchMembers(answered, "requested"); // the overlay tops up from a fresh snapshot
