@@ -282,6 +282,7 @@ export function createDirectoryClient(
     update = undefined;
     updateDueAt = undefined;
     refreshAt = undefined;
+    listRetry = undefined;
     emit({ type: "left", isCommitted });
   };
 
