@@ -3,7 +3,6 @@
 // dissemination, idle CPU and RSS per process, then failure detection (one p2p peer and one
 // Serf agent killed at the same instant, each replaced before the next kill, so every kill
 // hits a network of N).
-
 import { measureNodeFloor } from "./node-floor.js";
 import { type Dissemination, disseminationOf } from "./observations.js";
 import { P2pNetwork } from "./p2p.js";
@@ -94,7 +93,12 @@ export async function measureMembership(
     if (serf !== undefined && firstAgent !== undefined) {
       results.lone.serf = memoryOf(serf.agents.get(firstAgent)?.child.pid as number);
     }
-    results.lone.floor = await measureNodeFloor();
+    // Its own step: a floor that fails to run is reported, and the phase goes on without it.
+    try {
+      results.lone.floor = await measureNodeFloor();
+    } catch (error) {
+      results.errors.push(`node floor: ${messageOf(error)}`);
+    }
     log(
       `  lone peer, lone agent and node floor measured; starting ${settings.peers - 1} more of each`,
     );
