@@ -36,6 +36,15 @@ export const PlumtreeConfigSchema = z
     graftTimeoutMs: milliseconds.default(150),
     /** Grafts for one missing id before it is forgotten (a later announcement starts again). */
     maxGraftAttempts: count.default(8),
+    /**
+     * Full copies in a row that an eager neighbour must send of messages this peer already has
+     * before it leaves the tree (PRUNE); a first copy from it starts the count again. The paper
+     * prunes on the first duplicate, but under traffic from many origins two messages in
+     * flight can each prune a different link of one cycle and cut the tree, leaving the peers
+     * beyond it to wait for an announcement and a graft (`missingTimeoutMs`), message after
+     * message; a link that is redundant for several messages in a row is rarely the last one.
+     */
+    pruneAfterDuplicates: count.default(3),
     /** Announcements are held this long to be sent together (0: at the end of each step). */
     announceDelayMs: z.number().int().nonnegative().default(0),
     /** Ids per `gossip.ihave` (at most the wire limit, 256). */

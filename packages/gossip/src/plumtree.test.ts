@@ -88,6 +88,7 @@ function replay(text: string): string {
             maxMissing: number("max-missing", 1_024),
             maxMissingPerNeighbour: number("per-neighbour", number("max-missing", 1_024)),
             maxAnnouncers: number("announcers", 4),
+            pruneAfterDuplicates: number("prune-after", 3),
           },
         },
         {

@@ -115,11 +115,14 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     controlDropped: 0,
   };
 
+  /** Eager neighbours that sent duplicates since their last first copy: how many in a row. */
+  const duplicateStreaks = new Map<string, number>();
   const makeEager = (peer: string) => {
     lazy.delete(peer);
     eager.add(peer);
   };
   const makeLazy = (peer: string) => {
+    duplicateStreaks.delete(peer);
     eager.delete(peer);
     lazy.add(peer);
   };
@@ -227,6 +230,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
         eager.delete(peer);
         lazy.delete(peer);
         outbox.delete(peer);
+        duplicateStreaks.delete(peer);
       }
       for (const [id, entry] of missing) {
         const kept = entry.announcers.filter((announcer) => currentSet.has(announcer));
@@ -258,6 +262,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
       isLast: boolean,
     ): readonly string[] {
       const isFromTree = eager.has(from);
+      duplicateStreaks.delete(from);
       makeEager(from);
       const waiting = missing.get(message.id);
       if (waiting !== undefined) dropMissing(message.id, waiting);
@@ -265,14 +270,23 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
       return push(outputs, now, message, [from, ...(waiting?.announcers ?? [])], isFromTree);
     },
     /**
-     * A full copy of a message already seen: `from` leaves the tree and is told so — unless
-     * the first copy came over a lazy link (a graft's answer, or a copy sent before our PRUNE
-     * arrived): then the duplicate is the tree working, and pruning it could cut this peer off.
+     * A full copy of a message already seen. From an eager neighbour, the
+     * `pruneAfterDuplicates`-th in a row makes `from` leave the tree, and it is told so; from a
+     * lazy one (our PRUNE may have been lost) it is told again at once. Never when the first
+     * copy came over a lazy link (a graft's answer, or a copy sent before our PRUNE arrived):
+     * then the duplicate is the tree working, and pruning it could cut this peer off.
      */
     duplicate(outputs: GossipOutput[], id: string, from: string): void {
       const entry = cache.get(id);
       entry?.has.add(from);
       if (entry?.isFromTree === false) return;
+      if (eager.has(from)) {
+        const streak = (duplicateStreaks.get(from) ?? 0) + 1;
+        if (streak < config.pruneAfterDuplicates) {
+          duplicateStreaks.set(from, streak);
+          return;
+        }
+      }
       makeLazy(from);
       outputs.push({ type: "send", to: from, message: { type: "gossip.prune" } });
       counters.prunesSent++;
