@@ -100,8 +100,18 @@ describe("createPeerMetrics", () => {
         neighbours: ["127.0.0.1:6002", "127.0.0.1:6003"],
         links,
         gossip: {
-          counters: { delivered, duplicates: 6, sent: 9, published: 2 },
+          counters: {
+            delivered,
+            duplicates: 6,
+            sent: 9,
+            published: 2,
+            graftsSent: 3,
+            graftsServed: 1,
+            prunesSent: 5,
+            ihaveIdsSent: 40,
+          },
           rejections: { "bad-signature": 1, "not-neighbour": 0 },
+          plumtree: { eager: ["127.0.0.1:6002"], lazy: ["127.0.0.1:6003"], missing: 2 },
         },
         liveness: { counters: { pingsSent: 12, suspicions: 1, cleared: 1, reports: 0 } },
       }) as unknown as PeerNodeView;
@@ -123,8 +133,33 @@ describe("createPeerMetrics", () => {
     expect(seriesValue(text, 'p2p_gossip_messages_rejected_total{reason="bad-signature"}')).toBe(1);
     expect(seriesValue(text, "p2p_liveness_pings_sent_total")).toBe(12);
     expect(seriesValue(text, "p2p_overlay_neighbours")).toBe(2);
+    // Plumtree: the repair traffic and the tree as this peer sees it.
+    expect(seriesValue(text, "p2p_gossip_grafts_sent_total")).toBe(3);
+    expect(seriesValue(text, "p2p_gossip_grafts_served_total")).toBe(1);
+    expect(seriesValue(text, "p2p_gossip_prunes_sent_total")).toBe(5);
+    expect(seriesValue(text, "p2p_gossip_announced_ids_sent_total")).toBe(40);
+    expect(seriesValue(text, 'p2p_gossip_tree_neighbours{link="eager"}')).toBe(1);
+    expect(seriesValue(text, 'p2p_gossip_tree_neighbours{link="lazy"}')).toBe(1);
+    expect(seriesValue(text, "p2p_gossip_missing_ids")).toBe(2);
     expect(seriesValue(text, "p2p_link_frames_received_total")).toBe(11);
     delivered = 9;
     expect(seriesValue(await registry.metrics(), "p2p_gossip_messages_delivered_total")).toBe(9);
+  });
+
+  it("leaves out the Plumtree series when the peer floods", async () => {
+    const view = () =>
+      ({
+        neighbours: [],
+        links,
+        gossip: { counters: { delivered: 0 }, rejections: {}, plumtree: undefined },
+        liveness: { counters: {} },
+      }) as unknown as PeerNodeView;
+    const text = await createPeerMetrics({
+      inspect: view,
+      transportStats: () => transport,
+    }).metrics();
+    expect(text).toContain("p2p_gossip_messages_delivered_total");
+    expect(text).not.toContain("p2p_gossip_grafts_sent_total");
+    expect(text).not.toContain("p2p_gossip_tree_neighbours");
   });
 });

@@ -65,6 +65,26 @@ function gauge(registry: Registry, name: string, help: string, read: Read): void
   });
 }
 
+/** Like {@link gauge}, one series per value of `label`. */
+function labelledGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  label: string,
+  read: ReadLabelled,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, current] of Object.entries(read())) this.set({ [label]: value }, current);
+    },
+  });
+}
+
 /**
  * Registers a histogram kept by the node (bucket counts in milliseconds), exposed in seconds.
  * prom-client's Histogram only takes single observations, so this is a small metric object of
@@ -266,6 +286,47 @@ export function createPeerMetrics(source: PeerMetricsSource): Registry {
   ];
   for (const [name, help, key] of gossipCounters) {
     counter(registry, name, help, () => gossip().counters[key]);
+  }
+  // Plumtree only (the forwarding mode is fixed when the peer is made): its repair traffic and
+  // the tree as this peer sees it.
+  if (gossip().plumtree !== undefined) {
+    const plumtreeCounters: [string, string, keyof PeerNodeView["gossip"]["counters"]][] = [
+      [
+        "p2p_gossip_grafts_sent_total",
+        "Plumtree grafts sent (asks for a missing message).",
+        "graftsSent",
+      ],
+      ["p2p_gossip_grafts_served_total", "Full copies sent in answer to a graft.", "graftsServed"],
+      [
+        "p2p_gossip_prunes_sent_total",
+        "Plumtree prunes sent (a neighbour leaves the tree).",
+        "prunesSent",
+      ],
+      [
+        "p2p_gossip_announced_ids_sent_total",
+        "Message ids announced to lazy neighbours.",
+        "ihaveIdsSent",
+      ],
+    ];
+    for (const [name, help, key] of plumtreeCounters) {
+      counter(registry, name, help, () => gossip().counters[key]);
+    }
+    labelledGauge(
+      registry,
+      "p2p_gossip_tree_neighbours",
+      "Plumtree neighbours by link: eager (full copies) or lazy (announcements).",
+      "link",
+      () => ({
+        eager: gossip().plumtree?.eager.length ?? 0,
+        lazy: gossip().plumtree?.lazy.length ?? 0,
+      }),
+    );
+    gauge(
+      registry,
+      "p2p_gossip_missing_ids",
+      "Announced message ids this peer lacks and waits for (Plumtree).",
+      () => gossip().plumtree?.missing ?? 0,
+    );
   }
   labelledCounter(
     registry,
