@@ -34,11 +34,7 @@ export interface GossipNetworkOptions {
   maxPerOrigin?: number;
   /** The identities (keys) of the peers; by default a memoizing registry of every overlay node. */
   identities?: Identities;
-  /**
-   * Frames keep their order on each link, as on a TCP connection: a frame whose drawn delay
-   * (latency + jitter) would make it overtake an earlier one on the same link arrives just
-   * after it instead. Default false: each frame takes its own delay.
-   */
+  /** Messages keep their order on each link, as on a TCP connection (the simulator's `inOrder`). */
   inOrder?: boolean;
 }
 
@@ -50,29 +46,15 @@ export interface GossipNetworkOptions {
  * verification per message, see {@link createIdentities}).
  */
 export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNetworkOptions = {}) {
-  const latencyMs = options.latencyMs ?? 10;
-  const jitterMs = options.jitterMs ?? 5;
   const sim = createSimulation({
     seed,
-    // In order: the delay is drawn here (below) and the simulator delivers at once.
-    link: options.inOrder
-      ? { latencyMs: 0, jitterMs: 0, lossRate: options.lossRate ?? 0 }
-      : { latencyMs, jitterMs, lossRate: options.lossRate ?? 0 },
+    link: {
+      latencyMs: options.latencyMs ?? 10,
+      jitterMs: options.jitterMs ?? 5,
+      lossRate: options.lossRate ?? 0,
+      inOrder: options.inOrder ?? false,
+    },
   });
-  const linkDelays = sim.random("in-order links");
-  /** "from>to" → when the last frame sent on that link arrives. */
-  const lastArrival = new Map<string, number>();
-  const send = (from: string, to: string, message: GossipWireMessage): void => {
-    if (!options.inOrder) {
-      sim.send(from, to, message);
-      return;
-    }
-    const link = `${from}>${to}`;
-    const now = sim.now();
-    const at = Math.max(now + latencyMs + linkDelays.next() * jitterMs, lastArrival.get(link) ?? 0);
-    lastArrival.set(link, at);
-    sim.clock.setTimer(at - now, () => sim.send(from, to, message));
-  };
   const machines = new Map<string, Gossip>();
   const deliveries: Delivery[] = [];
   const publishedAt = new Map<string, number>();
@@ -88,7 +70,7 @@ export function gossipNetwork(overlay: Overlay, seed: number, options: GossipNet
         const key = `${output.message.id}|${address}|${output.to}`;
         linkCrossings.set(key, (linkCrossings.get(key) ?? 0) + 1);
       }
-      send(address, output.to, output.message);
+      sim.send(address, output.to, output.message);
     } else if (output.event.type === "message-delivered") {
       deliveries.push({
         at: address,

@@ -18,8 +18,18 @@ export const LinkSchema = z
     reorderRate: rate.default(0),
     /** Upper bound of that extra delay; default latencyMs + jitterMs (at least 1 ms). */
     reorderDelayMs: milliseconds.optional(),
+    /**
+     * Messages from one endpoint to another arrive in the order they were sent, as on a TCP
+     * connection: one whose delay would make it overtake an earlier one arrives right after it
+     * (message-level network only; it cannot be combined with `reorderRate`).
+     */
+    inOrder: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((link) => !(link.inOrder && link.reorderRate > 0), {
+    path: ["inOrder"],
+    message: "cannot be combined with reorderRate > 0",
+  });
 
 /** A fully resolved link. */
 export type Link = z.infer<typeof LinkSchema>;

@@ -183,6 +183,9 @@ export function createSimulation<Message = unknown>(
     trace.addEvent(DROP_KINDS[cause], now(), id, from, to);
   };
 
+  /** With `inOrder` links: when the last message from one endpoint to another arrives. */
+  const lastArrival = new Map<string, number>();
+
   const scheduleCopy = (
     link: Link,
     id: number,
@@ -194,6 +197,12 @@ export function createSimulation<Message = unknown>(
     if (link.reorderRate > 0 && network.next() < link.reorderRate) {
       const extraMs = link.reorderDelayMs ?? Math.max(1, link.latencyMs + link.jitterMs);
       time += network.next() * extraMs;
+    }
+    if (link.inOrder) {
+      // Equal times run in scheduling order, so arriving at the previous one's time keeps order.
+      const pair = `${from}\n${to}`;
+      time = Math.max(time, lastArrival.get(pair) ?? 0);
+      lastArrival.set(pair, time);
     }
     const toIds = identities(to);
     const expected = incarnation(toIds);
