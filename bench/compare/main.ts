@@ -197,6 +197,20 @@ async function main(): Promise<number> {
         target: { kind: "ratio", max: 0.05 },
       },
       {
+        name: `dissemination, p90 (flooding, ${members.disseminationS.p2p.length} messages / ${members.disseminationS.serf.length} user events)`,
+        unit: "s",
+        p2p: p2pValue(members.disseminationS.p2p, 0.9, "complete message"),
+        anchorName: "Serf user event",
+        anchor: serfValue(members.disseminationS.serf, 0.9, "user event"),
+      },
+      {
+        name: `dissemination, plumtree, p90 (${plumtree.seconds.length} messages)`,
+        unit: "s",
+        p2p: p2pValue(plumtree.seconds, 0.9, "complete message"),
+        anchorName: "Serf user event",
+        anchor: serfValue(members.disseminationS.serf, 0.9, "user event"),
+      },
+      {
         name: "false removals during the run (live peers removed / live agents failed)",
         unit: "count",
         p2p: members.falseRemovals.p2p.length,
