@@ -142,13 +142,16 @@ export function createGossip(
   /** Sends a newly added neighbour every recent message it is not known to have, oldest first. */
   function catchUp(outputs: GossipOutput[], added: readonly string[]): void {
     for (const neighbour of added) {
+      const ids: string[] = [];
       for (const entry of recent.values()) {
         if (entry.crossed.has(neighbour)) continue;
         entry.crossed.add(neighbour);
         outputs.push({ type: "send", to: neighbour, message: entry.message });
+        ids.push(entry.message.id);
         counters.sent++;
         counters.caughtUp++;
       }
+      if (ids.length > 0) plumtree?.caughtUp(currentNow, neighbour, ids);
     }
   }
 

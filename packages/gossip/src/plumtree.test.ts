@@ -74,7 +74,8 @@ function replay(text: string): string {
         {
           self: ADDRESSES.SELF as string,
           generator: false,
-          catchUp: false,
+          // catch-up=N: a new neighbour is sent the last N messages (default off).
+          catchUp: number("catch-up", 0) > 0 ? { maxMessages: number("catch-up", 0) } : false,
           forwarding: {
             type: "plumtree",
             missingTimeoutMs: number("missing", 300),

@@ -61,14 +61,17 @@ interface Missing {
 }
 
 /** A time-ordered queue of ids (each queue holds deadlines in non-decreasing order). */
-interface DeadlineQueue {
-  items: { id: string; at: number }[];
+interface DeadlineQueue<Item extends { id: string; at: number } = { id: string; at: number }> {
+  items: Item[];
   head: number;
 }
 
-const queue = (): DeadlineQueue => ({ items: [], head: 0 });
-const peek = (q: DeadlineQueue) => q.items[q.head];
-function shift(q: DeadlineQueue): void {
+const queue = <Item extends { id: string; at: number }>(): DeadlineQueue<Item> => ({
+  items: [],
+  head: 0,
+});
+const peek = <Item extends { id: string; at: number }>(q: DeadlineQueue<Item>) => q.items[q.head];
+function shift<Item extends { id: string; at: number }>(q: DeadlineQueue<Item>): void {
   q.head++;
   if (q.head > 1024 && q.head * 2 > q.items.length) {
     q.items = q.items.slice(q.head);
@@ -101,7 +104,9 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
   /** First waits (missingTimeoutMs) and graft waits (graftTimeoutMs): each FIFO is time-ordered. */
   const waits = [queue(), queue()] as const;
   /** Re-announcement round r (0-based) of each cached id. */
-  const rounds = Array.from({ length: config.reannounceRounds }, queue);
+  const rounds = Array.from({ length: config.reannounceRounds }, () => queue());
+  /** Ids sent to new neighbours by catch-up, each to be announced to its neighbour once, later. */
+  const catchUps = queue<{ id: string; at: number; to: string }>();
   const outbox = new Map<string, Set<string>>();
   let flushAt: number | undefined;
   const maxAgeMs = Math.min(config.cache.maxAgeMs, hooks.maxAgeMs);
@@ -245,6 +250,18 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
       for (const peer of current) if (!lazy.has(peer)) eager.add(peer);
       neighbours = current;
     },
+    /**
+     * Catch-up sent `ids` in full to the new neighbour `to`, once. Each is announced to it
+     * `reannounceIntervalMs` later unless it is known to have it by then, so that a lost copy
+     * is grafted: the re-announcement rounds of an older message may all have passed.
+     */
+    caughtUp(now: number, to: string, ids: readonly string[]): void {
+      const at = reannounceAt(now + config.reannounceIntervalMs);
+      for (const id of ids) {
+        cache.get(id)?.told.add(to); // sent a copy: its announcement of the id needs no answer
+        catchUps.items.push({ id, at, to });
+      }
+    },
     /** Pushes a message this peer publishes. */
     publish: (outputs: GossipOutput[], now: number, message: GossipMessage) =>
       push(outputs, now, message, [], true),
@@ -370,6 +387,14 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
             graftNext(outputs, now, item.id, entry);
         }
       }
+      for (let item = peek(catchUps); item !== undefined && item.at <= now; item = peek(catchUps)) {
+        shift(catchUps);
+        const { id, to } = item;
+        const entry = cache.get(id);
+        if (entry === undefined || entry.has.has(to) || !(eager.has(to) || lazy.has(to))) continue;
+        entry.told.add(to);
+        announce(now, to, id);
+      }
       rounds.forEach((round, index) => {
         for (let item = peek(round); item !== undefined && item.at <= now; item = peek(round)) {
           shift(round);
@@ -407,7 +432,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     /** The earliest timer, flush or round due, or undefined. */
     nextDeadline(): number | undefined {
       let next = flushAt;
-      for (const q of [...waits, ...rounds]) {
+      for (const q of [...waits, ...rounds, catchUps]) {
         const at = peek(q)?.at;
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }
