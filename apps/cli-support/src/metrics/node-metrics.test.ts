@@ -138,8 +138,8 @@ describe("createPeerMetrics", () => {
     expect(seriesValue(text, "p2p_gossip_grafts_served_total")).toBe(1);
     expect(seriesValue(text, "p2p_gossip_prunes_sent_total")).toBe(5);
     expect(seriesValue(text, "p2p_gossip_announced_ids_sent_total")).toBe(40);
-    expect(seriesValue(text, 'p2p_gossip_tree_neighbours{link="eager"}')).toBe(1);
-    expect(seriesValue(text, 'p2p_gossip_tree_neighbours{link="lazy"}')).toBe(1);
+    expect(seriesValue(text, "p2p_gossip_eager_neighbours")).toBe(1);
+    expect(seriesValue(text, "p2p_gossip_lazy_neighbours")).toBe(1);
     expect(seriesValue(text, "p2p_gossip_missing_ids")).toBe(2);
     expect(seriesValue(text, "p2p_link_frames_received_total")).toBe(11);
     delivered = 9;
@@ -160,6 +160,6 @@ describe("createPeerMetrics", () => {
     }).metrics();
     expect(text).toContain("p2p_gossip_messages_delivered_total");
     expect(text).not.toContain("p2p_gossip_grafts_sent_total");
-    expect(text).not.toContain("p2p_gossip_tree_neighbours");
+    expect(text).not.toContain("p2p_gossip_eager_neighbours");
   });
 });

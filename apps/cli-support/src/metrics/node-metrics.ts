@@ -65,26 +65,6 @@ function gauge(registry: Registry, name: string, help: string, read: Read): void
   });
 }
 
-/** Like {@link gauge}, one series per value of `label`. */
-function labelledGauge(
-  registry: Registry,
-  name: string,
-  help: string,
-  label: string,
-  read: ReadLabelled,
-): void {
-  new Gauge({
-    name,
-    help,
-    labelNames: [label],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [value, current] of Object.entries(read())) this.set({ [label]: value }, current);
-    },
-  });
-}
-
 /**
  * Registers a histogram kept by the node (bucket counts in milliseconds), exposed in seconds.
  * prom-client's Histogram only takes single observations, so this is a small metric object of
@@ -311,15 +291,17 @@ export function createPeerMetrics(source: PeerMetricsSource): Registry {
     for (const [name, help, key] of plumtreeCounters) {
       counter(registry, name, help, () => gossip().counters[key]);
     }
-    labelledGauge(
+    gauge(
       registry,
-      "p2p_gossip_tree_neighbours",
-      "Plumtree neighbours by link: eager (full copies) or lazy (announcements).",
-      "link",
-      () => ({
-        eager: gossip().plumtree?.eager.length ?? 0,
-        lazy: gossip().plumtree?.lazy.length ?? 0,
-      }),
+      "p2p_gossip_eager_neighbours",
+      "Plumtree neighbours that get full copies (the tree).",
+      () => gossip().plumtree?.eager.length ?? 0,
+    );
+    gauge(
+      registry,
+      "p2p_gossip_lazy_neighbours",
+      "Plumtree neighbours that get announcements only.",
+      () => gossip().plumtree?.lazy.length ?? 0,
     );
     gauge(
       registry,
