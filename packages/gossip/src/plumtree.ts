@@ -1,4 +1,5 @@
 import type { PlumtreeConfig } from "./config.js";
+import { peek, queue, shift } from "./deadline-queue.js";
 import type { GossipOutput } from "./gossip-types.js";
 import type { GossipMessage } from "./messages.js";
 
@@ -58,25 +59,6 @@ interface Missing {
   readonly announcers: string[];
   attempts: number;
   deadline: number;
-}
-
-/** A time-ordered queue of ids (each queue holds deadlines in non-decreasing order). */
-interface DeadlineQueue<Item extends { id: string; at: number } = { id: string; at: number }> {
-  items: Item[];
-  head: number;
-}
-
-const queue = <Item extends { id: string; at: number }>(): DeadlineQueue<Item> => ({
-  items: [],
-  head: 0,
-});
-const peek = <Item extends { id: string; at: number }>(q: DeadlineQueue<Item>) => q.items[q.head];
-function shift<Item extends { id: string; at: number }>(q: DeadlineQueue<Item>): void {
-  q.head++;
-  if (q.head > 1024 && q.head * 2 > q.items.length) {
-    q.items = q.items.slice(q.head);
-    q.head = 0;
-  }
 }
 
 /** What the gossip machine lends the Plumtree state. */
