@@ -43,6 +43,7 @@ export const PlumtreeConfigSchema = z
      * flight can each prune a different link of one cycle and cut the tree, leaving the peers
      * beyond it to wait for an announcement and a graft (`missingTimeoutMs`), message after
      * message; a link that is redundant for several messages in a row is rarely the last one.
+     * A link a graft put back is pruned on its first duplicate until it carries a first copy.
      */
     pruneAfterDuplicates: count.default(3),
     /** Announcements are held this long to be sent together (0: at the end of each step). */

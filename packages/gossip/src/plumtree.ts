@@ -108,6 +108,13 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     lazy.delete(peer);
     eager.add(peer);
   };
+  /**
+   * A link a graft put back in the tree has not carried a first copy yet: its first duplicate
+   * prunes it again (a first copy over it earns it the usual tolerance).
+   */
+  const graftedLink = (peer: string) => {
+    duplicateStreaks.set(peer, config.pruneAfterDuplicates - 1);
+  };
   const makeLazy = (peer: string) => {
     duplicateStreaks.delete(peer);
     eager.delete(peer);
@@ -202,6 +209,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     entry.attempts++;
     entry.deadline = now + config.graftTimeoutMs;
     waits[1].items.push({ id, at: entry.deadline });
+    if (!eager.has(target)) graftedLink(target);
     makeEager(target);
     outputs.push({ type: "send", to: target, message: { type: "gossip.graft", id } });
     counters.graftsSent++;
@@ -335,6 +343,7 @@ export function createPlumtree(config: PlumtreeConfig, hooks: PlumtreeHooks) {
     /** `from` lacks `id`: it joins the tree, and gets the message if this peer still has it. */
     graft(outputs: GossipOutput[], from: string, id: string): void {
       counters.controlReceived++;
+      if (!eager.has(from)) graftedLink(from);
       makeEager(from);
       const entry = cache.get(id);
       if (entry === undefined) return;
