@@ -14,6 +14,7 @@ import { createProbeResults } from "./probe-results.js";
 import { type Change, createProposer, type ProposerOutput } from "./proposer.js";
 import { createOwnerFirst, createRemovalsInFlight } from "./removal-coordination.js";
 import { createRemovalRetries } from "./removal-retries.js";
+import { PROPOSER_RESERVATION_KEY, restoredState } from "./seed-registry-state.js";
 import {
   parseSeedRegistryConfig,
   type SeedCommand,
@@ -23,6 +24,7 @@ import {
   type SeedRegistryOutput,
 } from "./seed-registry-types.js";
 
+export { PROPOSER_RESERVATION_KEY } from "./seed-registry-state.js";
 export type {
   SeedCommand,
   SeedRegistry,
@@ -35,12 +37,6 @@ export type {
   SeedRegistryView,
 } from "./seed-registry-types.js";
 export { SeedRegistryConfigSchema } from "./seed-registry-types.js";
-
-/**
- * Storage key under which a seed reserves ballot counters (never a peer address, which
- * always contains a colon).
- */
-export const PROPOSER_RESERVATION_KEY = "~proposer";
 
 const RESTART = ":restart:";
 const RESTART_READS_AT_ONCE = 64;
@@ -58,13 +54,7 @@ export function createSeedRegistry(
   let currentNow = 0;
   let wallOffsetMs = 0;
 
-  const initial = new Map(deps.initialState ?? []);
-  const reservation = initial.get(PROPOSER_RESERVATION_KEY);
-  initial.delete(PROPOSER_RESERVATION_KEY);
-  let reservedCounter = reservation?.promised.counter ?? 0;
-  for (const state of initial.values()) {
-    reservedCounter = Math.max(reservedCounter, state.promised.counter);
-  }
+  const { keys: initial, reservedCounter } = restoredState(deps.initialState);
   /** Committed records only; what the acceptor holds uncommitted is quorum-read after start. */
   const localView = createLocalView(initial);
   // At most 64 at once: every seed may restart with the same keys to read.
@@ -85,9 +75,10 @@ export function createSeedRegistry(
   const probeResults = createProbeResults(config);
   /** Alive votes about members this seed's host checked, from `alive-vote` inputs. */
   const aliveVotes = createProbeResults(config);
+  const wallNow = (): number => currentNow + wallOffsetMs;
   const evidenceContext = (): EvidenceContext => ({
     now: currentNow,
-    wallTimeMs: currentNow + wallOffsetMs,
+    wallTimeMs: wallNow(),
     records: list().map((entry) => entry.record),
     probeResults: probeResults.table,
     aliveVotes: aliveVotes.table,
@@ -131,7 +122,6 @@ export function createSeedRegistry(
     localView.hasTombstones(),
   );
   let operationSequence = 0;
-  const wallNow = (): number => currentNow + wallOffsetMs;
 
   const entryOf = localView.entry;
   const list = localView.list;
