@@ -94,12 +94,13 @@ export const mutants: readonly Mutant[] = [
     suite: "simulation",
     edits: [
       {
-        file: "src/seed-registry.ts",
-        find: "let reservedCounter = reservation?.promised.counter ?? 0;",
-        replace: "let reservedCounter = 0 * (reservation?.promised.counter ?? 0);",
+        file: "src/seed-registry-state.ts",
+        find: "let reservedCounter = keys.get(PROPOSER_RESERVATION_KEY)?.promised.counter ?? 0;",
+        replace:
+          "let reservedCounter = 0 * (keys.get(PROPOSER_RESERVATION_KEY)?.promised.counter ?? 0);",
       },
       {
-        file: "src/seed-registry.ts",
+        file: "src/seed-registry-state.ts",
         find: "reservedCounter = Math.max(reservedCounter, state.promised.counter);",
         replace: "",
       },
