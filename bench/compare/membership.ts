@@ -123,7 +123,13 @@ export async function measureMembership(
   return results;
 }
 
-/** Dissemination: p2p messages stamped in a window, Serf user events sent during it. */
+/**
+ * Dissemination, each system timed while the other is idle: the p2p messages stamped in a
+ * window (the agents running, idle), then, once the peers' generators are done, the Serf user
+ * events one after another (the peers running, idle). Timed side by side in one window, the
+ * p2p messages shared the 2 cores with the spawning of `serf event` and the agents' output,
+ * while Serf's own time is set by its gossip interval whatever the load.
+ */
 async function disseminate(
   p2p: P2pNetwork,
   serf: SerfCluster | undefined,
@@ -132,16 +138,18 @@ async function disseminate(
   log: (line: string) => void,
 ): Promise<void> {
   const windowStart = Date.now() + 1000;
-  await sleep(1000);
-  let sent = 0;
-  while (
-    Date.now() - windowStart < settings.windowSeconds * 1000 ||
-    (serf !== undefined && sent < settings.serfEvents)
-  ) {
-    if (serf === undefined) {
-      await sleep(200);
-      continue;
-    }
+  await sleep(1000 + settings.windowSeconds * 1000);
+  const windowEnd = Date.now();
+  log(
+    `  p2p dissemination window ${((windowEnd - windowStart) / 1000).toFixed(1)} s; waiting for the peers' generators to finish`,
+  );
+  const dissemination = await p2pDissemination(p2p, windowStart, windowEnd);
+  results.messages = { stamped: dissemination.stamped, complete: dissemination.complete };
+  results.disseminationS.p2p.push(...dissemination.seconds);
+  if (dissemination.error !== undefined) results.errors.push(dissemination.error);
+  if (serf === undefined) return;
+  log(`  Serf: ${settings.serfEvents} user events, one after another`);
+  for (let sent = 0; sent < settings.serfEvents; sent++) {
     const from = pick([...serf.agents.keys()]);
     try {
       const ms = await serf.disseminate(from, `bench-${sent}`, 10_000);
@@ -150,22 +158,11 @@ async function disseminate(
     } catch (error) {
       results.serfEvents.firstMiss ??= messageOf(error);
     }
-    sent += 1;
-    results.serfEvents.sent = sent;
+    results.serfEvents.sent = sent + 1;
     await sleep(250);
   }
   const { firstMiss } = results.serfEvents;
-  if (sent > 0 && results.serfEvents.complete === 0 && firstMiss !== undefined) {
-    results.errors.push(firstMiss);
-  }
-  const windowEnd = Date.now();
-  log(
-    `  dissemination window ${((windowEnd - windowStart) / 1000).toFixed(1)} s; waiting for the peers' generators to finish`,
-  );
-  const dissemination = await p2pDissemination(p2p, windowStart, windowEnd);
-  results.messages = { stamped: dissemination.stamped, complete: dissemination.complete };
-  results.disseminationS.p2p.push(...dissemination.seconds);
-  if (dissemination.error !== undefined) results.errors.push(dissemination.error);
+  if (results.serfEvents.complete === 0 && firstMiss !== undefined) results.errors.push(firstMiss);
 }
 
 /**
