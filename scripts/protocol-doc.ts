@@ -227,7 +227,7 @@ const DESCRIPTIONS: Readonly<Record<string, { sentBy: string; description: strin
   "gossip.ihave": {
     sentBy: "peer → peer",
     description:
-      "Plumtree forwarding only: the sender has the messages with these ids (1–256, distinct). Sent to lazy neighbours instead of the full message, and again in re-announcement rounds to neighbours not known to have them; a receiver that lacks an id waits for it, then grafts the sender.",
+      "Plumtree forwarding only: the sender has the messages with these ids (1–256, distinct). Sent to lazy neighbours instead of the full message (held up to `announceDelayMs`, 250 ms by default, so that the ids for one neighbour share a frame), and again in re-announcement rounds to neighbours not known to have them; a receiver that lacks an id waits for it, then grafts the sender.",
   },
   "gossip.graft": {
     sentBy: "peer → peer",
