@@ -1,3 +1,5 @@
+import { type RandomSource, shuffled } from "@p2p/wire";
+
 /**
  * A Paxos ballot: totally ordered by `counter`, then by `proposer` (the seed id), so two
  * seeds never use the same ballot.
@@ -53,4 +55,21 @@ export function keyOwner(key: string, seeds: readonly string[]): string | undefi
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return sorted[hash % sorted.length];
+}
+
+/**
+ * The order in which a change of `key` tries `seeds`: its owner seed first ({@link keyOwner}),
+ * then the others in a random order drawn from `random`.
+ */
+export function ownerFirstOrder(
+  key: string,
+  seeds: readonly string[],
+  random: RandomSource,
+): string[] {
+  const owner = keyOwner(key, seeds);
+  const others = shuffled(
+    random,
+    seeds.filter((seed) => seed !== owner),
+  );
+  return owner === undefined ? others : [owner, ...others];
 }

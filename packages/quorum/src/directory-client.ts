@@ -1,5 +1,5 @@
 import { assertNever, createTimeGuard, parseConfig, shuffled } from "@p2p/wire";
-import { keyOwner } from "./ballot.js";
+import { ownerFirstOrder } from "./ballot.js";
 import {
   type Chain,
   type DirectoryClient,
@@ -19,8 +19,8 @@ import {
 } from "./directory-client-types.js";
 import { createListFetches, createRecordQueue, type FinishedFetch } from "./directory-lists.js";
 import { createRegistrationRound, type RegistrationRound } from "./directory-registration.js";
-import type { RegisterResponse, RequestProof } from "./messages.js";
-import { signRequest, type UnsignedRequest } from "./request-proof.js";
+import type { RegisterResponse } from "./messages.js";
+import { requestSigner } from "./request-proof.js";
 
 /**
  * Creates a directory client: registers with ⌊n/2⌋+1 seeds at once (each failed seed is
@@ -39,15 +39,7 @@ export function createDirectoryClient(
   );
   const { random } = dependencies;
   /** `{ proof }`: this request signed by the peer, when it has a key and a signer. */
-  const signed = (
-    request: Pick<UnsignedRequest, "kind" | "requestId" | "incarnation" | "neighbours">,
-  ): { proof?: RequestProof } => {
-    const publicKey = config.publicKey;
-    if (publicKey === undefined || dependencies.sign === undefined) return {};
-    return {
-      proof: signRequest({ ...request, address: config.self, publicKey }, dependencies.sign),
-    };
-  };
+  const signed = requestSigner(config.self, config.publicKey, dependencies.sign);
   const seeds = [...new Set(config.seeds)].sort();
   const majority = Math.floor(seeds.length / 2) + 1;
   const guardTime = createTimeGuard("directory client");
@@ -75,19 +67,11 @@ export function createDirectoryClient(
   const emit = (event: DirectoryClientEvent) => outputs.push({ type: "emit", event });
 
   /**
-   * The seeds a change of this peer's record tries in turn: its key's owner seed first
-   * (`keyOwner`), then the others in a random order. The owner keeps the key's promise after
-   * it wrote the key, so each later change there takes one round trip between the seeds, and so
-   * does the removal the owner proposes first when this peer dies.
+   * The seeds a change of this peer's record tries in turn. The owner keeps the key's promise
+   * after it wrote the key, so each later change there takes one round trip between the seeds,
+   * and so does the removal the owner proposes first when this peer dies.
    */
-  const ownerFirst = (): string[] => {
-    const owner = keyOwner(config.self, seeds);
-    const others = shuffled(
-      random,
-      seeds.filter((seed) => seed !== owner),
-    );
-    return owner === undefined ? others : [owner, ...others];
-  };
+  const ownerFirst = (): string[] => ownerFirstOrder(config.self, seeds, random);
 
   /** Sends one request to `seed`; its answer (or its failure) comes back as `purpose`. */
   const request = (

@@ -47,6 +47,23 @@ export function signRequest(
   return { ...request, signature: bytesToHex(sign(requestSigningBytes(request))) };
 }
 
+/**
+ * For a peer at `address`: a function that returns `{ proof }`, a request signed with its
+ * identity key, when it has a key and a signer, and `{}` otherwise.
+ */
+export function requestSigner(
+  address: string,
+  publicKey: string | undefined,
+  sign: ((bytes: Uint8Array) => Uint8Array) | undefined,
+): (request: Pick<UnsignedRequest, "kind" | "requestId" | "incarnation" | "neighbours">) => {
+  proof?: RequestProof;
+} {
+  return (request) =>
+    publicKey === undefined || sign === undefined
+      ? {}
+      : { proof: signRequest({ ...request, address, publicKey }, sign) };
+}
+
 /** True when `proof` is signed by the key it names. */
 export function isRequestSigned(proof: RequestProof, verify: VerifySignature): boolean {
   const { signature, ...request } = proof;
