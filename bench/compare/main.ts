@@ -9,8 +9,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureCommits } from "./commit.js";
 import { EtcdCluster } from "./etcd.js";
-import { type MembershipSettings, measureMembership } from "./membership.js";
-import type { Dissemination } from "./observations.js";
+import {
+  type DisseminationWindows,
+  type MembershipSettings,
+  measureMembership,
+} from "./membership.js";
 import { REPO_ROOT } from "./p2p.js";
 import { measurePlumtree } from "./plumtree.js";
 import { killAll } from "./processes.js";
@@ -46,8 +49,24 @@ if (unknown.length > 0) {
 }
 const isQuick = args.includes("--quick");
 const membership: MembershipSettings = isQuick
-  ? { peers: 10, kills: 2, messageCount: 25, windowSeconds: 4, serfEvents: 4, idleSeconds: 6 }
-  : { peers: 30, kills: 5, messageCount: 60, windowSeconds: 10, serfEvents: 10, idleSeconds: 20 };
+  ? {
+      peers: 10,
+      kills: 2,
+      messageCount: 30,
+      windowSeconds: 4,
+      settleSeconds: 10,
+      serfEvents: 4,
+      idleSeconds: 6,
+    }
+  : {
+      peers: 30,
+      kills: 5,
+      messageCount: 90,
+      windowSeconds: 10,
+      settleSeconds: 45,
+      serfEvents: 10,
+      idleSeconds: 20,
+    };
 const commit = isQuick ? { rounds: 2, perRound: 15 } : { rounds: 6, perRound: 25 };
 const simulated: SimulatedSettings = isQuick
   ? { peers: 200, messages: 20, codecRounds: 2, codecRoundMs: 30 }
@@ -114,10 +133,13 @@ async function main(): Promise<number> {
 
     log(`plumtree: a second network of ${membership.peers} peers with gossip_forwarding: plumtree`);
     mkdirSync(join(directory, "plumtree"));
-    let plumtree: Dissemination = { stamped: 0, complete: 0, seconds: [] };
+    const none = { stamped: 0, complete: 0, seconds: [] };
+    let plumtreeWindows: DisseminationWindows = { fresh: none, steady: none };
     try {
-      plumtree = await measurePlumtree(join(directory, "plumtree"), membership, log);
-      if (plumtree.error !== undefined) errors.push(`plumtree: ${plumtree.error}`);
+      plumtreeWindows = await measurePlumtree(join(directory, "plumtree"), membership, log);
+      const { fresh, steady } = plumtreeWindows;
+      if (steady.error !== undefined) errors.push(`plumtree, steady state: ${steady.error}`);
+      if (fresh.error !== undefined) errors.push(`plumtree, first window: ${fresh.error}`);
     } catch (error) {
       errors.push(`plumtree: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -147,6 +169,7 @@ async function main(): Promise<number> {
       etcd?.stop();
     }
 
+    const plumtree = plumtreeWindows.steady;
     // In this process, once the real processes of the rows above have stopped.
     const simulatedRows = measureSimulated(simulated, log);
 
@@ -181,7 +204,7 @@ async function main(): Promise<number> {
         target: { kind: "ratio", max: 0.6 },
       },
       {
-        name: `dissemination: one message → all ${n - 1} others, median`,
+        name: `dissemination: one message → all ${n - 1} others, steady state (every peer up ≥ ${membership.settleSeconds} s), median`,
         unit: "s",
         p2p: p2pValue(members.disseminationS.p2p, 0.5, "complete message"),
         anchorName: "Serf user event",
@@ -189,7 +212,7 @@ async function main(): Promise<number> {
         target: { kind: "ratio", max: 0.05 },
       },
       {
-        name: `dissemination, gossip_forwarding: plumtree (a second network of ${n}, run alone), median`,
+        name: `dissemination, gossip_forwarding: plumtree (a second network of ${n}, run alone), steady state, median`,
         unit: "s",
         p2p: p2pValue(plumtree.seconds, 0.5, "complete message"),
         anchorName: "Serf user event",
@@ -197,18 +220,32 @@ async function main(): Promise<number> {
         target: { kind: "ratio", max: 0.05 },
       },
       {
-        name: `dissemination, p90 (flooding, ${members.disseminationS.p2p.length} messages / ${members.disseminationS.serf.length} user events)`,
+        name: `dissemination, steady state, p90 (flooding, ${members.disseminationS.p2p.length} messages / ${members.disseminationS.serf.length} user events)`,
         unit: "s",
         p2p: p2pValue(members.disseminationS.p2p, 0.9, "complete message"),
         anchorName: "Serf user event",
         anchor: serfValue(members.disseminationS.serf, 0.9, "user event"),
       },
       {
-        name: `dissemination, plumtree, p90 (${plumtree.seconds.length} messages)`,
+        name: `dissemination, plumtree, steady state, p90 (${plumtree.seconds.length} messages)`,
         unit: "s",
         p2p: p2pValue(plumtree.seconds, 0.9, "complete message"),
         anchorName: "Serf user event",
         anchor: serfValue(members.disseminationS.serf, 0.9, "user event"),
+      },
+      {
+        name: `dissemination in the first ${membership.windowSeconds} s after the last join (new processes, JIT compiling), flooding, median`,
+        unit: "s",
+        p2p: p2pValue(members.freshDisseminationS, 0.5, "complete message"),
+        anchorName: "Serf user event",
+        anchor: serfValue(members.disseminationS.serf, 0.5, "user event"),
+      },
+      {
+        name: `dissemination in the first ${membership.windowSeconds} s after the last join, plumtree, median`,
+        unit: "s",
+        p2p: p2pValue(plumtreeWindows.fresh.seconds, 0.5, "complete message"),
+        anchorName: "Serf user event",
+        anchor: serfValue(members.disseminationS.serf, 0.5, "user event"),
       },
       {
         name: "false removals during the run (live peers removed / live agents failed)",
@@ -289,8 +326,8 @@ async function main(): Promise<number> {
     notes.push(
       `Detection: p2p from the kill to the last seed's own \`removed <peer> (dead…\` line (fast profile); Serf from the kill to the last survivor's \`EventMemberFailed\` log line reaching this process; one peer and one agent killed at the same instant, each replaced before the next kill.`,
       `False removals: p2p ${members.falseRemovals.p2p.length}${members.falseRemovals.p2p.length > 0 ? ` (${members.falseRemovals.p2p.join(", ")})` : ""}; Serf false failures ${members.falseRemovals.serf.length}.`,
-      `Dissemination: p2p ${complete} of ${stamped} messages stamped in the window reached all ${n - 1} other peers (time from the origin's stamp in the message to the last delivery line in outputfile.txt); Serf ${members.serfEvents.complete} of ${members.serfEvents.sent} user events (\`serf event -coalesce=false\`) reached every agent within 10 s, timed from the origin agent's \`Received event\` line to the last other agent's${members.serfEvents.firstMiss === undefined ? "" : ` (the others are not timed; first: ${members.serfEvents.firstMiss})`}.`,
-      `Dissemination with Plumtree: ${plumtree.complete} of ${plumtree.stamped} messages stamped in the window reached all ${n - 1} other peers, measured the same way in a second network started after the first had stopped (no Serf agents running then); the Serf column is the user events above.`,
+      `Dissemination: p2p ${complete} of ${stamped} messages stamped in the steady-state window (opened once the youngest peer had run ${membership.settleSeconds} s) reached all ${n - 1} other peers, and ${members.freshMessages.complete} of ${members.freshMessages.stamped} in the first window after the last join (time from the origin's stamp in the message to the last delivery line in outputfile.txt); Serf ${members.serfEvents.complete} of ${members.serfEvents.sent} user events (\`serf event -coalesce=false\`) reached every agent within 10 s, timed from the origin agent's \`Received event\` line to the last other agent's${members.serfEvents.firstMiss === undefined ? "" : ` (the others are not timed; first: ${members.serfEvents.firstMiss})`}.`,
+      `Dissemination with Plumtree: ${plumtree.complete} of ${plumtree.stamped} messages stamped in the steady-state window (and ${plumtreeWindows.fresh.complete} of ${plumtreeWindows.fresh.stamped} in the first) reached all ${n - 1} other peers, measured the same way in a second network started after the first had stopped (no Serf agents running then); the Serf column is the user events above.`,
       `Commit: ${commits.register.length} registrations at the key's owner seed (\`keyOwner\`: a new key's write at ballot 0, one round trip) and ${commits.registerElsewhere.length} at another seed (prepare + accept), each including TCP, the handshake and the seed's dial-back; ${commits.update.length} warm updates, ${commits.put.length} etcd puts (HTTP JSON gateway, keep-alive, to the leader), sequential, in alternating rounds.`,
       ...simulatedRows.notes,
       `RSS and CPU: p2p peers (seeds not counted) and Serf agents, /proc/<pid>/status VmRSS and /proc/<pid>/stat utime+stime, after the peers' message generators finished; PSS from /proc/<pid>/smaps_rollup.`,

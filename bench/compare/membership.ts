@@ -15,6 +15,11 @@ export interface MembershipSettings {
   readonly kills: number;
   readonly messageCount: number;
   readonly windowSeconds: number;
+  /**
+   * How long the youngest peer runs before the steady-state window opens: the JIT of a
+   * new Node process compiles its hot paths in its first minute of traffic.
+   */
+  readonly settleSeconds: number;
   readonly serfEvents: number;
   readonly idleSeconds: number;
 }
@@ -32,10 +37,14 @@ export interface MembershipResults {
   cpuPercent: { p2p: number[]; serf: number[] };
   /** Seconds from the kill to removed at every seed / failed at every survivor. */
   detectionS: { p2p: number[]; serf: number[] };
-  /** Seconds from the origin to the last other node. */
+  /** Seconds from the origin to the last other node (p2p: in the steady-state window). */
   disseminationS: { p2p: number[]; serf: number[] };
-  /** Messages stamped in the window, and how many of them reached every other peer. */
+  /** The same for the p2p messages of the first window after the last join. */
+  freshDisseminationS: number[];
+  /** Messages stamped in the steady-state window, and how many reached every other peer. */
   messages: { stamped: number; complete: number };
+  /** The same for the first window after the last join. */
+  freshMessages: { stamped: number; complete: number };
   /**
    * Serf user events sent, and how many reached every agent in time (as for p2p, one that did
    * not is reported, not timed; only when none did is it an error); the first miss, if any.
@@ -72,7 +81,9 @@ export async function measureMembership(
     cpuPercent: { p2p: [], serf: [] },
     detectionS: { p2p: [], serf: [] },
     disseminationS: { p2p: [], serf: [] },
+    freshDisseminationS: [],
     messages: { stamped: 0, complete: 0 },
+    freshMessages: { stamped: 0, complete: 0 },
     serfEvents: { sent: 0, complete: 0 },
     falseRemovals: { p2p: [], serf: [] },
     errors: [],
@@ -124,8 +135,8 @@ export async function measureMembership(
 }
 
 /**
- * Dissemination, each system timed while the other is idle: the p2p messages stamped in a
- * window (the agents running, idle), then, once the peers' generators are done, the Serf user
+ * Dissemination, each system timed while the other is idle: the p2p messages stamped in two
+ * windows (the agents running, idle), then, once the peers' generators are done, the Serf user
  * events one after another (the peers running, idle). Timed side by side in one window, the
  * p2p messages shared the 2 cores with the spawning of `serf event` and the agents' output,
  * while Serf's own time is set by its gossip interval whatever the load.
@@ -137,16 +148,13 @@ async function disseminate(
   results: MembershipResults,
   log: (line: string) => void,
 ): Promise<void> {
-  const windowStart = Date.now() + 1000;
-  await sleep(1000 + settings.windowSeconds * 1000);
-  const windowEnd = Date.now();
-  log(
-    `  p2p dissemination window ${((windowEnd - windowStart) / 1000).toFixed(1)} s; waiting for the peers' generators to finish`,
-  );
-  const dissemination = await p2pDissemination(p2p, windowStart, windowEnd);
-  results.messages = { stamped: dissemination.stamped, complete: dissemination.complete };
-  results.disseminationS.p2p.push(...dissemination.seconds);
-  if (dissemination.error !== undefined) results.errors.push(dissemination.error);
+  const { fresh, steady } = await disseminationWindows(p2p, settings, log);
+  results.messages = { stamped: steady.stamped, complete: steady.complete };
+  results.freshMessages = { stamped: fresh.stamped, complete: fresh.complete };
+  results.disseminationS.p2p.push(...steady.seconds);
+  results.freshDisseminationS.push(...fresh.seconds);
+  if (steady.error !== undefined) results.errors.push(`steady-state window: ${steady.error}`);
+  if (fresh.error !== undefined) results.errors.push(`first window: ${fresh.error}`);
   if (serf === undefined) return;
   log(`  Serf: ${settings.serfEvents} user events, one after another`);
   for (let sent = 0; sent < settings.serfEvents; sent++) {
@@ -192,17 +200,42 @@ export async function requireAgreed(p2p: P2pNetwork, peers: number): Promise<voi
   }
 }
 
+/** The dissemination of one network in its two windows. */
+export interface DisseminationWindows {
+  /** The first window after the last peer joined: young processes, their JIT still compiling. */
+  readonly fresh: Dissemination;
+  /** The window once the youngest peer has run `settleSeconds`: the network's steady state. */
+  readonly steady: Dissemination;
+}
+
 /**
- * Waits until the peers' generators are done, then reads outputfile.txt: the messages stamped
- * in [windowStart, windowEnd] and the seconds each took to reach every other peer.
+ * Times the messages stamped in two windows of `windowSeconds`: one opening a second from now
+ * (right after the last join), and one opening once the youngest peer has run
+ * `settleSeconds`. Then waits until the peers' generators are done and reads outputfile.txt.
  */
-export async function p2pDissemination(
+export async function disseminationWindows(
   p2p: P2pNetwork,
-  windowStart: number,
-  windowEnd: number,
-): Promise<Dissemination> {
-  await waitUntil(() => Date.now() - p2p.lastPublishedMs > 3000, 120_000, "p2p: generators done");
-  return disseminationOf(p2p.messages(), [...p2p.peers.keys()], windowStart, windowEnd);
+  settings: { readonly windowSeconds: number; readonly settleSeconds: number },
+  log: (line: string) => void,
+): Promise<DisseminationWindows> {
+  const window = settings.windowSeconds * 1000;
+  const freshStart = Date.now() + 1000;
+  await sleep(1000 + window);
+  const freshEnd = Date.now();
+  const steadyStart = Math.max(freshEnd, p2p.lastReadyMs + settings.settleSeconds * 1000);
+  log(
+    `  first window done; the steady-state window opens in ${((steadyStart - freshEnd) / 1000).toFixed(0)} s, once every peer has run ${settings.settleSeconds} s`,
+  );
+  await sleep(steadyStart - Date.now() + window);
+  const steadyEnd = Date.now();
+  log("  steady-state window done; waiting for the peers' generators to finish");
+  await waitUntil(() => Date.now() - p2p.lastPublishedMs > 3000, 180_000, "p2p: generators done");
+  const messages = p2p.messages();
+  const peers = [...p2p.peers.keys()];
+  return {
+    fresh: disseminationOf(messages, peers, freshStart, freshEnd),
+    steady: disseminationOf(messages, peers, steadyStart, steadyEnd),
+  };
 }
 
 /** Idle CPU over `idleSeconds` and RSS afterwards, per peer and per agent. */

@@ -26,6 +26,8 @@ export class P2pNetwork {
   readonly removals = new RemovalLog();
   /** Wall time (ms) of the last `published` line of any peer. */
   lastPublishedMs = 0;
+  /** Wall time (ms) at which the youngest peer printed its ready line. */
+  lastReadyMs = 0;
   private seedAddresses: string[] = [];
 
   /**
@@ -107,6 +109,7 @@ export class P2pNetwork {
     const neighbours = peer.waitForLine(/\] neighbours: \d/, START_TIMEOUT_MS);
     neighbours.catch(() => {}); // awaited below, after the ready line
     await peer.waitForLine(/^ready peer /, START_TIMEOUT_MS);
+    this.lastReadyMs = Date.now();
     this.peers.set(address, peer);
     if (this.peers.size > 1) await neighbours;
     return address;
