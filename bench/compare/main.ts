@@ -204,7 +204,7 @@ async function main(): Promise<number> {
         target: { kind: "ratio", max: 0.6 },
       },
       {
-        name: `dissemination: one message → all ${n - 1} others, steady state (every peer up ≥ ${membership.settleSeconds} s), median`,
+        name: `dissemination: one message → all ${n - 1} others, gossip_forwarding: flood, steady state (every peer up ≥ ${membership.settleSeconds} s), median`,
         unit: "s",
         p2p: p2pValue(members.disseminationS.p2p, 0.5, "complete message"),
         anchorName: "Serf user event",
@@ -212,7 +212,7 @@ async function main(): Promise<number> {
         target: { kind: "ratio", max: 0.05 },
       },
       {
-        name: `dissemination, gossip_forwarding: plumtree (a second network of ${n}, run alone), steady state, median`,
+        name: `dissemination, gossip_forwarding: plumtree (the peers' default; a second network of ${n}, run alone), steady state, median`,
         unit: "s",
         p2p: p2pValue(plumtree.seconds, 0.5, "complete message"),
         anchorName: "Serf user event",

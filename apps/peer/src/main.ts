@@ -283,9 +283,7 @@ function setUpPeer(address: string, shared: SharedSetup, steps?: StepTimer): Hos
     ...(config.overlayExponent === undefined
       ? {}
       : { overlay: { exponent: config.overlayExponent } }),
-    ...(config.gossipForwarding === undefined
-      ? {}
-      : { gossipForwarding: { type: config.gossipForwarding } }),
+    gossipForwarding: { type: config.gossipForwarding },
     signer,
     verify: verifyEd25519,
     randomBytes: (length) => new Uint8Array(randomBytes(length)),
