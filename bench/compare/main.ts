@@ -224,7 +224,7 @@ async function main(): Promise<number> {
         0.05,
       ),
       disseminationRow(
-        `dissemination, gossip_forwarding: plumtree (the peers' default; a second network of ${n}, run alone), steady state, median`,
+        `dissemination, gossip_forwarding: plumtree (a second network of ${n}, run alone), steady state, median`,
         plumtree.seconds,
         0.5,
         0.05,

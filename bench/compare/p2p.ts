@@ -32,7 +32,7 @@ export class P2pNetwork {
 
   /**
    * A network that lives in `directory`; peers generate `messageCount` messages each and
-   * forward gossip by `forwarding` (config.yml's `gossip_forwarding`; the bench's default here is flooding, written into config.yml, while the peers' own default is Plumtree).
+   * forward gossip by `forwarding` (config.yml's `gossip_forwarding`, default flooding).
    */
   constructor(
     readonly directory: string,

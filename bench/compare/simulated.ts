@@ -64,7 +64,7 @@ export function measureSimulated(
     },
   ];
   const notes = [
-    `Gossip rows: the whole gossip machines of ${peers} peers on @p2p/sim (virtual time, seeded), ${messages} messages from random origins one every 20 ms; flooding is the forwarding of the first network measured above (\`gossip_forwarding: flood\`), Plumtree that of the second (\`gossip_forwarding: plumtree\`, the peers' default). Flooding delivered ${(flood.delivery * 100).toFixed(2)} %, Plumtree ${(plumtree.delivery * 100).toFixed(2)} %; simulation wall time ${(flood.wallS + plumtree.wallS).toFixed(1)} s.`,
+    `Gossip rows: the whole gossip machines of ${peers} peers on @p2p/sim (virtual time, seeded), ${messages} messages from random origins one every 20 ms; flooding is the default forwarding of the peers measured above, Plumtree is \`gossip_forwarding: plumtree\`. Flooding delivered ${(flood.delivery * 100).toFixed(2)} %, Plumtree ${(plumtree.delivery * 100).toFixed(2)} %; simulation wall time ${(flood.wallS + plumtree.wallS).toFixed(1)} s.`,
     `Codec: ${codec.frameBytes} B framed msgpack against a ${codec.jsonBytes} B JSON line; without validation msgpack runs at ${(codec.msgpackRaw / codec.jsonRaw).toFixed(2)}× the rate of plain JSON.`,
   ];
   return { figures, notes };

@@ -283,7 +283,9 @@ function setUpPeer(address: string, shared: SharedSetup, steps?: StepTimer): Hos
     ...(config.overlayExponent === undefined
       ? {}
       : { overlay: { exponent: config.overlayExponent } }),
-    gossipForwarding: { type: config.gossipForwarding },
+    ...(config.gossipForwarding === undefined
+      ? {}
+      : { gossipForwarding: { type: config.gossipForwarding } }),
     signer,
     verify: verifyEd25519,
     randomBytes: (length) => new Uint8Array(randomBytes(length)),

@@ -141,11 +141,9 @@ describe("parseConfig", () => {
     ]);
   });
 
-  it("gossip_forwarding chooses flood or plumtree (the default); anything else is named", () => {
-    const unset = parseConfig(VALID);
-    expect(unset.ok && unset.value.gossipForwarding).toBe("plumtree");
-    const set = parseConfig(`${VALID}gossip_forwarding: flood\n`);
-    expect(set.ok && set.value.gossipForwarding).toBe("flood");
+  it("gossip_forwarding chooses flood or plumtree; anything else is named", () => {
+    const set = parseConfig(`${VALID}gossip_forwarding: plumtree\n`);
+    expect(set.ok && set.value.gossipForwarding).toBe("plumtree");
     expect(problemLines(`${VALID}gossip_forwarding: gossipy\n`)).toEqual([
       'config.yml:13: gossip_forwarding: expected "flood" or "plumtree", got "gossipy"',
     ]);

@@ -34,11 +34,10 @@ export interface NetworkConfig {
    */
   readonly overlayExponent?: number;
   /**
-   * How peers forward gossip (`gossip_forwarding`): `plumtree` (an eager tree with lazy
-   * repair, the default) or `flood` (every link). Every peer of a network must use the same: a
-   * flooding peer ignores the announcements a Plumtree peer sends on its lazy links.
+   * How peers forward gossip (`gossip_forwarding`): `flood` (every link, the default) or
+   * `plumtree` (an eager tree with lazy repair). Every peer of a network should use the same.
    */
-  readonly gossipForwarding: "flood" | "plumtree";
+  readonly gossipForwarding?: "flood" | "plumtree";
 }
 
 /** Options of {@link parseConfig}. */
@@ -67,11 +66,6 @@ const ROOT_KEYS = [
   "gossip_forwarding",
 ] as const;
 const SEED_KEYS = ["ip", "port", "key"] as const;
-/**
- * `gossip_forwarding` when config.yml does not set it: Plumtree reaches every peer at 10 %
- * frame loss with about 1.4 full copies per peer, where flooding sends 2.7 and misses some.
- */
-const DEFAULT_GOSSIP_FORWARDING = "plumtree";
 const RANGE_KEYS = ["start", "end"] as const;
 const TIMING_KEYS = [
   "gossip_interval_ms",
@@ -312,7 +306,7 @@ function normalize(raw: RawConfig, baseDirectory: string | undefined): NetworkCo
       ? {}
       : { allowedKeys: Object.freeze([...new Set(raw.allowed_keys)].sort()) }),
     ...(raw.overlay_exponent === undefined ? {} : { overlayExponent: raw.overlay_exponent }),
-    gossipForwarding: raw.gossip_forwarding ?? DEFAULT_GOSSIP_FORWARDING,
+    ...(raw.gossip_forwarding === undefined ? {} : { gossipForwarding: raw.gossip_forwarding }),
     peerIp: raw.peer_ip,
     peerPortRange: Object.freeze({
       start: raw.peer_port_range.start,
