@@ -439,3 +439,52 @@ describe("topping up", () => {
     expect(overlay.nextDeadline()).toBeUndefined();
   });
 });
+
+describe("joining the connected part", () => {
+  it("a peer without neighbours picks only members that already have one, so newcomers that found each other form no island", () => {
+    // Two established peers linked to each other and four newcomers of degree 0 (registered,
+    // not yet linked): with a newcomer as its only links, this peer and that newcomer could
+    // end up an island (seen on separate hosts: three newcomers, each with two neighbours,
+    // all among themselves).
+    const established = ["10.0.2.1:6000", "10.0.3.1:6000"];
+    const newcomers = ["10.0.4.1:6000", "10.0.5.1:6000", "10.0.6.1:6000", "10.0.7.1:6000"];
+    const members: DirectoryMember[] = [
+      {
+        address: established[0] as string,
+        status: "alive",
+        neighbours: [established[1] as string],
+      },
+      {
+        address: established[1] as string,
+        status: "alive",
+        neighbours: [established[0] as string],
+      },
+      ...newcomers.map((address) => member(address)),
+    ];
+    for (let seed = 1; seed <= 40; seed++) {
+      const overlay = createOverlay(
+        { self: "10.0.1.1:6000", targetDegree: 2 },
+        { random: createSeededRandom(seed) },
+      );
+      const picked = overlay
+        .step({ type: "members", now: 0, members })
+        .flatMap((output) => (output.type === "connect" ? [output.address] : []));
+      expect([...picked].sort(), `seed ${seed}`).toEqual(established);
+    }
+  });
+
+  it("a peer without neighbours picks among newcomers when no member has a neighbour yet", () => {
+    const overlay = createOverlay(
+      { self: "10.0.1.1:6000", targetDegree: 2 },
+      { random: createSeededRandom(3) },
+    );
+    const picked = overlay
+      .step({
+        type: "members",
+        now: 0,
+        members: ["10.0.2.1:6000", "10.0.3.1:6000"].map((address) => member(address)),
+      })
+      .flatMap((output) => (output.type === "connect" ? [output.address] : []));
+    expect(picked.sort()).toEqual(["10.0.2.1:6000", "10.0.3.1:6000"]);
+  });
+});

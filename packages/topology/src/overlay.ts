@@ -269,6 +269,16 @@ export function createOverlay(
     return acceptedAt.length;
   };
 
+  /**
+   * The candidates a peer without neighbours may pick: those that already have a neighbour,
+   * when any do. Every newcomer then hangs off the part of the overlay that is linked already,
+   * so newcomers that picked only each other cannot form an island.
+   */
+  const attachedFirst = (pool: readonly NeighbourCandidate[]): readonly NeighbourCandidate[] => {
+    const attached = pool.filter((candidate) => candidate.degree > 0);
+    return attached.length > 0 ? attached : pool;
+  };
+
   /** Chooses among the remaining candidates until the target is reached or none is left. */
   const select = (): void => {
     if (pending.size > 0) return;
@@ -279,7 +289,7 @@ export function createOverlay(
       if (count === 0 || candidates.length === 0) break;
       const chosen = chooseNeighbours({
         joiner: settings.self,
-        candidates,
+        candidates: neighbours.size === 0 ? attachedFirst(candidates) : candidates,
         k: count,
         random,
         shift: attachmentShift,
