@@ -12,7 +12,7 @@ import { DEFAULT_EXPONENT, shiftForExponent } from "./grow.js";
 import { hostOf } from "./host.js";
 import { liveOverlay, type OverlayMember } from "./live-overlay.js";
 import type { OverlayMessage } from "./messages.js";
-import { chooseNeighbours, type NeighbourCandidate } from "./selection.js";
+import { attachedOrAll, chooseNeighbours, type NeighbourCandidate } from "./selection.js";
 
 /** What the overlay needs to know of a member of the directory. */
 export interface DirectoryMember extends OverlayMember {
@@ -269,16 +269,6 @@ export function createOverlay(
     return acceptedAt.length;
   };
 
-  /**
-   * The candidates a peer without neighbours may pick: those that already have a neighbour,
-   * when any do. Every newcomer then hangs off the part of the overlay that is linked already,
-   * so newcomers that picked only each other cannot form an island.
-   */
-  const attachedFirst = (pool: readonly NeighbourCandidate[]): readonly NeighbourCandidate[] => {
-    const attached = pool.filter((candidate) => candidate.degree > 0);
-    return attached.length > 0 ? attached : pool;
-  };
-
   /** Chooses among the remaining candidates until the target is reached or none is left. */
   const select = (): void => {
     if (pending.size > 0) return;
@@ -289,7 +279,7 @@ export function createOverlay(
       if (count === 0 || candidates.length === 0) break;
       const chosen = chooseNeighbours({
         joiner: settings.self,
-        candidates: neighbours.size === 0 ? attachedFirst(candidates) : candidates,
+        candidates: neighbours.size === 0 ? attachedOrAll(candidates) : candidates,
         k: count,
         random,
         shift: attachmentShift,

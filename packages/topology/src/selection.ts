@@ -102,3 +102,16 @@ export function chooseNeighbours(input: ChooseNeighboursInput): string[] {
   }
   return chosen;
 }
+
+/**
+ * The candidates a peer without neighbours may pick: those that already have a neighbour,
+ * when any do, else all of them (the first peers of a network). Every newcomer then hangs off
+ * the part of the overlay that is linked already, so newcomers that picked only each other
+ * cannot form an island.
+ */
+export function attachedOrAll(
+  candidates: readonly NeighbourCandidate[],
+): readonly NeighbourCandidate[] {
+  const attached = candidates.filter((candidate) => candidate.degree > 0);
+  return attached.length > 0 ? attached : candidates;
+}
