@@ -33,6 +33,51 @@ export function createMemberKeys(verify: Verify = verifyIdentitySignature) {
 }
 
 /**
+ * `record` as a peer keeps it: without the signed request (`proof`) and the dead evidence
+ * (`evidence`) the seeds replicate. A peer reads a member's address, status, incarnation, key
+ * and neighbours, never those two, and they are about a third of a record's memory.
+ */
+export function slimRecord(record: MemberRecord): MemberRecord {
+  if (record.proof === undefined && record.evidence === undefined) return record;
+  const { proof: _proof, evidence: _evidence, ...kept } = record;
+  return kept;
+}
+
+/** Most addresses {@link peerRecord} remembers; past it, it starts again from none. */
+const SHARED_RECORDS_LIMIT = 100_000;
+/** The record each address last had at a peer of this process (held only while one keeps it). */
+const sharedRecords = new Map<string, WeakRef<MemberRecord>>();
+
+/** True when two records have the same fields with the same values (arrays item by item). */
+function isSameRecord(a: MemberRecord, b: MemberRecord): boolean {
+  const keys = Object.keys(a) as (keyof MemberRecord)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    const x = a[key];
+    const y = b[key];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    for (let index = 0; index < x.length; index++) if (x[index] !== y[index]) return false;
+  }
+  return true;
+}
+
+/**
+ * `record` as a peer keeps it ({@link slimRecord}), and the very object another peer of this
+ * process already keeps when that one is the same: records are values, never changed once
+ * made. Every peer reads the whole directory from the seeds, so a process hosting many peers
+ * (`peer --count`) would otherwise hold one copy of every member per peer.
+ */
+export function peerRecord(record: MemberRecord): MemberRecord {
+  const slim = slimRecord(record);
+  const held = sharedRecords.get(slim.address)?.deref();
+  if (held !== undefined && isSameRecord(held, slim)) return held;
+  if (sharedRecords.size >= SHARED_RECORDS_LIMIT) sharedRecords.clear();
+  sharedRecords.set(slim.address, new WeakRef(slim));
+  return slim;
+}
+
+/**
  * `snapshot` with `records` merged in, sorted by address: a record replaces the snapshot's one
  * of the same address unless that one is newer (a higher incarnation, or the same one changed
  * later).

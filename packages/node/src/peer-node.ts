@@ -26,7 +26,7 @@ import { assertNever, createMachineHost, P2pError } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
 import type { LinkPeer, Links } from "./link-types.js";
 import { createLinks } from "./links.js";
-import { createMemberKeys, mergeRecords } from "./member-keys.js";
+import { createMemberKeys, mergeRecords, peerRecord } from "./member-keys.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
 import { createNodeEvents } from "./node-events.js";
 import { createPeerGossip, gossipEventHandler } from "./peer-gossip.js";
@@ -253,22 +253,22 @@ export function createPeerNode(options: PeerNodeOptions): PeerNode {
         events.emit({ type: "registered", record: event.record, seeds: event.seeds });
         return;
       case "members": {
-        snapshot = event.records;
-        memberKeys.update(event.records);
+        snapshot = event.records.map(peerRecord);
+        memberKeys.update(snapshot);
         gossipHost.step({ type: "origins-changed", now: clock.now() });
         if (event.reason === "joined") {
           const alive = event.records.filter((record) => record.status === "alive");
           const members = alive.map((record) => record.address).sort();
           events.emit({ type: "peer-list", members, seeds: event.seeds });
         }
-        overlayHost.step({ type: "members", now: clock.now(), members: event.records });
+        overlayHost.step({ type: "members", now: clock.now(), members: snapshot });
         feedDirectory(overlay.inspect().neighbours, liveness.inspect().suspicions);
         return;
       }
       case "records": {
         // Records of origins the snapshot lacked: merged in (the higher incarnation wins), not
         // a new snapshot (the overlay goes on with the one it has).
-        snapshot = mergeRecords(snapshot, event.records);
+        snapshot = mergeRecords(snapshot, event.records.map(peerRecord));
         memberKeys.update(snapshot);
         gossipHost.step({ type: "origins-changed", now: clock.now() });
         return;
