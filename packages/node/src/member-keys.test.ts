@@ -22,31 +22,32 @@ const alive: MemberRecord = {
   },
 };
 
+/** `alive` as it is without its signed request: what a peer keeps of it. */
+const { proof: _proof, ...aliveFields } = alive;
+
 describe("slimRecord", () => {
   it("drops the signed request and keeps every field a peer reads", () => {
     const slim = slimRecord(alive);
-    expect(slim).toEqual({
-      address: "10.0.0.7:6000",
-      status: "alive",
-      incarnation: 3,
-      publicKey: KEY,
-      neighbours: ["10.0.0.8:6000", "10.0.0.9:6000"],
-      changedAt: 1_700_000_000_000,
-    });
-    expect("proof" in slim).toBe(false);
+    expect(slim).toEqual(aliveFields);
+    expect(Object.keys(slim).sort()).toEqual([
+      "address",
+      "changedAt",
+      "incarnation",
+      "neighbours",
+      "publicKey",
+      "status",
+    ]);
   });
 
   it("drops the evidence of a dead record", () => {
-    const { proof: _proof, ...withoutProof } = alive;
-    const dead: MemberRecord = { ...withoutProof, status: "dead", evidence: { votes: ["x"] } };
+    const dead: MemberRecord = { ...aliveFields, status: "dead", evidence: { votes: ["x"] } };
     const slim = slimRecord(dead);
     expect(slim.status).toBe("dead");
     expect("evidence" in slim).toBe(false);
   });
 
   it("returns a record that carries neither as it is", () => {
-    const { proof: _proof, ...bare } = alive;
-    expect(slimRecord(bare)).toBe(bare);
+    expect(slimRecord(aliveFields)).toBe(aliveFields);
   });
 });
 
