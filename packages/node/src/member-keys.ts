@@ -1,4 +1,4 @@
-import type { MemberRecord } from "@p2p/quorum";
+import { isSameJson, type MemberRecord } from "@p2p/quorum";
 import { verifyIdentitySignature } from "@p2p/wire";
 
 /** Verifies an Ed25519 signature (hex key); may throw on malformed input. */
@@ -48,20 +48,6 @@ const SHARED_RECORDS_LIMIT = 100_000;
 /** The record each address last had at a peer of this process (held only while one keeps it). */
 const sharedRecords = new Map<string, WeakRef<MemberRecord>>();
 
-/** True when two records have the same fields with the same values (arrays item by item). */
-function isSameRecord(a: MemberRecord, b: MemberRecord): boolean {
-  const keys = Object.keys(a) as (keyof MemberRecord)[];
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) {
-    const x = a[key];
-    const y = b[key];
-    if (x === y) continue;
-    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
-    for (let index = 0; index < x.length; index++) if (x[index] !== y[index]) return false;
-  }
-  return true;
-}
-
 /**
  * `record` as a peer keeps it ({@link slimRecord}), and the very object another peer of this
  * process already keeps when that one is the same: records are values, never changed once
@@ -71,7 +57,7 @@ function isSameRecord(a: MemberRecord, b: MemberRecord): boolean {
 export function peerRecord(record: MemberRecord): MemberRecord {
   const slim = slimRecord(record);
   const held = sharedRecords.get(slim.address)?.deref();
-  if (held !== undefined && isSameRecord(held, slim)) return held;
+  if (held !== undefined && isSameJson(held, slim)) return held;
   if (sharedRecords.size >= SHARED_RECORDS_LIMIT) sharedRecords.clear();
   sharedRecords.set(slim.address, new WeakRef(slim));
   return slim;

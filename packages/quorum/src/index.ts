@@ -10,7 +10,12 @@ export {
   zeroBallot,
 } from "./ballot.js";
 export type { Certifier, CertifierOptions } from "./certificate.js";
-export { acceptanceSigningBytes, canonicalJson, createCertifier } from "./certificate.js";
+export {
+  acceptanceSigningBytes,
+  canonicalJson,
+  createCertifier,
+  isSameJson,
+} from "./certificate.js";
 export { createDirectoryClient } from "./directory-client.js";
 export type {
   DirectoryClient,
