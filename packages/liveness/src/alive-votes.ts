@@ -1,7 +1,7 @@
 import { undirectedNeighbours } from "./directory.js";
 import { type SignedVote, SignedVoteSchema } from "./messages.js";
 import type { SeedDirectoryRecord } from "./seed-evidence.js";
-import { verifyVote } from "./vote.js";
+import { type VerifySignature, verifyVote } from "./vote.js";
 
 /** The alive votes counted about one suspect (at one incarnation). */
 interface Counted {
@@ -26,9 +26,10 @@ export interface AliveVoteLimits {
  * A seed's table of checked alive votes, per suspect, oldest first. A vote counts only when it
  * is a well-formed alive vote by a live mutual neighbour of a live suspect at that incarnation,
  * issued within the round window, signed by the voter's registered key, and the voter has not
- * been counted about that suspect in the last `aliveVoteMs`.
+ * been counted about that suspect in the last `aliveVoteMs`. `verify` checks the signatures
+ * (default: `@noble/curves`).
  */
-export function createAliveVotes(limits: AliveVoteLimits) {
+export function createAliveVotes(limits: AliveVoteLimits, verify?: VerifySignature) {
   const table = new Map<string, Counted>();
   return {
     /**
@@ -64,7 +65,7 @@ export function createAliveVotes(limits: AliveVoteLimits) {
           : { incarnation: vote.incarnation, atMs: now, voters: new Map<string, number>() };
       const lastCounted = counted.voters.get(vote.voter);
       if (lastCounted !== undefined && now - lastCounted < limits.aliveVoteMs) return undefined;
-      if (!verifyVote(vote, voter.publicKey)) return undefined;
+      if (!verifyVote(vote, voter.publicKey, undefined, verify)) return undefined;
       counted.voters.set(vote.voter, now);
       counted.atMs = now;
       table.delete(vote.suspect); // re-inserted last: the table stays oldest first

@@ -55,6 +55,7 @@ export type {
   SeedProber,
   SeedProberConfig,
   SeedProberConfigInput,
+  SeedProberDependencies,
   SeedProberEvent,
   SeedProberInput,
   SeedProberOutput,
@@ -76,7 +77,7 @@ export {
   SEED_PROBE_HINT_BELOW,
   validateDeadEvidence,
 } from "./validator.js";
-export type { Sign, SignatureCache, Signer, UnsignedVote } from "./vote.js";
+export type { Sign, SignatureCache, Signer, UnsignedVote, VerifySignature } from "./vote.js";
 export {
   createEd25519Signer,
   createSignatureCache,

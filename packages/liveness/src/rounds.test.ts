@@ -1,3 +1,5 @@
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { hexToBytes } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
 import { createLiveness } from "./liveness.js";
 import type { LivenessOutput } from "./liveness-types.js";
@@ -10,7 +12,7 @@ import {
 } from "./seed-evidence.js";
 import { createSeedProber } from "./seed-prober.js";
 import { validateDeadEvidence } from "./validator.js";
-import { createEd25519Signer, keyPairFromSeed, signVote } from "./vote.js";
+import { createEd25519Signer, createSignatureCache, keyPairFromSeed, signVote } from "./vote.js";
 
 // Votes are bound to a round: a suspicion's round id, chosen by the suspecting peer, is in
 // every vote request and every signed vote; the seeds take evidence only for one current round,
@@ -368,5 +370,78 @@ describe("a reporter cannot hide an alive vote", () => {
     const fromSeed = step(63_000, seeds[1] as string, vote(b, round, "alive"));
     expect(recorded(fromSeed)).toBe(1);
     expect(relayed(fromSeed)).toBe(0);
+  });
+});
+
+describe("vote signatures are checked by the host's verify", () => {
+  // A round no other test signs in: the shared signature memo has none of these votes.
+  const round = "00000000000000d4";
+  const votes = [vote(a, round), vote(b, round), vote(reporter, round)];
+  const valid = evidence(round, votes);
+  /** A host verify that answers no to everything, however valid the signature. */
+  const refuse = (_publicKeyHex: string, _bytes: Uint8Array, _signature: Uint8Array) => false;
+  /** A host verify that records whose key it checked and answers with a real Ed25519 check. */
+  const recording = () => {
+    const checked: string[] = [];
+    const verify = (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => {
+      checked.push(publicKeyHex);
+      return ed25519.verify(signature, bytes, hexToBytes(publicKeyHex));
+    };
+    return { checked, verify };
+  };
+  const view = {
+    neighboursOf: () => voters,
+    publicKeyOf: (address: string) => keys.get(address)?.publicKey,
+    statusOf: () => ({ status: "alive" as const, incarnation: 0 }),
+  };
+
+  it("validateDeadEvidence asks the host's verify about each vote, and its answer decides", () => {
+    const host = recording();
+    expect(
+      validateDeadEvidence(valid, view, {
+        nowMs: WALL,
+        maxVoteAgeMs: 60_000,
+        signatureCache: createSignatureCache(16),
+        verify: host.verify,
+      }),
+    ).toMatchObject({ verdict: "accept", deadVotes: 3 });
+    expect(host.checked).toEqual([a, b, reporter].map((voter) => keys.get(voter)?.publicKey));
+    expect(
+      validateDeadEvidence(valid, view, {
+        nowMs: WALL,
+        maxVoteAgeMs: 60_000,
+        signatureCache: createSignatureCache(16),
+        verify: refuse,
+      }),
+    ).toMatchObject({ verdict: "reject", reason: "forged-signature" });
+  });
+
+  it("the seeds' evidence validator passes the host's verify on", () => {
+    const validate = createSeedEvidenceValidator({
+      signatureCache: createSignatureCache(16),
+      verify: refuse,
+    });
+    expect(codeOf(validate(subject, valid, context()))).toMatch(
+      /^EVIDENCE_REJECTED: forged-signature/,
+    );
+  });
+
+  it("the seed prober checks alive votes with the host's verify", () => {
+    const aliveVote = vote(c, round, "alive");
+    const heard = (verify: typeof refuse) =>
+      createSeedProber<{ id: string }>({ self: seeds[0] as string, seeds }, { verify })
+        .step({
+          type: "alive-vote",
+          now: 1_000,
+          wallTimeMs: WALL,
+          from: c,
+          vote: aliveVote,
+          records,
+        })
+        .some((output) => output.type === "alive-vote-recorded");
+    const host = recording();
+    expect(heard(host.verify)).toBe(true);
+    expect(host.checked).toEqual([keys.get(c)?.publicKey]);
+    expect(heard(refuse)).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import {
   SEED_PROBE_HINT_BELOW,
   validateDeadEvidence,
 } from "./validator.js";
-import type { SignatureCache } from "./vote.js";
+import type { SignatureCache, VerifySignature } from "./vote.js";
 
 /** A member record of the seeds' directory, as a seed checks evidence against it. */
 export interface SeedDirectoryRecord extends DirectoryRecord {
@@ -58,6 +58,8 @@ export interface SeedEvidenceOptions {
    */
   readonly probeVerdictMs?: number;
   readonly signatureCache?: SignatureCache;
+  /** Checks the votes' signatures (default: `@noble/curves`; a Node host injects node:crypto's). */
+  readonly verify?: VerifySignature;
 }
 
 /**
@@ -138,12 +140,17 @@ export function orphanEvidence(
 export function needsSeedProbe(
   evidence: DeadEvidence,
   view: MembershipView,
-  options: { readonly wallTimeMs: number; readonly maxVoteAgeMs: number },
+  options: {
+    readonly wallTimeMs: number;
+    readonly maxVoteAgeMs: number;
+    readonly verify?: VerifySignature | undefined;
+  },
 ): boolean {
   if (evidence.insufficientNeighbours) return true;
   const verdict = validateDeadEvidence(evidence, view, {
     nowMs: options.wallTimeMs,
     maxVoteAgeMs: options.maxVoteAgeMs,
+    ...(options.verify === undefined ? {} : { verify: options.verify }),
   });
   return verdict.verdict === "needs-probe";
 }
@@ -210,6 +217,7 @@ export function createSeedEvidenceValidator(
         nowMs: context.wallTimeMs,
         maxVoteAgeMs,
         ...(options.signatureCache === undefined ? {} : { signatureCache: options.signatureCache }),
+        ...(options.verify === undefined ? {} : { verify: options.verify }),
       },
     );
     switch (verdict.verdict) {

@@ -4,6 +4,7 @@ import type { DeadEvidence } from "./messages.js";
 import type { SeedDirectoryRecord } from "./seed-evidence.js";
 import type { SeedProberMessage } from "./seed-messages.js";
 import { DEFAULT_ROUND_WINDOW_MS } from "./validator.js";
+import type { VerifySignature } from "./vote.js";
 
 /** Configuration of {@link createSeedProber}. Every limit and interval lives here. */
 export const SeedProberConfigSchema = z
@@ -199,6 +200,15 @@ export interface SeedProberView {
     readonly probeHintsObeyed: number;
     readonly probeHintsIgnored: number;
   };
+}
+
+/** What the host injects into {@link createSeedProber}. */
+export interface SeedProberDependencies {
+  /**
+   * Checks the signatures of alive votes and of the votes in dead reports (default:
+   * `@noble/curves`; a Node host injects node:crypto's, about 13 times faster).
+   */
+  readonly verify?: VerifySignature;
 }
 
 /** The seeds' own probing of suspects and orphans, sans-IO. */

@@ -15,6 +15,7 @@ import {
   parseSeedProberConfig,
   type SeedProber,
   type SeedProberConfigInput,
+  type SeedProberDependencies,
   type SeedProberInput,
   type SeedProberOutput,
 } from "./seed-prober-types.js";
@@ -57,7 +58,10 @@ interface Waiting<Report> {
  * recent outcome, and tells the host when a held report may go to the registry or when to
  * propose an orphan's removal. Every probe outcome goes to the registry as an input.
  */
-export function createSeedProber<Report>(configInput: SeedProberConfigInput): SeedProber<Report> {
+export function createSeedProber<Report>(
+  configInput: SeedProberConfigInput,
+  dependencies: SeedProberDependencies = {},
+): SeedProber<Report> {
   const config = parseSeedProberConfig(configInput);
   const { self } = config;
   const otherSeeds = config.seeds.filter((seed) => seed !== self);
@@ -68,7 +72,8 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
   const probes = new Map<string, Probe>();
   const waiting = new Map<number, Waiting<Report>>();
   /** Checked alive votes per suspect; bounded by `maxProbes`. */
-  const aliveVotes = createAliveVotes({ ...config, maxEntries: config.maxProbes });
+  const { verify } = dependencies;
+  const aliveVotes = createAliveVotes({ ...config, maxEntries: config.maxProbes }, verify);
   const reportBudget = createReportBudget({ ...config, maxReporters: config.maxWaiting });
   const counters = {
     pingsSent: 0,
@@ -282,6 +287,7 @@ export function createSeedProber<Report>(configInput: SeedProberConfigInput): Se
       !needsSeedProbe(parsed.data, seedMembershipView(records, suspect, isUnresponsive), {
         wallTimeMs: now + wallOffsetMs,
         maxVoteAgeMs: config.maxVoteAgeMs,
+        verify,
       })
     ) {
       release(); // the registry decides on the votes alone

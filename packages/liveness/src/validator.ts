@@ -1,5 +1,10 @@
 import type { DeadEvidence } from "./messages.js";
-import { createSignatureCache, type SignatureCache, verifyVote } from "./vote.js";
+import {
+  createSignatureCache,
+  type SignatureCache,
+  type VerifySignature,
+  verifyVote,
+} from "./vote.js";
 
 /** What the seeds know about a member. */
 export interface MemberStatus {
@@ -52,6 +57,8 @@ export interface ValidateOptions {
   readonly maxVoteAgeMs: number;
   /** Memo of verified signatures; a shared module-level one when omitted. */
   readonly signatureCache?: SignatureCache;
+  /** Checks each vote's signature (default: `@noble/curves`; a Node host injects node:crypto's). */
+  readonly verify?: VerifySignature;
 }
 
 /**
@@ -153,7 +160,7 @@ export function validateDeadEvidence(
     const publicKey = view.publicKeyOf(vote.voter);
     if (publicKey === undefined)
       return reject("unknown-voter", `no public key registered for ${vote.voter}`);
-    if (!verifyVote(vote, publicKey, cache)) {
+    if (!verifyVote(vote, publicKey, cache, options.verify)) {
       return reject("forged-signature", `the signature of ${vote.voter}'s vote does not verify`);
     }
   }

@@ -1,6 +1,6 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { BoundedMap, type RandomSource } from "@p2p/wire";
+import { BoundedMap, type RandomSource, verifyIdentitySignature } from "@p2p/wire";
 import type { Suspicion } from "./liveness-types.js";
 import type { DeadEvidence, SignedVote } from "./messages.js";
 
@@ -129,20 +129,33 @@ export function createSignatureCache(maxEntries = 10_000): SignatureCache {
 }
 
 /**
- * True when `vote.signature` is a valid Ed25519 signature of the vote by `publicKeyHex`.
- * Malformed keys or signatures are simply invalid (false), never an exception.
+ * Checks an Ed25519 signature: true when `signature` signs `bytes` under `publicKeyHex` (hex).
+ * The default is `@noble/curves` (any JavaScript runtime); a Node host passes node:crypto's
+ * (`nodeVerifyEd25519` of `@p2p/wire/node-crypto`), about 13 times faster.
+ */
+export type VerifySignature = (
+  publicKeyHex: string,
+  bytes: Uint8Array,
+  signature: Uint8Array,
+) => boolean;
+
+/**
+ * True when `vote.signature` is a valid Ed25519 signature of the vote by `publicKeyHex`,
+ * checked with `verify`. Malformed keys or signatures are simply invalid (false), never an
+ * exception.
  */
 export function verifyVote(
   vote: SignedVote,
   publicKeyHex: string,
   cache?: SignatureCache,
+  verify: VerifySignature = verifyIdentitySignature,
 ): boolean {
   const bytes = voteSigningBytes(vote);
   const key = cache === undefined ? "" : `${publicKeyHex}|${vote.signature}|${bytesToHex(bytes)}`;
   if (cache?.has(key)) return true;
   let valid = false;
   try {
-    valid = ed25519.verify(hexToBytes(vote.signature), bytes, hexToBytes(publicKeyHex));
+    valid = verify(publicKeyHex, bytes, hexToBytes(vote.signature));
   } catch {
     valid = false;
   }

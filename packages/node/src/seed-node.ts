@@ -52,7 +52,10 @@ export interface SeedNodeOptions {
   readonly seeds: readonly PinnedSeed[];
   /** This seed's identity key (its public key must be its pinned key in `seeds`). */
   readonly signer: LinkSigner;
-  /** Verifies an Ed25519 signature (default: `@noble/curves`; the apps use Node's crypto). */
+  /**
+   * Verifies an Ed25519 signature: link identities, members' signed requests, the other seeds'
+   * attestations and the neighbours' votes (default: `@noble/curves`; the apps use Node's crypto).
+   */
   readonly verify?: (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
   /** Cryptographically secure random bytes for the link handshakes (default: `crypto.getRandomValues`). */
   readonly randomBytes?: (length: number) => Uint8Array;
@@ -162,17 +165,20 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   const initialState = await storage.loadAll();
   const time = () => ({ now: clock.now(), wallTimeMs: wallClock() });
 
-  const prober = createSeedProber<DeadReport>({
-    self: address,
-    seeds,
-    maxVoteAgeMs,
-    ...(options.seedProbeAttempts === undefined
-      ? {}
-      : { probeAttempts: options.seedProbeAttempts }),
-    ...(options.seedProbeIntervalMs === undefined
-      ? {}
-      : { probeIntervalMs: options.seedProbeIntervalMs }),
-  });
+  const prober = createSeedProber<DeadReport>(
+    {
+      self: address,
+      seeds,
+      maxVoteAgeMs,
+      ...(options.seedProbeAttempts === undefined
+        ? {}
+        : { probeAttempts: options.seedProbeAttempts }),
+      ...(options.seedProbeIntervalMs === undefined
+        ? {}
+        : { probeIntervalMs: options.seedProbeIntervalMs }),
+    },
+    options.verify === undefined ? {} : { verify: options.verify },
+  );
   const allowed = options.allowedKeys === undefined ? undefined : new Set(options.allowedKeys);
   const registry = createSeedRegistry(
     {
@@ -198,6 +204,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
         probeReuseMs: prober.config.probeReuseMs,
         // How long an alive vote stands is the prober's to say (it holds reports as long).
         probeVerdictMs: prober.config.aliveVoteMs,
+        ...(options.verify === undefined ? {} : { verify: options.verify }),
       }),
       initialState,
     },

@@ -1,5 +1,7 @@
+import { VOTE_SIGNING_VERSION } from "@p2p/liveness";
 import { forEachSeed } from "@p2p/sim";
 import { P2pError, silentLogger } from "@p2p/wire";
+import { nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
 import { describe, expect, it } from "vitest";
 import { createPeerNode } from "../src/peer-node.js";
 import { timingProfiles } from "../src/timing.js";
@@ -105,7 +107,16 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
       2,
       202,
       async (seed) => {
-        const network = await createSimNetwork({ seed });
+        // The suspects of the vote signatures checked by the nodes' injected verify.
+        const voteSuspects: string[] = [];
+        const network = await createSimNetwork({
+          seed,
+          verify: (publicKeyHex, bytes, signature) => {
+            const lines = new TextDecoder().decode(bytes).split("\n");
+            if (lines[0] === VOTE_SIGNING_VERSION) voteSuspects.push(lines[2] ?? "");
+            return nodeVerifyEd25519(publicKeyHex, bytes, signature);
+          },
+        });
         await network.addPeers(10, 200, 3_000);
         const victim = network.peers[4]!;
         const victimNeighbours = victim.node.neighbours();
@@ -137,6 +148,8 @@ describe("SeedNode + PeerNode over the simulated network (fast profile)", () => 
         );
         expect(reporters.length).toBeGreaterThan(0);
         for (const reporter of reporters) expect([...linked]).toContain(reporter.address);
+        // The seeds checked the dead votes with the host's verify (node:crypto), not their own.
+        expect(voteSuspects).toContain(victim.address);
         // The overlay stays undirected: A lists B exactly when B lists A.
         const live = network.peers.filter((peer) => peer !== victim);
         for (const peer of live) {

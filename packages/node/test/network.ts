@@ -60,6 +60,8 @@ export async function createSimNetwork(options: {
    * `addPeer` gives them). Default: open membership.
    */
   admittedPeers?: number;
+  /** Every node's Ed25519 check (default: node:crypto's, `nodeVerifyEd25519`). */
+  verify?: (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
 }): Promise<SimNetwork> {
   const sim = createSimulation({
     seed: options.seed,
@@ -110,6 +112,7 @@ export async function createSimNetwork(options: {
       ...(allowedKeys === undefined ? {} : { allowedKeys }),
       ...simulated.identity(address),
       ...nativeCrypto,
+      ...(options.verify === undefined ? {} : { verify: options.verify }),
       transport: sim.transport(address),
       clock: clockFor(address),
       storage,
@@ -140,6 +143,7 @@ export async function createSimNetwork(options: {
         seeds: pinnedSeeds,
         ...peerIdentity(address),
         ...nativeCrypto,
+        ...(options.verify === undefined ? {} : { verify: options.verify }),
         transport: sim.transport(address),
         clock: clockFor(address),
         random: sim.random(`peer ${address}`),
