@@ -1,7 +1,8 @@
+import { hexToBytes } from "@noble/hashes/utils.js";
 import { createSimulation } from "@p2p/sim";
 import { createMachineHost, createSeededRandom, type MachineHost } from "@p2p/wire";
+import { nodeEd25519Signer, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
 import {
-  createEd25519Signer,
   createLiveness,
   type DeadEvidence,
   keyPairFromSeed,
@@ -27,7 +28,9 @@ export interface LivenessNetworkOptions {
 
 /**
  * Peers running liveness on the simulated network, plus a stand-in seed that validates reports
- * (and, for a suspect with too few neighbours, "probes" it by asking the simulation).
+ * (and, for a suspect with too few neighbours, "probes" it by asking the simulation). Votes are
+ * signed and checked with node:crypto's Ed25519, as the apps do: the same signatures as the
+ * portable default (RFC 8032 is deterministic), so a seed replays the same run either way.
  */
 export function livenessNetwork(
   overlay: Overlay,
@@ -59,8 +62,18 @@ export function livenessNetwork(
     statusOf: (address: string) => status.get(address),
   };
 
-  const removeEverywhere = (dead: string) => {
-    for (const address of addresses) {
+  /**
+   * Tells every live peer that knows of the removed member: its neighbours, and theirs (a peer
+   * holds the neighbour lists of its neighbours, and counts on their votes). No other peer holds
+   * any state about it, so telling everyone would change nothing but the cost.
+   */
+  const tellNeighbours = (dead: string) => {
+    const near = new Set<string>();
+    for (const neighbour of overlay.get(dead) ?? []) {
+      near.add(neighbour);
+      for (const next of overlay.get(neighbour) ?? []) near.add(next);
+    }
+    for (const address of [...near].sort()) {
       if (address !== dead && sim.isUp(address) && status.get(address)?.status === "alive") {
         apply(address, { type: "member-removed", now: sim.now(), address: dead });
       }
@@ -71,6 +84,7 @@ export function livenessNetwork(
     const verdict = validateDeadEvidence(evidence, seedView, {
       nowMs: wallBase + sim.now(),
       maxVoteAgeMs: 120_000,
+      verify: nodeVerifyEd25519,
     });
     // needs-probe: the seed probes the suspect itself; here, asking the simulation stands in for that.
     const acceptNow =
@@ -80,7 +94,7 @@ export function livenessNetwork(
       const member = status.get(evidence.suspect) as MemberStatus;
       status.set(evidence.suspect, { status: "dead", incarnation: member.incarnation });
       accepted.set(evidence.suspect, { atMs: sim.now(), evidence });
-      removeEverywhere(evidence.suspect);
+      tellNeighbours(evidence.suspect);
     } else if (verdict.verdict === "reject") {
       rejected.push(`${evidence.suspect}: ${verdict.reason}`);
     }
@@ -113,7 +127,7 @@ export function livenessNetwork(
     status.set(address, { status: "alive", incarnation: 0 });
     const machine = createLiveness(
       { ...profile, self: address },
-      { random: sim.random(address), sign: createEd25519Signer(keys.secretKey).sign },
+      { random: sim.random(address), sign: nodeEd25519Signer(hexToBytes(keys.secretKey)).sign },
     );
     machines.set(address, machine);
     hosts.set(
