@@ -71,6 +71,9 @@ const context = (
   aliveVotes: new Map(),
   ...extra,
 });
+/** A seed prober's input: `signed`, an alive vote, arriving from `from` at `now`. */
+const aliveVoteInput = (signed: SignedVote, from: string, now = 1_000) =>
+  ({ type: "alive-vote", now, wallTimeMs: WALL, from, vote: signed, records }) as const;
 const codeOf = (result: ReturnType<ReturnType<typeof createSeedEvidenceValidator>>) =>
   result.ok ? "ok" : `${result.error.code}: ${result.error.message}`;
 
@@ -201,14 +204,7 @@ describe("a reporter cannot hide an alive vote", () => {
 
   it("the seed prober checks an alive vote, tells the other seeds, and holds a report that hides it", () => {
     const prober = createSeedProber<{ id: string }>({ self: seeds[0] as string, seeds });
-    const received = prober.step({
-      type: "alive-vote",
-      now: 1_000,
-      wallTimeMs: WALL,
-      from: c,
-      vote: aliveVote,
-      records,
-    });
+    const received = prober.step(aliveVoteInput(aliveVote, c));
     expect(received).toContainEqual({
       type: "alive-vote-recorded",
       address: suspect,
@@ -253,14 +249,7 @@ describe("a reporter cannot hide an alive vote", () => {
       ),
     ];
     for (const forged of cases) {
-      const outputs = prober.step({
-        type: "alive-vote",
-        now: 1_000,
-        wallTimeMs: WALL,
-        from: c,
-        vote: forged,
-        records,
-      });
+      const outputs = prober.step(aliveVoteInput(forged, c));
       expect(outputs.filter((output) => output.type !== "emit")).toEqual([]);
     }
   });
@@ -288,17 +277,7 @@ describe("a reporter cannot hide an alive vote", () => {
       }
     };
     const aliveVoteAt = (at: number, voter: string) =>
-      apply(
-        at,
-        prober.step({
-          type: "alive-vote",
-          now: at,
-          wallTimeMs: WALL,
-          from: voter,
-          vote: vote(voter, round, "alive"),
-          records,
-        }),
-      );
+      apply(at, prober.step(aliveVoteInput(vote(voter, round, "alive"), voter, at)));
     aliveVoteAt(1_000, c);
     apply(1_200, prober.step(hiddenReport));
     aliveVoteAt(1_300, a); // during the seeds' probe (the suspect never answers: it crashed)
@@ -356,7 +335,7 @@ describe("a reporter cannot hide an alive vote", () => {
   it("an alive vote counts once per voter and suspect a minute, only within the round window, and a relayed one is not relayed again", () => {
     const prober = createSeedProber<{ id: string }>({ self: seeds[0] as string, seeds });
     const step = (now: number, from: string, signed: SignedVote) =>
-      prober.step({ type: "alive-vote", now, wallTimeMs: WALL, from, vote: signed, records });
+      prober.step(aliveVoteInput(signed, from, now));
     const recorded = (outputs: ReturnType<typeof step>) =>
       outputs.filter((output) => output.type === "alive-vote-recorded").length;
     const relayed = (outputs: ReturnType<typeof step>) =>
@@ -430,14 +409,7 @@ describe("vote signatures are checked by the host's verify", () => {
     const aliveVote = vote(c, round, "alive");
     const heard = (verify: typeof refuse) =>
       createSeedProber<{ id: string }>({ self: seeds[0] as string, seeds }, { verify })
-        .step({
-          type: "alive-vote",
-          now: 1_000,
-          wallTimeMs: WALL,
-          from: c,
-          vote: aliveVote,
-          records,
-        })
+        .step(aliveVoteInput(aliveVote, c))
         .some((output) => output.type === "alive-vote-recorded");
     const host = recording();
     expect(heard(host.verify)).toBe(true);
