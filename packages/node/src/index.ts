@@ -24,10 +24,10 @@ export {
 export type { NodeEvents } from "./node-events.js";
 export { createPeerNode } from "./peer-node.js";
 export type { PeerNode, PeerNodeEvent, PeerNodeOptions, PeerNodeView } from "./peer-types.js";
-export type { SeedNode, SeedNodeEvent, SeedNodeOptions, SeedNodeStats } from "./seed-node.js";
 export { createSeedNode } from "./seed-node.js";
 export type { LatencyHistogram, OperationStats, QuorumStats } from "./seed-stats.js";
 export { COMMIT_LATENCY_BOUNDS_MS, createOperationStats } from "./seed-stats.js";
+export type { SeedNode, SeedNodeEvent, SeedNodeOptions, SeedNodeStats } from "./seed-types.js";
 export type { SignerFactory, SimulatedIdentity } from "./simulated-identity.js";
 export { simulatedIdentity, simulatedSeeds } from "./simulated-identity.js";
 export type { TimingOverrides, TimingProfile, TimingProfileName } from "./timing.js";

@@ -2,120 +2,27 @@ import {
   createSeedEvidenceValidator,
   createSeedProber,
   DEFAULT_ROUND_WINDOW_MS,
-  type SeedProberEvent,
   type SeedProberInput,
   type SeedProberMessage,
   type SeedProberOutput,
-  type SeedProberView,
 } from "@p2p/liveness";
 import {
   createPersistBeforeSend,
   createSeedRegistry,
   type DeadReport,
-  type MemberEntry,
   type QuorumMessage,
-  type SeedRegistry,
-  type SeedRegistryConfigInput,
   type SeedRegistryEvent,
   type SeedRegistryInput,
   type SeedRegistryOutput,
-  type Storage,
 } from "@p2p/quorum";
-import {
-  assertNever,
-  type Clock,
-  createMachineHost,
-  type Listener,
-  type Logger,
-  type NoiseCrypto,
-  P2pError,
-  type RandomSource,
-  type Transport,
-  verifyIdentitySignature,
-} from "@p2p/wire";
+import { assertNever, createMachineHost, P2pError, verifyIdentitySignature } from "@p2p/wire";
 import type { NodeErrorCode } from "./errors.js";
-import type { LinkPeer, LinkSigner, LinkStats, Links, PinnedSeed } from "./link-types.js";
+import type { LinkPeer, Links } from "./link-types.js";
 import { createLinks } from "./links.js";
 import { createWireCodec, type WireMessage } from "./messages.js";
-import { createNodeEvents, type NodeEvents } from "./node-events.js";
-import { createOperationStats, type QuorumStats } from "./seed-stats.js";
-
-/** Everything a seed needs from its host. */
-export interface SeedNodeOptions {
-  /** This seed's address `ip:port`: its identity and where it listens. */
-  readonly address: string;
-  /**
-   * Every seed of the network (this one included) with its pinned identity key, from
-   * config.yml: never assembled at start-up. Seed-role messages count only over links that
-   * prove these keys.
-   */
-  readonly seeds: readonly PinnedSeed[];
-  /** This seed's identity key (its public key must be its pinned key in `seeds`). */
-  readonly signer: LinkSigner;
-  /**
-   * Verifies an Ed25519 signature: link identities, members' signed requests, the other seeds'
-   * attestations and the neighbours' votes (default: `@noble/curves`; the apps use Node's crypto).
-   */
-  readonly verify?: (publicKeyHex: string, bytes: Uint8Array, signature: Uint8Array) => boolean;
-  /** Cryptographically secure random bytes for the link handshakes (default: `crypto.getRandomValues`). */
-  readonly randomBytes?: (length: number) => Uint8Array;
-  /** The link cipher suite's primitives (default `@noble`; a Node host: `nodeNoiseCrypto`). */
-  readonly crypto?: NoiseCrypto;
-  /**
-   * Closed membership: the identity keys (hex) allowed to register. Every seed must be given
-   * the same list; each acceptor refuses a registration under any other key. Omitted: open.
-   */
-  readonly allowedKeys?: readonly string[];
-  readonly transport: Transport;
-  readonly clock: Clock;
-  /** Durable acceptor state (persist before send). */
-  readonly storage: Storage;
-  readonly random: RandomSource;
-  readonly logger: Logger;
-  /** Wall-clock milliseconds, for vote freshness (defaults to `clock.now`). */
-  readonly wallClock?: () => number;
-  /** Registry tuning (timeouts, tombstone retention, …). */
-  readonly registry?: Partial<Omit<SeedRegistryConfigInput, "seedId" | "seeds">>;
-  /** The round window: votes older than this are stale (default 60 s). */
-  readonly maxVoteAgeMs?: number;
-  /** When a suspect has too few neighbours to vote, the seeds probe it this many times… */
-  readonly seedProbeAttempts?: number;
-  /** …this far apart. */
-  readonly seedProbeIntervalMs?: number;
-  /**
-   * Anti-entropy: this often a seed compares versions with another seed and runs a quorum
-   * read for every record where it lags (a lost learn message, a restart). Default 5 s.
-   */
-  readonly syncIntervalMs?: number;
-}
-
-/** Events a seed reports to its host (for logs and the screen). */
-export type SeedNodeEvent = SeedRegistryEvent | SeedProberEvent;
-
-/** Counters of a running seed, since it started (read-only; for metrics). */
-export interface SeedNodeStats {
-  readonly links: LinkStats;
-  /** Operations of the registry: commit latency, no-quorum results, refusals, changes. */
-  readonly quorum: QuorumStats;
-  /** The seeds' own probes of suspects (pings sent, probes started, removals proposed, …). */
-  readonly prober: SeedProberView["counters"];
-}
-
-/** A running seed: a quorum acceptor and proposer of the member directory, over a transport. */
-export interface SeedNode {
-  readonly address: string;
-  /** Listens and starts serving. Resolves once the listener is bound. */
-  start(): Promise<Listener>;
-  /** Stops serving and closes every connection. */
-  stop(): Promise<void>;
-  /** This seed's local view of the directory (tombstones included), sorted by address. */
-  members(): readonly MemberEntry[];
-  /** The underlying registry (read-only use: inspect, acceptor state). */
-  readonly registry: SeedRegistry;
-  /** A snapshot of the seed's counters. */
-  stats(): SeedNodeStats;
-  on: NodeEvents<SeedNodeEvent>["on"];
-}
+import { createNodeEvents } from "./node-events.js";
+import { createOperationStats } from "./seed-stats.js";
+import type { SeedNode, SeedNodeEvent, SeedNodeOptions } from "./seed-types.js";
 
 /** Each wire message type, and the message of that type. */
 type WireMessageOf = { [M in WireMessage as M["type"]]: M };
@@ -164,6 +71,8 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
   const events = createNodeEvents<SeedNodeEvent>();
   const initialState = await storage.loadAll();
   const time = () => ({ now: clock.now(), wallTimeMs: wallClock() });
+  // One Ed25519 check for all this seed verifies: links, requests, attestations and votes.
+  const verify = options.verify ?? verifyIdentitySignature;
 
   const prober = createSeedProber<DeadReport>(
     {
@@ -177,7 +86,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
         ? {}
         : { probeIntervalMs: options.seedProbeIntervalMs }),
     },
-    options.verify === undefined ? {} : { verify: options.verify },
+    { verify },
   );
   const allowed = options.allowedKeys === undefined ? undefined : new Set(options.allowedKeys);
   const registry = createSeedRegistry(
@@ -190,7 +99,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     },
     {
       random: options.random,
-      verifySignature: options.verify ?? verifyIdentitySignature,
+      verifySignature: verify,
       // Commit certificates: each acceptor signs what it accepts with this seed's key.
       certificates: {
         sign: (bytes) => options.signer.sign(bytes),
@@ -204,7 +113,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
         probeReuseMs: prober.config.probeReuseMs,
         // How long an alive vote stands is the prober's to say (it holds reports as long).
         probeVerdictMs: prober.config.aliveVoteMs,
-        ...(options.verify === undefined ? {} : { verify: options.verify }),
+        verify,
       }),
       initialState,
     },
@@ -220,7 +129,7 @@ export async function createSeedNode(options: SeedNodeOptions): Promise<SeedNode
     logger,
     identity: options.signer,
     seeds: options.seeds,
-    ...(options.verify === undefined ? {} : { verify: options.verify }),
+    verify,
     ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }),
     ...(options.crypto === undefined ? {} : { crypto: options.crypto }),
   });

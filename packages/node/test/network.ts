@@ -3,7 +3,8 @@ import { createSimulation, type Simulation } from "@p2p/sim";
 import type { Clock, Logger } from "@p2p/wire";
 import { nodeNoiseCrypto, nodeVerifyEd25519 } from "@p2p/wire/node-crypto";
 import { createPeerNode, type PeerNode, type PeerNodeEvent } from "../src/peer-node.js";
-import { createSeedNode, type SeedNode } from "../src/seed-node.js";
+import { createSeedNode } from "../src/seed-node.js";
+import type { SeedNode } from "../src/seed-types.js";
 import {
   type SimulatedIdentity,
   simulatedIdentity,
