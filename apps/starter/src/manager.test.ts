@@ -294,7 +294,9 @@ describe("createManager", { timeout: 30_000 }, () => {
     expect(isAlive(pid)).toBe(true);
     expect(manager.list().find((node) => node.address === peer)?.state).toBe("waiting");
     await manager.execute("list");
-    expect(output).toContain(`peer  ${peer}  ${pid}  waiting`);
+    // Columns are padded to their widest cell: a 3-digit PID beside 4-digit ones gets spaces.
+    const row = new RegExp(`^peer +${peer.replaceAll(".", "\\.")} +${pid} +waiting$`);
+    expect(output.some((line) => row.test(line))).toBe(true);
     await writeFile(gate, "");
     await waitUntil(
       () => manager.list().find((node) => node.address === peer)?.state === "running",
