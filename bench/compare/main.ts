@@ -4,10 +4,10 @@
 // writes bench/compare/results.md, and exits 1 with the first error if a measurement failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { measureCommits } from "./commit.js";
+import { type CommitSamples, type CpuTally, measureCommits } from "./commit.js";
 import { EtcdCluster } from "./etcd.js";
 import {
   type DisseminationWindows,
@@ -93,6 +93,21 @@ function ensureBuilt(): void {
 
 const skipped = (what: string) => `skipped: ${what} not installed`;
 
+/**
+ * Where the commit rows' CPU time goes (servers, client), and the least time a sequential
+ * operation can take on this machine's cores when it is CPU-bound: its CPU time over the cores.
+ */
+function commitCpuNote(cpu: CommitSamples["cpu"], hasEtcd: boolean): string {
+  const cores = availableParallelism();
+  const split = (tally: CpuTally): string => {
+    if (tally.operations === 0) return "not measured";
+    const servers = tally.serversMs / tally.operations;
+    const client = tally.clientMs / tally.operations;
+    return `${servers.toFixed(2)} ms at the servers + ${client.toFixed(2)} ms in the client, so at least ${((servers + client) / cores).toFixed(2)} ms on ${cores} cores`;
+  };
+  return `Commit CPU: every thread of the servers (/proc/<pid>/task/*/schedstat) and this process, over the measured rounds, per operation: warm update ${split(cpu.update)}; registration ${split(cpu.register)}${hasEtcd ? `; etcd put ${split(cpu.put)}` : ""}.`;
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   const machine = machineLine();
@@ -150,11 +165,16 @@ async function main(): Promise<number> {
       `commit: ${commit.rounds} rounds of ${commit.perRound} registrations${hasEtcd ? " and etcd puts" : ""}, sequential`,
     );
     const etcd = hasEtcd ? new EtcdCluster(join(directory, "etcd")) : undefined;
-    let commits = {
-      register: [] as number[],
-      registerElsewhere: [] as number[],
-      update: [] as number[],
-      put: [] as number[],
+    let commits: Omit<CommitSamples, "errors"> = {
+      register: [],
+      registerElsewhere: [],
+      update: [],
+      put: [],
+      cpu: {
+        register: { operations: 0, serversMs: 0, clientMs: 0 },
+        update: { operations: 0, serversMs: 0, clientMs: 0 },
+        put: { operations: 0, serversMs: 0, clientMs: 0 },
+      },
     };
     try {
       await etcd?.start();
@@ -195,6 +215,11 @@ async function main(): Promise<number> {
       anchor: serfValue(members.disseminationS.serf, q, "user event"),
       ...(maxRatio === undefined ? {} : { target: { kind: "ratio", max: maxRatio } }),
     });
+    /** CPU time (ms) per operation of a tally, servers and client together. */
+    const cpuPerOperation = (tally: CpuTally, what: string): Value =>
+      tally.operations > 0
+        ? (tally.serversMs + tally.clientMs) / tally.operations
+        : `failed: no ${what} measured`;
     const MB = 1024 * 1024;
     const lone = {
       p2p: members.lone.p2p === undefined ? undefined : members.lone.p2p.rss / MB,
@@ -289,6 +314,20 @@ async function main(): Promise<number> {
         anchor: etcdValue(commits.put, 0.5),
       },
       {
+        name: "commit: CPU per warm neighbour update (3 seeds + the registrant) vs per etcd put (3 members + the client)",
+        unit: "ms",
+        p2p: cpuPerOperation(commits.cpu.update, "update"),
+        anchorName: "etcd put",
+        anchor: hasEtcd ? cpuPerOperation(commits.cpu.put, "put") : skipped("etcd"),
+      },
+      {
+        name: "commit: CPU per registration (3 seeds + the registrant: TCP, 2 handshakes, commit) vs per etcd put",
+        unit: "ms",
+        p2p: cpuPerOperation(commits.cpu.register, "registration"),
+        anchorName: "etcd put",
+        anchor: hasEtcd ? cpuPerOperation(commits.cpu.put, "put") : skipped("etcd"),
+      },
+      {
         name: "RSS of a lone peer (registered, alone) vs a lone Serf agent",
         unit: "MB",
         p2p: lone.p2p ?? "failed: not measured",
@@ -333,6 +372,7 @@ async function main(): Promise<number> {
       `Dissemination: p2p ${complete} of ${stamped} messages stamped in the steady-state window (opened once the youngest peer had run ${membership.settleSeconds} s) reached all ${n - 1} other peers, and ${members.freshMessages.complete} of ${members.freshMessages.stamped} in the first window after the last join (time from the origin's stamp in the message to the last delivery line in outputfile.txt); Serf ${members.serfEvents.complete} of ${members.serfEvents.sent} user events (\`serf event -coalesce=false\`) reached every agent within 10 s, timed from the origin agent's \`Received event\` line to the last other agent's${members.serfEvents.firstMiss === undefined ? "" : ` (the others are not timed; first: ${members.serfEvents.firstMiss})`}.`,
       `Dissemination with Plumtree: ${plumtree.complete} of ${plumtree.stamped} messages stamped in the steady-state window (and ${plumtreeWindows.fresh.complete} of ${plumtreeWindows.fresh.stamped} in the first) reached all ${n - 1} other peers, measured the same way in a second network started after the first had stopped (no Serf agents running then); the Serf column is the user events above.`,
       `Commit: ${commits.register.length} registrations at the key's owner seed (\`keyOwner\`: a new key's write at ballot 0, one round trip) and ${commits.registerElsewhere.length} at another seed (prepare + accept), each including TCP, the handshake and the seed's dial-back; ${commits.update.length} warm updates, ${commits.put.length} etcd puts (HTTP JSON gateway, keep-alive, to the leader), sequential, in alternating rounds.`,
+      commitCpuNote(commits.cpu, hasEtcd),
       ...simulatedRows.notes,
       `RSS and CPU: p2p peers (seeds not counted) and Serf agents, /proc/<pid>/status VmRSS and /proc/<pid>/stat utime+stime, after the peers' message generators finished; PSS from /proc/<pid>/smaps_rollup.`,
     );
