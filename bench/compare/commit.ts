@@ -63,6 +63,16 @@ export interface CommitSamples {
 
 const emptyTally = (): CpuTally => ({ operations: 0, serversMs: 0, clientMs: 0 });
 
+/** Commit samples before any round: no latencies, no failures, no CPU counted. */
+export const emptyCommitSamples = (): CommitSamples => ({
+  register: [],
+  registerElsewhere: [],
+  update: [],
+  put: [],
+  errors: [],
+  cpu: { register: emptyTally(), update: emptyTally(), put: emptyTally() },
+});
+
 type Outcome = { ok: boolean; ms: number; error?: string };
 
 /** Registers `count` new registrants (round-robin over the seeds), then updates each once. */
@@ -147,14 +157,7 @@ export async function measureCommits(options: {
   readonly perRound: number;
   readonly etcd: EtcdCluster | undefined;
 }): Promise<CommitSamples> {
-  const samples: CommitSamples = {
-    register: [],
-    registerElsewhere: [],
-    update: [],
-    put: [],
-    errors: [],
-    cpu: { register: emptyTally(), update: emptyTally(), put: emptyTally() },
-  };
+  const samples = emptyCommitSamples();
   const seedDirectory = join(options.directory, "commit-seeds");
   mkdirSync(seedDirectory, { recursive: true });
   const network = new P2pNetwork(seedDirectory, 1);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CommitSamples, type CpuTally, measureCommits } from "./commit.js";
+import { type CommitSamples, type CpuTally, emptyCommitSamples, measureCommits } from "./commit.js";
 import { EtcdCluster } from "./etcd.js";
 import {
   type DisseminationWindows,
@@ -165,17 +165,7 @@ async function main(): Promise<number> {
       `commit: ${commit.rounds} rounds of ${commit.perRound} registrations${hasEtcd ? " and etcd puts" : ""}, sequential`,
     );
     const etcd = hasEtcd ? new EtcdCluster(join(directory, "etcd")) : undefined;
-    let commits: Omit<CommitSamples, "errors"> = {
-      register: [],
-      registerElsewhere: [],
-      update: [],
-      put: [],
-      cpu: {
-        register: { operations: 0, serversMs: 0, clientMs: 0 },
-        update: { operations: 0, serversMs: 0, clientMs: 0 },
-        put: { operations: 0, serversMs: 0, clientMs: 0 },
-      },
-    };
+    let commits = emptyCommitSamples();
     try {
       await etcd?.start();
       const measured = await measureCommits({ directory, ...commit, etcd });
